@@ -1,0 +1,57 @@
+// swift-tools-version:6.0
+// KartKlash Edge: stateless DTLS edge relay, authoritative sim shards, client SDK, load tests.
+import PackageDescription
+
+/// One system-library target per Debian C library (pkg-config + apt provider).
+func shim(_ name: String, pkg: String?, apt: String) -> Target {
+    .systemLibrary(name: name, path: "Sources/\(name)", pkgConfig: pkg, providers: [.apt([apt])])
+}
+
+let package = Package(
+    name: "KartKlashEdge",
+    products: [
+        .library(name: "KKWire", targets: ["KKWire"]),
+        .library(name: "KKToken", targets: ["KKToken"]),
+        .library(name: "KKOrdering", targets: ["KKOrdering"]),
+        .library(name: "KKPhysics", targets: ["KKPhysics"]),
+        .library(name: "KKDelta", targets: ["KKDelta"]),
+        .library(name: "KKPrediction", targets: ["KKPrediction"]),
+        .library(name: "KKNetSim", targets: ["KKNetSim"]),
+        .executable(name: "kk-replay", targets: ["kk-replay"]),
+    ],
+    targets: [
+        // C shims: headers + static inline wrappers of macros, prefix crelay_.
+        shim("CLibUV", pkg: "libuv", apt: "libuv1-dev"),
+        shim("COpenSSL", pkg: "openssl", apt: "libssl-dev"),
+        shim("CENet", pkg: "libenet", apt: "libenet-dev"),
+        shim("CHiredis", pkg: "hiredis", apt: "libhiredis-dev"),
+
+        // Pure modules (no I/O).
+        .target(name: "KKWire"),
+        .target(name: "KKOrdering", dependencies: ["KKWire"]),
+        .target(name: "KKToken", dependencies: ["KKWire", "COpenSSL"]),
+
+        .target(name: "KKPhysics"),
+        .target(name: "KKDelta", dependencies: ["KKPhysics", "KKWire"]),
+        .target(name: "KKPrediction", dependencies: ["KKPhysics"]),
+        .target(name: "KKNetSim", dependencies: ["KKPhysics", "KKDelta", "KKPrediction"]),
+
+        // Tools.
+        .executableTarget(name: "kk-replay", dependencies: ["KKPhysics"]),
+
+        // Seeded PRNG, hex, byte mutators and child processes shared by the test targets.
+        .target(name: "KKTestSupport", dependencies: ["KKPhysics"]),
+
+        // Tests: one target per module, plus the shim smoke tests.
+        .testTarget(name: "KKWireTests", dependencies: ["KKWire", "KKTestSupport"]),
+        .testTarget(name: "KKOrderingTests", dependencies: ["KKOrdering", "KKWire", "KKTestSupport"]),
+        .testTarget(name: "KKTokenTests", dependencies: ["KKToken", "KKWire", "KKTestSupport"]),
+        .testTarget(name: "KKPhysicsTests", dependencies: ["KKPhysics"], exclude: ["Fixtures"]),
+        .testTarget(name: "KKDeltaTests", dependencies: ["KKDelta", "KKPhysics", "KKWire"]),
+        .testTarget(name: "KKPredictionTests", dependencies: ["KKPrediction", "KKPhysics"]),
+        .testTarget(name: "KKNetSimTests", dependencies: ["KKNetSim"]),
+        .testTarget(name: "KKReplayTests", dependencies: ["kk-replay", "KKPhysics"]),
+        .testTarget(name: "ShimSmokeTests", dependencies: ["CLibUV", "COpenSSL", "CENet", "CHiredis", "KKTestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,82 @@
+extension MatchState {
+    /// Writes the canonical form (layout in docs/GAMEPLAY.md) to any sink.
+    @inlinable public func write<S: ByteSink>(to s: inout S) {
+        s.put(MatchState.version)
+        s.put32(tick)
+        s.put(UInt8(truncatingIfNeeded: karts.count))
+        s.put(race.phase.rawValue)
+        s.put32(race.phaseTicks)
+        s.put(race.totalLaps)
+        s.put16(race.graceTicks)
+        s.put(race.finishedCount)
+        s.put64(race.rng)
+        for i in 0..<karts.count {
+            s.put(i < race.finishOrder.count ? race.finishOrder[i] : 0xFF)
+        }
+        for i in 0..<karts.count { KartState.write(karts[i], to: &s) }
+    }
+
+    static func read(from r: inout ByteReader) throws(PhysicsError) -> MatchState {
+        let v = try r.u8()
+        guard v == MatchState.version else { throw .badVersion(v) }
+        let tick = try r.u32()
+        let count = Int(try r.u8())
+        guard count >= 1 && count <= MatchState.maxPlayers else { throw .badPlayerCount(count) }
+        guard let phase = RacePhase(rawValue: try r.u8()) else { throw .invalidField("phase") }
+        let phaseTicks = try r.u32()
+        let laps = try r.u8()
+        let grace = try r.u16()
+        let finished = try r.u8()
+        guard Int(finished) <= count else { throw .invalidField("finishedCount") }
+        let rng = try r.u64()
+        var race = RaceState(playerCount: count, totalLaps: laps, countdownTicks: phaseTicks, rng: rng)
+        race.phase = phase
+        race.graceTicks = grace
+        race.finishedCount = finished
+        for i in 0..<count {
+            let slot = try r.u8()
+            if i < Int(finished) {
+                guard Int(slot) < count else { throw .invalidField("finishOrder") }
+            } else {
+                guard slot == 0xFF else { throw .invalidField("finishOrder") }
+            }
+            race.finishOrder[i] = slot
+        }
+        var karts: [KartState] = []
+        karts.reserveCapacity(count)
+        for _ in 0..<count { karts.append(try KartState.read(from: &r)) }
+        return MatchState(tick: tick, race: race, karts: karts)
+    }
+}
+
+extension KartState {
+    @inlinable static func write<S: ByteSink>(_ k: KartState, to s: inout S) {
+        s.put32(UInt32(bitPattern: k.x)); s.put32(UInt32(bitPattern: k.y))
+        s.put32(UInt32(bitPattern: k.vx)); s.put32(UInt32(bitPattern: k.vy))
+        s.put16(k.heading)
+        s.put(k.lap); s.put(k.nextCheckpoint); s.put(k.status.rawValue)
+        s.put(UInt8(bitPattern: k.driftDir))
+        s.put16(k.driftCharge); s.put16(k.boostTicks); s.put(k.boostStock)
+        s.put(k.lastInput.buttons); s.put(UInt8(bitPattern: k.lastInput.steer))
+        s.put16(k.idleTicks); s.put32(k.finishTick)
+    }
+
+    static func read(from r: inout ByteReader) throws(PhysicsError) -> KartState {
+        var k = KartState(x: try r.i32(), y: try r.i32(), heading: 0)
+        k.vx = try r.i32(); k.vy = try r.i32()
+        k.heading = try r.u16()
+        k.lap = try r.u8(); k.nextCheckpoint = try r.u8()
+        guard let status = KartStatus(rawValue: try r.u8()) else { throw .invalidField("status") }
+        k.status = status
+        let drift = Int8(bitPattern: try r.u8())
+        guard drift >= -1 && drift <= 1 else { throw .invalidField("driftDir") }
+        k.driftDir = drift
+        k.driftCharge = try r.u16(); k.boostTicks = try r.u16(); k.boostStock = try r.u8()
+        let buttons = try r.u8()
+        let steer = Int8(bitPattern: try r.u8())
+        guard steer != Int8.min else { throw .invalidField("steer") }
+        k.lastInput = KartInput(buttons: buttons, steer: steer)
+        k.idleTicks = try r.u16(); k.finishTick = try r.u32()
+        return k
+    }
+}

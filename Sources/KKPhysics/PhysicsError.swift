@@ -1,0 +1,19 @@
+/// Errors of the KKPhysics module (parsing of states, tracks and input logs).
+public enum PhysicsError: Error, Equatable, Sendable {
+    /// Input ended before the value was complete.
+    case truncated
+    /// Unknown canonical-form version.
+    case badVersion(UInt8)
+    /// Player count outside 1...`MatchState.maxPlayers`.
+    case badPlayerCount(Int)
+    /// A field holds a value outside its domain.
+    case invalidField(String)
+    /// Bytes left over after a complete state.
+    case trailingBytes(Int)
+    /// A track definition could not be parsed.
+    case badTrack(line: Int, reason: String)
+    /// An input log could not be parsed.
+    case badLog(line: Int, reason: String)
+    /// No track with that name.
+    case unknownTrack(String)
+}

@@ -1,0 +1,27 @@
+/// Sizes and bounds of the KartKlash wire protocol, in one place.
+///
+/// Every reader checks counts against these before it trusts them; see docs/PROTOCOL.md.
+public enum Limits {
+    /// Largest datagram (plaintext inside DTLS) the relay accepts or sends.
+    public static let maxDatagramBytes = 1200
+    /// Protocol id a deployment uses unless configured otherwise ("KKED", little-endian).
+    public static let defaultProtocolId: UInt32 = 0x4445_4B4B
+    /// Wire protocol version carried in every packet.
+    public static let protocolVersion: UInt8 = 1
+    /// Bytes of the common header: protocol id (4), version (1), type (1).
+    public static let headerBytes = 6
+    /// Bytes of the CRC32C trailer.
+    public static let checksumBytes = 4
+    /// Most inputs one input packet carries (the newest plus unacknowledged older ones).
+    public static let maxInputsPerPacket = 32
+    /// Largest frame payload (state bytes) in a client frame packet.
+    public static let maxFramePayloadBytes = maxDatagramBytes - 32
+    /// Largest resume ticket carried in a Welcome packet (a sealed token, base64url text).
+    public static let maxResumeTicketBytes = 256
+    /// Most inputs in one relay-to-shard batch.
+    public static let maxBatchEntries = 1024
+    /// Most players a shard frame may list (players per match).
+    public static let maxPlayersPerMatch = 16
+    /// Largest match-state payload in a shard frame (ENet fragments large packets).
+    public static let maxShardFramePayloadBytes = 16 * 1024
+}
