@@ -25,6 +25,8 @@ let package = Package(
         shim("COpenSSL", pkg: "openssl", apt: "libssl-dev"),
         shim("CENet", pkg: "libenet", apt: "libenet-dev"),
         shim("CHiredis", pkg: "hiredis", apt: "libhiredis-dev"),
+        // Linux socket calls Swift's Glibc does not expose (recvmmsg/sendmmsg).
+        .systemLibrary(name: "CNetLinux", path: "Sources/CNetLinux"),
 
         // Pure modules (no I/O).
         .target(name: "KKWire"),
@@ -35,6 +37,9 @@ let package = Package(
         .target(name: "KKDelta", dependencies: ["KKPhysics", "KKWire"]),
         .target(name: "KKPrediction", dependencies: ["KKPhysics"]),
         .target(name: "KKNetSim", dependencies: ["KKPhysics", "KKDelta", "KKPrediction"]),
+
+        // I/O adapters (thin; one event-loop thread each).
+        .target(name: "KKLoop", dependencies: ["CLibUV", "CNetLinux"]),
 
         // Tools.
         .executableTarget(name: "kk-replay", dependencies: ["KKPhysics"]),

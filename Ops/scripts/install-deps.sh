@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs the Debian packages KartKlash Edge builds and runs with (idempotent; needs root).
+set -euo pipefail
+pkgs=(libuv1-dev libssl-dev libenet-dev libhiredis-dev redis-server pkg-config)
+missing=()
+for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+command -v swift >/dev/null || { echo "install-deps: swift 6 toolchain not found on PATH" >&2; exit 1; }
