@@ -19,6 +19,14 @@ let package = Package(
         .library(name: "KKNetSim", targets: ["KKNetSim"]),
         .executable(name: "kk-replay", targets: ["kk-replay"]),
     ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    ],
     targets: [
         // C shims: headers + static inline wrappers of macros, prefix crelay_.
         shim("CLibUV", pkg: "libuv", apt: "libuv1-dev"),
@@ -40,6 +48,18 @@ let package = Package(
 
         // I/O adapters (thin; one event-loop thread each).
         .target(name: "KKLoop", dependencies: ["CLibUV", "CNetLinux"]),
+        .target(name: "KKENet", dependencies: ["CENet", "KKLoop"]),
+
+        // Services.
+        .target(name: "KKShard", dependencies: ["KKWire", "KKPhysics", "KKLoop", "KKENet",
+                                                .product(name: "Logging", package: "swift-log")]),
+        // Admin HTTP (Hummingbird on its own thread) + Prometheus metrics for every process.
+        .target(name: "KKAdmin", dependencies: [
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
 
         // Tools.
         .executableTarget(name: "kk-replay", dependencies: ["KKPhysics"]),
@@ -56,6 +76,7 @@ let package = Package(
         .testTarget(name: "KKPredictionTests", dependencies: ["KKPrediction", "KKPhysics"]),
         .testTarget(name: "KKNetSimTests", dependencies: ["KKNetSim"]),
         .testTarget(name: "KKReplayTests", dependencies: ["kk-replay", "KKPhysics"]),
+        .testTarget(name: "KKShardTests", dependencies: ["KKShard", "KKPhysics", "KKWire", "KKTestSupport"]),
         .testTarget(name: "ShimSmokeTests", dependencies: ["CLibUV", "COpenSSL", "CENet", "CHiredis", "KKTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

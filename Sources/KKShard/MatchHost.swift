@@ -1,0 +1,112 @@
+import KKPhysics
+import KKWire
+
+/// One match on a shard: the authoritative simulation, its players' slots and input queues,
+/// and which relay each player is connected through. Pure logic, no I/O.
+public struct MatchHost<Relay: Hashable> {
+    public let matchId: UInt64
+    public private(set) var simulation: MatchSimulation
+    /// Player id per kart slot; nil = free.
+    public private(set) var players: [UInt64?]
+    /// The relay each player's session lives on; nil = not connected right now.
+    public private(set) var relayOf: [Relay?]
+    /// Newest input sequence applied per slot.
+    public private(set) var lastAppliedSeq: [UInt32]
+    private var inputs: ServerInputBuffer
+    /// Input sequence per (slot, tick % capacity), to know what was applied.
+    private var seqRing: [UInt32]
+    private var stepInputs: [KartInput]
+    private let ringCapacity = 256
+    /// Ticks since the race finished (the match is removed some time after).
+    public private(set) var ticksSinceFinish: UInt32 = 0
+    /// True once the first player joined (the countdown runs from then).
+    public private(set) var started = false
+
+    public init(matchId: UInt64, track: Track, slots: Int, seed: UInt64, laps: UInt8? = nil) {
+        self.init(matchId: matchId, simulation: MatchSimulation(track: track, playerCount: slots, seed: seed,
+                                                               rules: laps.map { RaceRules(laps: $0) }))
+    }
+
+    /// Resumes a match from a stored authoritative state (adoption after a shard failure).
+    public init(matchId: UInt64, simulation: MatchSimulation, players: [UInt64?]? = nil, lastAppliedSeq: [UInt32]? = nil) {
+        self.matchId = matchId
+        self.simulation = simulation
+        let n = simulation.state.playerCount
+        self.players = players ?? [UInt64?](repeating: nil, count: n)
+        self.relayOf = [Relay?](repeating: nil, count: n)
+        self.lastAppliedSeq = lastAppliedSeq ?? [UInt32](repeating: 0, count: n)
+        inputs = ServerInputBuffer(players: n, startTick: simulation.state.tick &+ 1)
+        seqRing = [UInt32](repeating: 0, count: n * 256)
+        stepInputs = [KartInput](repeating: .neutral, count: n)
+        started = players?.contains { $0 != nil } ?? false
+    }
+
+    public var tick: UInt32 { simulation.state.tick }
+    public var state: MatchState { simulation.state }
+    public var slotCount: Int { players.count }
+    public var playerCount: Int { players.reduce(0) { $0 + ($1 == nil ? 0 : 1) } }
+    public var isFinished: Bool { simulation.state.race.phase == .finished }
+
+    /// The slot of a player, if it has one.
+    public func slot(of playerId: UInt64) -> Int? {
+        for i in 0..<players.count where players[i] == playerId { return i }
+        return nil
+    }
+
+    /// Joins (or re-joins after a relay change) a player through `relay`.
+    public mutating func join(playerId: UInt64, via relay: Relay) -> JoinReplyPacket.Result {
+        if let s = slot(of: playerId) {
+            relayOf[s] = relay
+            return .ok
+        }
+        if isFinished { return .matchOver }
+        guard let free = players.firstIndex(where: { $0 == nil }) else { return .matchFull }
+        players[free] = playerId
+        relayOf[free] = relay
+        started = true
+        return .ok
+    }
+
+    /// The player's session left `relay` (it may come back through another relay).
+    public mutating func leave(playerId: UInt64, via relay: Relay) {
+        if let s = slot(of: playerId), relayOf[s] == relay { relayOf[s] = nil }
+    }
+
+    /// Forgets every session on `relay` (its link went down).
+    public mutating func relayLost(_ relay: Relay) {
+        for i in 0..<relayOf.count where relayOf[i] == relay { relayOf[i] = nil }
+    }
+
+    /// Outcome of offering one input.
+    public enum InputOutcome { case applied, late, dropped }
+
+    /// Queues one input for its tick. Only the relay the player is joined through may send it.
+    public mutating func offer(_ e: BatchedInput, from relay: Relay) -> InputOutcome {
+        guard let s = slot(of: e.playerId), relayOf[s] == relay else { return .dropped }
+        switch inputs.insert(player: s, tick: e.tick, input: KartInput(buttons: e.input.buttons, steer: e.input.steer)) {
+        case .accepted:
+            seqRing[s * ringCapacity + Int(e.tick % UInt32(ringCapacity))] = e.seq
+            return .applied
+        case .duplicate, .late: return .late
+        case .tooEarly: return .dropped
+        }
+    }
+
+    /// Steps one tick (if started); updates each player's newest applied sequence.
+    public mutating func step() {
+        guard started else { return }
+        let t = inputs.nextTick
+        for s in 0..<players.count where inputs.has(player: s, tick: t) {
+            lastAppliedSeq[s] = seqRing[s * ringCapacity + Int(t % UInt32(ringCapacity))]
+        }
+        inputs.take(for: simulation.state, into: &stepInputs)
+        simulation.step(inputs: stepInputs)
+        if isFinished { ticksSinceFinish &+= 1 }
+    }
+
+    /// Distinct relays that have players in this match (small: at most one per player).
+    public func relays(into out: inout [Relay]) {
+        out.removeAll(keepingCapacity: true)
+        for r in relayOf { if let r, !out.contains(r) { out.append(r) } }
+    }
+}

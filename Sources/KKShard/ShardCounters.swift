@@ -1,0 +1,20 @@
+/// Counters of one shard, owned by its loop thread and exported as metrics.
+public struct ShardCounters: Sendable {
+    public var inputsApplied = 0
+    /// Inputs for a tick already stepped (includes redundant copies a client resends on purpose).
+    public var inputsLate = 0
+    /// Inputs too far in the future, for an unknown match, or for a player not joined via that relay.
+    public var inputsDropped = 0
+    /// Packets from relays that did not decode, by reason label.
+    public var malformedPackets: [String: Int] = [:]
+    public var joinsAccepted = 0
+    public var joinsRefused = 0
+    public var framesSent = 0
+    public var frameBytesSent = 0
+    public var ticks = 0
+    /// Timer wake-ups that had to step more than one tick to catch up.
+    public var tickOverruns = 0
+    public var matchesAdopted = 0
+
+    public init() {}
+}

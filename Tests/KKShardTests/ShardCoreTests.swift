@@ -1,0 +1,164 @@
+import KKPhysics
+import KKShard
+import KKTestSupport
+import KKWire
+import Testing
+
+/// Collects what the core sends, per relay.
+struct RecordingOutput: ShardOutput {
+    var sent: [(relay: Int, bytes: [UInt8], reliable: Bool)] = []
+    mutating func send(_ bytes: UnsafeRawBufferPointer, to relay: Int, reliable: Bool) {
+        sent.append((relay, Array(bytes), reliable))
+    }
+
+    func joinReplies(to relay: Int) -> [JoinReplyPacket] {
+        sent.filter { $0.relay == relay }.compactMap { try? $0.bytes.decodePacket(JoinReplyPacket.self, maxBytes: maxShardPacketBytes) }
+    }
+
+    func frames(to relay: Int) -> [(MatchFramePacket, [UInt8])] {
+        sent.filter { $0.relay == relay }.compactMap { s in
+            s.bytes.withUnsafeBytes { raw -> (MatchFramePacket, [UInt8])? in
+                guard case .matchFrame(let f)? = try? ShardMessage.decode(raw) else { return nil }
+                return (f, Array(raw[f.payload]))
+            }
+        }
+    }
+}
+
+@Suite struct ShardCoreTests {
+    func makeCore() throws -> ShardCore<Int> {
+        var c = ShardConfig()
+        c.maxMatches = 4
+        c.playersPerMatch = 4
+        let core = ShardCore<Int>(config: c)
+        try core.createMatch(id: 77, seed: 1)
+        return core
+    }
+
+    func send<P: WirePacket>(_ p: P, to core: ShardCore<Int>, from relay: Int, _ out: inout RecordingOutput) throws {
+        let bytes = try p.encoded(capacity: maxShardPacketBytes)
+        bytes.withUnsafeBytes { core.receive($0, from: relay, output: &out) }
+    }
+
+    func batch(_ entries: [BatchedInput]) throws -> [UInt8] {
+        try WireWriter.bytes(capacity: maxShardPacketBytes) { (w) throws(WireError) in
+            var b = InputBatchWriter()
+            try b.begin(batchSeq: 1, into: &w)
+            for e in entries { try b.append(e, into: &w) }
+            try b.finish(into: &w)
+        }
+    }
+
+    @Test func joinGivesSlotAndImmediateFullFrame() throws {
+        let core = try makeCore()
+        var out = RecordingOutput()
+        try send(JoinRequestPacket(matchId: 77, playerId: 5, mode: .join), to: core, from: 1, &out)
+        try send(JoinRequestPacket(matchId: 77, playerId: 6, mode: .join), to: core, from: 2, &out)
+        #expect(out.joinReplies(to: 1).first?.result == .ok)
+        #expect(out.joinReplies(to: 2).first?.slot == 1)
+        let frames = out.frames(to: 1)
+        #expect(frames.count == 1)
+        let state = try MatchState(deserializing: frames[0].1)
+        #expect(state.playerCount == 4 && frames[0].0.stateHash == state.hash)
+        // Unknown match, and a full match, are refused with a reason.
+        try send(JoinRequestPacket(matchId: 99, playerId: 5, mode: .join), to: core, from: 1, &out)
+        #expect(out.joinReplies(to: 1).last?.result == .noSuchMatch)
+        for p in 7...8 { try send(JoinRequestPacket(matchId: 77, playerId: UInt64(p), mode: .join), to: core, from: 3, &out) }
+        try send(JoinRequestPacket(matchId: 77, playerId: 9, mode: .join), to: core, from: 3, &out)
+        #expect(out.joinReplies(to: 3).last?.result == .matchFull)
+        #expect(core.counters.joinsAccepted == 4 && core.counters.joinsRefused == 2)
+    }
+
+    @Test func inputsApplyAtTheirTickAndAckTheirSeq() throws {
+        let core = try makeCore()
+        var out = RecordingOutput()
+        try send(JoinRequestPacket(matchId: 77, playerId: 5, mode: .join), to: core, from: 1, &out)
+        let accel = InputSample(buttons: KartInput.accelerate, steer: 0)
+        let entries = (1...30).map { BatchedInput(matchId: 77, playerId: 5, tick: UInt32($0), seq: UInt32(100 + $0), input: accel) }
+        try batch(entries).withUnsafeBytes { core.receive($0, from: 1, output: &out) }
+        #expect(core.counters.inputsApplied == 30)
+        for _ in 0..<30 { core.tick(output: &out) }
+        let m = core.matches[77]!
+        #expect(m.tick == 30)
+        #expect(m.lastAppliedSeq[0] == 130)
+        #expect(m.state.karts[0].lastInput == KartInput(buttons: KartInput.accelerate, steer: 0))
+        // Frames every 3 ticks, acking the newest applied sequence.
+        let frames = out.frames(to: 1)
+        #expect(frames.count == 1 + 10)
+        #expect(frames.last?.0.lastAppliedSeq(of: 5) == 130)
+        // The same inputs again are late (ticks already stepped).
+        try batch(entries).withUnsafeBytes { core.receive($0, from: 1, output: &out) }
+        #expect(core.counters.inputsLate == 30)
+    }
+
+    @Test func inputsFromAnotherRelayOrForeignPlayersAreDropped() throws {
+        let core = try makeCore()
+        var out = RecordingOutput()
+        try send(JoinRequestPacket(matchId: 77, playerId: 5, mode: .join), to: core, from: 1, &out)
+        let e = BatchedInput(matchId: 77, playerId: 5, tick: 3, seq: 1, input: .neutral)
+        try batch([e]).withUnsafeBytes { core.receive($0, from: 2, output: &out) }          // wrong relay
+        try batch([BatchedInput(matchId: 77, playerId: 42, tick: 3, seq: 1, input: .neutral)]).withUnsafeBytes {
+            core.receive($0, from: 1, output: &out)                                          // not in match
+        }
+        try batch([BatchedInput(matchId: 1234, playerId: 5, tick: 3, seq: 1, input: .neutral)]).withUnsafeBytes {
+            core.receive($0, from: 1, output: &out)                                          // no such match
+        }
+        #expect(core.counters.inputsDropped == 3 && core.counters.inputsApplied == 0)
+    }
+
+    @Test func garbageIsCountedAndOtherMatchesKeepRunning() throws {
+        let core = try makeCore()
+        try core.createMatch(id: 78, seed: 2)
+        var out = RecordingOutput()
+        try send(JoinRequestPacket(matchId: 78, playerId: 5, mode: .join), to: core, from: 1, &out)
+        var rng = SplitMix64(seed: 4)
+        for _ in 0..<2000 {
+            let junk = (0..<Int.random(in: 0..<200, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            junk.withUnsafeBytes { core.receive($0, from: 9, output: &out) }
+        }
+        #expect(core.counters.malformedPackets.values.reduce(0, +) == 2000)
+        for _ in 0..<6 { core.tick(output: &out) }
+        #expect(core.matches[78]!.tick == 6)
+    }
+
+    @Test func resumeThroughAnotherRelayKeepsSlotAndAck() throws {
+        let core = try makeCore()
+        var out = RecordingOutput()
+        try send(JoinRequestPacket(matchId: 77, playerId: 5, mode: .join), to: core, from: 1, &out)
+        try batch([BatchedInput(matchId: 77, playerId: 5, tick: 1, seq: 9, input: .neutral)]).withUnsafeBytes {
+            core.receive($0, from: 1, output: &out)
+        }
+        core.tick(output: &out)
+        core.relayLost(1)
+        try send(JoinRequestPacket(matchId: 77, playerId: 5, mode: .resume), to: core, from: 2, &out)
+        let reply = out.joinReplies(to: 2).last
+        #expect(reply?.result == .ok && reply?.slot == 0 && reply?.lastAppliedSeq == 9)
+        // The old relay can no longer feed this player.
+        try batch([BatchedInput(matchId: 77, playerId: 5, tick: 5, seq: 10, input: .neutral)]).withUnsafeBytes {
+            core.receive($0, from: 1, output: &out)
+        }
+        #expect(core.counters.inputsDropped == 1)
+    }
+
+    @Test func tickClockCorrectsDriftAndBoundsCatchUp() {
+        var c = TickClock(ticksPerSecond: 60, startNanos: 0)
+        #expect(c.due(nowNanos: 10_000_000).ticks == 0)
+        #expect(c.due(nowNanos: 16_666_666).ticks == 1)
+        // Over one simulated second of 1 ms wake-ups exactly 60 ticks are due.
+        var c2 = TickClock(ticksPerSecond: 60, startNanos: 0)
+        var total = 0
+        for ms in 1...1000 { total += c2.due(nowNanos: UInt64(ms) * 1_000_000).ticks }
+        #expect(total == 60)
+        // A 1 s stall runs at most 5 ticks and skips the rest.
+        var c3 = TickClock(ticksPerSecond: 60, startNanos: 0)
+        #expect(c3.due(nowNanos: 1_000_000_000).ticks == 5)
+        #expect(c3.skippedTicks == 55)
+    }
+
+    @Test func configValidation() {
+        var c = ShardConfig()
+        c.playersPerMatch = 0
+        c.id = "a b"
+        #expect(c.validate().count == 2)
+    }
+}
