@@ -98,8 +98,11 @@ public struct MatchFramePacket: Equatable, Sendable {
     }
 }
 
-/// Largest relay<->shard packet (a frame with the biggest payload and all players).
-public let maxShardPacketBytes = Limits.maxShardFramePayloadBytes + 512
+/// Largest relay<->shard packet: a frame with the biggest payload and all players, or an input
+/// batch of ``Limits/maxBatchEntries`` entries (16 + 1024 x 26 = 26 640 bytes), whichever is larger.
+public let maxShardPacketBytes = max(Limits.maxShardFramePayloadBytes + 512,
+                                     Limits.headerBytes + 4 + 2 + Limits.maxBatchEntries * BatchedInput.wireBytes
+                                         + Limits.checksumBytes)
 
 /// Any packet on the relay<->shard ENet link, decoded in place.
 public enum ShardMessage {

@@ -29,6 +29,8 @@ public struct WelcomePacket: WirePacket, Equatable {
 
     public func encodeBody(into w: inout WireWriter) throws(WireError) {
         guard resumeTicket.count <= Limits.maxResumeTicketBytes else { throw .countOutOfRange }
+        // Receivers refuse a zero tick rate; refuse to send one rather than emit a dead packet.
+        guard tickRate > 0 else { throw .invalidField }
         try w.writeUInt64(playerId)
         try w.writeUInt64(matchId)
         try w.writeUInt8(slot)

@@ -69,6 +69,19 @@ import Testing
         #expect(throws: WireError.countOutOfRange) { try InputPacket(seq: 1, tick: 1, ackFrameTick: 0).encoded() }
     }
 
+    /// Whatever the encoder writes, the decoder accepts: a zero tick rate is refused on both sides.
+    @Test func welcomeWithZeroTickRateIsRefusedBothWays() throws {
+        var w = Samples.welcome
+        w.tickRate = 0
+        #expect(throws: WireError.invalidField) { try w.encoded() }
+        var bytes = try Samples.welcome.encoded()
+        bytes[6 + 17] = 0  // tickRate after header (6) + playerId, matchId (16) + slot (1)
+        let e: WireError? = resealed(bytes).withUnsafeBytes { raw in
+            do throws(WireError) { _ = try RelayToClient.decode(raw); return nil } catch { return error }
+        }
+        #expect(e == .invalidField)
+    }
+
     @Test func writerRefusesOverflow() {
         #expect(throws: WireError.bufferTooSmall) { try Samples.welcome.encoded(capacity: 10) }
         #expect(throws: WireError.oversized) {

@@ -86,3 +86,27 @@ import Testing
         #expect(InputSample(raw: 0x8100).steer == -127)
     }
 }
+
+@Suite struct FullBatchTests {
+    /// A batch of `Limits.maxBatchEntries` entries is legal: the writer makes it and every
+    /// shard-link receiver accepts it (it once exceeded `maxShardPacketBytes`, sized for frames only).
+    @Test func fullBatchFitsAShardPacket() throws {
+        let entries = (0..<Limits.maxBatchEntries).map {
+            BatchedInput(matchId: 1, playerId: UInt64($0 % 16), tick: UInt32($0 / 16), seq: UInt32($0), input: .neutral)
+        }
+        var room = 0
+        let bytes = try WireWriter.bytes(capacity: maxShardPacketBytes) { (w) throws(WireError) in
+            var b = InputBatchWriter()
+            try b.begin(batchSeq: 1, into: &w)
+            room = b.room(in: w)
+            for e in entries { try b.append(e, into: &w) }
+            try b.finish(into: &w)
+        }
+        #expect(room == Limits.maxBatchEntries)
+        let decoded = try bytes.withUnsafeBytes { raw -> [BatchedInput] in
+            guard case .inputBatch(let v) = try ShardMessage.decode(raw) else { return [] }
+            return try v.all()
+        }
+        #expect(decoded == entries)
+    }
+}
