@@ -53,6 +53,8 @@ let package = Package(
         // Services.
         .target(name: "KKShard", dependencies: ["KKWire", "KKPhysics", "KKLoop", "KKENet",
                                                 .product(name: "Logging", package: "swift-log")]),
+        .target(name: "KKRelay", dependencies: ["KKWire", "KKToken", "KKOrdering", "KKPhysics", "KKDelta",
+                                                "KKLoop", "KKENet", .product(name: "Logging", package: "swift-log")]),
         // Admin HTTP (Hummingbird on its own thread) + Prometheus metrics for every process.
         .target(name: "KKAdmin", dependencies: [
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -77,6 +79,7 @@ let package = Package(
         .testTarget(name: "KKNetSimTests", dependencies: ["KKNetSim"]),
         .testTarget(name: "KKReplayTests", dependencies: ["kk-replay", "KKPhysics"]),
         .testTarget(name: "KKShardTests", dependencies: ["KKShard", "KKPhysics", "KKWire", "KKTestSupport"]),
+        .testTarget(name: "KKRelayTests", dependencies: ["KKRelay", "KKShard", "KKDelta", "KKPhysics", "KKToken", "KKWire", "KKTestSupport"]),
         .testTarget(name: "ShimSmokeTests", dependencies: ["CLibUV", "COpenSSL", "CENet", "CHiredis", "KKTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,360 @@
+import KKDelta
+import KKOrdering
+import KKPhysics
+import KKToken
+import KKWire
+
+/// Where the relay core's output goes: the I/O layer encrypts client packets with the
+/// session's DTLS state and sends shard packets over ENet.
+public protocol RelayCoreIO<Shard>: AnyObject {
+    associatedtype Shard: Hashable
+    /// Encrypts and sends one plaintext packet to a client session.
+    func sendToClient(_ session: Int, _ plaintext: UnsafeRawBufferPointer)
+    /// Sends one packet to a shard (reliable: control and inputs; unreliable: none from the relay).
+    func sendToShard(_ shard: Shard, _ bytes: UnsafeRawBufferPointer, reliable: Bool)
+    /// Ends a session after its Disconnect was sent.
+    func closeSession(_ session: Int, reason: DisconnectReason)
+    /// A fresh resume ticket for this token (empty when the relay issues none).
+    func resumeTicket(for token: PrivateToken) -> [UInt8]
+}
+
+/// How a match's shard is found.
+public enum ShardRoute<Shard: Hashable> {
+    /// Connected and usable now.
+    case ready(Shard)
+    /// Being looked up or connected; the I/O layer calls ``RelayCore/routeResolved(matchId:shard:)``.
+    case pending
+    /// No shard hosts this match.
+    case unknown
+}
+
+/// The relay's protocol logic without sockets or crypto: sessions after the handshake, the
+/// input path (validate, replay window, per-player reorder, Z-order merge per shard, batches)
+/// and the frame path (one full state per match from the shard, delta-encoded per client
+/// against that client's acknowledged frame). Loop-thread only.
+public final class RelayCore<IO: RelayCoreIO> {
+    public typealias Shard = IO.Shard
+    public let config: RelayConfig
+    public unowned let io: IO
+    public var counters = RelayCounters()
+    /// Resolves a match to its shard (Redis-backed cache in production).
+    public var route: (UInt64) -> ShardRoute<Shard> = { _ in .unknown }
+
+    public private(set) var sessions: [Int: RelaySession] = [:]
+    private var sessionsByMatch: [UInt64: [Int]] = [:]
+    private var shardOfMatch: [UInt64: Shard] = [:]
+    private var streams: [Shard: ShardStream] = [:]
+    private var frames: [UInt64: FrameCache] = [:]
+    private var out = [UInt8](repeating: 0, count: max(Limits.maxDatagramBytes, 4096))
+    private var deltaScratch: [UInt8] = []
+    private var stateScratch: [UInt8] = []
+    /// True while draining: new sessions are refused, existing ones keep playing.
+    public var draining = false
+
+    /// Per-shard input stream: the Z-order merger and the batch sequence.
+    struct ShardStream {
+        var merger = ZOrderMerger()
+        var batchSeq: UInt32 = 0
+    }
+
+    public init(config: RelayConfig, io: IO) {
+        self.config = config
+        self.io = io
+        sessions.reserveCapacity(config.maxSessions)
+        deltaScratch.reserveCapacity(2048)
+    }
+
+    // MARK: sessions
+
+    /// A client finished its DTLS handshake with a valid token.
+    public func sessionEstablished(_ id: Int, token: PrivateToken, nowMillis: UInt64) {
+        sessions[id] = RelaySession(id: id, token: token, nowMillis: nowMillis, bytesPerSecond: config.maxClientBytesPerSecond)
+    }
+
+    /// The I/O layer ended a session (timeout, DTLS close, eviction): tell the shard.
+    public func sessionEnded(_ id: Int) {
+        guard let s = sessions.removeValue(forKey: id) else { return }
+        counters.sessionsClosed += 1
+        sessionsByMatch[s.matchId]?.removeAll { $0 == id }
+        if sessionsByMatch[s.matchId]?.isEmpty == true { sessionsByMatch[s.matchId] = nil; frames[s.matchId] = nil }
+        if s.phase != .awaitingHello, let shard = shardOfMatch[s.matchId] {
+            sendControl(LeavePacket(matchId: s.matchId, playerId: s.playerId, reason: .clientQuit), to: shard)
+        }
+    }
+
+    /// Closes sessions not heard from for `config.idleTimeoutMillis`; returns their ids.
+    public func expireIdle(nowMillis: UInt64, into expired: inout [Int]) {
+        expired.removeAll(keepingCapacity: true)
+        for (id, s) in sessions where nowMillis > s.lastHeardMillis + config.idleTimeoutMillis { expired.append(id) }
+        for id in expired {
+            counters.idleTimeouts += 1
+            disconnect(id, .timeout)
+        }
+    }
+
+    /// Sends a Disconnect and closes the session.
+    public func disconnect(_ id: Int, _ reason: DisconnectReason) {
+        sendPacket(DisconnectPacket(reason: reason), to: id)
+        sessionEnded(id)
+        io.closeSession(id, reason: reason)
+    }
+
+    // MARK: client -> relay
+
+    /// One decrypted datagram from an established session.
+    public func clientPacket(_ id: Int, _ bytes: UnsafeRawBufferPointer, nowMillis: UInt64) {
+        guard sessions[id] != nil else { return }
+        let message: ClientToRelay
+        do throws(WireError) {
+            message = try ClientToRelay.decode(bytes, protocolId: config.protocolId)
+        } catch {
+            switch error {
+            case .badChecksum: counters.drop(.badChecksum)
+            case .wrongVersion: counters.drop(.wrongVersion)
+            case .wrongProtocol: counters.drop(.wrongProtocol)
+            default: counters.drop(.malformed)
+            }
+            return
+        }
+        sessions[id]!.lastHeardMillis = nowMillis
+        switch message {
+        case .hello(let h): hello(id, h)
+        case .input(let p): input(id, p)
+        case .ping(let p):
+            let tick = frames[sessions[id]!.matchId]?.latestTick ?? 0
+            sendPacket(PongPacket(pingId: p.pingId, clientTimeMicros: p.clientTimeMicros, serverTick: tick), to: id)
+        case .disconnect:
+            sessionEnded(id)
+            io.closeSession(id, reason: .clientQuit)
+        }
+    }
+
+    private func hello(_ id: Int, _ h: HelloPacket) {
+        guard sessions[id]!.phase == .awaitingHello else { counters.drop(.unexpectedPacket); return }
+        if draining { disconnect(id, .relayDraining); counters.drop(.draining); return }
+        sessions[id]!.mode = h.mode
+        sessions[id]!.nextInputSeqFromHello = h.nextInputSeq
+        sessions[id]!.ackedFrameTick = 0
+        sessions[id]!.phase = .joining
+        let m = sessions[id]!.matchId
+        sessionsByMatch[m, default: []].append(id)
+        requestJoin(id)
+    }
+
+    /// Sends the JoinRequest if the match's shard is known, else waits for the route.
+    private func requestJoin(_ id: Int) {
+        guard let s = sessions[id] else { return }
+        switch route(s.matchId) {
+        case .ready(let shard):
+            shardOfMatch[s.matchId] = shard
+            sendControl(JoinRequestPacket(matchId: s.matchId, playerId: s.playerId, mode: s.mode), to: shard)
+        case .pending:
+            break
+        case .unknown:
+            counters.drop(.unknownMatch)
+            disconnect(id, .matchNotFound)
+        }
+    }
+
+    /// The I/O layer found (or failed to find) the shard of a match: joins that waited go on.
+    public func routeResolved(matchId: UInt64, shard: Shard?) {
+        let waiting = (sessionsByMatch[matchId] ?? []).filter { sessions[$0]?.phase == .joining }
+        guard let shard else {
+            for id in waiting { counters.drop(.unknownMatch); disconnect(id, .matchNotFound) }
+            return
+        }
+        shardOfMatch[matchId] = shard
+        for id in waiting {
+            let s = sessions[id]!
+            sendControl(JoinRequestPacket(matchId: matchId, playerId: s.playerId, mode: s.mode), to: shard)
+        }
+    }
+
+    private func input(_ id: Int, _ p: InputPacket) {
+        guard sessions[id]!.phase == .playing else { counters.drop(.notPlaying); return }
+        switch sessions[id]!.replay.accept(p.seq) {
+        case .fresh: break
+        case .duplicate: counters.drop(.replayed); return
+        case .tooOld: counters.drop(.tooOld); return
+        }
+        if Serial.isNewer(p.ackFrameTick, than: sessions[id]!.ackedFrameTick) { sessions[id]!.ackedFrameTick = p.ackFrameTick }
+        let matchId = sessions[id]!.matchId
+        let playerId = sessions[id]!.playerId
+        guard let shard = shardOfMatch[matchId] else { counters.drop(.shardUnavailable); return }
+        var full = 0
+        var delivered = 0
+        let stats = sessions[id]!.reorder.receive(p) { o in
+            if streams[shard, default: ShardStream()].merger.push(
+                BatchedInput(matchId: matchId, playerId: playerId, tick: o.tick, seq: o.seq, input: o.input)) {
+                delivered += 1
+            } else {
+                full += 1
+            }
+        }
+        counters.inputsForwarded += delivered
+        if full > 0 { counters.drop(.mergerFull, full) }
+        if stats.tooFarAhead > 0 { counters.drop(.inputTooFarAhead, stats.tooFarAhead) }
+    }
+
+    // MARK: relay -> shard
+
+    /// Sends every shard's merged inputs as Z-ordered batches.
+    public func flush() {
+        for shard in streams.keys where !streams[shard]!.merger.isEmpty {
+            while !streams[shard]!.merger.isEmpty {
+                let n = out.withUnsafeMutableBytes { raw -> Int in
+                    var w = WireWriter(raw)
+                    var b = InputBatchWriter()
+                    do throws(WireError) {
+                        try b.begin(batchSeq: streams[shard]!.batchSeq, protocolId: config.protocolId, into: &w)
+                        while b.room(in: w) > 0, let e = streams[shard]!.merger.pop() { try b.append(e, into: &w) }
+                        try b.finish(into: &w)
+                    } catch { return 0 }
+                    return w.count
+                }
+                guard n > 0 else { break }
+                streams[shard]!.batchSeq &+= 1
+                counters.inputBatchesSent += 1
+                out.withUnsafeBytes { io.sendToShard(shard, UnsafeRawBufferPointer(rebasing: $0[0..<n]), reliable: true) }
+            }
+        }
+    }
+
+    // MARK: shard -> relay
+
+    /// One packet from a shard.
+    public func shardPacket(from shard: Shard, _ bytes: UnsafeRawBufferPointer, nowMillis: UInt64) {
+        let message: ShardMessage
+        do throws(WireError) {
+            message = try ShardMessage.decode(bytes, protocolId: config.protocolId)
+        } catch {
+            counters.drop(.malformed)
+            return
+        }
+        switch message {
+        case .joinReply(let r): joinReply(r, from: shard)
+        case .matchFrame(let f): matchFrame(f, payload: UnsafeRawBufferPointer(rebasing: bytes[f.payload]), nowMillis: nowMillis)
+        default: counters.drop(.unexpectedPacket)
+        }
+    }
+
+    private func joinReply(_ r: JoinReplyPacket, from shard: Shard) {
+        guard let id = sessionsByMatch[r.matchId]?.first(where: { sessions[$0]?.playerId == r.playerId }),
+              sessions[id]?.phase == .joining else { return }
+        guard r.result == .ok else {
+            counters.joinsRefused += 1
+            let reason: DisconnectReason = switch r.result {
+            case .matchFull: .serverFull
+            case .matchOver: .matchOver
+            case .noSuchMatch, .notOwner, .notInMatch: .matchNotFound
+            case .ok: .protocolError
+            }
+            disconnect(id, reason)
+            return
+        }
+        var s = sessions[id]!
+        s.phase = .playing
+        s.slot = r.slot
+        s.lastAppliedSeq = r.lastAppliedSeq
+        // Resume: nothing the shard applied is forwarded again. Join: start at the client's first seq.
+        let start = s.mode == .resume || r.lastAppliedSeq != 0 ? r.lastAppliedSeq &+ 1 : s.nextInputSeqFromHello
+        s.reorder.reset(startSeq: start)
+        s.replay = ReplayWindow()
+        sessions[id] = s
+        if s.mode == .resume { counters.resumes += 1 } else { counters.joins += 1 }
+        sendPacket(WelcomePacket(playerId: s.playerId, matchId: s.matchId, slot: r.slot, tickRate: max(1, r.tickRate),
+                                 serverTick: r.tick, lastAppliedSeq: r.lastAppliedSeq, resumeTicket: io.resumeTicket(for: s.token)),
+                   to: id)
+    }
+
+    private func matchFrame(_ f: MatchFramePacket, payload: UnsafeRawBufferPointer, nowMillis: UInt64) {
+        guard let ids = sessionsByMatch[f.matchId], !ids.isEmpty else { return }
+        stateScratch.removeAll(keepingCapacity: true)
+        stateScratch.append(contentsOf: payload)
+        guard let state = try? MatchState(deserializing: stateScratch), state.tick == f.tick else {
+            counters.drop(.malformed)
+            return
+        }
+        frames[f.matchId, default: FrameCache()].store(state)
+        let cache = frames[f.matchId]!
+        for id in ids {
+            guard var s = sessions[id], s.phase == .playing else { continue }
+            if let seq = f.lastAppliedSeq(of: s.playerId) { s.lastAppliedSeq = seq }
+            let baseline: MatchState? = s.ackedFrameTick == 0 ? nil : cache.state(at: s.ackedFrameTick)
+            deltaScratch.removeAll(keepingCapacity: true)
+            DeltaCodec.encode(state, baseline: baseline, into: &deltaScratch)
+            let packet = FramePacket(tick: f.tick, baselineTick: baseline?.tick, lastAppliedSeq: s.lastAppliedSeq)
+            let n = out.withUnsafeMutableBytes { raw -> Int in
+                deltaScratch.withUnsafeBytes { payload in
+                    var w = WireWriter(raw)
+                    do throws(WireError) {
+                        try packet.encode(protocolId: config.protocolId, into: &w) { (pw) throws(WireError) in try pw.writeBytes(payload) }
+                    } catch { return 0 }
+                    return w.count
+                }
+            }
+            guard n > 0 else { counters.drop(.malformed); continue }
+            guard s.bandwidth.take(Double(n), nowMillis: nowMillis) else {
+                counters.drop(.bandwidthCap)
+                sessions[id] = s
+                continue
+            }
+            if baseline == nil { counters.framesFull += 1 } else { counters.framesDelta += 1 }
+            counters.frameBytes += n
+            s.framesSent += 1
+            sessions[id] = s
+            out.withUnsafeBytes { io.sendToClient(id, UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+        }
+    }
+
+    /// A shard link went down (or the match moved): its sessions re-join through a fresh route
+    /// (the match may have been adopted by another shard), as resumes.
+    public func shardLost(_ shard: Shard) {
+        let matches = shardOfMatch.filter { $0.value == shard }.map(\.key)
+        streams[shard] = nil
+        for m in matches {
+            shardOfMatch[m] = nil
+            for id in sessionsByMatch[m] ?? [] where sessions[id] != nil {
+                sessions[id]!.phase = .joining
+                sessions[id]!.mode = .resume
+            }
+            if let first = sessionsByMatch[m]?.first { requestJoin(first) ; rejoinOthers(m, except: first) }
+        }
+    }
+
+    private func rejoinOthers(_ matchId: UInt64, except first: Int) {
+        guard let shard = shardOfMatch[matchId] else { return }
+        for id in sessionsByMatch[matchId] ?? [] where id != first {
+            if let s = sessions[id] { sendControl(JoinRequestPacket(matchId: matchId, playerId: s.playerId, mode: .resume), to: shard) }
+        }
+    }
+
+    // MARK: encoding helpers
+
+    private func sendPacket<P: WirePacket>(_ p: P, to id: Int) {
+        let n = out.withUnsafeMutableBytes { raw -> Int in
+            var w = WireWriter(raw)
+            do throws(WireError) { try p.encode(protocolId: config.protocolId, into: &w) } catch { return 0 }
+            return w.count
+        }
+        if n > 0 { out.withUnsafeBytes { io.sendToClient(id, UnsafeRawBufferPointer(rebasing: $0[0..<n])) } }
+    }
+
+    private func sendControl<P: WirePacket>(_ p: P, to shard: Shard) {
+        let n = out.withUnsafeMutableBytes { raw -> Int in
+            var w = WireWriter(raw)
+            do throws(WireError) { try p.encode(protocolId: config.protocolId, into: &w) } catch { return 0 }
+            return w.count
+        }
+        if n > 0 { out.withUnsafeBytes { io.sendToShard(shard, UnsafeRawBufferPointer(rebasing: $0[0..<n]), reliable: true) } }
+    }
+
+    /// Sessions per phase (for /status).
+    public var sessionCounts: (awaitingHello: Int, joining: Int, playing: Int) {
+        var a = 0, j = 0, p = 0
+        for s in sessions.values {
+            switch s.phase { case .awaitingHello: a += 1; case .joining: j += 1; case .playing: p += 1 }
+        }
+        return (a, j, p)
+    }
+}

@@ -1,0 +1,175 @@
+import KKDelta
+import KKPhysics
+import KKRelay
+import KKShard
+import KKToken
+import KKTestSupport
+import KKWire
+import Testing
+
+@Suite struct RelayCoreTests {
+    /// Hello -> JoinRequest -> Welcome; inputs reach the shard at their tick in order; frames
+    /// come back full first, then delta against the acknowledged frame, and decode exactly.
+    @Test func joinInputsAndDeltaFrames() throws {
+        let s = try InProcessStack()
+        s.relay.sessionEstablished(1, token: InProcessStack.token(player: 11), nowMillis: s.now)
+        s.client(1, HelloPacket(mode: .join, lastFrameTick: 0, nextInputSeq: 1))
+        guard case .welcome(let w)? = s.received(1).first else { Issue.record("no welcome"); return }
+        #expect(w.playerId == 11 && w.matchId == 500 && w.resumeTicket == Array("ticket-11".utf8))
+
+        // The client drives: 3 inputs per packet, acking the newest frame it decoded.
+        var states: [UInt32: MatchState] = [:]
+        var acked: UInt32 = 0
+        var seq: UInt32 = 0
+        var decodedFrames = 0
+        for _ in 0..<40 {
+            let inputs = (0..<3).map { _ in InputSample(buttons: KartInput.accelerate, steer: 10) }
+            seq += 3
+            s.client(1, InputPacket(seq: seq, tick: seq + 2, ackFrameTick: acked, newestFirst: inputs))
+            s.tick(3)
+            for (f, payload) in s.frames(1) where states[f.tick] == nil {
+                let baseline = f.baselineTick.flatMap { states[$0] }
+                if f.baselineTick != nil { #expect(baseline != nil) }
+                let st = try DeltaCodec.decode(payload, baseline: baseline)
+                #expect(st == s.shard.matches[500]!.state || st.tick < s.shard.matches[500]!.tick)
+                states[f.tick] = st
+                acked = f.tick
+                decodedFrames += 1
+            }
+        }
+        #expect(decodedFrames >= 30)
+        #expect(s.relay.counters.framesDelta > 0 && s.relay.counters.framesFull >= 1)
+        #expect(s.relay.counters.inputsForwarded == 120)
+        #expect(s.shard.counters.inputsApplied == 120)
+        // The kart accelerated under the relayed inputs (after the countdown).
+        let m = s.shard.matches[500]!
+        #expect(m.lastAppliedSeq[0] > 0)
+    }
+
+    @Test func replayedAndGarbagePacketsAreCountedDrops() throws {
+        let s = try InProcessStack()
+        s.relay.sessionEstablished(1, token: InProcessStack.token(player: 11), nowMillis: s.now)
+        s.client(1, HelloPacket(mode: .join, lastFrameTick: 0, nextInputSeq: 1))
+        let p = InputPacket(seq: 3, tick: 3, ackFrameTick: 0, newestFirst: [.neutral, .neutral, .neutral])
+        s.client(1, p)
+        s.client(1, p)  // replay
+        #expect(s.relay.counters.drops(.replayed) == 1)
+        var junk = try p.encoded()
+        junk[8] ^= 0xFF
+        junk.withUnsafeBytes { s.relay.clientPacket(1, $0, nowMillis: s.now) }
+        #expect(s.relay.counters.drops(.badChecksum) == 1)
+        var rng = SplitMix64(seed: 5)
+        for _ in 0..<1000 {
+            let b = (0..<Int.random(in: 0...80, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            b.withUnsafeBytes { s.relay.clientPacket(1, $0, nowMillis: s.now) }
+        }
+        #expect(s.relay.sessions[1]?.phase == .playing)
+    }
+
+    @Test func inputBeforeHelloIsRefused() throws {
+        let s = try InProcessStack()
+        s.relay.sessionEstablished(1, token: InProcessStack.token(player: 11), nowMillis: s.now)
+        s.client(1, InputPacket(seq: 1, tick: 1, ackFrameTick: 0, newestFirst: [.neutral]))
+        #expect(s.relay.counters.drops(.notPlaying) == 1)
+    }
+
+    @Test func unknownMatchAndFullMatchDisconnectWithReason() throws {
+        let s = try InProcessStack(players: 1)
+        s.relay.sessionEstablished(1, token: InProcessStack.token(player: 11, match: 999), nowMillis: s.now)
+        s.client(1, HelloPacket(mode: .join, lastFrameTick: 0, nextInputSeq: 1))
+        #expect(s.closed[1] == .matchNotFound)
+        s.relay.sessionEstablished(2, token: InProcessStack.token(player: 12), nowMillis: s.now)
+        s.client(2, HelloPacket(mode: .join, lastFrameTick: 0, nextInputSeq: 1))
+        s.relay.sessionEstablished(3, token: InProcessStack.token(player: 13), nowMillis: s.now)
+        s.client(3, HelloPacket(mode: .join, lastFrameTick: 0, nextInputSeq: 1))
+        #expect(s.closed[3] == .serverFull)
+        guard case .disconnect(let d)? = s.received(3).last else { Issue.record("no disconnect"); return }
+        #expect(d.reason == .serverFull)
+    }
+
+    /// Resume on another relay: the new relay starts after the shard's last applied sequence,
+    /// so resent inputs are not applied twice.
+    @Test func resumeAppliesNoInputTwice() throws {
+        let s = try InProcessStack()
+        s.relay.sessionEstablished(1, token: InProcessStack.token(player: 11), nowMillis: s.now)
+        s.client(1, HelloPacket(mode: .join, lastFrameTick: 0, nextInputSeq: 1))
+        let inputs = (1...6).reversed().map { InputSample(buttons: 1, steer: Int8($0)) }
+        s.client(1, InputPacket(seq: 6, tick: 6, ackFrameTick: 0, newestFirst: inputs))
+        s.tick(6)
+        #expect(s.shard.matches[500]!.lastAppliedSeq[0] == 6)
+        // Relay "A" dies; the client appears at relay "B" (a new core on the same shard).
+        s.shard.relayLost(1)
+        let b = try InProcessStack.Relay(stack: s)
+        b.core.sessionEstablished(7, token: InProcessStack.token(player: 11), nowMillis: s.now)
+        b.client(7, HelloPacket(mode: .resume, lastFrameTick: 0, nextInputSeq: 7))
+        guard case .welcome(let w)? = b.received(7).first else { Issue.record("no welcome"); return }
+        #expect(w.lastAppliedSeq == 6)
+        // The client resends its unacknowledged window 1...9: only 7...9 are forwarded.
+        let again = (1...9).reversed().map { InputSample(buttons: 1, steer: Int8($0)) }
+        b.client(7, InputPacket(seq: 9, tick: 9, ackFrameTick: 0, newestFirst: again))
+        b.core.flush()
+        #expect(b.core.counters.inputsForwarded == 3)
+        #expect(s.shard.counters.inputsApplied == 6 + 3)
+    }
+
+    @Test func idleSessionsExpire() throws {
+        var c = RelayConfig()
+        c.idleTimeoutMillis = 1000
+        let s = try InProcessStack(relayConfig: c)
+        s.relay.sessionEstablished(1, token: InProcessStack.token(player: 11), nowMillis: s.now)
+        var expired: [Int] = []
+        s.relay.expireIdle(nowMillis: s.now + 500, into: &expired)
+        #expect(expired.isEmpty)
+        s.relay.expireIdle(nowMillis: s.now + 1500, into: &expired)
+        #expect(expired == [1] && s.closed[1] == .timeout && s.relay.sessions.isEmpty)
+    }
+
+    @Test func tokenBucket() {
+        var b = TokenBucket(ratePerSecond: 10, burst: 5, nowMillis: 0)
+        var ok = 0
+        for _ in 0..<10 where b.take(nowMillis: 0) { ok += 1 }
+        #expect(ok == 5)
+        let refilled = b.take(nowMillis: 100)   // one token refilled after 100 ms
+        let empty = !b.take(nowMillis: 100)
+        #expect(refilled && empty)
+    }
+}
+
+extension InProcessStack {
+    /// A second relay core attached to the same shard core (relay id 2 at the shard).
+    final class Relay: RelayCoreIO {
+        typealias Shard = Int
+        var core: RelayCore<Relay>!
+        unowned let stack: InProcessStack
+        var toClient: [Int: [[UInt8]]] = [:]
+
+        struct Sink: ShardOutput {
+            unowned let relay: Relay
+            mutating func send(_ bytes: UnsafeRawBufferPointer, to r: Int, reliable: Bool) {
+                if r == 2 { relay.core.shardPacket(from: 0, bytes, nowMillis: relay.stack.now) }
+                else { relay.stack.relay.shardPacket(from: 0, bytes, nowMillis: relay.stack.now) }
+            }
+        }
+
+        init(stack: InProcessStack) throws {
+            self.stack = stack
+            core = RelayCore(config: RelayConfig(), io: self)
+            core.route = { _ in .ready(0) }
+        }
+
+        func sendToClient(_ session: Int, _ plaintext: UnsafeRawBufferPointer) { toClient[session, default: []].append(Array(plaintext)) }
+        func sendToShard(_ shard: Int, _ bytes: UnsafeRawBufferPointer, reliable: Bool) {
+            var sink = Sink(relay: self)
+            stack.shard.receive(bytes, from: 2, output: &sink)
+        }
+        func closeSession(_ session: Int, reason: DisconnectReason) {}
+        func resumeTicket(for token: PrivateToken) -> [UInt8] { [] }
+        func client(_ id: Int, _ packet: some WirePacket) {
+            let bytes = try! packet.encoded()
+            bytes.withUnsafeBytes { core.clientPacket(id, $0, nowMillis: stack.now) }
+        }
+        func received(_ id: Int) -> [RelayToClient] {
+            (toClient[id] ?? []).compactMap { b in b.withUnsafeBytes { try? RelayToClient.decode($0) } }
+        }
+    }
+}
