@@ -80,7 +80,10 @@ func physicsBenchmarks() {
         }
         blackHole(rsim.state.tick)
     }
-    guard rsim.state == race.states[t0 + depth] || true else { fatalError() }
+    // Sanity: the re-simulated ticks reproduce the recording.
+    rsim.restore(rollbackFrom)
+    for j in 0..<depth { rsim.step(inputs: race.inputs[t0 + j]) }
+    guard rsim.state == race.states[t0 + depth] else { fatalError("rollback re-simulation diverged") }
 
     // ClientPredictor.reconcile: an authoritative frame 14 ticks old that differs from the
     // prediction (remote karts predicted wrongly), so it restores and re-simulates 14 ticks.
@@ -129,11 +132,11 @@ func physicsBenchmarks() {
     }
     sizes.sort()
     let mean = Double(sizes.reduce(0, +)) / Double(sizes.count)
-    report("[sizes] 8-kart state: canonical \(canonical.count) B; DeltaCodec full frame \(full.count) B; "
+    let sizeLines = ["[sizes] 8-kart state: canonical \(canonical.count) B; DeltaCodec full frame \(full.count) B; "
            + "delta vs 6 ticks older \(delta.count) B at the benchmarked tick; over \(sizes.count) ticks: "
-           + "min \(sizes.first!) p50 \(sizes[sizes.count / 2]) mean \(String(format1: mean)) max \(sizes.last!) B")
-    report("[sizes] on the wire (FramePacket = 20 B full / 24 B delta header+crc + payload): full \(full.count + 20) B, "
-           + "delta \(delta.count + 24) B")
+           + "min \(sizes.first!) p50 \(sizes[sizes.count / 2]) mean \(String(format1: mean)) max \(sizes.last!) B",
+                     "[sizes] on the wire (FramePacket = 20 B full / 24 B delta header+crc + payload): full \(full.count + 20) B, "
+           + "delta \(delta.count + 24) B"]
 
     var out: [UInt8] = []
     out.reserveCapacity(2_048)
@@ -146,6 +149,8 @@ func physicsBenchmarks() {
         }
         benchmark.measurement(SizeMetric.fullFrame, full.count)
         benchmark.measurement(SizeMetric.deltaFrame, out.count)
+    } setup: {
+        for line in sizeLines { report(line) }
     }
     Benchmark("Delta: encode only", configuration: kkConfig(.kilo, iterations: 3_000)) { benchmark in
         for _ in benchmark.scaledIterations {

@@ -14,11 +14,13 @@ func tokenBenchmarks() {
     let textView = UnsafeRawBufferPointer(text)
     let check = try! validator.validate(text: textView, now: now + 10)
     guard check.playerId == 42, check.matchId == 7 else { fatalError("token round trip") }
-    report("[sizes] connect token text \(utf8.count) chars (sealed \(SealedTokenLayout.sealedBytes) B)")
+    let sizes = "[sizes] connect token text \(utf8.count) chars (sealed \(SealedTokenLayout.sealedBytes) B)"
 
     Benchmark("Token: validate(text:now:)", configuration: kkConfig(.kilo, iterations: 2_000)) { benchmark in
         for _ in benchmark.scaledIterations {
             blackHole(try! validator.validate(text: textView, now: now + 10))
         }
+    } setup: {
+        report(sizes)
     }
 }

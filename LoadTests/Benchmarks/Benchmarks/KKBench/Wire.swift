@@ -12,6 +12,8 @@ final class WireFixture {
     let matchFrame: MatchFramePacket
     /// Bytes of one encoded packet of each kind (filled once; the decode-only benchmarks read them).
     var inputBytes = 0, frameBytes = 0, matchFrameBytes = 0
+    /// Encoded sizes, printed once (from the first wire benchmark's setup).
+    var sizes = ""
     let inputEncoded: UnsafeMutableRawBufferPointer
     let frameEncoded: UnsafeMutableRawBufferPointer
     let matchFrameEncoded: UnsafeMutableRawBufferPointer
@@ -55,8 +57,8 @@ final class WireFixture {
               df.payload.count == 80 else { fatalError("frame round trip") }
         guard case .matchFrame(let dm) = try! ShardMessage.decode(UnsafeRawBufferPointer(rebasing: matchFrameEncoded[0..<matchFrameBytes])),
               dm.playerCount == 8, dm.payload.count == 320 else { fatalError("match frame round trip") }
-        report("[sizes] InputPacket(32 inputs) \(inputBytes) B, FramePacket(80 B payload) \(frameBytes) B, "
-               + "MatchFramePacket(8 players, 320 B payload) \(matchFrameBytes) B")
+        sizes = "[sizes] InputPacket(32 inputs) \(inputBytes) B, FramePacket(80 B payload) \(frameBytes) B, "
+            + "MatchFramePacket(8 players, 320 B payload) \(matchFrameBytes) B"
     }
 
     @inline(__always)
@@ -92,6 +94,8 @@ func wireBenchmarks() {
             let m = try! ClientToRelay.decode(UnsafeRawBufferPointer(rebasing: f.buffer[0..<n]))
             blackHole(m)
         }
+    } setup: {
+        report(f.sizes)
     }
     Benchmark("Wire: InputPacket(32) decode", configuration: kkConfig(.kilo)) { benchmark in
         let bytes = UnsafeRawBufferPointer(rebasing: f.inputEncoded[0..<f.inputBytes])
