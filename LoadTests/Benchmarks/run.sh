@@ -12,6 +12,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 out=${1:-$here/results/latest.md}
 [ $# -gt 0 ] && shift
 mkdir -p "$(dirname "$out")"
+out=$(cd "$(dirname "$out")" && pwd)/$(basename "$out") # absolute: we cd below
 raw=$(mktemp)
 trap 'rm -f "$raw"' EXIT
 cd "$here"
