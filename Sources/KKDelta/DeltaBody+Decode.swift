@@ -4,7 +4,7 @@ extension DeltaBody {
     static func decode(_ r: inout BitReader, tick: UInt32, baseline b: MatchState, dt: Int64) throws(DeltaError) -> MatchState {
         let race = try decodeRace(&r, b.race, playerCount: b.karts.count, dt)
         var karts = b.karts
-        var orders = [Int](repeating: 0, count: motionFields)
+        var orders = InlineArray<5, Int>(repeating: 0) // one per motion field; no heap allocation
         for f in 0..<motionFields { orders[f] = Int(try r.read(bits: 5)) }
         for i in 0..<karts.count {
             let bk = b.karts[i]

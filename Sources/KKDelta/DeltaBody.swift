@@ -30,31 +30,33 @@ enum DeltaBody {
     static func encode(_ s: MatchState, baseline b: MatchState, dt: Int64, _ w: inout BitWriter) {
         encodeRace(s.race, b.race, dt, &w)
         let n = s.karts.count
-        var res = [UInt64](repeating: 0, count: n * motionFields)
-        for i in 0..<n {
-            let k = s.karts[i], bk = b.karts[i]
-            res[i * 5 + 0] = zigzag(Int64(k.vx) - Int64(bk.vx))
-            res[i * 5 + 1] = zigzag(Int64(k.vy) - Int64(bk.vy))
-            res[i * 5 + 2] = zigzag(Int64(k.x) - predictPos(bk.x, bk.vx, k.vx, dt))
-            res[i * 5 + 3] = zigzag(Int64(k.y) - predictPos(bk.y, bk.vy, k.vy, dt))
-            res[i * 5 + 4] = zigzag(Int64(Int16(truncatingIfNeeded: k.heading &- bk.heading)))
-        }
-        var orders = [Int](repeating: 0, count: motionFields)
-        for f in 0..<motionFields {
-            var best = Int.max
-            for order in 0..<32 {
-                var bits = 0
-                for i in 0..<n { bits += expGolombBits(res[i * 5 + f], k: order) }
-                if bits < best { best = bits; orders[f] = order }
+        // Residuals and orders live on the stack: this runs per client per frame on the relay.
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: n * motionFields) { res in
+            for i in 0..<n {
+                let k = s.karts[i], bk = b.karts[i]
+                res[i * 5 + 0] = zigzag(Int64(k.vx) - Int64(bk.vx))
+                res[i * 5 + 1] = zigzag(Int64(k.vy) - Int64(bk.vy))
+                res[i * 5 + 2] = zigzag(Int64(k.x) - predictPos(bk.x, bk.vx, k.vx, dt))
+                res[i * 5 + 3] = zigzag(Int64(k.y) - predictPos(bk.y, bk.vy, k.vy, dt))
+                res[i * 5 + 4] = zigzag(Int64(Int16(truncatingIfNeeded: k.heading &- bk.heading)))
             }
-            w.write(UInt64(orders[f]), bits: 5)
-        }
-        for i in 0..<n {
-            var moving = false
-            for f in 0..<motionFields where res[i * 5 + f] != 0 { moving = true }
-            w.bit(moving)
-            if moving { for f in 0..<motionFields { w.expGolomb(res[i * 5 + f], k: orders[f]) } }
-            encodeOther(s.karts[i], b.karts[i], dt, &w)
+            var orders = InlineArray<5, Int>(repeating: 0) // one per motion field
+            for f in 0..<motionFields {
+                var best = Int.max
+                for order in 0..<32 {
+                    var bits = 0
+                    for i in 0..<n { bits += expGolombBits(res[i * 5 + f], k: order) }
+                    if bits < best { best = bits; orders[f] = order }
+                }
+                w.write(UInt64(orders[f]), bits: 5)
+            }
+            for i in 0..<n {
+                var moving = false
+                for f in 0..<motionFields where res[i * 5 + f] != 0 { moving = true }
+                w.bit(moving)
+                if moving { for f in 0..<motionFields { w.expGolomb(res[i * 5 + f], k: orders[f]) } }
+                encodeOther(s.karts[i], b.karts[i], dt, &w)
+            }
         }
     }
 

@@ -81,7 +81,26 @@ public struct MatchSimulation: Sendable {
     }
 
     /// Replaces the state (rollback).
-    public mutating func restore(_ state: MatchState) { self.state = state }
+    ///
+    /// Copies into the simulation's own arrays when the sizes match, so they stay uniquely
+    /// owned: plain assignment would share `state`'s buffers and the next `step` would pay a
+    /// copy-on-write allocation (one per rollback).
+    public mutating func restore(_ state: MatchState) {
+        guard self.state.karts.count == state.karts.count,
+              self.state.race.finishOrder.count == state.race.finishOrder.count else {
+            self.state = state
+            return
+        }
+        var karts: [KartState] = []
+        var finishOrder: [UInt8] = []
+        swap(&karts, &self.state.karts)
+        swap(&finishOrder, &self.state.race.finishOrder)
+        self.state = state
+        for i in karts.indices { karts[i] = state.karts[i] }
+        for i in finishOrder.indices { finishOrder[i] = state.race.finishOrder[i] }
+        swap(&karts, &self.state.karts)
+        swap(&finishOrder, &self.state.race.finishOrder)
+    }
 
     /// Clamps a Q16.16 coordinate into the world.
     @inlinable static func clampWorld(_ v: Int64) -> Int32 {

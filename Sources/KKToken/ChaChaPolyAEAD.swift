@@ -2,6 +2,11 @@ import COpenSSL
 
 /// ChaCha20-Poly1305 (RFC 8439) through OpenSSL's EVP interface, with one reusable cipher
 /// context so sealing and opening do not allocate. Not thread-safe: one per thread.
+///
+/// The cipher is bound to the context only when the direction changes (first use, seal after
+/// open or open after seal, or after a failure): passing `EVP_chacha20_poly1305()` to
+/// `EVP_*Init_ex` on every call makes OpenSSL 3 free and re-create the provider context, two
+/// mallocs per call. Re-keying with a NULL cipher reuses it (and resets the AEAD state).
 public final class ChaChaPolyAEAD {
     /// Key, nonce and tag sizes in bytes.
     public static let keyBytes = 32
@@ -9,6 +14,8 @@ public final class ChaChaPolyAEAD {
     public static let tagBytes = 16
 
     private let ctx: OpaquePointer
+    /// Direction the cipher is bound for in `ctx`; nil: not bound (or unknown after a failure).
+    private var boundForEncryption: Bool?
 
     public init() throws(TokenError) {
         guard let c = EVP_CIPHER_CTX_new() else { throw .cryptoFailure }
@@ -24,6 +31,7 @@ public final class ChaChaPolyAEAD {
         guard key.count == Self.keyBytes, nonce.count == Self.nonceBytes, tag.count == Self.tagBytes,
               out.count >= plaintext.count else { throw .cryptoFailure }
         var len: Int32 = 0
+        boundForEncryption = nil // until this call succeeds
         guard EVP_EncryptInit_ex(ctx, EVP_chacha20_poly1305(), nil, nil, nil) == 1,
               crelay_evp_aead_set_ivlen(ctx, Int32(Self.nonceBytes)) == 1,
               EVP_EncryptInit_ex(ctx, nil, nil, key.baseAddress!.assumingMemoryBound(to: UInt8.self),
@@ -53,9 +61,14 @@ public final class ChaChaPolyAEAD {
         guard key.count == Self.keyBytes, nonce.count == Self.nonceBytes, tag.count == Self.tagBytes,
               out.count >= ciphertext.count else { throw .cryptoFailure }
         var len: Int32 = 0
-        guard EVP_DecryptInit_ex(ctx, EVP_chacha20_poly1305(), nil, nil, nil) == 1,
-              crelay_evp_aead_set_ivlen(ctx, Int32(Self.nonceBytes)) == 1,
-              EVP_DecryptInit_ex(ctx, nil, nil, key.baseAddress!.assumingMemoryBound(to: UInt8.self),
+        let bound = boundForEncryption == false
+        boundForEncryption = nil // until this call succeeds
+        if !bound {
+            guard EVP_DecryptInit_ex(ctx, EVP_chacha20_poly1305(), nil, nil, nil) == 1,
+                  crelay_evp_aead_set_ivlen(ctx, Int32(Self.nonceBytes)) == 1
+            else { ERR_clear_error(); throw .cryptoFailure }
+        }
+        guard EVP_DecryptInit_ex(ctx, nil, nil, key.baseAddress!.assumingMemoryBound(to: UInt8.self),
                                  nonce.baseAddress!.assumingMemoryBound(to: UInt8.self)) == 1
         else { ERR_clear_error(); throw .cryptoFailure }
         if ad.count > 0 {
@@ -73,8 +86,10 @@ public final class ChaChaPolyAEAD {
         else { ERR_clear_error(); throw .cryptoFailure }
         guard EVP_DecryptFinal_ex(ctx, out.baseAddress!.assumingMemoryBound(to: UInt8.self) + Int(total), &len) == 1 else {
             ERR_clear_error()
+            boundForEncryption = false // the token's fault, not the context's: still bound for decryption
             throw .authenticationFailed
         }
+        boundForEncryption = false
     }
 }
 

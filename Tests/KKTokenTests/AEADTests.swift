@@ -45,6 +45,46 @@ import Testing
         }
     }
 
+    /// One context, used in every order: seal, open, failed open, open, seal, open.
+    @Test func contextReusedAcrossDirectionsAndFailures() throws {
+        let aead = try ChaChaPolyAEAD()
+        let key = (0..<32).map { UInt8($0 * 7 & 0xFF) }
+        let ad: [UInt8] = [1, 2, 3]
+        func seal(_ plain: [UInt8], nonce: [UInt8]) throws -> ([UInt8], [UInt8]) {
+            var c = [UInt8](repeating: 0, count: plain.count), t = [UInt8](repeating: 0, count: 16)
+            try key.withUnsafeBytes { k in try nonce.withUnsafeBytes { n in try ad.withUnsafeBytes { a in
+                try plain.withUnsafeBytes { p in try c.withUnsafeMutableBytes { co in try t.withUnsafeMutableBytes { to in
+                    try aead.seal(key: k, nonce: n, ad: a, plaintext: p, out: co, tag: to)
+                } } }
+            } } }
+            return (c, t)
+        }
+        func open(_ c: [UInt8], _ t: [UInt8], nonce: [UInt8]) throws -> [UInt8] {
+            var o = [UInt8](repeating: 0, count: c.count)
+            try key.withUnsafeBytes { k in try nonce.withUnsafeBytes { n in try ad.withUnsafeBytes { a in
+                try c.withUnsafeBytes { cb in try t.withUnsafeBytes { tb in try o.withUnsafeMutableBytes { ob in
+                    try aead.open(key: k, nonce: n, ad: a, ciphertext: cb, tag: tb, out: ob)
+                } } }
+            } } }
+            return o
+        }
+        let n1 = [UInt8](repeating: 1, count: 12), n2 = [UInt8](repeating: 2, count: 12)
+        let p1 = Array("first message".utf8), p2 = Array("a second, longer message".utf8)
+        let (c1, t1) = try seal(p1, nonce: n1)
+        #expect(try open(c1, t1, nonce: n1) == p1)
+        #expect(try open(c1, t1, nonce: n1) == p1)
+        var badTag = t1
+        badTag[3] ^= 0x10
+        #expect(throws: TokenError.authenticationFailed) { try open(c1, badTag, nonce: n1) }
+        #expect(throws: TokenError.authenticationFailed) { try open(c1, t1, nonce: n2) }
+        #expect(try open(c1, t1, nonce: n1) == p1)
+        let (c2, t2) = try seal(p2, nonce: n2)
+        #expect(try open(c2, t2, nonce: n2) == p2)
+        #expect(try open(c1, t1, nonce: n1) == p1)
+        let (c1again, t1again) = try seal(p1, nonce: n1)
+        #expect(c1again == c1 && t1again == t1)
+    }
+
     @Test func base64urlRoundTrip() throws {
         var rng = SplitMix64(seed: 3)
         for n in 0..<80 {

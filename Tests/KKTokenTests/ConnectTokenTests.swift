@@ -71,6 +71,23 @@ import Testing
         #expect(Set(labels.map(\.metricLabel)).count == labels.count)
     }
 
+    /// One validator (one reused cipher context) keeps giving the right answers after refusals.
+    @Test func validatorReusedAcrossFailures() throws {
+        let issuer = try TokenIssuer(key: Self.key)
+        let validator = try TokenValidator(keys: [Self.key])
+        let sealed = try issuer.seal(Self.sample())
+        let good = Base64URL.encode(sealed)
+        var flipped = sealed
+        flipped[40] ^= 0x04
+        let bad = Base64URL.encode(flipped)
+        for _ in 0..<3 {
+            #expect(try validator.validate(text: good, now: Self.now) == Self.sample())
+            #expect(throws: TokenError.authenticationFailed) { try validator.validate(text: bad, now: Self.now) }
+            #expect(throws: TokenError.authenticationFailed) { try validator.validate(text: bad, now: Self.now) }
+        }
+        #expect(try validator.validate(text: good, now: Self.now) == Self.sample())
+    }
+
     @Test func keyRotationAcceptsPreviousKey() throws {
         let old = try TokenKey.random()
         let new = try TokenKey.random()
