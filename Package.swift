@@ -40,6 +40,7 @@ let package = Package(
 
         // I/O adapters (thin; one event-loop thread each).
         .target(name: "KKLoop", dependencies: ["CLibUV", "CNetLinux"]),
+        .target(name: "KKRedis", dependencies: ["CHiredis", "CLibUV", "KKLoop"]),
 
         // Tools.
         .executableTarget(name: "kk-replay", dependencies: ["KKPhysics"]),
@@ -56,6 +57,7 @@ let package = Package(
         .testTarget(name: "KKPredictionTests", dependencies: ["KKPrediction", "KKPhysics"]),
         .testTarget(name: "KKNetSimTests", dependencies: ["KKNetSim"]),
         .testTarget(name: "KKReplayTests", dependencies: ["kk-replay", "KKPhysics"]),
+        .testTarget(name: "KKRedisTests", dependencies: ["KKRedis", "KKLoop", "KKTestSupport"]),
         .testTarget(name: "ShimSmokeTests", dependencies: ["CLibUV", "COpenSSL", "CENet", "CHiredis", "KKTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
