@@ -5,7 +5,8 @@ import KKLoop
 /// Channels registered with ``subscribe(_:onMessage:)`` are (re)subscribed every time the
 /// connection comes up, so a subscriber survives Redis restarts; messages published while it
 /// was down are lost (pub/sub has no backlog). ``activeChannels`` holds the channels the server
-/// confirmed since the last connect.
+/// confirmed since the last connect. Call ``close()``: while connected, the underlying client
+/// keeps itself alive.
 public final class RedisSubscriber {
     private let client: RedisClient
     private var handlers: [[UInt8]: ([UInt8]) -> Void] = [:]

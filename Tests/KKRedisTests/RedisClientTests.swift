@@ -69,6 +69,14 @@ import Testing
         #expect(roundTrip(client, loop, ["PUBLISH", .string(channel), "second"]) == .integer(1))
         #expect(drive(loop) { got.count == 2 })
         #expect(got == [payload, Array("second".utf8)])
+        // A channel added while connected is subscribed at once.
+        let other = uniqueKey("chan2")
+        var otherGot: [UInt8]?
+        sub.subscribe(other) { otherGot = $0 }
+        #expect(drive(loop) { sub.activeChannels.contains(other) })
+        #expect(roundTrip(client, loop, ["PUBLISH", .string(other), "x"]) == .integer(1))
+        #expect(drive(loop) { otherGot == Array("x".utf8) })
+        #expect(sub.messagesDelivered == 3)
     }
 
     @Test func refusesWhenDisconnectedOverBoundOrModeCommand() throws {
@@ -117,7 +125,7 @@ import Testing
         // close() from the connect notification (hiredis' connect callback): deferred free.
         let c3 = RedisClient(loop: loop, options: client.options)
         var ups = 0
-        c3.onStateChange = { up in if up { ups += 1; c3.close() } }
+        c3.onStateChange = { [weak c3] up in if up { ups += 1; c3?.close() } }
         c3.connect()
         #expect(drive(loop) { ups == 1 && !c3.isConnected })
         loop.runOnce(wait: false)
