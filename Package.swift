@@ -48,6 +48,7 @@ let package = Package(
 
         // I/O adapters (thin; one event-loop thread each).
         .target(name: "KKLoop", dependencies: ["CLibUV", "CNetLinux"]),
+        .target(name: "KKRedis", dependencies: ["CHiredis", "CLibUV", "COpenSSL", "KKLoop"]),
         .target(name: "KKENet", dependencies: ["CENet", "KKLoop"]),
 
         // Services.
@@ -78,6 +79,7 @@ let package = Package(
         .testTarget(name: "KKPredictionTests", dependencies: ["KKPrediction", "KKPhysics"]),
         .testTarget(name: "KKNetSimTests", dependencies: ["KKNetSim"]),
         .testTarget(name: "KKReplayTests", dependencies: ["kk-replay", "KKPhysics"]),
+        .testTarget(name: "KKRedisTests", dependencies: ["KKRedis", "KKLoop", "KKTestSupport"]),
         .testTarget(name: "KKShardTests", dependencies: ["KKShard", "KKPhysics", "KKWire", "KKTestSupport"]),
         .testTarget(name: "KKRelayTests", dependencies: ["KKRelay", "KKShard", "KKDelta", "KKPhysics", "KKToken", "KKWire", "KKTestSupport"]),
         .testTarget(name: "ShimSmokeTests", dependencies: ["CLibUV", "COpenSSL", "CENet", "CHiredis", "KKTestSupport"]),
