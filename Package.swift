@@ -52,12 +52,13 @@ let package = Package(
         .target(name: "KKENet", dependencies: ["CENet", "KKLoop"]),
 
         // Services.
-        .target(name: "KKShard", dependencies: ["KKWire", "KKPhysics", "KKLoop", "KKENet",
+        .target(name: "KKShard", dependencies: ["KKWire", "KKPhysics", "KKLoop", "KKENet", "KKRedis",
                                                 .product(name: "Logging", package: "swift-log")]),
         .target(name: "KKRelay", dependencies: ["KKWire", "KKToken", "KKOrdering", "KKPhysics", "KKDelta",
                                                 "KKLoop", "KKENet", .product(name: "Logging", package: "swift-log")]),
         // Admin HTTP (Hummingbird on its own thread) + Prometheus metrics for every process.
         .target(name: "KKAdmin", dependencies: [
+            "KKLoop",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),

@@ -23,7 +23,7 @@ public final class ShardCore<Relay: Hashable> {
     private var tickCounter: UInt64 = 0
     /// Called when a join names a match this shard does not host; the server may look the
     /// match up (Redis) and call ``createMatch(id:seed:)`` then retry. Return true if it will.
-    public var onUnknownMatch: ((UInt64) -> Bool)?
+    public var onUnknownMatch: ((JoinRequestPacket, Relay) -> Bool)?
 
     public init(config: ShardConfig) {
         self.config = config
@@ -93,7 +93,7 @@ public final class ShardCore<Relay: Hashable> {
     /// Answers a join; unknown matches may be looked up by the server first.
     public func handleJoin<O: ShardOutput>(_ j: JoinRequestPacket, from relay: Relay, output: inout O) where O.Relay == Relay {
         guard matches[j.matchId] != nil else {
-            if onUnknownMatch?(j.matchId) == true { return }
+            if onUnknownMatch?(j, relay) == true { return }
             reply(JoinReplyPacket(matchId: j.matchId, playerId: j.playerId, result: .noSuchMatch, slot: 0,
                                   tickRate: UInt8(MatchSimulation.ticksPerSecond), tick: 0, lastAppliedSeq: 0),
                   to: relay, output: &output)

@@ -89,6 +89,12 @@ public final class ShardServer {
         scheduleTick(afterMillis: max(1, sleep))
     }
 
+    /// Re-handles a JoinRequest that waited for its match to be looked up.
+    public func replayJoin(_ j: JoinRequestPacket, from relay: ENetPeerHandle) {
+        core.handleJoin(j, from: relay, output: &output)
+        endpoint.flush()
+    }
+
     /// Ticks the clock skipped because the loop fell behind.
     public var skippedTicks: Int { clock.skippedTicks }
 

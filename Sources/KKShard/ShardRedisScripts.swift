@@ -1,0 +1,56 @@
+import KKRedis
+
+/// The shard's Redis scripts (see docs/REDIS-KEYS.md). Each is atomic on the server.
+final class ShardRedisScripts {
+    /// KEYS: shard hash, shards set. ARGV: instance, ttl ms, shard id, then field/value pairs.
+    /// Refuses (returns 0) when the hash exists with another instance: a second shard with the same id.
+    let register = RedisScript("""
+    local inst = redis.call('HGET', KEYS[1], 'instance')
+    if inst and inst ~= ARGV[1] then return 0 end
+    redis.call('HSET', KEYS[1], 'instance', ARGV[1])
+    for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+    redis.call('PEXPIRE', KEYS[1], ARGV[2])
+    redis.call('SADD', KEYS[2], ARGV[3])
+    return 1
+    """)
+
+    /// KEYS: owner key. ARGV: shard id, ttl ms. Renews the lease if still ours (1), else 0.
+    let renew = RedisScript("""
+    if redis.call('GET', KEYS[1]) == ARGV[1] then
+      redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1
+    end
+    return 0
+    """)
+
+    /// KEYS: owner key, snapshot key. ARGV: shard id, snapshot bytes, snapshot ttl ms.
+    /// Writes the snapshot only while we own the match (fencing).
+    let snapshot = RedisScript("""
+    if redis.call('GET', KEYS[1]) == ARGV[1] then
+      redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3]) return 1
+    end
+    return 0
+    """)
+
+    /// KEYS: owner key, epoch key, match hash, snapshot key. ARGV: shard id, ttl ms.
+    /// Takes a match whose lease expired: returns {epoch, snapshot or false}, or 0 if owned.
+    let adopt = RedisScript("""
+    if redis.call('EXISTS', KEYS[3]) == 0 then return -1 end
+    if redis.call('HGET', KEYS[3], 'state') == 'over' then return -1 end
+    if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+      local e = redis.call('INCR', KEYS[2])
+      redis.call('HSET', KEYS[3], 'shard', ARGV[1])
+      local snap = redis.call('GET', KEYS[4])
+      return {e, snap}
+    end
+    return 0
+    """)
+
+    /// KEYS: match hash, owner key, active set, open set. ARGV: match id, shard id.
+    let over = RedisScript("""
+    redis.call('HSET', KEYS[1], 'state', 'over')
+    if redis.call('GET', KEYS[2]) == ARGV[2] then redis.call('DEL', KEYS[2]) end
+    redis.call('SREM', KEYS[3], ARGV[1])
+    redis.call('SREM', KEYS[4], ARGV[1])
+    return 1
+    """)
+}

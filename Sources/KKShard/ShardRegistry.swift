@@ -1,0 +1,271 @@
+import Glibc
+import KKENet
+import KKLoop
+import KKPhysics
+import KKRedis
+import Logging
+
+/// The shard's life in Redis (docs/REDIS-KEYS.md): registration with a TTL heartbeat, refusal
+/// of a second process with the same id, match creation on allocation events, the ownership
+/// lease of every hosted match (fencing), periodic snapshots, adoption of matches whose owner
+/// died, and clean-up of finished matches. Redis down: matches keep running; registration
+/// resumes when it returns. Loop-thread only.
+public final class ShardRegistry {
+    public let server: ShardServer
+    private let redis: RedisClient
+    private let events: RedisSubscriber
+    private let logger: Logger
+    private let timer: LoopTimer
+    private let scripts = ShardRedisScripts()
+    private let instance: String
+    private let prefix: String
+    private var config: ShardConfig { server.config }
+    /// Epoch (fencing token) of each hosted match.
+    private var epochs: [UInt64: UInt64] = [:]
+    /// Joins that named a match not hosted yet, replayed once it is created.
+    private var pendingJoins: [UInt64: [(JoinRequestPacket, ENetPeerHandle)]] = [:]
+    /// Registered at least once and the last heartbeat succeeded.
+    public private(set) var registered = false
+    /// Set when Redis reports another live process with this shard id.
+    public private(set) var duplicateId = false
+    public private(set) var redisErrors = 0
+    public private(set) var snapshotsWritten = 0
+    public private(set) var snapshotBytes = 0
+    private var lastHeartbeat: UInt64 = 0
+    private var lastAdoptScan: UInt64 = 0
+    /// Called when the shard should exit (drain finished, or a duplicate id).
+    public var onExit: ((Int32) -> Void)?
+
+    public init(server: ShardServer, loop: EventLoop, logger: Logger, prefix: String = "kk:") {
+        self.server = server
+        self.logger = logger
+        self.prefix = prefix
+        let opts = RedisClient.Options(host: server.config.redisHost, port: server.config.redisPort)
+        redis = RedisClient(loop: loop, options: opts)
+        events = RedisSubscriber(loop: loop, options: opts)
+        timer = LoopTimer(loop: loop)
+        var rnd = SystemRandomNumberGenerator()
+        instance = String(rnd.next(), radix: 16) + "-\(getpid())"
+    }
+
+    public var redisConnected: Bool { redis.isConnected }
+
+    /// Connects, subscribes to events, hooks the core and starts the periodic work.
+    public func start() {
+        redis.onStateChange = { [unowned self] up in
+            if up { logger.info("redis connected"); heartbeat() } else {
+                logger.warning("redis connection lost; matches keep running, registration resumes when it returns")
+                registered = false
+            }
+        }
+        redis.connect()
+        events.subscribe(prefix + "events") { [unowned self] msg in self.event(String(decoding: msg, as: UTF8.self)) }
+        events.connect()
+        server.core.onUnknownMatch = { [unowned self] j, relay in self.holdJoin(j, from: relay) }
+        server.afterTick = { [unowned self] tick in self.afterTick(tick) }
+        timer.start(afterMillis: 100, repeatMillis: 100) { [unowned self] in self.periodic() }
+    }
+
+    private func key(_ parts: String...) -> RedisArg { .string(prefix + parts.joined(separator: ":")) }
+
+    private func periodic() {
+        let now = server.loop.nowMillis
+        if now >= lastHeartbeat + UInt64(config.registrationTTLMillis / 3) {
+            lastHeartbeat = now
+            heartbeat()
+            renewLeases()
+        }
+        if now >= lastAdoptScan + 1000 {
+            lastAdoptScan = now
+            if !server.draining { scanForAdoption() }
+        }
+        for mid in server.core.takeEndedMatches() { matchOver(mid) }
+        if server.draining && server.core.matches.isEmpty { deregisterAndExit(code: 0) }
+    }
+
+    // MARK: registration
+
+    private func heartbeat() {
+        guard redis.isConnected else { return }
+        let players = server.core.matches.values.reduce(0) { $0 + $1.playerCount }
+        let addr = config.advertiseAddress ?? "\(config.enetHost):\(server.port)"
+        let args: [RedisArg] = [.string(instance), .int(Int64(config.registrationTTLMillis)), .string(config.id),
+                                "addr", .string(addr), "capacity", .int(Int64(config.maxMatches)),
+                                "matches", .int(Int64(server.core.matches.count)), "players", .int(Int64(players)),
+                                "draining", .int(server.draining ? 1 : 0), "pid", .int(Int64(getpid())),
+                                "admin", .string("127.0.0.1:\(config.adminPort)")]
+        let wasRegistered = registered
+        scripts.register.run(on: redis, keys: [key("shard", config.id), key("shards")], args: args) { [unowned self] r in
+            switch r {
+            case .integer(1):
+                registered = true
+                if !wasRegistered {
+                    logger.info("registered in redis", metadata: ["shard": "\(config.id)", "addr": "\(addr)"])
+                    publish("join \(config.id)")
+                }
+            case .integer(0):
+                duplicateId = true
+                registered = false
+                logger.error("another live shard is registered with id \(config.id); refusing to run with a duplicate id")
+                onExit?(3)
+            default:
+                redisErrors += 1
+                registered = false
+            }
+        }
+    }
+
+    private func publish(_ message: String) {
+        redis.command(["PUBLISH", .string(prefix + "events"), .string(message)]) { _ in }
+    }
+
+    /// Deregisters (DEL hash, SREM set), announces, and asks to exit.
+    public func deregisterAndExit(code: Int32) {
+        guard redis.isConnected, registered else { onExit?(code); return }
+        registered = false
+        redis.command(["DEL", key("shard", config.id)]) { _ in }
+        redis.command(["SREM", key("shards"), .string(config.id)]) { _ in }
+        redis.command(["PUBLISH", .string(prefix + "events"), .string("leave \(config.id)")]) { [unowned self] _ in
+            onExit?(code)
+        }
+    }
+
+    /// Starts draining: no new matches, running ones finish, then deregister and exit.
+    public func drain() {
+        guard !server.draining else { return }
+        server.draining = true
+        logger.info("draining: no new matches; exiting when \(server.core.matches.count) running matches end")
+        publish("drain \(config.id)")
+        heartbeat()
+    }
+
+    // MARK: matches
+
+    private func event(_ text: String) {
+        let parts = text.split(separator: " ")
+        guard parts.count == 3, parts[0] == "alloc", parts[2] == config.id[...], let mid = UInt64(parts[1]) else { return }
+        createAllocated(mid)
+    }
+
+    private func createAllocated(_ mid: UInt64) {
+        guard server.core.matches[mid] == nil else { return }
+        do {
+            try server.core.createMatch(id: mid, seed: mid)
+            epochs[mid] = epochs[mid] ?? 1
+            logger.info("match created", metadata: ["match": "\(mid)"])
+        } catch {
+            logger.error("cannot host allocated match \(mid): \(error)")
+        }
+        replayPendingJoins(mid)
+    }
+
+    /// A join for a match this shard does not host: ask Redis whether it is ours.
+    private func lookUp(matchId mid: UInt64) -> Bool {
+        guard redis.isConnected else { return false }
+        redis.command(["HGET", key("match", "\(mid)"), "shard"]) { [unowned self] r in
+            if r.text == config.id, !server.draining { createAllocated(mid) } else { replayPendingJoins(mid) }
+        }
+        return true
+    }
+
+    /// Holds a join for a match not hosted here while Redis is asked whether it is ours;
+    /// false (refuse now) when Redis is unreachable.
+    private func holdJoin(_ j: JoinRequestPacket, from relay: ENetPeerHandle) -> Bool {
+        guard redis.isConnected else { return false }
+        let first = pendingJoins[j.matchId] == nil
+        pendingJoins[j.matchId, default: []].append((j, relay))
+        if first { _ = lookUp(matchId: j.matchId) }
+        return true
+    }
+
+    private func replayPendingJoins(_ mid: UInt64) {
+        guard let list = pendingJoins.removeValue(forKey: mid) else { return }
+        server.core.onUnknownMatch = nil
+        for (j, relay) in list { server.replayJoin(j, from: relay) }
+        server.core.onUnknownMatch = { [unowned self] j, relay in self.holdJoin(j, from: relay) }
+    }
+
+    private func renewLeases() {
+        guard redis.isConnected else { return }
+        for mid in server.core.matches.keys {
+            scripts.renew.run(on: redis, keys: [key("match", "\(mid)", "owner")],
+                                        args: [.string(config.id), .int(Int64(config.ownershipTTLMillis))]) { [unowned self] r in
+                if case .integer(0) = r {
+                    // Someone else holds the lease (we were partitioned and it was adopted): stop.
+                    logger.warning("lost ownership of match \(mid); dropping it")
+                    server.core.dropMatch(id: mid)
+                    epochs[mid] = nil
+                } else if r.isError { redisErrors += 1 }
+            }
+        }
+    }
+
+    private func afterTick(_ tick: UInt64) {
+        guard tick % UInt64(config.snapshotEveryTicks) == 0, redis.isConnected else { return }
+        for (mid, m) in server.core.matches where m.started {
+            let snap = MatchSnapshot(epoch: epochs[mid] ?? 1, players: m.players, lastAppliedSeq: m.lastAppliedSeq, state: m.state)
+            let bytes = snap.encoded()
+            snapshotsWritten += 1
+            snapshotBytes += bytes.count
+            scripts.snapshot.run(on: redis, keys: [key("match", "\(mid)", "owner"), key("match", "\(mid)", "snap")],
+                                           args: [.string(config.id), .bytes(bytes), 120_000]) { [unowned self] r in
+                if r.isError { redisErrors += 1 }
+            }
+        }
+    }
+
+    private func scanForAdoption() {
+        guard redis.isConnected, registered else { return }
+        redis.command(["SMEMBERS", key("matches", "active")]) { [unowned self] r in
+            guard case .array(let items) = r else { return }
+            for item in items {
+                guard let text = item.text, let mid = UInt64(text), server.core.matches[mid] == nil else { continue }
+                guard server.core.matches.count < config.maxMatches else { return }
+                redis.command(["EXISTS", key("match", "\(mid)", "owner")]) { [unowned self] e in
+                    if case .integer(0) = e { tryAdopt(mid) }
+                }
+            }
+        }
+    }
+
+    private func tryAdopt(_ mid: UInt64) {
+        let keys = [key("match", "\(mid)", "owner"), key("match", "\(mid)", "epoch"), key("match", "\(mid)"), key("match", "\(mid)", "snap")]
+        scripts.adopt.run(on: redis, keys: keys, args: [.string(config.id), .int(Int64(config.ownershipTTLMillis))]) { [unowned self] r in
+            guard case .array(let parts) = r, parts.count >= 1, case .integer(let epoch) = parts[0] else { return }
+            var adopted = false
+            if parts.count > 1, case .string(let bytes) = parts[1] {
+                do {
+                    let snap = try MatchSnapshot(decoding: bytes)
+                    try server.core.adoptMatch(id: mid, state: snap.state, players: snap.players, lastAppliedSeq: snap.lastAppliedSeq)
+                    adopted = true
+                    logger.notice("adopted match from snapshot", metadata: ["match": "\(mid)", "tick": "\(snap.state.tick)", "epoch": "\(epoch)"])
+                } catch {
+                    logger.error("snapshot of match \(mid) unusable: \(error); starting it fresh")
+                }
+            }
+            if !adopted {
+                try? server.core.createMatch(id: mid, seed: mid)
+                logger.notice("adopted match without snapshot (fresh state)", metadata: ["match": "\(mid)"])
+            }
+            epochs[mid] = UInt64(epoch)
+            publish("owner \(mid) \(config.id)")
+        }
+    }
+
+    private func matchOver(_ mid: UInt64) {
+        epochs[mid] = nil
+        guard redis.isConnected else { return }
+        scripts.over.run(on: redis, keys: [key("match", "\(mid)"), key("match", "\(mid)", "owner"),
+                                                    key("matches", "active"), key("matches", "open")],
+                                   args: [.string("\(mid)"), .string(config.id)]) { _ in }
+        publish("over \(mid)")
+    }
+
+    public func close() {
+        timer.stop(); timer.close()
+        redis.close()
+        events.close()
+    }
+}
+
+import KKWire
