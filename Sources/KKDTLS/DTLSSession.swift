@@ -64,9 +64,14 @@ public final class DTLSSession {
                  retransmit: DTLSRetransmitPolicy, peer: [UInt8], identity: [UInt8], psk: [UInt8]) throws(DTLSError) {
         ERR_clear_error()
         guard let ssl = SSL_new(ctx) else { throw .setupFailed(.capture()) }
-        guard let r = BIO_new(BIO_s_mem()), let w = BIO_new(BIO_s_mem()) else {
+        let rb = BIO_new(BIO_s_mem())
+        let wb = BIO_new(BIO_s_mem())
+        guard let r = rb, let w = wb else {
+            let stack = OpenSSLErrorStack.capture()
+            BIO_free(rb)
+            BIO_free(wb)
             SSL_free(ssl)
-            throw .setupFailed(.capture())
+            throw .setupFailed(stack)
         }
         _ = crelay_bio_set_mem_eof_return(r, -1)
         _ = crelay_bio_set_mem_eof_return(w, -1)

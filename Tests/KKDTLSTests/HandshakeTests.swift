@@ -87,4 +87,31 @@ import Testing
         #expect(h.clientReceived == sentDown)
         #expect(h.largestDatagram <= Limits.maxDatagramBytes + DTLSRecordLayout.maxRecordOverhead)
     }
+
+    /// After the handshake, garbage and replayed records are dropped silently (DTLS replay
+    /// window), and a duplicate ClientHello does not disturb the session.
+    @Test func garbageAndReplaysAreIgnoredAfterHandshake() throws {
+        let h = try Harness()
+        _ = h.client.advance()
+        let firstHello = try #require(try h.drain(h.client))
+        h.toServer(firstHello)
+        let helloWithCookie = try #require(try h.drain(h.client))
+        h.toServer(helloWithCookie)
+        try h.run()
+        let server = try #require(h.serverSession)
+        #expect(server.isEstablished)
+
+        try h.client.write(Array("once".utf8))
+        let record = try #require(try h.drain(h.client))
+        h.toServer(record)
+        h.toServer(record)  // replay
+        h.toServer([UInt8](repeating: 0x17, count: 40))  // garbage application-data-looking bytes
+        h.toServer(helloWithCookie)  // duplicate ClientHello
+        try h.flush()
+        #expect(h.serverReceived == [Array("once".utf8)])
+        #expect(server.isEstablished && h.serverResult == .established)
+        try h.send(Array("still up".utf8), from: server)
+        try h.flush()
+        #expect(h.clientReceived.last == Array("still up".utf8))
+    }
 }
