@@ -8,9 +8,16 @@ public final class DTLSClientContext {
     /// Retransmission timer of the client's flights.
     public let retransmit: DTLSRetransmitPolicy
 
-    public init(retransmit: DTLSRetransmitPolicy = .init()) throws(DTLSError) {
+    /// `cipherList` narrows the offered suites (OpenSSL syntax; interop checks and tests),
+    /// e.g. `"ECDHE-PSK-AES128-CBC-SHA256"` to exercise the fallback.
+    public init(retransmit: DTLSRetransmitPolicy = .init(), cipherList: String? = nil) throws(DTLSError) {
         ctx = try DTLSContextSettings.makeContext(method: DTLS_client_method())
         self.retransmit = retransmit
+        if let cipherList, SSL_CTX_set_cipher_list(ctx, cipherList) != 1 {
+            let stack = OpenSSLErrorStack.capture()
+            SSL_CTX_free(ctx)
+            throw .setupFailed(stack)
+        }
         SSL_CTX_set_psk_client_callback(ctx) { ssl, _, identity, maxIdentity, psk, maxPSK in
             DTLSCallbacks.session(ssl)?.clientPSK(identity: identity, maxIdentity: maxIdentity, psk: psk, maxPSK: maxPSK) ?? 0
         }

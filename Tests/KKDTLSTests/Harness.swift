@@ -40,13 +40,14 @@ final class Harness {
     private var plain = [UInt8](repeating: 0, count: 2048)
 
     init(token: ConnectToken? = nil, psk: [UInt8]? = nil, serverRetransmit: DTLSRetransmitPolicy = .init(),
-         clientRetransmit: DTLSRetransmitPolicy = .init(), tokenKey: TokenKey = Harness.tokenKey) throws {
+         clientRetransmit: DTLSRetransmitPolicy = .init(), clientCiphers: String? = nil,
+         tokenKey: TokenKey = Harness.tokenKey) throws {
         issuer = try TokenIssuer(key: tokenKey)
         let validator = try TokenValidator(keys: [Harness.tokenKey])
         let box = ClockBox()
         server = try DTLSServerContext(validator: validator, cookieKey: try DTLSCookieKey(secret: Harness.cookieSecret),
                                        retransmit: serverRetransmit, clock: { box.now })
-        clientContext = try DTLSClientContext(retransmit: clientRetransmit)
+        clientContext = try DTLSClientContext(retransmit: clientRetransmit, cipherList: clientCiphers)
         gate = server.gate
         let t = try token ?? issuer.issue(playerId: 42, matchId: 9, now: Harness.now, validSeconds: 60, relays: [])
         if let psk {
