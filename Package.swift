@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "KKDelta", targets: ["KKDelta"]),
         .library(name: "KKPrediction", targets: ["KKPrediction"]),
         .library(name: "KKNetSim", targets: ["KKNetSim"]),
+        .library(name: "KKDTLS", targets: ["KKDTLS"]),
         .executable(name: "kk-replay", targets: ["kk-replay"]),
     ],
     dependencies: [
@@ -40,6 +41,9 @@ let package = Package(
         .target(name: "KKWire"),
         .target(name: "KKOrdering", dependencies: ["KKWire"]),
         .target(name: "KKToken", dependencies: ["KKWire", "COpenSSL"]),
+
+        // I/O-free DTLS 1.2 (OpenSSL, memory BIOs): cookie gate, PSK-token handshake, sessions.
+        .target(name: "KKDTLS", dependencies: ["COpenSSL", "KKToken", "KKWire"]),
 
         .target(name: "KKPhysics"),
         .target(name: "KKDelta", dependencies: ["KKPhysics", "KKWire"]),
@@ -75,6 +79,7 @@ let package = Package(
         .testTarget(name: "KKWireTests", dependencies: ["KKWire", "KKTestSupport"]),
         .testTarget(name: "KKOrderingTests", dependencies: ["KKOrdering", "KKWire", "KKTestSupport"]),
         .testTarget(name: "KKTokenTests", dependencies: ["KKToken", "KKWire", "KKTestSupport"]),
+        .testTarget(name: "KKDTLSTests", dependencies: ["KKDTLS", "KKToken", "KKWire", "KKTestSupport"]),
         .testTarget(name: "KKPhysicsTests", dependencies: ["KKPhysics"], exclude: ["Fixtures"]),
         .testTarget(name: "KKDeltaTests", dependencies: ["KKDelta", "KKPhysics", "KKWire"]),
         .testTarget(name: "KKPredictionTests", dependencies: ["KKPrediction", "KKPhysics"]),
