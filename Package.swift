@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "KKNetSim", targets: ["KKNetSim"]),
         .library(name: "KKDTLS", targets: ["KKDTLS"]),
         .executable(name: "kk-replay", targets: ["kk-replay"]),
+        .executable(name: "kk-shard", targets: ["kk-shard"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -71,6 +72,11 @@ let package = Package(
 
         // Tools.
         .executableTarget(name: "kk-replay", dependencies: ["KKPhysics"]),
+        .executableTarget(name: "kk-shard", dependencies: [
+            "KKShard", "KKAdmin", "KKLoop",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
 
         // Seeded PRNG, hex, byte mutators and child processes shared by the test targets.
         .target(name: "KKTestSupport", dependencies: ["KKPhysics"]),

@@ -40,7 +40,7 @@ public final class MetricSync {
     }
 
     /// Sets gauge `label`.
-    public func gauge(_ label: String, _ dims: [(String, String)] = [], _ value: Double) {
+    public func gauge(_ label: String, _ dims: [(String, String)] = [], value: Double) {
         let k = Self.key(label, dims)
         if gauges[k] == nil { gauges[k] = CoreMetrics.Gauge(label: label, dimensions: dims, factory: factory) }
         gauges[k]!.record(value)
