@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "KKDTLS", targets: ["KKDTLS"]),
         .executable(name: "kk-replay", targets: ["kk-replay"]),
         .executable(name: "kk-shard", targets: ["kk-shard"]),
+        .executable(name: "kk-relay", targets: ["kk-relay"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -60,7 +61,7 @@ let package = Package(
         .target(name: "KKShard", dependencies: ["KKWire", "KKPhysics", "KKLoop", "KKENet", "KKRedis",
                                                 .product(name: "Logging", package: "swift-log")]),
         .target(name: "KKRelay", dependencies: ["KKWire", "KKToken", "KKOrdering", "KKPhysics", "KKDelta",
-                                                "KKLoop", "KKENet", .product(name: "Logging", package: "swift-log")]),
+                                                "KKLoop", "KKENet", "KKRedis", "KKDTLS", .product(name: "Logging", package: "swift-log")]),
         // Admin HTTP (Hummingbird on its own thread) + Prometheus metrics for every process.
         .target(name: "KKAdmin", dependencies: [
             "KKLoop",
@@ -72,6 +73,11 @@ let package = Package(
 
         // Tools.
         .executableTarget(name: "kk-replay", dependencies: ["KKPhysics"]),
+        .executableTarget(name: "kk-relay", dependencies: [
+            "KKRelay", "KKAdmin", "KKLoop",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "kk-shard", dependencies: [
             "KKShard", "KKAdmin", "KKLoop",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

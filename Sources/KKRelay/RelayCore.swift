@@ -307,25 +307,27 @@ public final class RelayCore<IO: RelayCoreIO> {
         }
     }
 
-    /// A shard link went down (or the match moved): its sessions re-join through a fresh route
-    /// (the match may have been adopted by another shard), as resumes.
+    /// A shard link went down: its matches re-join through a fresh route (the match may have
+    /// been adopted by another shard), as resumes.
     public func shardLost(_ shard: Shard) {
-        let matches = shardOfMatch.filter { $0.value == shard }.map(\.key)
         streams[shard] = nil
-        for m in matches {
-            shardOfMatch[m] = nil
-            for id in sessionsByMatch[m] ?? [] where sessions[id] != nil {
-                sessions[id]!.phase = .joining
-                sessions[id]!.mode = .resume
-            }
-            if let first = sessionsByMatch[m]?.first { requestJoin(first) ; rejoinOthers(m, except: first) }
-        }
+        for m in shardOfMatch.filter({ $0.value == shard }).map(\.key) { matchMoved(m) }
     }
 
-    private func rejoinOthers(_ matchId: UInt64, except first: Int) {
-        guard let shard = shardOfMatch[matchId] else { return }
-        for id in sessionsByMatch[matchId] ?? [] where id != first {
-            if let s = sessions[id] { sendControl(JoinRequestPacket(matchId: matchId, playerId: s.playerId, mode: .resume), to: shard) }
+    /// A match moved to another shard (or lost its shard): every session of it re-joins as a
+    /// resume once the new route resolves.
+    public func matchMoved(_ matchId: UInt64) {
+        shardOfMatch[matchId] = nil
+        let ids = (sessionsByMatch[matchId] ?? []).filter { sessions[$0] != nil && sessions[$0]!.phase != .awaitingHello }
+        for id in ids {
+            sessions[id]!.phase = .joining
+            sessions[id]!.mode = .resume
+        }
+        guard !ids.isEmpty else { return }
+        switch route(matchId) {
+        case .ready(let shard): routeResolved(matchId: matchId, shard: shard)
+        case .pending: break
+        case .unknown: routeResolved(matchId: matchId, shard: nil)
         }
     }
 
