@@ -57,6 +57,8 @@ let package = Package(
         .target(name: "KKRedis", dependencies: ["CHiredis", "CLibUV", "COpenSSL", "KKLoop"]),
         .target(name: "KKENet", dependencies: ["CENet", "KKLoop"]),
 
+        .target(name: "KKClientTransport", dependencies: ["KKDTLS", "KKLoop", "KKToken", "KKWire"]),
+
         // Services.
         .target(name: "KKShard", dependencies: ["KKWire", "KKPhysics", "KKLoop", "KKENet", "KKRedis",
                                                 .product(name: "Logging", package: "swift-log")]),
@@ -85,7 +87,7 @@ let package = Package(
         ]),
 
         // Seeded PRNG, hex, byte mutators and child processes shared by the test targets.
-        .target(name: "KKTestSupport", dependencies: ["KKPhysics"]),
+        .target(name: "KKTestSupport", dependencies: ["KKPhysics", "KKLoop"]),
 
         // Tests: one target per module, plus the shim smoke tests.
         .testTarget(name: "KKWireTests", dependencies: ["KKWire", "KKTestSupport"]),
@@ -99,7 +101,9 @@ let package = Package(
         .testTarget(name: "KKReplayTests", dependencies: ["kk-replay", "KKPhysics"]),
         .testTarget(name: "KKRedisTests", dependencies: ["KKRedis", "KKLoop", "KKTestSupport"]),
         .testTarget(name: "KKShardTests", dependencies: ["KKShard", "KKPhysics", "KKWire", "KKTestSupport"]),
-        .testTarget(name: "KKRelayTests", dependencies: ["KKRelay", "KKShard", "KKDelta", "KKPhysics", "KKToken", "KKWire", "KKTestSupport"]),
+        .testTarget(name: "KKRelayTests", dependencies: ["KKRelay", "KKShard", "KKDelta", "KKPhysics", "KKToken", "KKWire",
+                                                        "KKTestSupport", "KKClientTransport", "KKDTLS", "KKLoop", "KKRedis",
+                                                        .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ShimSmokeTests", dependencies: ["CLibUV", "COpenSSL", "CENet", "CHiredis", "KKTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -3,20 +3,6 @@ import KKLoop
 import KKRedis
 import KKTestSupport
 
-/// Runs `loop` until `done()` holds or `timeoutMillis` pass (a LoopTimer stops the loop);
-/// returns `done()`. Never sleeps: it blocks in the loop until the next event.
-func drive(_ loop: EventLoop, timeoutMillis: UInt64 = 4000, until done: () -> Bool) -> Bool {
-    var expired = false
-    let deadline = LoopTimer(loop: loop)
-    deadline.start(afterMillis: timeoutMillis) {
-        expired = true
-        loop.stop()
-    }
-    defer { deadline.close() }
-    while !done() && !expired { loop.runOnce(wait: true) }
-    return done()
-}
-
 /// Sends one command and drives the loop until its reply (nil on timeout).
 func roundTrip(_ client: RedisClient, _ loop: EventLoop, _ args: [RedisArg]) -> RedisReply? {
     var result: RedisReply?

@@ -1,0 +1,160 @@
+import KKDTLS
+import KKLoop
+import KKToken
+import KKWire
+
+/// The client side of the relay link: a UDP socket, a DTLS 1.2 session authenticating with the
+/// connect token (PSK identity = sealed token, PSK = client key), driven by a libuv loop.
+/// Plaintext packets in and out; retransmits during the handshake. Used by the client SDK, the
+/// terminal client, the load generator and the tests. Loop-thread only.
+public final class DTLSClientTransport {
+    public enum State: Equatable, Sendable {
+        case handshaking
+        case established
+        case failed(String)
+        case closed
+    }
+
+    public let relay: PeerAddress
+    public private(set) var state: State = .handshaking
+    private let udp: BatchedUDPSocket
+    private var poll: LoopPoll?
+    private let timer: LoopTimer
+    private let session: DTLSSession
+    private let loop: EventLoop
+    private let plaintext = UnsafeMutableRawBufferPointer.allocate(byteCount: 2048, alignment: 16)
+    /// Called for every decrypted packet (bytes valid during the call).
+    public var onPacket: (UnsafeRawBufferPointer) -> Void = { _ in }
+    /// Called on every state change.
+    public var onState: (State) -> Void = { _ in }
+    public private(set) var bytesSent = 0, bytesReceived = 0, datagramsSent = 0, datagramsReceived = 0
+    /// Monotonic ms when the handshake started and finished.
+    public let startedMillis: UInt64
+    public private(set) var establishedMillis: UInt64?
+
+    /// Starts a handshake with the relay at `relay` using `token`.
+    public init(loop: EventLoop, relay: PeerAddress, token: ConnectToken, context: DTLSClientContext) throws(ClientTransportError) {
+        self.loop = loop
+        self.relay = relay
+        let local = PeerAddress(host: relay.family == 10 ? "::1" : "127.0.0.1", port: 0)!
+        do { udp = try BatchedUDPSocket(bind: local, batch: 16, socketBufferBytes: 1 << 20) } catch { throw .socket("\(error)") }
+        do { session = try DTLSSession(client: context, token: token) } catch { throw .dtls(error) }
+        timer = LoopTimer(loop: loop)
+        loop.updateTime()
+        startedMillis = loop.nowMillis
+        do {
+            let p = try LoopPoll(loop: loop, fd: udp.fd)
+            poll = p
+            p.start(.readable) { [unowned self] _ in self.readable() }
+        } catch { throw .socket("\(error)") }
+        timer.start(afterMillis: 20, repeatMillis: 20) { [unowned self] in self.retransmit() }
+        advance()
+    }
+
+    deinit {
+        close()
+        plaintext.deallocate()
+    }
+
+    /// Encrypts and sends one packet (only once established).
+    @discardableResult
+    public func send(_ packet: UnsafeRawBufferPointer) -> Bool {
+        guard state == .established else { return false }
+        do { try session.writePlaintext(packet) } catch { fail("\(error)"); return false }
+        bytesSent += packet.count
+        drain()
+        return true
+    }
+
+    /// Encrypts and sends a packet array (cold paths).
+    @discardableResult
+    public func send(_ packet: [UInt8]) -> Bool { packet.withUnsafeBytes { send($0) } }
+
+    /// Sends a close_notify and stops.
+    public func close() {
+        guard state != .closed else { return }
+        if state == .established { session.shutdown(); drain() }
+        state = .closed
+        timer.stop(); timer.close()
+        poll?.stop(); poll?.close(); poll = nil
+    }
+
+    private func readable() {
+        udp.receive { bytes, from in
+            guard from == relay else { return }
+            datagramsReceived += 1
+            do { try session.feed(bytes) } catch { return }
+            if state == .handshaking { advance() }
+            guard state == .established else { return }
+            while true {
+                let n: Int?
+                do throws(DTLSError) { n = try session.readPlaintext(into: plaintext) } catch {
+                    if case .peerClosed = error { setState(.closed) } else { fail("\(error)") }
+                    return
+                }
+                guard let n else { break }
+                bytesReceived += n
+                onPacket(UnsafeRawBufferPointer(rebasing: plaintext[0..<n]))
+            }
+        }
+        udp.flush()
+    }
+
+    private func advance() {
+        switch session.advance() {
+        case .wantMore: drain()
+        case .established:
+            drain()
+            establishedMillis = loop.nowMillis
+            setState(.established)
+        case .failed(let e):
+            drain()
+            fail(Self.describe(e))
+        }
+    }
+
+    private func retransmit() {
+        guard state == .handshaking else { return }
+        do { if try session.handleTimeout() { drain() } } catch { fail(Self.describe(error)) }
+    }
+
+    private func drain() {
+        while true {
+            var wrote = false
+            udp.send(to: relay) { slot in
+                guard let n = try? session.drainOutgoing(into: slot) else { return 0 }
+                wrote = true
+                return n
+            }
+            guard wrote else { break }
+            datagramsSent += 1
+        }
+        udp.flush()
+    }
+
+    private func fail(_ why: String) { setState(.failed(why)) }
+
+    private func setState(_ s: State) {
+        guard state != s else { return }
+        state = s
+        if s != .established && s != .handshaking {
+            timer.stop()
+        }
+        onState(s)
+    }
+
+    /// Words a player can understand for a handshake failure.
+    static func describe(_ e: DTLSError) -> String {
+        switch e {
+        case .alertReceived(115): "handshake failed: the relay refused the ticket (expired or invalid)"
+        case .timeout: "handshake failed: the relay did not answer"
+        default: "handshake failed: \(e)"
+        }
+    }
+}
+
+/// Why a client transport could not start.
+public enum ClientTransportError: Error, Equatable, Sendable {
+    case socket(String)
+    case dtls(DTLSError)
+}

@@ -1,0 +1,15 @@
+import KKLoop
+
+/// Runs `loop` until `done()` holds or `timeoutMillis` pass (a LoopTimer stops the loop);
+/// returns `done()`. Never sleeps: it blocks in the loop until the next event.
+public func drive(_ loop: EventLoop, timeoutMillis: UInt64 = 4000, until done: () -> Bool) -> Bool {
+    var expired = false
+    let deadline = LoopTimer(loop: loop)
+    deadline.start(afterMillis: timeoutMillis) {
+        expired = true
+        loop.stop()
+    }
+    defer { deadline.stop(); deadline.close() }
+    while !done() && !expired { loop.runOnce(wait: true) }
+    return done()
+}

@@ -1,0 +1,103 @@
+import Glibc
+import KKLoop
+import KKRelay
+import KKTestSupport
+import KKToken
+import KKWire
+import Testing
+
+/// Real sockets on loopback, real OpenSSL DTLS, real ENet, real redis-server.
+@Suite(.serialized) struct RelayLiveTests {
+    @Test func handshakeJoinInputsAndFramesEndToEnd() throws {
+        let s = try LiveStack()
+        let relay = try s.addRelay()
+        s.allocate(match: 42)
+        let c = try s.client(player: 7, match: 42, relay: relay)
+        #expect(drive(s.loop) { c.transport.state == .established })
+        c.send(HelloPacket(mode: .join, lastFrameTick: 0, nextInputSeq: 1))
+        #expect(drive(s.loop) { c.welcome != nil })
+        #expect(c.welcome?.playerId == 7 && c.welcome?.matchId == 42)
+        #expect(c.welcome.map { !$0.resumeTicket.isEmpty } == true)
+        // Inputs for ticks ahead of the shard; they reach the match at their tick.
+        let start = (c.welcome?.serverTick ?? 0) + 10
+        for k in 0..<10 {
+            let seq = UInt32(3 * k + 3)
+            let inputs = (0..<3).map { _ in InputSample(buttons: 1, steer: 0) }
+            c.send(InputPacket(seq: seq, tick: start + seq, ackFrameTick: c.lastFrameTick, newestFirst: inputs))
+        }
+        #expect(drive(s.loop) { s.shard.core.counters.inputsApplied >= 30 })
+        #expect(drive(s.loop) { (s.shard.core.matches[42]?.lastAppliedSeq.first ?? 0) >= 30 })
+        #expect(drive(s.loop) { c.frames >= 5 })
+        #expect(relay.counters.framesDelta + relay.counters.framesFull >= 5)
+        #expect(relay.counters.handshakesOK == 1)
+    }
+
+    @Test func badTokensAreRefusedInTheHandshake() throws {
+        let s = try LiveStack()
+        let relay = try s.addRelay()
+        s.allocate(match: 43)
+        // Expired token.
+        let expired = try s.issuer.issue(playerId: 1, matchId: 43, now: 1_000, validSeconds: 10, relays: [])
+        let c1 = try TestClient(loop: s.loop, relayPort: relay.port, token: expired)
+        #expect(drive(s.loop) { if case .failed = c1.transport.state { return true } else { return false } })
+        // A token sealed with a key the relay does not hold.
+        let other = try TokenIssuer(key: TokenKey.random())
+        let forged = try other.issue(playerId: 2, matchId: 43, now: UInt64(time(nil)), validSeconds: 60, relays: [])
+        let c2 = try TestClient(loop: s.loop, relayPort: relay.port, token: forged)
+        #expect(drive(s.loop) { if case .failed = c2.transport.state { return true } else { return false } })
+        #expect(relay.counters.drops(.tokenRejected) == 2)
+        #expect(relay.sessionCount == 0)
+        // A good client still plays.
+        let good = try s.client(player: 3, match: 43, relay: relay)
+        #expect(drive(s.loop) { good.transport.state == .established })
+    }
+
+    @Test func garbageAndSpoofedHellosKeepNoState() throws {
+        let s = try LiveStack()
+        let relay = try s.addRelay()
+        let sock = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(sock) }
+        var to = sockaddr_in()
+        to.sin_family = sa_family_t(AF_INET)
+        to.sin_port = relay.port.bigEndian
+        to.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var rng = SplitMix64(seed: 9)
+        for i in 0..<500 {
+            var b = (0..<Int.random(in: 1...300, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            if i % 2 == 0, b.count > 30 {
+                // Looks like a DTLS 1.2 ClientHello record without a cookie.
+                b[0] = 22; b[1] = 0xFE; b[2] = 0xFD
+            }
+            _ = withUnsafePointer(to: &to) { p in
+                p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(sock, b, b.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+        }
+        #expect(drive(s.loop) { relay.counters.datagramsIn >= 500 })
+        #expect(relay.sessionCount == 0 && relay.handshakesInProgress == 0)
+        #expect(relay.counters.drops(.notDTLS) > 0)
+    }
+
+    @Test func sessionLimitAndDrainKeepsSessionsUntilDeadline() throws {
+        let s = try LiveStack()
+        var cfg = try s.relayConfig()
+        cfg.maxSessions = 1
+        cfg.drainDeadlineMillis = 1500
+        let relay = try s.addRelay(cfg)
+        s.allocate(match: 44)
+        let a = try s.client(player: 1, match: 44, relay: relay)
+        #expect(drive(s.loop) { a.transport.state == .established })
+        let b = try s.client(player: 2, match: 44, relay: relay)
+        #expect(drive(s.loop, timeoutMillis: 800) { b.transport.state == .established } == false)
+        #expect(relay.counters.drops(.sessionLimit) >= 1)
+        a.send(HelloPacket(mode: .join, lastFrameTick: 0, nextInputSeq: 1))
+        #expect(drive(s.loop) { a.welcome != nil })
+        var drained = false
+        relay.onDrained = { drained = true }
+        relay.drain()
+        // Still playing during the drain: frames keep coming.
+        let before = a.frames
+        #expect(drive(s.loop, timeoutMillis: 1000) { a.frames > before + 3 })
+        #expect(!drained)
+        #expect(drive(s.loop, timeoutMillis: 3000) { drained })
+    }
+}
