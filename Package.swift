@@ -18,6 +18,8 @@ let package = Package(
         .library(name: "KKPrediction", targets: ["KKPrediction"]),
         .library(name: "KKNetSim", targets: ["KKNetSim"]),
         .library(name: "KKDTLS", targets: ["KKDTLS"]),
+        .library(name: "KKClient", targets: ["KKClient"]),
+        .library(name: "KKTerminalUI", targets: ["KKTerminalUI"]),
         .executable(name: "kk-replay", targets: ["kk-replay"]),
         .executable(name: "kk-shard", targets: ["kk-shard"]),
         .executable(name: "kk-relay", targets: ["kk-relay"]),
@@ -51,6 +53,10 @@ let package = Package(
         .target(name: "KKDelta", dependencies: ["KKPhysics", "KKWire"]),
         .target(name: "KKPrediction", dependencies: ["KKPhysics"]),
         .target(name: "KKNetSim", dependencies: ["KKPhysics", "KKDelta", "KKPrediction"]),
+        // Client SDK core: session state machine, inputs, frames, prediction (no I/O).
+        .target(name: "KKClient", dependencies: ["KKWire", "KKPhysics", "KKDelta", "KKPrediction"]),
+        // Terminal rendering and keyboard decoding for kk-client (pure).
+        .target(name: "KKTerminalUI", dependencies: ["KKPhysics"]),
 
         // I/O adapters (thin; one event-loop thread each).
         .target(name: "KKLoop", dependencies: ["CLibUV", "CNetLinux"]),
@@ -104,6 +110,9 @@ let package = Package(
         .testTarget(name: "KKRelayTests", dependencies: ["KKRelay", "KKShard", "KKDelta", "KKPhysics", "KKToken", "KKWire",
                                                         "KKTestSupport", "KKClientTransport", "KKDTLS", "KKLoop", "KKRedis",
                                                         .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "KKClientTests", dependencies: ["KKClient", "KKRelay", "KKShard", "KKToken", "KKWire",
+                                                          "KKPhysics", "KKDelta", "KKPrediction"]),
+        .testTarget(name: "KKTerminalUITests", dependencies: ["KKTerminalUI", "KKPhysics"]),
         .testTarget(name: "ShimSmokeTests", dependencies: ["CLibUV", "COpenSSL", "CENet", "CHiredis", "KKTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

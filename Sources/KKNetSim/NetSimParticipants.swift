@@ -54,16 +54,12 @@ struct SimServer {
     }
 }
 
-/// One simulated client: bot player, predictor, decoded-frame history, interpolation.
+/// One simulated client: a bot player on the shared `PredictionDriver` (predictor, decoded
+/// frame ring, interpolation), plus the simulator's metrics.
 struct SimClient {
     let slot: Int
-    var predictor: ClientPredictor
+    var driver: PredictionDriver
     var bot: BotDriver
-    var received: [MatchState?]
-    var newestFrame: UInt32?
-    var interp: InterpolationBuffer
-    var redundant: [(tick: UInt32, input: KartInput)] = []
-    var nextInputTick: UInt32 = 0
     // Metrics.
     var corrections: [Double] = []
     var converge: [Double] = []
@@ -75,34 +71,29 @@ struct SimClient {
     var stale = 0
     var decodeErrors = 0
 
+    var predictor: ClientPredictor { driver.predictor }
+    var interp: InterpolationBuffer { driver.interp }
+
     init(slot: Int, track: Track, rules: RaceRules, initial: MatchState, botSeed: UInt64, wobble: UInt64, interpDelay: Int) throws(PredictionError) {
         self.slot = slot
-        predictor = try ClientPredictor(track: track, rules: rules, localSlot: slot, initial: initial)
+        driver = try PredictionDriver(track: track, rules: rules, localSlot: slot, initial: initial,
+                                      interpolationDelayTicks: interpDelay, frameRing: 128)
         bot = BotDriver(slot: slot, seed: botSeed, wobble: wobble)
-        received = [MatchState?](repeating: nil, count: 128)
-        received[Int(initial.tick) % 128] = initial
-        newestFrame = nil
-        nextInputTick = initial.tick
-        interp = InterpolationBuffer(playerCount: initial.karts.count, delayTicks: interpDelay)
     }
 
     mutating func receive(_ bytes: [UInt8], nowQ8: Int64) {
         do throws(DeltaError) {
             let h = try DeltaCodec.header(bytes)
-            var baseline: MatchState?
-            if let b = h.baselineTick, let s = received[Int(b) % received.count], s.tick == b { baseline = s }
+            let baseline = h.baselineTick.flatMap { driver.frame(at: $0) }
             let state = try DeltaCodec.decode(bytes, baseline: baseline)
-            received[Int(state.tick) % received.count] = state
-            if newestFrame.map({ state.tick > $0 }) ?? true { newestFrame = state.tick }
-            interp.push(state, arrivalQ8: nowQ8)
-            apply(state)
+            guard let r = try? driver.accept(state, arrivalQ8: nowQ8) else { return }
+            apply(r)
         } catch {
             decodeErrors += 1
         }
     }
 
-    private mutating func apply(_ state: MatchState) {
-        guard let r = try? predictor.reconcile(authoritative: state) else { return }
+    private mutating func apply(_ r: ClientPredictor.Reconciliation) {
         switch r.kind {
         case .stale: stale += 1
         case .confirmed, .fastForward: applied += 1
@@ -120,23 +111,18 @@ struct SimClient {
     /// Samples the bot's inputs for every tick up to `inputTick`, records them and
     /// returns the input packet to send (the last `redundancy` inputs).
     mutating func sampleInputs(upTo inputTick: UInt32, redundancy: Int) -> InputPacket {
-        while nextInputTick <= inputTick {
-            let input = bot.input(state: predictor.sim.state, track: predictor.sim.track)
-            predictor.record(localInput: input, at: nextInputTick)
-            nextInputTick &+= 1
-        }
-        predictor.buffer.recent(upTo: inputTick, count: redundancy, into: &redundant)
-        return InputPacket(player: slot, ack: newestFrame, inputs: redundant)
+        var bot = self.bot
+        driver.record(upTo: inputTick) { sim in bot.input(state: sim.state, track: sim.track) }
+        self.bot = bot
+        return InputPacket(player: slot, ack: driver.newestFrame, inputs: driver.recent(upTo: inputTick, count: redundancy))
     }
 
     /// Predicts up to `tick`, then renders one frame (60 fps): smoothing decay,
     /// convergence tracking, remote-kart interpolation.
     mutating func render(predictTo tick: UInt32, renderTimeQ8: Int64) {
-        predictor.advance(to: tick)
-        predictor.renderFrame()
+        driver.render(predictTo: tick, renderTimeQ8: renderTimeQ8)
         if let c = convergeCounter {
             if predictor.smoother.isSettled { converge.append(Double(c + 1)); convergeCounter = nil } else { convergeCounter = c + 1 }
         }
-        for k in 0..<interp.playerCount where k != slot { _ = interp.sample(kart: k, atQ8: renderTimeQ8) }
     }
 }

@@ -91,6 +91,13 @@ public struct ClientPredictor: Sendable {
         }
     }
 
+    /// The local kart as predicted for `tick`, if that tick is still in the history ring
+    /// (compare with an authoritative frame to measure prediction error).
+    public func predictedLocal(at tick: UInt32) -> KartState? {
+        let slot = Int(tick % UInt32(historyTicks.count))
+        return historyTicks[slot] == tick ? historyLocal[slot] : nil
+    }
+
     /// One rendered frame: decays the visual correction.
     public mutating func renderFrame() { smoother.decay() }
 

@@ -1,0 +1,86 @@
+import KKPhysics
+import KKPrediction
+import KKWire
+
+extension ClientSession {
+    /// Called by the game at 60 Hz with the player's current controls: timers (Hello retry,
+    /// pings, silence), then the input for each newly predicted tick is recorded, the match is
+    /// predicted ahead and, every `sendEveryTicks` calls, an input packet is queued.
+    public func update(nowMillis: UInt64, input: KartInput) {
+        let now = Self.micros(nowMillis)
+        switch state {
+        case .idle, .connecting, .handshaking, .ended:
+            return
+        case .joining, .resuming:
+            if now - phaseStartMicros > Self.micros(config.joinTimeoutMillis) { state = .ended(.timedOut); return }
+            if helloSent && now - lastHelloMicros >= Self.micros(config.helloRetryMillis) { sendHello(now) }
+        case .playing:
+            if now - lastHeardMicros > Self.micros(config.silenceTimeoutMillis) { state = .ended(.timedOut); return }
+        }
+        if state == .playing || helloSent { pingIfDue(now) }
+        rollCorrectionWindow(now)
+        predict(now, input: input)
+        if state == .playing { sendInputsIfDue() }
+    }
+
+    private func pingIfDue(_ now: Int64) {
+        guard now >= nextPingMicros else { return }
+        nextPingMicros = now + Self.micros(config.pingIntervalMillis)
+        pingId &+= 1
+        queue(PingPacket(pingId: pingId, clientTimeMicros: UInt64(bitPattern: now)))
+        stats.pingsSent += 1
+    }
+
+    private func rollCorrectionWindow(_ now: Int64) {
+        let elapsed = now - correctionWindowStart
+        guard elapsed >= 1_000_000 else { return }
+        stats.correctionsPerSecond = correctionWindowStart == 0 ? 0 : Double(correctionWindowCount) * 1e6 / Double(elapsed)
+        correctionWindowStart = now
+        correctionWindowCount = 0
+    }
+
+    /// Records `input` for every tick up to the target (estimated server tick + lead, at most
+    /// `maxCatchUpTicks` new ticks per call; none when the clock says we are ahead), predicts,
+    /// and samples remote karts. Prediction goes on while resuming: the game keeps running.
+    private func predict(_ now: Int64, input: KartInput) {
+        guard driver != nil, let serverQ8 = clock.serverTickQ8(nowMicros: now) else { return }
+        let lead = clock.leadTicks(rtt: rtt, sendEveryTicks: config.sendEveryTicks, extra: config.extraLeadTicks,
+                                   max: config.maxLeadTicks)
+        stats.leadTicks = lead
+        let next = driver!.nextInputTick
+        if tickAnchor == nil { tickAnchor = next }
+        let target = serverQ8 / 256 + Int64(lead)
+        if target >= Int64(next) {
+            let upTo = UInt32(clamping: min(target, Int64(next) + Int64(config.maxCatchUpTicks) - 1))
+            driver!.record(upTo: upTo) { _ in input }
+            stats.inputsRecorded += Int(upTo &- next) + 1
+        }
+        let renderQ8 = serverQ8 - Int64(config.interpolationDelayTicks) * 256
+        let predictTo = driver!.nextInputTick
+        remotePoses.withUnsafeMutableBufferPointer { poses in
+            driver!.render(predictTo: predictTo, renderTimeQ8: renderQ8, poses: poses)
+        }
+    }
+
+    private func sendInputsIfDue() {
+        updatesSinceSend += 1
+        guard updatesSinceSend >= config.sendEveryTicks, let d = driver, let anchor = tickAnchor,
+              d.nextInputTick != anchor else { return }
+        let newestTick = d.nextInputTick &- 1
+        let newestSeq = seq(ofTick: newestTick)
+        guard lastSentSeq != newestSeq else { return }
+        let unacked = Int(Int32(bitPattern: newestSeq &- ackedSeq))
+        let recorded = Int(newestTick &- anchor) + 1
+        let count = max(1, min(config.inputRedundancy, unacked, recorded))
+        var p = InputPacket(seq: newestSeq, tick: newestTick &+ 1, ackFrameTick: d.newestFrame ?? 0)
+        for i in 0..<count {
+            let k = d.predictor.buffer.input(at: newestTick &- UInt32(i)) ?? .neutral
+            p.inputs[i] = InputSample(buttons: k.buttons, steer: k.steer)
+        }
+        p.count = count
+        queue(p)
+        stats.inputPacketsSent += 1
+        lastSentSeq = newestSeq
+        updatesSinceSend = 0
+    }
+}
