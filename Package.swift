@@ -65,6 +65,8 @@ let package = Package(
 
         .target(name: "KKClientTransport", dependencies: ["KKDTLS", "KKLoop", "KKToken", "KKWire"]),
 
+        .target(name: "KKClientSDK", dependencies: ["KKClient", "KKClientTransport", "KKDTLS", "KKLoop", "KKPhysics", "KKToken", "KKWire"]),
+
         // Services.
         .target(name: "KKShard", dependencies: ["KKWire", "KKPhysics", "KKLoop", "KKENet", "KKRedis",
                                                 .product(name: "Logging", package: "swift-log")]),
@@ -106,13 +108,16 @@ let package = Package(
         .testTarget(name: "KKNetSimTests", dependencies: ["KKNetSim"]),
         .testTarget(name: "KKReplayTests", dependencies: ["kk-replay", "KKPhysics"]),
         .testTarget(name: "KKRedisTests", dependencies: ["KKRedis", "KKLoop", "KKTestSupport"]),
-        .testTarget(name: "KKShardTests", dependencies: ["KKShard", "KKPhysics", "KKWire", "KKTestSupport"]),
+        .testTarget(name: "KKShardTests", dependencies: ["KKShard", "KKPhysics", "KKWire", "KKLoop", "KKTestSupport"]),
         .testTarget(name: "KKRelayTests", dependencies: ["KKRelay", "KKShard", "KKDelta", "KKPhysics", "KKToken", "KKWire",
                                                         "KKTestSupport", "KKClientTransport", "KKDTLS", "KKLoop", "KKRedis",
                                                         .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "KKClientTests", dependencies: ["KKClient", "KKRelay", "KKShard", "KKToken", "KKWire",
                                                           "KKPhysics", "KKDelta", "KKPrediction"]),
         .testTarget(name: "KKTerminalUITests", dependencies: ["KKTerminalUI", "KKPhysics"]),
+        .testTarget(name: "KKSystemTests", dependencies: [
+            "kk-shard", "kk-relay", "KKClientSDK", "KKClient", "KKToken", "KKLoop", "KKPhysics", "KKWire", "CHiredis", "KKTestSupport",
+        ]),
         .testTarget(name: "ShimSmokeTests", dependencies: ["CLibUV", "COpenSSL", "CENet", "CHiredis", "KKTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

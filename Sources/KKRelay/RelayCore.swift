@@ -314,6 +314,11 @@ public final class RelayCore<IO: RelayCoreIO> {
         for m in shardOfMatch.filter({ $0.value == shard }).map(\.key) { matchMoved(m) }
     }
 
+    /// The match ended on its shard: its sessions are told and closed.
+    public func matchOver(_ matchId: UInt64) {
+        for id in sessionsByMatch[matchId] ?? [] where sessions[id] != nil { disconnect(id, .matchOver) }
+    }
+
     /// A match moved to another shard (or lost its shard): every session of it re-joins as a
     /// resume once the new route resolves.
     public func matchMoved(_ matchId: UInt64) {

@@ -109,6 +109,7 @@ public final class RelayServer: RelayCoreIO {
         directory.onResolved = { [unowned self] mid, sid in core.routeResolved(matchId: mid, shard: sid) }
         directory.onLinkDown = { [unowned self] sid in core.shardLost(sid) }
         directory.onMatchMoved = { [unowned self] mid in core.matchMoved(mid) }
+        directory.onMatchOver = { [unowned self] mid in core.matchOver(mid) }
         directory.onPacket = { [unowned self] sid, bytes in core.shardPacket(from: sid, bytes, nowMillis: loop.nowMillis) }
         directory.start()
         redis.onStateChange = { [unowned self] up in if up { register() } else { registered = false } }

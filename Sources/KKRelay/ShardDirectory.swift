@@ -30,6 +30,8 @@ final class ShardDirectory {
     var onLinkDown: (String) -> Void = { _ in }
     /// A match moved to another shard (adoption).
     var onMatchMoved: (UInt64) -> Void = { _ in }
+    /// A match ended (its shard removed it).
+    var onMatchOver: (UInt64) -> Void = { _ in }
     /// Packets from shards.
     var onPacket: (String, UnsafeRawBufferPointer) -> Void = { _, _ in }
     var lookupFailures = 0
@@ -146,6 +148,10 @@ final class ShardDirectory {
                 routes[mid] = nil
                 onMatchMoved(mid)
             }
+        case "over":
+            guard let mid = UInt64(parts[1]) else { return }
+            routes[mid] = nil
+            onMatchOver(mid)
         case "leave":
             let sid = String(parts[1])
             for (mid, s) in routes where s == sid { routes[mid] = nil }

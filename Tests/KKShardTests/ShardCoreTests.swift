@@ -1,4 +1,5 @@
 import KKPhysics
+import KKLoop
 import KKShard
 import KKTestSupport
 import KKWire

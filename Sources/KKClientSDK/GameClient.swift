@@ -1,0 +1,151 @@
+import KKClient
+import KKClientTransport
+import KKDTLS
+import KKLoop
+import KKPhysics
+import KKToken
+import KKWire
+
+/// The client SDK a game embeds: a ``ClientSession`` (prediction, rollback, smoothing) driven at
+/// 60 Hz on a libuv loop, talking DTLS to a relay from the token's relay list, and moving to the
+/// next relay with its resume ticket when the relay stops answering or drains. No global state:
+/// many clients can share one loop (the load generator does). Loop-thread only.
+public final class GameClient {
+    /// Where input comes from each tick (keyboard, bot, engine).
+    public typealias InputSource = (_ state: MatchState?, _ slot: Int?) -> KartInput
+
+    public let session: ClientSession
+    public let loop: EventLoop
+    public private(set) var token: ConnectToken
+    private let context: DTLSClientContext
+    private var transport: DTLSClientTransport?
+    private let timer: LoopTimer
+    private var clock: TickClock
+    private let input: InputSource
+    private var relayIndex = 0
+    private var lastHeardMillis: UInt64 = 0
+    /// A relay silent this long while playing is given up for the next one.
+    public var relayTimeoutMillis: UInt64 = 1_500
+    /// Relay changes so far (resumes).
+    public private(set) var relayChanges = 0
+    /// Handshake durations, ms (for load reports).
+    public private(set) var handshakeMillis: [UInt64] = []
+    /// Called after each tick (UI, load statistics).
+    public var onTick: ((GameClient) -> Void)?
+    private var stopped = false
+
+    /// Creates a client for `token` (from the match service) and starts connecting at once.
+    public init(loop: EventLoop, token: ConnectToken, config: ClientConfig = ClientConfig(),
+                input: @escaping InputSource) throws(ClientSDKError) {
+        guard !token.relays.isEmpty else { throw .noRelay }
+        self.loop = loop
+        self.token = token
+        self.input = input
+        do { session = try ClientSession(config: config) } catch { throw .config("\(error)") }
+        do { context = try DTLSClientContext() } catch { throw .transport("\(error)") }
+        timer = LoopTimer(loop: loop)
+        loop.updateTime()
+        clock = TickClock(ticksPerSecond: MatchSimulation.ticksPerSecond, startNanos: monotonicNanos())
+        session.start(nowMillis: loop.nowMillis)
+        connect()
+        timer.start(afterMillis: 1) { [unowned self] in self.onTimer() }
+    }
+
+    /// The relay in use ("host:port").
+    public var relay: String { token.relays[relayIndex % token.relays.count] }
+
+    private func connect() {
+        guard let address = PeerAddress(relay) else { session.connectionFailed(.unreachable); return }
+        let now = loop.nowMillis
+        session.handshakeStarted(relay: relay, nowMillis: now)
+        do {
+            let t = try DTLSClientTransport(loop: loop, relay: address, token: token, context: context)
+            t.onPacket = { [unowned self] bytes in
+                lastHeardMillis = loop.nowMillis
+                try? session.receive(bytes, nowMillis: loop.nowMillis)
+                flushOutgoing()
+            }
+            t.onState = { [unowned self, unowned t] s in
+                switch s {
+                case .established:
+                    lastHeardMillis = loop.nowMillis
+                    handshakeMillis.append((t.establishedMillis ?? loop.nowMillis) - t.startedMillis)
+                    session.handshakeCompleted(nowMillis: loop.nowMillis)
+                    flushOutgoing()
+                case .failed(let why):
+                    if session.state == .playing || session.state == .resuming {
+                        switchRelay()
+                    } else {
+                        session.connectionFailed(why.contains("refused the ticket") ? .tokenExpired : .handshakeFailed)
+                    }
+                case .handshaking, .closed:
+                    break
+                }
+            }
+            transport = t
+        } catch {
+            session.connectionFailed(.unreachable)
+        }
+    }
+
+    /// Moves to the next relay in the list, presenting the resume ticket when there is one.
+    public func switchRelay() {
+        transport?.close()
+        transport = nil
+        relayIndex += 1
+        relayChanges += 1
+        if !session.resumeTicket.isEmpty {
+            token.sealed = String(decoding: session.resumeTicket, as: UTF8.self)
+        }
+        session.relayChanged(relay: relay, nowMillis: loop.nowMillis)
+        connect()
+    }
+
+    private func onTimer() {
+        guard !stopped else { return }
+        let (ticks, sleep) = clock.due(nowNanos: monotonicNanos())
+        let now = loop.nowMillis
+        for _ in 0..<ticks {
+            let state = session.renderState()
+            session.update(nowMillis: now, input: input(state, session.slot))
+            onTick?(self)
+        }
+        flushOutgoing()
+        if session.state == .playing, transport?.state == .established, now > lastHeardMillis + relayTimeoutMillis {
+            switchRelay()
+        }
+        if case .ended = session.state { stop(); return }
+        timer.again(afterMillis: max(1, sleep))
+    }
+
+    private func flushOutgoing() {
+        guard let t = transport, t.state == .established else { return }
+        session.drainOutgoing { bytes in t.send(bytes) }
+    }
+
+    /// Quits the match (sends Disconnect) and stops.
+    public func quit() {
+        session.quit(nowMillis: loop.nowMillis)
+        flushOutgoing()
+        stop()
+    }
+
+    /// Stops ticking and closes the transport.
+    public func stop() {
+        guard !stopped else { return }
+        stopped = true
+        timer.stop()
+        timer.close()
+        transport?.close()
+    }
+
+    /// Bytes sent and received on the current transport.
+    public var transportBytes: (up: Int, down: Int) { (transport?.bytesSent ?? 0, transport?.bytesReceived ?? 0) }
+}
+
+/// Errors of the client SDK.
+public enum ClientSDKError: Error, Equatable, Sendable {
+    case noRelay
+    case config(String)
+    case transport(String)
+}

@@ -1,0 +1,65 @@
+import Foundation
+import KKTestSupport
+import KKToken
+
+/// Real processes of the stack for system tests: kk-shard and kk-relay binaries, started with
+/// a reset signal mask, logs in a temp dir, stopped by pid.
+final class StackProcesses {
+    let dir: String
+    let redisPort: Int
+    let prefix = "kks\(UInt32.random(in: 0...UInt32.max)):"
+    let key: TokenKey
+    let cookieHex: String
+    var children: [String: ChildProcess] = [:]
+    var adminPorts: [String: Int] = [:]
+    var udpPorts: [String: UInt16] = [:]
+
+    init(_ name: String, redisPort: Int? = nil) throws {
+        dir = SystemTest.tempDir(name)
+        self.redisPort = try redisPort ?? RedisTestServer.port()
+        key = try TokenKey.random()
+        cookieHex = try TokenKey.random().hex
+    }
+
+    @discardableResult
+    func shard(_ id: String, ttlMillis: Int = 800, extra: [String] = []) throws -> ChildProcess {
+        let admin = Int(SystemTest.freePort())
+        let p = try ChildProcess(path: SystemTest.product("kk-shard"), arguments: [
+            "--id", id, "--enet-port", "0", "--admin-port", "\(admin)", "--redis-port", "\(redisPort)",
+            "--redis-prefix", prefix, "--registration-ttl-ms", "\(ttlMillis)", "--ownership-ttl-ms", "\(ttlMillis)",
+            "--snapshot-every-ticks", "6", "--players-per-match", "4",
+        ] + extra, logPath: "\(dir)/\(id).log")
+        children[id] = p
+        adminPorts[id] = admin
+        return p
+    }
+
+    @discardableResult
+    func relay(_ name: String, extra: [String] = []) throws -> ChildProcess {
+        let admin = Int(SystemTest.freePort())
+        let udp = SystemTest.freePort(udp: true)
+        let p = try ChildProcess(path: SystemTest.product("kk-relay"), arguments: [
+            "serve", "--listen-port", "\(udp)", "--admin-port", "\(admin)", "--redis-port", "\(redisPort)",
+            "--redis-prefix", prefix, "--token-key", key.hex, "--cookie-secret", cookieHex, "--workers", "1",
+            "--idle-timeout-ms", "3000",
+        ] + extra, logPath: "\(dir)/\(name).log")
+        children[name] = p
+        adminPorts[name] = admin
+        udpPorts[name] = udp
+        return p
+    }
+
+    func ready(_ name: String, seconds: Double = 20) -> Bool {
+        SystemTest.eventually(seconds: seconds) { SystemTest.http(port: adminPorts[name]!, path: "/readyz")?.status == 200 }
+    }
+
+    func metric(_ name: String, _ metric: String) -> Double? {
+        SystemTest.http(port: adminPorts[name]!, path: "/metrics").flatMap { SystemTest.metric($0.body, metric) }
+    }
+
+    func log(_ name: String) -> String { (try? String(contentsOfFile: "\(dir)/\(name).log", encoding: .utf8)) ?? "" }
+
+    func stopAll() { for c in children.values { c.stop(grace: 3) } }
+
+    deinit { stopAll() }
+}

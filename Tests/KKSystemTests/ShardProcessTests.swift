@@ -1,0 +1,59 @@
+import Glibc
+import KKTestSupport
+import Testing
+
+/// kk-shard as a process against a real redis-server.
+@Suite(.serialized) struct ShardProcessTests {
+    @Test func registersRefusesDuplicateAndExpiresWhenKilled() throws {
+        let s = try StackProcesses("shard-reg")
+        let s1 = try s.shard("s1", ttlMillis: 900)
+        #expect(s.ready("s1"))
+        let redis = try #require(RedisSync(port: s.redisPort))
+        #expect(redis.run("HGET", s.prefix + "shard:s1", "addr")?.hasPrefix("127.0.0.1:") == true)
+        #expect(redis.run("SISMEMBER", s.prefix + "shards", "s1") == "1")
+        // A second process with the same id is refused with a clear error and exit code 3.
+        let dup = try s.shard("s1-dup", extra: ["--id", "s1"])
+        #expect(dup.wait(seconds: 10) .map { ($0 >> 8) & 0xFF } == 3)
+        #expect(s.log("s1-dup").contains("duplicate id"))
+        #expect(s1.isRunning)
+        // Killed without deregistering: the registration expires after its TTL.
+        s1.signal(SIGKILL)
+        s1.wait(seconds: 5)
+        #expect(SystemTest.eventually(seconds: 3) { redis.run("EXISTS", s.prefix + "shard:s1") == "0" })
+    }
+
+    @Test func gracefulStopDeregisters() throws {
+        let s = try StackProcesses("shard-term")
+        let s1 = try s.shard("s1")
+        #expect(s.ready("s1"))
+        let redis = try #require(RedisSync(port: s.redisPort))
+        s1.signal(SIGTERM)
+        #expect(s1.wait(seconds: 10) == 0)
+        #expect(redis.run("EXISTS", s.prefix + "shard:s1") == "0")
+        #expect(redis.run("SISMEMBER", s.prefix + "shards", "s1") == "0")
+    }
+
+    /// Redis down at start: not ready, says why, keeps retrying, becomes ready when Redis appears.
+    @Test func redisDownAtStartThenUp() throws {
+        let port = Int(SystemTest.freePort())
+        let s = try StackProcesses("shard-noredis", redisPort: port)
+        try s.shard("s1")
+        #expect(SystemTest.eventually(seconds: 10) { SystemTest.http(port: s.adminPorts["s1"]!, path: "/healthz")?.status == 200 })
+        let r = SystemTest.http(port: s.adminPorts["s1"]!, path: "/readyz")
+        #expect(r?.status == 503 && r?.body.contains("redis unreachable") == true)
+        let redis = try ChildProcess(path: "/usr/bin/redis-server",
+                                     arguments: ["--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+                                     logPath: "\(s.dir)/redis.log")
+        defer { redis.stop() }
+        #expect(s.ready("s1", seconds: 15))
+        #expect(s.children["s1"]!.isRunning)
+    }
+
+    @Test func badConfigIsAClearErrorNotACrash() throws {
+        let s = try StackProcesses("shard-badcfg")
+        let p = try s.shard("bad", extra: ["--players-per-match", "99"])
+        let status = p.wait(seconds: 10)
+        #expect(status.map { ($0 >> 8) & 0xFF } == 64)  // ArgumentParser's validation exit code
+        #expect(s.log("bad").contains("playersPerMatch"))
+    }
+}
