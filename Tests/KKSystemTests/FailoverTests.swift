@@ -1,0 +1,88 @@
+import Glibc
+import KKClient
+import KKClientSDK
+import KKLoop
+import KKPhysics
+import KKTestSupport
+import KKToken
+import Testing
+
+/// The failure stories of the design card, with real processes killed by pid.
+@Suite(.serialized) struct FailoverTests {
+    /// Writes what the match service's allocation writes (docs/REDIS-KEYS.md).
+    func allocate(_ s: StackProcesses, match: UInt64, on shard: String) throws {
+        let r = try #require(RedisSync(port: s.redisPort))
+        r.run("HSET", s.prefix + "match:\(match)", "shard", shard, "state", "open", "slots", "4", "players", "1")
+        r.run("SADD", s.prefix + "matches:active", "\(match)")
+        r.run("SET", s.prefix + "match:\(match):owner", shard, "PX", "800")
+        r.run("PUBLISH", s.prefix + "events", "alloc \(match) \(shard)")
+    }
+
+    func bot(_ loop: EventLoop, token: ConnectToken) throws -> GameClient {
+        var driver: BotDriver?
+        var config = ClientConfig()
+        config.silenceTimeoutMillis = 20_000
+        return try GameClient(loop: loop, token: token, config: config) { state, slot in
+            guard let state, let slot else { return .neutral }
+            if driver == nil { driver = BotDriver(slot: slot, seed: 1) }
+            return driver!.input(state: state, track: try! TrackCatalog.track(named: "oval"))
+        }
+    }
+
+    @Test func shardKilledMidRaceMatchIsAdoptedAndRaceContinues() throws {
+        let s = try StackProcesses("failover")
+        let s1 = try s.shard("s1")
+        try s.shard("s2")
+        try s.relay("r1")
+        #expect(s.ready("s1") && s.ready("s2") && s.ready("r1"))
+        try allocate(s, match: 901, on: "s1")
+        let loop = try EventLoop()
+        let token = try TokenIssuer(key: s.key).issue(playerId: 5, matchId: 901, now: UInt64(time(nil)), validSeconds: 120,
+                                                      relays: ["127.0.0.1:\(s.udpPorts["r1"]!)"])
+        let client = try bot(loop, token: token)
+        defer { client.stop() }
+        #expect(drive(loop, timeoutMillis: 10_000) { client.session.state == .playing && (client.session.authoritativeState?.tick ?? 0) > 120 })
+        let tickAtKill = client.session.authoritativeState?.tick ?? 0
+        let framesAtKill = client.session.stats.framesReceived
+        s1.signal(SIGKILL)
+        let killedAt = monotonicMillis()
+        // The relay re-routes to the shard that adopted the match; frames resume past the kill tick.
+        let resumed = drive(loop, timeoutMillis: 15_000) {
+            client.session.stats.framesReceived > framesAtKill + 20 && (client.session.authoritativeState?.tick ?? 0) > tickAtKill + 30
+        }
+        #expect(resumed, "no frames after the kill; relay log:\n\(s.log("r1").suffix(2000))\ns2 log:\n\(s.log("s2").suffix(2000))")
+        let seconds = Double(monotonicMillis() - killedAt) / 1000
+        print("FIGURE shard-kill-to-frames-resumed-seconds=\(seconds) tick-at-kill=\(tickAtKill)")
+        #expect(s.log("s2").contains("adopted match from snapshot"))
+        let r = try #require(RedisSync(port: s.redisPort))
+        #expect(r.run("HGET", s.prefix + "match:901", "shard") == "s2")
+        #expect(client.session.state == .playing)
+    }
+
+    @Test func relayKilledClientResumesOnAnotherRelayWithNoInputAppliedTwice() throws {
+        let s = try StackProcesses("resume")
+        try s.shard("s1")
+        let a = try s.relay("rA")
+        try s.relay("rB")
+        #expect(s.ready("s1") && s.ready("rA") && s.ready("rB"))
+        try allocate(s, match: 902, on: "s1")
+        let loop = try EventLoop()
+        let token = try TokenIssuer(key: s.key).issue(playerId: 6, matchId: 902, now: UInt64(time(nil)), validSeconds: 120,
+                                                      relays: ["127.0.0.1:\(s.udpPorts["rA"]!)", "127.0.0.1:\(s.udpPorts["rB"]!)"])
+        let client = try bot(loop, token: token)
+        defer { client.stop() }
+        #expect(drive(loop, timeoutMillis: 10_000) { client.session.state == .playing && client.session.stats.framesReceived > 30 })
+        a.signal(SIGKILL)
+        let killedAt = monotonicMillis()
+        #expect(drive(loop, timeoutMillis: 10_000) { client.relayChanges == 1 && client.session.state == .playing })
+        let framesAfter = client.session.stats.framesReceived
+        #expect(drive(loop, timeoutMillis: 10_000) { client.session.stats.framesReceived > framesAfter + 30 })
+        print("FIGURE relay-kill-to-playing-seconds=\(Double(monotonicMillis() - killedAt) / 1000)")
+        #expect(client.session.stats.resumes >= 1)
+        // No input applied twice: the shard never applied more inputs than the client made.
+        let applied = s.metric("s1", "kk_shard_inputs_applied_total") ?? -1
+        let made = Double(client.session.stats.inputsRecorded)
+        #expect(applied > 0 && applied <= made, "applied \(applied) made \(made)")
+        #expect(SystemTest.eventually(seconds: 3) { (s.metric("rB", "kk_relay_joins_total{kind=\"resume\"}") ?? 0) >= 1 })
+    }
+}
