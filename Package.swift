@@ -18,6 +18,8 @@ let package = Package(
         .library(name: "KKPrediction", targets: ["KKPrediction"]),
         .library(name: "KKNetSim", targets: ["KKNetSim"]),
         .executable(name: "kk-replay", targets: ["kk-replay"]),
+        .library(name: "KKMatch", targets: ["KKMatch"]),
+        .executable(name: "kk-match", targets: ["kk-match"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -64,6 +66,21 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
 
+        // Matchmaking front door: allocator (Redis Lua) + HTTP routes; kk-match serves them.
+        .target(name: "KKMatch", dependencies: [
+            "KKRedis", "KKLoop", "KKToken",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+        ]),
+        .executableTarget(name: "kk-match", dependencies: [
+            "KKMatch", "KKAdmin", "KKToken", "KKRedis",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
+
         // Tools.
         .executableTarget(name: "kk-replay", dependencies: ["KKPhysics"]),
 
@@ -82,6 +99,11 @@ let package = Package(
         .testTarget(name: "KKRedisTests", dependencies: ["KKRedis", "KKLoop", "KKTestSupport"]),
         .testTarget(name: "KKShardTests", dependencies: ["KKShard", "KKPhysics", "KKWire", "KKTestSupport"]),
         .testTarget(name: "KKRelayTests", dependencies: ["KKRelay", "KKShard", "KKDelta", "KKPhysics", "KKToken", "KKWire", "KKTestSupport"]),
+        .testTarget(name: "KKMatchTests", dependencies: [
+            "KKMatch", "KKAdmin", "KKRedis", "KKLoop", "KKToken", "KKTestSupport",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
         .testTarget(name: "ShimSmokeTests", dependencies: ["CLibUV", "COpenSSL", "CENet", "CHiredis", "KKTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
