@@ -45,12 +45,24 @@ public struct MatchResponse: Codable, Sendable, Equatable {
     public var shardId: String
     public var slot: Int
     public var token: ConnectToken
+
+    public init(matchId: UInt64, shardId: String, slot: Int, token: ConnectToken) {
+        self.matchId = matchId
+        self.shardId = shardId
+        self.slot = slot
+        self.token = token
+    }
 }
 
 /// Error body of every non-200 answer: `{"error": "no_shard", "message": "no shard available"}`.
 public struct MatchErrorBody: Codable, Sendable, Equatable {
     public var error: String
     public var message: String
+
+    public init(error: String, message: String) {
+        self.error = error
+        self.message = message
+    }
 }
 
 /// The player-facing HTTP routes (mounted on the admin server's router, one HTTP server):
