@@ -74,7 +74,7 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
         .executableTarget(name: "kk-match", dependencies: [
-            "KKMatch", "KKAdmin", "KKToken", "KKRedis",
+            "KKMatch", "KKAdmin", "KKToken", "KKRedis", "KKWire", "KKPhysics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
