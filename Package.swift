@@ -100,7 +100,7 @@ let package = Package(
         .testTarget(name: "KKShardTests", dependencies: ["KKShard", "KKPhysics", "KKWire", "KKTestSupport"]),
         .testTarget(name: "KKRelayTests", dependencies: ["KKRelay", "KKShard", "KKDelta", "KKPhysics", "KKToken", "KKWire", "KKTestSupport"]),
         .testTarget(name: "KKMatchTests", dependencies: [
-            "KKMatch", "KKAdmin", "KKRedis", "KKLoop", "KKToken", "KKTestSupport",
+            "KKMatch", "kk-match", "KKAdmin", "KKRedis", "KKLoop", "KKToken", "KKTestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
