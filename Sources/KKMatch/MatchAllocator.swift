@@ -38,6 +38,18 @@ public final class MatchAllocator {
         self.config = config
     }
 
+    /// Sends SCRIPT LOAD for both scripts (call on connect): commands are answered in order, so
+    /// EVALSHAs sent afterwards on this connection find them even after a server restart, and a
+    /// burst of first requests does not all take the NOSCRIPT + EVAL path.
+    public func preloadScripts() {
+        for script in [allocateScript, relaysScript] {
+            client.command(["SCRIPT", "LOAD", script.source]) { _ in }
+        }
+    }
+
+    /// How many script runs needed the EVAL fallback (NOSCRIPT).
+    public var scriptFallbacks: Int { allocateScript.fallbacks + relaysScript.fallbacks }
+
     /// Allocates `playerId` at unix time `nowMillis`; `done` runs exactly once on the loop thread.
     public func allocate(playerId: UInt64, nowMillis: UInt64, done: @escaping (Result<Allocation, MatchError>) -> Void) {
         let k = config.keys

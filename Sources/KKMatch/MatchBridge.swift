@@ -44,6 +44,8 @@ public final class MatchBridge: MatchAllocating, @unchecked Sendable {
         public var failed = 0
         public var refusedOverloaded = 0
         public var refusedDisconnected = 0
+        /// Script runs that needed EVAL after NOSCRIPT.
+        public var scriptFallbacks = 0
         public var relays: [String] = []
     }
 
@@ -149,7 +151,10 @@ public final class MatchBridge: MatchAllocating, @unchecked Sendable {
         }
         client.onStateChange = { [self] up in
             lock.withLock { stats.redisConnected = up }
-            if up { refresh(nil) }
+            if up {
+                allocator.preloadScripts()
+                refresh(nil)
+            }
             onConnectionChange(up)
         }
         relayTimer.start(afterMillis: options.relayRefreshMillis, repeatMillis: options.relayRefreshMillis) {
@@ -169,6 +174,7 @@ public final class MatchBridge: MatchAllocating, @unchecked Sendable {
                         self.lock.withLock {
                             self.stats.inFlight -= 1
                             if case .success = result { self.stats.allocated += 1 } else { self.stats.failed += 1 }
+                            self.stats.scriptFallbacks = allocator.scriptFallbacks
                         }
                         c.resume(returning: result)
                     }

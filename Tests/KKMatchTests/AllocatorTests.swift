@@ -51,6 +51,16 @@ import Testing
         print("allocation latency (200 concurrent, 2 bridges): p50 \(quantile(lat, 0.5)) ms, p99 \(quantile(lat, 0.99)) ms, max \(lat.last!) ms")
         let stats = bridges.map(\.snapshot)
         #expect(stats.map(\.allocated).reduce(0, +) == 200)
+        #expect(stats.map(\.scriptFallbacks) == [0, 0])  // preloaded on connect
+        // For comparison: one request at a time (no queueing behind a burst).
+        var serial: [Double] = []
+        for p in 1001...1040 {
+            let t0 = monotonicNanos()
+            _ = try await bridges[0].allocate(playerId: UInt64(p))
+            serial.append(Double(monotonicNanos() - t0) / 1e6)
+        }
+        serial.sort()
+        print("allocation latency (one at a time): p50 \(quantile(serial, 0.5)) ms, p99 \(quantile(serial, 0.99)) ms")
     }
 
     @Test func playerAskingTwiceGetsTheSameMatch() async throws {
