@@ -39,6 +39,11 @@ enum AllocatorScripts {
         -- gone, no longer open, full, or its owner lapsed (left in matches:active for adoption)
         redis.call('SREM', KEYS[2], m)
       else
+        local had = redis.call('HGET', mk .. ':players', pid)
+        if had then  -- its pointer expired while the match still waits for players
+          redis.call('SET', KEYS[1], m, 'PX', playerTTL)
+          return {'ok', m, h[4], had, 'existing'}
+        end
         local n = redis.call('HINCRBY', mk, 'players', 1)
         redis.call('HSET', mk .. ':players', pid, n - 1)
         if n >= s then redis.call('SREM', KEYS[2], m) end

@@ -91,10 +91,11 @@ public final class MatchAllocator {
         }
     }
 
-    /// Local refusals and lost connections are "Redis unavailable"; server errors (script bugs,
-    /// OOM) are unexpected replies.
+    /// Local refusals and lost connections are "Redis unavailable" (too many in flight:
+    /// "overloaded"); server errors (script bugs, OOM) are unexpected replies.
     static func redisFailure(_ message: String) -> MatchError {
-        let local: [RedisError] = [.disconnected, .connectionLost, .closed, .tooManyInFlight]
+        if message == RedisError.tooManyInFlight.message { return .overloaded }
+        let local: [RedisError] = [.disconnected, .connectionLost, .closed]
         return local.contains { $0.message == message } ? .redisUnavailable(message) : .unexpectedReply(message)
     }
 }

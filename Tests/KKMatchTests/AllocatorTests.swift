@@ -82,6 +82,21 @@ import Testing
         #expect(next.matchId != first.matchId)
     }
 
+    /// A player whose pointer expired while their match still waits for players keeps their slot.
+    @Test func expiredPointerInAnOpenMatchKeepsTheSlot() async throws {
+        let fx = try Fixture()
+        defer { fx.cleanup() }
+        fx.addShard("s1")
+        let b = try await fx.bridge()
+        defer { b.shutdown() }
+        let a = try await b.allocate(playerId: 5)
+        _ = try await b.allocate(playerId: 6)
+        fx.cmd("DEL", fx.keys.playerMatch(5))
+        #expect(try await b.allocate(playerId: 5) == Allocation(matchId: a.matchId, shardId: "s1", slot: 0, kind: .existing))
+        #expect(fx.text("HGET", fx.keys.match(a.matchId), "players") == "2")
+        #expect(fx.text("GET", fx.keys.playerMatch(5)) == "\(a.matchId)")
+    }
+
     @Test func newMatchWritesTheDocumentedKeys() async throws {
         let fx = try Fixture()
         defer { fx.cleanup() }
