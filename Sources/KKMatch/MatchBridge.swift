@@ -17,6 +17,7 @@ public protocol MatchAllocating: Sendable {
 ///
 /// While Redis is disconnected requests fail at once with ``MatchError/redisUnavailable(_:)``
 /// (nothing waits for a reconnect). The relay list is refreshed every ``Options/relayRefreshMillis``.
+/// Call ``shutdown()``: the loop thread (and the bridge it holds) runs until then.
 public final class MatchBridge: MatchAllocating, @unchecked Sendable {
     /// Connection and queue settings.
     public struct Options: Sendable {

@@ -58,22 +58,29 @@ import Testing
         defer { fx.cleanup() }
         fx.addShard("p1")
         let key = try TokenKey.random()
-        let port = Int.random(in: 41_000..<49_000)
-        let log = NSTemporaryDirectory() + "kk-match-run-\(port).log"
+        let log = NSTemporaryDirectory() + "kk-match-run-\(UInt64.random(in: 0...UInt64.max)).log"
         defer { try? FileManager.default.removeItem(atPath: log) }
         let p = try ChildProcess(path: try Self.binary(),
-                                 arguments: ["--http-port", "\(port)", "--redis-port", "\(fx.port)", "--key-prefix", fx.keys.prefix,
+                                 arguments: ["--http-port", "0", "--redis-port", "\(fx.port)", "--key-prefix", fx.keys.prefix,
                                              "--relay", "192.0.2.9:7000", "--token-seconds", "45"],
                                  environment: ["KK_TOKEN_KEY": key.hex], logPath: log)
         defer { p.stop() }
-        let base = "http://127.0.0.1:\(port)"
-        // An external process: no event to await, so poll readiness (bounded).
+        // An external process: no event to await, so poll its log for the bound port, then
+        // /readyz (bounded, 10 s).
+        var port = 0
         var ready = false
         for _ in 0..<500 where !ready {
-            if let (_, status) = try? await Self.http("GET", base + "/readyz"), status == 200 { ready = true } else {
+            if port == 0, let text = try? String(contentsOfFile: log, encoding: .utf8),
+               let r = text.range(of: "listening on http://127.0.0.1:") {
+                port = Int(text[r.upperBound...].prefix { $0.isNumber }) ?? 0
+            }
+            if port != 0, let (_, status) = try? await Self.http("GET", "http://127.0.0.1:\(port)/readyz"), status == 200 {
+                ready = true
+            } else {
                 try await Task.sleep(for: .milliseconds(20))
             }
         }
+        let base = "http://127.0.0.1:\(port)"
         #expect(ready, "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
         let (body, status) = try await Self.http("POST", base + "/v1/match", body: #"{"player": "erin"}"#)
         #expect(status == 200)
