@@ -23,6 +23,8 @@ let package = Package(
         .executable(name: "kk-replay", targets: ["kk-replay"]),
         .executable(name: "kk-shard", targets: ["kk-shard"]),
         .executable(name: "kk-relay", targets: ["kk-relay"]),
+        .library(name: "KKMatch", targets: ["KKMatch"]),
+        .executable(name: "kk-match", targets: ["kk-match"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -81,6 +83,21 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
 
+        // Matchmaking front door: allocator (Redis Lua) + HTTP routes; kk-match serves them.
+        .target(name: "KKMatch", dependencies: [
+            "KKRedis", "KKLoop", "KKToken",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+        ]),
+        .executableTarget(name: "kk-match", dependencies: [
+            "KKMatch", "KKAdmin", "KKToken", "KKRedis", "KKWire", "KKPhysics",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
+
         // Tools.
         .executableTarget(name: "kk-replay", dependencies: ["KKPhysics"]),
         .executableTarget(name: "kk-relay", dependencies: [
@@ -117,6 +134,11 @@ let package = Package(
         .testTarget(name: "KKTerminalUITests", dependencies: ["KKTerminalUI", "KKPhysics"]),
         .testTarget(name: "KKSystemTests", dependencies: [
             "kk-shard", "kk-relay", "KKClientSDK", "KKClient", "KKToken", "KKLoop", "KKPhysics", "KKWire", "CHiredis", "KKTestSupport",
+        ]),
+        .testTarget(name: "KKMatchTests", dependencies: [
+            "KKMatch", "kk-match", "KKAdmin", "KKRedis", "KKLoop", "KKToken", "KKTestSupport",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .testTarget(name: "ShimSmokeTests", dependencies: ["CLibUV", "COpenSSL", "CENet", "CHiredis", "KKTestSupport"]),
     ],

@@ -152,6 +152,8 @@ public final class ShardRegistry {
         do {
             try server.core.createMatch(id: mid, seed: mid)
             epochs[mid] = epochs[mid] ?? 1
+            // No longer "allocated but not hosted" for the allocator's capacity check.
+            redis.command(["ZREM", key("shard", config.id, "pending"), .string("\(mid)")]) { _ in }
             logger.info("match created", metadata: ["match": "\(mid)"])
         } catch {
             logger.error("cannot host allocated match \(mid): \(error)")

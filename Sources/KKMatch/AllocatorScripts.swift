@@ -1,0 +1,106 @@
+/// The Lua scripts of the allocator. Each runs atomically in Redis, so concurrent requests (from
+/// any number of connections or match-service processes) never overfill a match or a shard.
+///
+/// Keys are built inside the scripts from the prefix (ARGV[1]) for the per-match and per-shard
+/// keys; this needs one Redis, not Cluster (see docs/REDIS-KEYS.md).
+enum AllocatorScripts {
+    /// KEYS: 1 player->match, 2 matches:open, 3 shards, 4 match:seq, 5 matches:active, 6 events.
+    /// ARGV: 1 prefix, 2 player id, 3 slots per match, 4 track, 5 now (unix ms),
+    /// 6 ownership TTL ms, 7 player-key TTL ms.
+    /// Returns {'ok', mid, sid, slot, kind} or {'err', reason}.
+    static let allocate = #"""
+    -- kk-match allocate v1
+    local prefix, pid = ARGV[1], ARGV[2]
+    local slots, track, now = tonumber(ARGV[3]), ARGV[4], tonumber(ARGV[5])
+    local ownerTTL, playerTTL = ARGV[6], ARGV[7]
+
+    -- 1. The player's existing match, unless over.
+    local mid = redis.call('GET', KEYS[1])
+    if mid then
+      local mk = prefix .. 'match:' .. mid
+      local h = redis.call('HMGET', mk, 'state', 'shard')
+      if h[1] and h[1] ~= 'over' then
+        local slot = redis.call('HGET', mk .. ':players', pid)
+        if slot then
+          redis.call('PEXPIRE', KEYS[1], playerTTL)
+          return {'ok', mid, h[2], slot, 'existing'}
+        end
+      end
+    end
+
+    -- 2. A free slot in an open match (oldest first) whose owner lease is alive.
+    local open = redis.call('SMEMBERS', KEYS[2])
+    table.sort(open, function(a, b) return tonumber(a) < tonumber(b) end)
+    for _, m in ipairs(open) do
+      local mk = prefix .. 'match:' .. m
+      local h = redis.call('HMGET', mk, 'slots', 'players', 'state', 'shard')
+      local s, p = tonumber(h[1]), tonumber(h[2])
+      if (not s) or (not p) or h[3] ~= 'open' or p >= s or redis.call('EXISTS', mk .. ':owner') == 0 then
+        -- gone, no longer open, full, or its owner lapsed (left in matches:active for adoption)
+        redis.call('SREM', KEYS[2], m)
+      else
+        local had = redis.call('HGET', mk .. ':players', pid)
+        if had then  -- its pointer expired while the match still waits for players
+          redis.call('SET', KEYS[1], m, 'PX', playerTTL)
+          return {'ok', m, h[4], had, 'existing'}
+        end
+        local n = redis.call('HINCRBY', mk, 'players', 1)
+        redis.call('HSET', mk .. ':players', pid, n - 1)
+        if n >= s then redis.call('SREM', KEYS[2], m) end
+        redis.call('SET', KEYS[1], m, 'PX', playerTTL)
+        return {'ok', m, h[4], tostring(n - 1), 'joined'}
+      end
+    end
+
+    -- 3. A new match on the least-loaded live shard; dead shard ids are pruned.
+    local best, bestLoad, bestUsed
+    for _, sid in ipairs(redis.call('SMEMBERS', KEYS[3])) do
+      local sk = prefix .. 'shard:' .. sid
+      if redis.call('EXISTS', sk) == 0 then
+        redis.call('SREM', KEYS[3], sid)
+        redis.call('DEL', sk .. ':pending')
+      else
+        local h = redis.call('HMGET', sk, 'capacity', 'matches', 'draining')
+        if h[3] ~= '1' then
+          local cap = tonumber(h[1]) or 0
+          local pk = sk .. ':pending'
+          redis.call('ZREMRANGEBYSCORE', pk, '-inf', now - tonumber(ownerTTL))
+          local used = (tonumber(h[2]) or 0) + redis.call('ZCARD', pk)
+          if used < cap then
+            local load = used / cap
+            if (not best) or load < bestLoad or (load == bestLoad and (used < bestUsed or (used == bestUsed and sid < best))) then
+              best, bestLoad, bestUsed = sid, load, used
+            end
+          end
+        end
+      end
+    end
+    if not best then return {'err', 'no_shard'} end
+
+    local m = redis.call('INCR', KEYS[4])
+    local mk = prefix .. 'match:' .. m
+    redis.call('HSET', mk, 'shard', best, 'slots', slots, 'players', 1, 'state', 'open', 'track', track, 'created', ARGV[5])
+    redis.call('SET', mk .. ':owner', best, 'NX', 'PX', ownerTTL)
+    redis.call('INCR', mk .. ':epoch')
+    redis.call('HSET', mk .. ':players', pid, 0)
+    if slots > 1 then redis.call('SADD', KEYS[2], m) end
+    redis.call('SADD', KEYS[5], m)
+    redis.call('ZADD', prefix .. 'shard:' .. best .. ':pending', now, m)
+    redis.call('SET', KEYS[1], m, 'PX', playerTTL)
+    redis.call('PUBLISH', KEYS[6], 'alloc ' .. m .. ' ' .. best)
+    return {'ok', tostring(m), best, '0', 'created'}
+    """#
+
+    /// KEYS: 1 relays set. ARGV: 1 prefix. Returns the `addr` of every relay whose hash exists
+    /// and is not draining, sorted (read-only: relays maintain their own set).
+    static let liveRelays = #"""
+    -- kk-match relays v1
+    local out = {}
+    for _, rid in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+      local h = redis.call('HMGET', ARGV[1] .. 'relay:' .. rid, 'addr', 'draining')
+      if h[1] and h[2] ~= '1' then table.insert(out, h[1]) end
+    end
+    table.sort(out)
+    return out
+    """#
+}

@@ -1,0 +1,40 @@
+/// Turns a match request into a player id.
+///
+/// This is where real authentication plugs in: an implementation that verifies the
+/// `Authorization` header (a session JWT from the account service, a platform ticket, ...) and
+/// returns the account's stable player id, ignoring the `player` field or checking it against
+/// the account. ``DevAuthenticator`` trusts the request (development login).
+public protocol Authenticator: Sendable {
+    /// Returns the player id (never 0) or throws ``MatchError/unauthorized`` /
+    /// ``MatchError/badRequest(_:)``.
+    func playerId(player: String?, authorization: String?) throws(MatchError) -> UInt64
+}
+
+/// Development login: anyone may play as anyone. `player` is either a decimal id (1 ...
+/// UInt64.max, used as is) or a name (1 to 64 characters) hashed to a stable id with FNV-1a 64,
+/// the same in every process and run (Swift's `Hasher` is seeded per process, so unusable here).
+public struct DevAuthenticator: Authenticator {
+    public static let maxNameLength = 64
+
+    public init() {}
+
+    public func playerId(player: String?, authorization: String?) throws(MatchError) -> UInt64 {
+        guard let player, !player.isEmpty else { throw .badRequest("missing \"player\"") }
+        guard player.count <= Self.maxNameLength else { throw .badRequest("\"player\" longer than \(Self.maxNameLength)") }
+        if player.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) {
+            guard let id = UInt64(player), id != 0 else { throw .badRequest("player id out of range") }
+            return id
+        }
+        return Self.stableId(name: player)
+    }
+
+    /// FNV-1a 64 of the UTF-8 name; 0 is mapped to 1 (0 means "free slot" in snapshots).
+    public static func stableId(name: String) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in name.utf8 {
+            h ^= UInt64(b)
+            h = h &* 0x0000_0100_0000_01b3
+        }
+        return h == 0 ? 1 : h
+    }
+}

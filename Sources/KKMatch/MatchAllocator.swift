@@ -1,0 +1,101 @@
+import KKLoop
+import KKRedis
+
+/// Allocation policy knobs shared by the allocator and the service.
+public struct AllocatorConfig: Sendable {
+    /// Key prefix (``MatchKeys``).
+    public var keys: MatchKeys
+    /// Player slots per match.
+    public var playersPerMatch: Int
+    /// Track name written into new matches.
+    public var track: String
+    /// Lifetime of a new match's owner lease before its shard renews it; also how long a match
+    /// counts as allocated-but-not-yet-hosted against its shard's capacity.
+    public var ownershipTTLMillis: UInt64
+    /// Lifetime of `kk:player:{pid}:match` (the token validity).
+    public var playerTTLMillis: UInt64
+
+    public init(keys: MatchKeys = MatchKeys(), playersPerMatch: Int = 8, track: String = "oval",
+                ownershipTTLMillis: UInt64 = 5_000, playerTTLMillis: UInt64 = 60_000) {
+        self.keys = keys
+        self.playersPerMatch = max(1, playersPerMatch)
+        self.track = track
+        self.ownershipTTLMillis = max(1, ownershipTTLMillis)
+        self.playerTTLMillis = max(1, playerTTLMillis)
+    }
+}
+
+/// Runs the allocation script (one EVALSHA per request) on a ``RedisClient``. Loop-thread only:
+/// use ``MatchBridge`` from async code.
+public final class MatchAllocator {
+    public let config: AllocatorConfig
+    private let client: RedisClient
+    private let allocateScript = RedisScript(AllocatorScripts.allocate)
+    private let relaysScript = RedisScript(AllocatorScripts.liveRelays)
+
+    public init(client: RedisClient, config: AllocatorConfig) {
+        self.client = client
+        self.config = config
+    }
+
+    /// Sends SCRIPT LOAD for both scripts (call on connect): commands are answered in order, so
+    /// EVALSHAs sent afterwards on this connection find them even after a server restart, and a
+    /// burst of first requests does not all take the NOSCRIPT + EVAL path.
+    public func preloadScripts() {
+        for script in [allocateScript, relaysScript] {
+            client.command(["SCRIPT", "LOAD", script.source]) { _ in }
+        }
+    }
+
+    /// How many script runs needed the EVAL fallback (NOSCRIPT).
+    public var scriptFallbacks: Int { allocateScript.fallbacks + relaysScript.fallbacks }
+
+    /// Allocates `playerId` at unix time `nowMillis`; `done` runs exactly once on the loop thread.
+    public func allocate(playerId: UInt64, nowMillis: UInt64, done: @escaping (Result<Allocation, MatchError>) -> Void) {
+        let k = config.keys
+        allocateScript.run(on: client,
+                           keys: [.string(k.playerMatch(playerId)), .string(k.openMatches), .string(k.shards),
+                                  .string(k.matchSeq), .string(k.activeMatches), .string(k.events)],
+                           args: [.string(k.prefix), .string(String(playerId)), .int(Int64(config.playersPerMatch)),
+                                  .string(config.track), .string(String(nowMillis)),
+                                  .string(String(config.ownershipTTLMillis)), .string(String(config.playerTTLMillis))]) { reply in
+            done(Self.parseAllocation(reply))
+        }
+    }
+
+    /// Reads the addresses of live, non-draining relays; `done` runs exactly once.
+    public func liveRelays(done: @escaping (Result<[String], MatchError>) -> Void) {
+        relaysScript.run(on: client, keys: [.string(config.keys.relays)], args: [.string(config.keys.prefix)]) { reply in
+            switch reply {
+            case .array(let items): done(.success(items.compactMap(\.text)))
+            case .error(let e): done(.failure(Self.redisFailure(e)))
+            default: done(.failure(.unexpectedReply("\(reply)")))
+            }
+        }
+    }
+
+    static func parseAllocation(_ reply: RedisReply) -> Result<Allocation, MatchError> {
+        switch reply {
+        case .error(let e):
+            return .failure(redisFailure(e))
+        case .array(let items):
+            let f = items.map { $0.text ?? "" }
+            if f.count == 2, f[0] == "err" {
+                return .failure(f[1] == "no_shard" ? .noShardAvailable : .unexpectedReply(f[1]))
+            }
+            guard f.count == 5, f[0] == "ok", let mid = UInt64(f[1]), let slot = Int(f[3]),
+                  let kind = Allocation.Kind(rawValue: f[4]) else { return .failure(.unexpectedReply("\(f)")) }
+            return .success(Allocation(matchId: mid, shardId: f[2], slot: slot, kind: kind))
+        default:
+            return .failure(.unexpectedReply("\(reply)"))
+        }
+    }
+
+    /// Local refusals and lost connections are "Redis unavailable" (too many in flight:
+    /// "overloaded"); server errors (script bugs, OOM) are unexpected replies.
+    static func redisFailure(_ message: String) -> MatchError {
+        if message == RedisError.tooManyInFlight.message { return .overloaded }
+        let local: [RedisError] = [.disconnected, .connectionLost, .closed]
+        return local.contains { $0.message == message } ? .redisUnavailable(message) : .unexpectedReply(message)
+    }
+}

@@ -1,0 +1,183 @@
+import Foundation
+import Hummingbird
+import KKToken
+import Logging
+import CoreMetrics
+
+/// Token settings of the match service.
+public struct MatchServiceConfig: Sendable {
+    /// Seals every connect token (the same key all relays hold).
+    public var tokenKey: TokenKey
+    /// Token validity (also the lifetime of the player's match pointer).
+    public var tokenSeconds: UInt64
+    /// Seconds without traffic after which a relay drops a session.
+    public var sessionTimeoutSeconds: UInt32
+    /// Relays handed out when Redis lists no live one ("host:port").
+    public var staticRelays: [String]
+
+    public init(tokenKey: TokenKey, tokenSeconds: UInt64 = 60, sessionTimeoutSeconds: UInt32 = 10, staticRelays: [String] = []) {
+        self.tokenKey = tokenKey
+        self.tokenSeconds = max(1, tokenSeconds)
+        self.sessionTimeoutSeconds = sessionTimeoutSeconds
+        self.staticRelays = staticRelays
+    }
+}
+
+/// `POST /v1/match` body: `{"player": "alice"}` or `{"player": 42}` (see ``DevAuthenticator``).
+public struct MatchRequest: Decodable, Sendable {
+    public var player: String?
+
+    enum CodingKeys: String, CodingKey { case player }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        if let n = try? c.decodeIfPresent(UInt64.self, forKey: .player) {
+            player = String(n)
+        } else {
+            player = try c.decodeIfPresent(String.self, forKey: .player)
+        }
+    }
+}
+
+/// `POST /v1/match` 200 body.
+public struct MatchResponse: Codable, Sendable, Equatable {
+    public var matchId: UInt64
+    public var shardId: String
+    public var slot: Int
+    public var token: ConnectToken
+
+    public init(matchId: UInt64, shardId: String, slot: Int, token: ConnectToken) {
+        self.matchId = matchId
+        self.shardId = shardId
+        self.slot = slot
+        self.token = token
+    }
+}
+
+/// Error body of every non-200 answer: `{"error": "no_shard", "message": "no shard available"}`.
+public struct MatchErrorBody: Codable, Sendable, Equatable {
+    public var error: String
+    public var message: String
+
+    public init(error: String, message: String) {
+        self.error = error
+        self.message = message
+    }
+}
+
+/// The player-facing HTTP routes (mounted on the admin server's router, one HTTP server):
+///
+/// - `POST /v1/match`: 200 ``MatchResponse`` with a connect token listing the relays; 400 on bad
+///   input; 401 when the ``Authenticator`` refuses; 503 when no shard has room, Redis is down,
+///   the queue is full or the service is stopping; 500 otherwise.
+///
+/// Metrics: `kk_match_requests_total{result=ok|no_shard|redis_unavailable|...}` and
+/// `kk_match_allocation_seconds` (histogram of the allocation round trip through Redis).
+public final class MatchService: Sendable {
+    public static let maxBodyBytes = 4096
+
+    private let allocator: any MatchAllocating
+    private let authenticator: any Authenticator
+    private let config: MatchServiceConfig
+    private let issuer: LockedIssuer
+    private let metrics: MatchMetrics
+
+    public init(allocator: any MatchAllocating, authenticator: any Authenticator = DevAuthenticator(),
+                config: MatchServiceConfig, metricsFactory: any MetricsFactory) throws(TokenError) {
+        self.allocator = allocator
+        self.authenticator = authenticator
+        self.config = config
+        self.issuer = try LockedIssuer(key: config.tokenKey)
+        self.metrics = MatchMetrics(factory: metricsFactory)
+    }
+
+    /// Adds the routes to `router`.
+    public func addRoutes<Context: RequestContext>(to router: Router<Context>) {
+        router.post("/v1/match") { [self] request, _ -> Response in
+            let auth = request.headers[.authorization]
+            let body: ByteBuffer
+            do {
+                body = try await request.body.collect(upTo: Self.maxBodyBytes)
+            } catch {
+                return fail(.badRequest("body larger than \(Self.maxBodyBytes) bytes"))
+            }
+            return await handle(body: body, authorization: auth)
+        }
+    }
+
+    /// The route's logic, independent of Hummingbird's request type.
+    func handle(body: ByteBuffer, authorization: String?) async -> Response {
+        let pid: UInt64
+        do {
+            let req: MatchRequest
+            do { req = try JSONDecoder().decode(MatchRequest.self, from: Data(body.readableBytesView)) } catch {
+                throw MatchError.badRequest("body must be JSON {\"player\": \"<name or id>\"}")
+            }
+            pid = try authenticator.playerId(player: req.player, authorization: authorization)
+        } catch let e as MatchError {
+            return fail(e)
+        } catch {
+            return fail(.badRequest("\(error)"))
+        }
+        let start = DispatchTime.now().uptimeNanoseconds
+        let allocation: Allocation
+        do {
+            allocation = try await allocator.allocate(playerId: pid)
+        } catch {
+            return fail(error)
+        }
+        metrics.allocationLatency.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - start))
+        let live = allocator.liveRelays
+        let relays = live.isEmpty ? config.staticRelays : live
+        do {
+            let token = try issuer.issue(playerId: pid, matchId: allocation.matchId,
+                                         now: UInt64(Date().timeIntervalSince1970), validSeconds: config.tokenSeconds,
+                                         timeoutSeconds: config.sessionTimeoutSeconds, relays: relays)
+            metrics.count("ok")
+            return Self.json(.ok, MatchResponse(matchId: allocation.matchId, shardId: allocation.shardId,
+                                                slot: allocation.slot, token: token))
+        } catch {
+            return fail(.tokenFailure(error.metricLabel))
+        }
+    }
+
+    private func fail(_ e: MatchError) -> Response {
+        metrics.count(e.metricLabel)
+        return Self.json(Self.status(for: e), MatchErrorBody(error: e.metricLabel, message: e.message))
+    }
+
+    /// The HTTP status for an error.
+    public static func status(for e: MatchError) -> HTTPResponse.Status {
+        switch e {
+        case .badRequest: .badRequest
+        case .unauthorized: .unauthorized
+        case .noShardAvailable, .redisUnavailable, .overloaded, .shuttingDown: .serviceUnavailable
+        case .unexpectedReply, .tokenFailure: .internalServerError
+        }
+    }
+
+    static func json<T: Encodable>(_ status: HTTPResponse.Status, _ value: T) -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
+        return Response(status: status, headers: [.contentType: "application/json"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// A ``TokenIssuer`` (one cipher context, not thread-safe) behind a lock; sealing takes
+/// microseconds, so one shared issuer is enough for the request rates of a match service.
+final class LockedIssuer: @unchecked Sendable {
+    private let lock = NSLock()
+    private let issuer: TokenIssuer
+
+    init(key: TokenKey) throws(TokenError) { issuer = try TokenIssuer(key: key) }
+
+    func issue(playerId: UInt64, matchId: UInt64, now: UInt64, validSeconds: UInt64, timeoutSeconds: UInt32,
+               relays: [String]) throws(TokenError) -> ConnectToken {
+        lock.lock()
+        defer { lock.unlock() }
+        return try issuer.issue(playerId: playerId, matchId: matchId, now: now, validSeconds: validSeconds,
+                                timeoutSeconds: timeoutSeconds, relays: relays)
+    }
+}
