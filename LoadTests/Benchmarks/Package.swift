@@ -21,6 +21,7 @@ let package = Package(
                 .product(name: "KKPhysics", package: "KartKlashEdge"),
                 .product(name: "KKDelta", package: "KartKlashEdge"),
                 .product(name: "KKPrediction", package: "KartKlashEdge"),
+                .product(name: "KKRelay", package: "KartKlashEdge"),
             ],
             path: "Benchmarks/KKBench",
             swiftSettings: [.swiftLanguageMode(.v5)],

@@ -51,10 +51,18 @@ public final class RelayCore<IO: RelayCoreIO> {
     /// True while draining: new sessions are refused, existing ones keep playing.
     public var draining = false
 
-    /// Per-shard input stream: the Z-order merger and the batch sequence.
-    struct ShardStream {
+    /// Per-shard input stream: the Z-order merger and the batch sequence. A class so the
+    /// per-input push mutates it through a reference (no dictionary `_modify` per input).
+    final class ShardStream {
         var merger = ZOrderMerger()
         var batchSeq: UInt32 = 0
+    }
+
+    private func stream(_ shard: Shard) -> ShardStream {
+        if let s = streams[shard] { return s }
+        let s = ShardStream()
+        streams[shard] = s
+        return s
     }
 
     public init(config: RelayConfig, io: IO) {
@@ -183,8 +191,9 @@ public final class RelayCore<IO: RelayCoreIO> {
         guard let shard = shardOfMatch[matchId] else { counters.drop(.shardUnavailable); return }
         var full = 0
         var delivered = 0
+        let stream = stream(shard)
         let stats = sessions[id]!.reorder.receive(p) { o in
-            if streams[shard, default: ShardStream()].merger.push(
+            if stream.merger.push(
                 BatchedInput(matchId: matchId, playerId: playerId, tick: o.tick, seq: o.seq, input: o.input)) {
                 delivered += 1
             } else {
@@ -200,20 +209,20 @@ public final class RelayCore<IO: RelayCoreIO> {
 
     /// Sends every shard's merged inputs as Z-ordered batches.
     public func flush() {
-        for shard in streams.keys where !streams[shard]!.merger.isEmpty {
-            while !streams[shard]!.merger.isEmpty {
+        for (shard, stream) in streams where !stream.merger.isEmpty {
+            while !stream.merger.isEmpty {
                 let n = out.withUnsafeMutableBytes { raw -> Int in
                     var w = WireWriter(raw)
                     var b = InputBatchWriter()
                     do throws(WireError) {
-                        try b.begin(batchSeq: streams[shard]!.batchSeq, protocolId: config.protocolId, into: &w)
-                        while b.room(in: w) > 0, let e = streams[shard]!.merger.pop() { try b.append(e, into: &w) }
+                        try b.begin(batchSeq: stream.batchSeq, protocolId: config.protocolId, into: &w)
+                        while b.room(in: w) > 0, let e = stream.merger.pop() { try b.append(e, into: &w) }
                         try b.finish(into: &w)
                     } catch { return 0 }
                     return w.count
                 }
                 guard n > 0 else { break }
-                streams[shard]!.batchSeq &+= 1
+                stream.batchSeq &+= 1
                 counters.inputBatchesSent += 1
                 out.withUnsafeBytes { io.sendToShard(shard, UnsafeRawBufferPointer(rebasing: $0[0..<n]), reliable: true) }
             }
@@ -252,7 +261,7 @@ public final class RelayCore<IO: RelayCoreIO> {
             disconnect(id, reason)
             return
         }
-        var s = sessions[id]!
+        let s = sessions[id]!
         s.phase = .playing
         s.slot = r.slot
         s.lastAppliedSeq = r.lastAppliedSeq
@@ -260,7 +269,7 @@ public final class RelayCore<IO: RelayCoreIO> {
         let start = s.mode == .resume || r.lastAppliedSeq != 0 ? r.lastAppliedSeq &+ 1 : s.nextInputSeqFromHello
         s.reorder.reset(startSeq: start)
         s.replay = ReplayWindow()
-        sessions[id] = s
+
         if s.mode == .resume { counters.resumes += 1 } else { counters.joins += 1 }
         sendPacket(WelcomePacket(playerId: s.playerId, matchId: s.matchId, slot: r.slot, tickRate: max(1, r.tickRate),
                                  serverTick: r.tick, lastAppliedSeq: r.lastAppliedSeq, resumeTicket: io.resumeTicket(for: s.token)),
@@ -278,7 +287,7 @@ public final class RelayCore<IO: RelayCoreIO> {
         frames[f.matchId, default: FrameCache()].store(state)
         let cache = frames[f.matchId]!
         for id in ids {
-            guard var s = sessions[id], s.phase == .playing else { continue }
+            guard let s = sessions[id], s.phase == .playing else { continue }
             if let seq = f.lastAppliedSeq(of: s.playerId) { s.lastAppliedSeq = seq }
             let baseline: MatchState? = s.ackedFrameTick == 0 ? nil : cache.state(at: s.ackedFrameTick)
             deltaScratch.removeAll(keepingCapacity: true)

@@ -3,7 +3,7 @@ import KKWire
 
 /// The authoritative state of a match as stored in Redis (`kk:match:{mid}:snap`), enough for
 /// another shard to adopt the match: fencing epoch, tick, hash, the players' slots and their
-/// last applied input sequences, then the canonical MatchState bytes.
+/// last applied input sequences, then the canonical MatchState bytes, then a CRC32C of it all.
 public struct MatchSnapshot: Equatable, Sendable {
     public var epoch: UInt64
     public var players: [UInt64?]
@@ -17,7 +17,7 @@ public struct MatchSnapshot: Equatable, Sendable {
         self.state = state
     }
 
-    public enum SnapshotError: Error, Equatable { case malformed(String), hashMismatch }
+    public enum SnapshotError: Error, Equatable { case malformed(String), hashMismatch, badChecksum }
 
     public func encoded() -> [UInt8] {
         var stateBytes: [UInt8] = []
@@ -33,10 +33,17 @@ public struct MatchSnapshot: Equatable, Sendable {
                 try w.writeUInt32(lastAppliedSeq[i])
             }
             try w.writeBytes(stateBytes)
+            let crc = CRC32C.checksum(w.written)
+            try w.writeUInt32(crc)
         }) ?? []
     }
 
-    public init(decoding bytes: [UInt8]) throws(SnapshotError) {
+    public init(decoding whole: [UInt8]) throws(SnapshotError) {
+        guard whole.count > 4 else { throw .malformed("short") }
+        let stored = UInt32(whole[whole.count - 4]) | UInt32(whole[whole.count - 3]) << 8
+            | UInt32(whole[whole.count - 2]) << 16 | UInt32(whole[whole.count - 1]) << 24
+        let bytes = Array(whole[0..<(whole.count - 4)])
+        guard CRC32C.checksum(bytes) == stored else { throw .badChecksum }
         let parsed: Result<(UInt64, UInt32, UInt64, [UInt64?], [UInt32], Range<Int>), WireError> = bytes.withUnsafeBytes { raw in
             do throws(WireError) {
                 var r = WireReader(raw)

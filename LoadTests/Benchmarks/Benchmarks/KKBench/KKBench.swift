@@ -25,6 +25,7 @@ let benchmarks: @Sendable () -> Void = {
     tokenBenchmarks()
     orderingBenchmarks()
     physicsBenchmarks()
+    relayBenchmarks()
 }
 
 /// Control: an empty sample, to show what the harness itself costs and allocates per sample.

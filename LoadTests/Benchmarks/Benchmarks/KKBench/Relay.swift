@@ -1,0 +1,96 @@
+import Benchmark
+import KKPhysics
+import KKRelay
+import KKToken
+import KKWire
+
+/// A RelayCore with a sink I/O: counts what it would encrypt and send. Measures the relay's
+/// protocol path per packet without sockets or crypto (those are measured by udpbench/dtlsbench).
+final class SinkIO: RelayCoreIO {
+    typealias Shard = Int
+    var toClientBytes = 0
+    var toShardBytes = 0
+    func sendToClient(_ session: Int, _ plaintext: UnsafeRawBufferPointer) { toClientBytes &+= plaintext.count }
+    func sendToShard(_ shard: Int, _ bytes: UnsafeRawBufferPointer, reliable: Bool) { toShardBytes &+= bytes.count }
+    func closeSession(_ session: Int, reason: DisconnectReason) {}
+    func resumeTicket(for token: PrivateToken) -> [UInt8] { [] }
+}
+
+/// 1000 playing sessions on one relay, 125 matches of 8 on one shard.
+final class RelayPathFixture {
+    static let players = 1_000
+    let io = SinkIO()
+    let core: RelayCore<SinkIO>
+    var packets: [[UInt8]] = []
+    var seq: UInt32 = 3
+    var frame: [UInt8] = []
+    var sim: MatchSimulation
+
+    init() {
+        var cfg = RelayConfig()
+        cfg.maxClientBytesPerSecond = 1e12
+        core = RelayCore(config: cfg, io: io)
+        core.route = { _ in .ready(0) }
+        sim = MatchSimulation(track: try! TrackCatalog.track(named: "oval"), playerCount: 8, seed: 1)
+        let core = self.core
+        for p in 0..<Self.players {
+            let token = PrivateToken(playerId: UInt64(p + 1), matchId: UInt64(p / 8 + 1), createTime: 1, expireTime: 1 << 40,
+                                     kind: .connect, clientKey: [UInt8](repeating: 1, count: 32))
+            core.sessionEstablished(p, token: token, nowMillis: 0)
+            let hello = try! HelloPacket(mode: .join, lastFrameTick: 0, nextInputSeq: 1).encoded()
+            hello.withUnsafeBytes { core.clientPacket(p, $0, nowMillis: 0) }
+            let reply = try! JoinReplyPacket(matchId: UInt64(p / 8 + 1), playerId: UInt64(p + 1), result: .ok, slot: UInt8(p % 8),
+                                             tickRate: 60, tick: 0, lastAppliedSeq: 0).encoded(capacity: maxShardPacketBytes)
+            reply.withUnsafeBytes { core.shardPacket(from: 0, $0, nowMillis: 0) }
+        }
+        for _ in 0..<400 { sim.step(inputs: [KartInput](repeating: KartInput(buttons: 1, steer: 20), count: 8)) }
+    }
+
+    /// One input packet per player (3 new inputs + 6 redundant), then one flush.
+    func inputCycle() {
+        for p in 0..<Self.players {
+            var pkt = InputPacket(seq: seq, tick: seq &+ 10, ackFrameTick: 0)
+            pkt.count = 9
+            for i in 0..<9 { pkt.inputs[i] = InputSample(buttons: 1, steer: Int8(i)) }
+            let n = packetScratch.withUnsafeMutableBytes { raw -> Int in
+                var w = WireWriter(raw)
+                try! pkt.encode(into: &w)
+                return w.count
+            }
+            packetScratch.withUnsafeBytes { core.clientPacket(p, UnsafeRawBufferPointer(rebasing: $0[0..<n]), nowMillis: 1) }
+        }
+        core.flush()
+        seq &+= 3
+    }
+
+    var packetScratch = [UInt8](repeating: 0, count: 1200)
+
+    /// One shard frame for match 1 (8 sessions): decode, cache, delta-encode per client.
+    func frameFanOut() {
+        sim.step(inputs: [KartInput](repeating: KartInput(buttons: 1, steer: 20), count: 8))
+        var state: [UInt8] = []
+        sim.state.serialize(into: &state)
+        var f = MatchFramePacket(matchId: 1, tick: sim.state.tick, stateHash: sim.state.hash)
+        for p in 0..<8 { try! f.addPlayer(PlayerAck(playerId: UInt64(p + 1), lastAppliedSeq: seq)) }
+        frame = try! f.encoded(payload: state)
+        frame.withUnsafeBytes { core.shardPacket(from: 0, $0, nowMillis: 1) }
+    }
+}
+
+func relayBenchmarks() {
+    let f = RelayPathFixture()
+    f.inputCycle()
+    guard f.core.counters.inputsForwarded == RelayPathFixture.players * 3 else {
+        fatalError("relay forwarded \(f.core.counters.inputsForwarded)")
+    }
+    // Per player-packet: decode, replay window, reorder, Z-merge, share of the batch encode.
+    Benchmark("Relay: input path, 1000 players (per client packet)", configuration: kkConfig(.kilo, iterations: 2_000)) { benchmark in
+        for _ in 0..<(benchmark.scaledIterations.count / RelayPathFixture.players) { f.inputCycle() }
+        blackHole(f.io.toShardBytes)
+    }
+    // Per match frame with 8 clients: state decode + cache, 8 delta encodes + frame packets.
+    Benchmark("Relay: frame fan-out, 8 clients (per match frame)", configuration: kkConfig(.one, iterations: 5_000)) { benchmark in
+        f.frameFanOut()
+        blackHole(f.io.toClientBytes)
+    }
+}

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The main job: installs what is needed, builds, and runs a local KartKlash stack on loopback —
+# redis, 2 sim shards, 2 edge relays, the match service — then synthetic clients that ask the
+# match service for a match, do the real DTLS handshake and race, with a live summary.
+# Everything is stopped by pid on exit. Knobs: DEMO_CLIENTS (default 32), DEMO_SECONDS (30).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+bash Ops/scripts/install-deps.sh
+clients=${DEMO_CLIENTS:-32}
+seconds=${DEMO_SECONDS:-30}
+echo "demo: building (release; the first build takes several minutes)"
+swift build -c release 2>&1 | grep -vE "prohibited flag|^\[[0-9]+/[0-9]+\]" | tail -3
+bin=$(swift build -c release --show-bin-path)
+run=$(mktemp -d /tmp/kk-demo.XXXXXX)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  sleep 1
+  for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+  echo "demo: stopped; logs in $run"
+}
+trap cleanup EXIT
+read -r rport rpid < <(bash Ops/scripts/redis-local.sh)
+pids+=("$rpid")
+key=$(openssl rand -hex 32)
+cookie=$(openssl rand -hex 32)
+echo "demo: redis on 127.0.0.1:$rport (pid $rpid)"
+for i in 1 2; do
+  "$bin/kk-shard" --id "shard-$i" --enet-port $((7300 + i)) --admin-port $((7400 + i)) --redis-port "$rport" \
+    >"$run/shard-$i.log" 2>&1 &
+  pids+=("$!"); echo "demo: kk-shard shard-$i pid $! (enet 127.0.0.1:$((7300 + i)), admin :$((7400 + i)))"
+done
+for i in 1 2; do
+  KK_TOKEN_KEY=$key KK_COOKIE_SECRET=$cookie "$bin/kk-relay" serve --listen-port $((7776 + i)) \
+    --admin-port $((7780 + i)) --redis-port "$rport" --workers 1 >"$run/relay-$i.log" 2>&1 &
+  pids+=("$!"); echo "demo: kk-relay relay-$i pid $! (udp 127.0.0.1:$((7776 + i)), admin :$((7780 + i)))"
+done
+KK_TOKEN_KEY=$key "$bin/kk-match" --http-port 7080 --redis-port "$rport" >"$run/match.log" 2>&1 &
+pids+=("$!"); echo "demo: kk-match pid $! (http 127.0.0.1:7080)"
+for port in 7401 7402 7781 7782 7080; do
+  for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
+  echo "demo: :$port $(curl -s "http://127.0.0.1:$port/readyz" | head -1)"
+done
+echo "demo: $clients synthetic clients for ${seconds}s (one summary line per second)"
+"$bin/kk-load" --match-url http://127.0.0.1:7080 --clients "$clients" --duration "$seconds" \
+  --ramp-seconds 5 --report "$run/report.json" || true
+echo
+echo "demo: shard status:"; curl -s http://127.0.0.1:7401/status; echo; curl -s http://127.0.0.1:7402/status; echo
+echo "demo: relay status:"; curl -s http://127.0.0.1:7781/status; echo; curl -s http://127.0.0.1:7782/status; echo
+echo "demo: report: $run/report.json"
