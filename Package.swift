@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "KKNetSim", targets: ["KKNetSim"]),
         .library(name: "KKDTLS", targets: ["KKDTLS"]),
         .library(name: "KKRelay", targets: ["KKRelay"]),
+        .library(name: "KKShard", targets: ["KKShard"]),
         .library(name: "KKClient", targets: ["KKClient"]),
         .library(name: "KKTerminalUI", targets: ["KKTerminalUI"]),
         .executable(name: "kk-replay", targets: ["kk-replay"]),

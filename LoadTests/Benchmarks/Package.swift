@@ -22,6 +22,7 @@ let package = Package(
                 .product(name: "KKDelta", package: "KartKlashEdge"),
                 .product(name: "KKPrediction", package: "KartKlashEdge"),
                 .product(name: "KKRelay", package: "KartKlashEdge"),
+                .product(name: "KKShard", package: "KartKlashEdge"),
             ],
             path: "Benchmarks/KKBench",
             swiftSettings: [.swiftLanguageMode(.v5)],

@@ -9,7 +9,7 @@ trap 'kill "$pid" 2>/dev/null || true' EXIT
 export KK_REDIS_PORT="$port"
 echo "test.sh: redis-server pid $pid on 127.0.0.1:$port"
 set +e
-swift test 2>&1 | grep -vE "prohibited flag|^\[[0-9]+/[0-9]+\]"
+swift test --no-parallel 2>&1 | grep -vE "prohibited flag|^\[[0-9]+/[0-9]+\]"
 rc=${PIPESTATUS[0]}
 echo "test.sh: swift test exited $rc"
 exit "$rc"

@@ -26,6 +26,7 @@ let benchmarks: @Sendable () -> Void = {
     orderingBenchmarks()
     physicsBenchmarks()
     relayBenchmarks()
+    shardBenchmarks()
 }
 
 /// Control: an empty sample, to show what the harness itself costs and allocates per sample.
