@@ -53,4 +53,10 @@ final class ShardRedisScripts {
     redis.call('SREM', KEYS[4], ARGV[1])
     return 1
     """)
+
+    /// KEYS: owner key. ARGV: shard id. Gives the lease up if it is ours (adoption failed).
+    let release = RedisScript("""
+    if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) return 1 end
+    return 0
+    """)
 }

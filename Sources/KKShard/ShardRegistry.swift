@@ -238,6 +238,7 @@ public final class ShardRegistry {
             if parts.count > 1, case .string(let bytes) = parts[1] {
                 do {
                     let snap = try MatchSnapshot(decoding: bytes)
+                    guard server.core.matches.count < config.maxMatches else { throw ShardError.atCapacity }
                     try server.core.adoptMatch(id: mid, state: snap.state, players: snap.players, lastAppliedSeq: snap.lastAppliedSeq)
                     adopted = true
                     logger.notice("adopted match from snapshot", metadata: ["match": "\(mid)", "tick": "\(snap.state.tick)", "epoch": "\(epoch)"])
@@ -246,8 +247,14 @@ public final class ShardRegistry {
                 }
             }
             if !adopted {
-                try? server.core.createMatch(id: mid, seed: mid)
-                logger.notice("adopted match without snapshot (fresh state)", metadata: ["match": "\(mid)"])
+                do {
+                    try server.core.createMatch(id: mid, seed: mid)
+                    logger.notice("adopted match without snapshot (fresh state)", metadata: ["match": "\(mid)"])
+                } catch {
+                    logger.error("cannot adopt match \(mid): \(error); giving the lease up")
+                    scripts.release.run(on: redis, keys: [key("match", "\(mid)", "owner")], args: [.string(config.id)]) { _ in }
+                    return
+                }
             }
             epochs[mid] = UInt64(epoch)
             publish("owner \(mid) \(config.id)")

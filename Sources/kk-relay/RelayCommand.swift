@@ -37,13 +37,8 @@ struct Serve: ParsableCommand {
     @Option(help: .hidden) var workerIndex: Int?
 
     func makeConfig() throws -> RelayConfig {
-        var c = RelayConfig()
-        if let path = config {
-            guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read config file \(path)") }
-            do { c = try JSONDecoder().decode(RelayConfig.self, from: data) } catch {
-                throw ValidationError("config file \(path) is not valid: \(error)")
-            }
-        }
+        var c: RelayConfig
+        do { c = try ConfigFile.load(RelayConfig.self, path: config, fallback: RelayConfig()) } catch { throw ValidationError(error.description) }
         let env = ProcessInfo.processInfo.environment
         if !tokenKey.isEmpty { c.tokenKeysHex = tokenKey } else if let k = env["KK_TOKEN_KEY"], c.tokenKeysHex.isEmpty { c.tokenKeysHex = [k] }
         if let s = cookieSecret { c.cookieSecretHex = s } else if let s = env["KK_COOKIE_SECRET"], c.cookieSecretHex.isEmpty { c.cookieSecretHex = s }

@@ -33,13 +33,8 @@ struct ShardCommand: ParsableCommand {
     @Option(help: "Log level (trace, debug, info, notice, warning, error).") var logLevel: String = "info"
 
     func makeConfig() throws -> ShardConfig {
-        var c = ShardConfig()
-        if let path = config {
-            guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read config file \(path)") }
-            do { c = try JSONDecoder().decode(ShardConfig.self, from: data) } catch {
-                throw ValidationError("config file \(path) is not valid: \(error)")
-            }
-        }
+        var c: ShardConfig
+        do { c = try ConfigFile.load(ShardConfig.self, path: config, fallback: ShardConfig()) } catch { throw ValidationError(error.description) }
         if let id { c.id = id }
         if let enetHost { c.enetHost = enetHost }
         if let enetPort { c.enetPort = enetPort }
