@@ -3,7 +3,10 @@ import KKWire
 
 /// One match on a shard: the authoritative simulation, its players' slots and input queues,
 /// and which relay each player is connected through. Pure logic, no I/O.
-public struct MatchHost<Relay: Hashable> {
+///
+/// A class so per-input and per-tick updates go through a reference: as a struct in the
+/// shard's dictionary every `matches[id]!.step()` paid a heap-allocated `_modify` frame.
+public final class MatchHost<Relay: Hashable> {
     public let matchId: UInt64
     public private(set) var simulation: MatchSimulation
     /// Player id per kart slot; nil = free.
@@ -22,7 +25,7 @@ public struct MatchHost<Relay: Hashable> {
     /// True once the first player joined (the countdown runs from then).
     public private(set) var started = false
 
-    public init(matchId: UInt64, track: Track, slots: Int, seed: UInt64, laps: UInt8? = nil) {
+    public convenience init(matchId: UInt64, track: Track, slots: Int, seed: UInt64, laps: UInt8? = nil) {
         self.init(matchId: matchId, simulation: MatchSimulation(track: track, playerCount: slots, seed: seed,
                                                                rules: laps.map { RaceRules(laps: $0) }))
     }
@@ -54,7 +57,7 @@ public struct MatchHost<Relay: Hashable> {
     }
 
     /// Joins (or re-joins after a relay change) a player through `relay`.
-    public mutating func join(playerId: UInt64, via relay: Relay) -> JoinReplyPacket.Result {
+    public func join(playerId: UInt64, via relay: Relay) -> JoinReplyPacket.Result {
         if let s = slot(of: playerId) {
             relayOf[s] = relay
             return .ok
@@ -68,12 +71,12 @@ public struct MatchHost<Relay: Hashable> {
     }
 
     /// The player's session left `relay` (it may come back through another relay).
-    public mutating func leave(playerId: UInt64, via relay: Relay) {
+    public func leave(playerId: UInt64, via relay: Relay) {
         if let s = slot(of: playerId), relayOf[s] == relay { relayOf[s] = nil }
     }
 
     /// Forgets every session on `relay` (its link went down).
-    public mutating func relayLost(_ relay: Relay) {
+    public func relayLost(_ relay: Relay) {
         for i in 0..<relayOf.count where relayOf[i] == relay { relayOf[i] = nil }
     }
 
@@ -81,7 +84,7 @@ public struct MatchHost<Relay: Hashable> {
     public enum InputOutcome { case applied, late, dropped }
 
     /// Queues one input for its tick. Only the relay the player is joined through may send it.
-    public mutating func offer(_ e: BatchedInput, from relay: Relay) -> InputOutcome {
+    public func offer(_ e: BatchedInput, from relay: Relay) -> InputOutcome {
         guard let s = slot(of: e.playerId), relayOf[s] == relay else { return .dropped }
         switch inputs.insert(player: s, tick: e.tick, input: KartInput(buttons: e.input.buttons, steer: e.input.steer)) {
         case .accepted:
@@ -93,7 +96,7 @@ public struct MatchHost<Relay: Hashable> {
     }
 
     /// Steps one tick (if started); updates each player's newest applied sequence.
-    public mutating func step() {
+    public func step() {
         guard started else { return }
         let t = inputs.nextTick
         for s in 0..<players.count where inputs.has(player: s, tick: t) {
