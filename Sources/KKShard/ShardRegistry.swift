@@ -144,6 +144,10 @@ public final class ShardRegistry {
     private func event(_ text: String) {
         let parts = text.split(separator: " ")
         guard parts.count == 3, parts[0] == "alloc", parts[2] == config.id[...], let mid = UInt64(parts[1]) else { return }
+        guard !server.draining else {
+            logger.warning("draining: refusing match \(mid) allocated to this shard (another shard will adopt it)")
+            return
+        }
         createAllocated(mid)
     }
 

@@ -57,3 +57,40 @@ import Testing
         #expect(s.log("bad").contains("playersPerMatch"))
     }
 }
+
+/// POST /drain: no new matches, readyz false, running matches finish, then deregister and exit.
+@Suite(.serialized) struct ShardDrainTests {
+    @Test func drainWaitsForMatchesThenExits() throws {
+        let s = try StackProcesses("shard-drain")
+        let s1 = try s.shard("s1")
+        #expect(s.ready("s1"))
+        let redis = try #require(RedisSync(port: s.redisPort))
+        redis.run("HSET", s.prefix + "match:77", "shard", "s1", "state", "open")
+        redis.run("SET", s.prefix + "match:77:owner", "s1", "PX", "5000")
+        redis.run("PUBLISH", s.prefix + "events", "alloc 77 s1")
+        #expect(SystemTest.eventually(seconds: 5) {
+            SystemTest.http(port: s.adminPorts["s1"]!, path: "/status")?.body.contains("\"id\":77") == true
+        })
+        #expect(SystemTest.http("POST", port: s.adminPorts["s1"]!, path: "/drain")?.status == 202)
+        #expect(SystemTest.eventually(seconds: 3) {
+            let r = SystemTest.http(port: s.adminPorts["s1"]!, path: "/readyz")
+            return r?.status == 503 && r?.body.contains("draining") == true
+        })
+        // The hosted match keeps the shard alive, and the registration says draining.
+        #expect(s1.isRunning)
+        #expect(SystemTest.eventually(seconds: 3) { redis.run("HGET", s.prefix + "shard:s1", "draining") == "1" })
+        // A match allocated to it now is refused (not created).
+        redis.run("HSET", s.prefix + "match:78", "shard", "s1", "state", "open")
+        redis.run("PUBLISH", s.prefix + "events", "alloc 78 s1")
+        #expect(SystemTest.http(port: s.adminPorts["s1"]!, path: "/status")?.body.contains("\"id\":78") == false)
+    }
+
+    @Test func drainWithNoMatchesDeregistersAndExits() throws {
+        let s = try StackProcesses("shard-drain-empty")
+        let s1 = try s.shard("s1")
+        #expect(s.ready("s1"))
+        #expect(SystemTest.http("POST", port: s.adminPorts["s1"]!, path: "/drain")?.status == 202)
+        #expect(s1.wait(seconds: 10) == 0)
+        #expect(RedisSync(port: s.redisPort)?.run("EXISTS", s.prefix + "shard:s1") == "0")
+    }
+}
