@@ -1,4 +1,5 @@
 import Glibc
+import KKDTLS
 import KKLoop
 import KKRelay
 import KKTestSupport
@@ -99,5 +100,49 @@ import Testing
         #expect(drive(s.loop, timeoutMillis: 1000) { a.frames > before + 3 })
         #expect(!drained)
         #expect(drive(s.loop, timeoutMillis: 3000) { drained })
+    }
+}
+
+/// A handshake flood from many (spoofed) loopback source addresses: every real ClientHello
+/// without a cookie gets a HelloVerifyRequest no larger than itself, and the relay keeps no
+/// state for any of them.
+@Suite(.serialized) struct RelayFloodTests {
+    @Test func spoofedClientHellosFromManyAddressesKeepNoState() throws {
+        let s = try LiveStack()
+        let relay = try s.addRelay()
+        // A real first flight (ClientHello without cookie) from a real DTLS client.
+        let ctx = try DTLSClientContext()
+        let token = try s.issuer.issue(playerId: 1, matchId: 1, now: dtlsUnixSeconds(), validSeconds: 60, relays: [])
+        let session = try DTLSSession(client: ctx, token: token)
+        _ = session.advance()
+        var hello = [UInt8](repeating: 0, count: 1500)
+        let n = try hello.withUnsafeMutableBytes { try session.drainOutgoing(into: $0) } ?? 0
+        #expect(n > 50)
+        hello.removeLast(hello.count - n)
+        var to = sockaddr_in()
+        to.sin_family = sa_family_t(AF_INET)
+        to.sin_port = relay.port.bigEndian
+        to.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var largestReply = 0
+        for i in 0..<200 {
+            let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+            defer { close(fd) }
+            var from = sockaddr_in()
+            from.sin_family = sa_family_t(AF_INET)
+            from.sin_addr.s_addr = inet_addr("127.1.\(i / 250).\(1 + i % 250)")
+            _ = withUnsafePointer(to: &from) { p in
+                p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            _ = withUnsafePointer(to: &to) { p in
+                p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, hello, hello.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            _ = drive(s.loop, timeoutMillis: 1000) { relay.counters.helloVerifyRequests > i }
+            var buf = [UInt8](repeating: 0, count: 2048)
+            let got = recv(fd, &buf, buf.count, Int32(MSG_DONTWAIT))
+            largestReply = max(largestReply, got)
+        }
+        #expect(relay.counters.helloVerifyRequests == 200)
+        #expect(relay.sessionCount == 0 && relay.handshakesInProgress == 0)
+        #expect(largestReply > 0 && largestReply <= hello.count)  // no amplification
     }
 }
