@@ -61,7 +61,7 @@ public struct LatencyHistogram: Sendable, Equatable, Codable {
 
     /// Same count, same percentiles, equivalent max (a decoded histogram keeps bucket values, not raw ones).
     public static func == (a: LatencyHistogram, b: LatencyHistogram) -> Bool {
-        a.count == b.count && a.histogram.valuesAreEquivalent(a.max, b.max) && [50.0, 90, 99, 99.9].allSatisfy { a.value(at: $0) == b.value(at: $0) }
+        a.count == b.count && a.histogram.valuesAreEquivalent(a.max, b.max) && [50.0, 90, 99, 99.9].allSatisfy { a.histogram.valuesAreEquivalent(a.value(at: $0), b.value(at: $0)) }
     }
 }
 
