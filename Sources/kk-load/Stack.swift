@@ -102,6 +102,7 @@ final class Stack {
             "kk_shard_matches_adopted_total", "kk_shard_tick_overruns_total", "kk_shard_frames_sent_total",
             "kk_relay_handshakes_total{result=\"ok\"}", "kk_relay_handshakes_total{result=\"failed\"}",
             "kk_relay_joins_total{kind=\"join\"}", "kk_relay_joins_total{kind=\"resume\"}",
+            "kk_relay_datagrams_total{direction=\"in\"}", "kk_relay_datagrams_total{direction=\"out\"}",
             "kk_relay_frames_total{kind=\"full\"}", "kk_relay_frames_total{kind=\"delta\"}", "kk_relay_idle_timeouts_total",
         ]
         var out: [String: Double] = [:]
