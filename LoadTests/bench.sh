@@ -6,6 +6,8 @@
 #   LoadTests/bench.sh            # about 5-8 minutes; needs release builds (built here under the lock)
 #   RAMP="40000 80000 120000" DTLS_CLIENTS=400 LoadTests/bench.sh
 #
+# kk-relay passthrough prints its counters on stdout at exit; run.sh reads the step result from
+# stdout, so the command sends them to stderr (custom.log).
 # Everything goes to 127.0.0.1. Every load is bounded (udpbench's own bounds; kk-load's caps).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,7 +31,7 @@ chmod -R u+w "$TMP/udpbench"
 (cd "$TMP/udpbench" && make distclean >/dev/null 2>&1 || true; make >/dev/null)
 echo "bench.sh: udpbench in $TMP/udpbench" >&2
 (cd "$TMP/udpbench" && \
-  CUSTOM_CMD="$BIN/kk-relay passthrough --listen 127.0.0.1:{PORT} --upstream 127.0.0.1:{ECHO}" \
+  CUSTOM_CMD="$BIN/kk-relay passthrough --listen 127.0.0.1:{PORT} --upstream 127.0.0.1:{ECHO} 1>&2" \
   CONFIGS="${CONFIGS:-udpfwd udpfwd-mux nginx-w1 custom}" MAX_CONFIGS="${MAX_CONFIGS:-udpfwd udpfwd-mux nginx-w1 custom}" \
   RUNS=${RUNS:-2} DUR=${DUR:-3} RAMP="${RAMP:-40000 80000 120000 160000 200000}" BISECT=${BISECT:-2} CONFIRM=${CONFIRM:-1} \
   LAT_BISECT=${LAT_BISECT:-1} DTLS=0 ./run.sh > "$OUT/udpbench.log" 2>&1)
@@ -52,7 +54,7 @@ cat > "$TMP/dtls.json" <<JSON
 JSON
 "$BIN/kk-load" --scenario "$TMP/dtls.json" --spawn-stack --quiet --report "$OUT/dtls-load.json" --log-dir "$TMP/dtls-logs" \
   > "$OUT/dtls-load.log" 2>&1 || true
-DT=$(jq -r '[.cpuSeconds.relays, ((.stackMetrics["kk_relay_datagrams_total{direction=\"in\"}"] // 0) + (.stackMetrics["kk_relay_datagrams_total{direction=\"out\"}"] // 0))] | if .[1] > 0 then (.[0] * 1e6 / .[1]) else "null" end' "$OUT/dtls-load.json" 2>/dev/null || echo null)
+DT=$(jq -r '[.cpuSeconds.relays, ((.stackMetrics["kk_relay_datagrams_total{direction=\"in\"}"] // 0) + (.stackMetrics["kk_relay_datagrams_total{direction=\"out\"}"] // 0))] | if .[1] > 0 then (.[0] * 1e6 / .[1] * 100 | round / 100) else "null" end' "$OUT/dtls-load.json" 2>/dev/null || echo null)
 DP99=$(jq -r '.summary.latencyMillis.p99' "$OUT/dtls-load.json" 2>/dev/null || echo null)
 DCPU=$(jq -r '.cpuSeconds | "generator \(.generator|.*10|round/10) s, relay \(.relays|.*10|round/10) s, shard \(.shards|.*10|round/10) s"' "$OUT/dtls-load.json" 2>/dev/null || echo "-")
 # Passthrough: one round trip = 4 datagrams through the relay (2 in, 2 out).
