@@ -27,6 +27,8 @@ let package = Package(
         .executable(name: "kk-relay", targets: ["kk-relay"]),
         .library(name: "KKMatch", targets: ["KKMatch"]),
         .executable(name: "kk-match", targets: ["kk-match"]),
+        .executable(name: "kk-load", targets: ["kk-load"]),
+        .library(name: "KKLoad", targets: ["KKLoad"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -35,6 +37,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // C shims: headers + static inline wrappers of macros, prefix crelay_.
@@ -113,6 +116,13 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
+        // Load generator: pure report/scenario/impairment logic, and the kk-load tool (see LoadTests/README.md).
+        .target(name: "KKLoad", dependencies: [.product(name: "Histogram", package: "hdrhistogram-swift")]),
+        .executableTarget(name: "kk-load", dependencies: [
+            "KKLoad", "KKClientSDK", "KKClient", "KKLoop", "KKToken", "KKPhysics", "KKWire", "CHiredis", "KKTestSupport",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
         // Seeded PRNG, hex, byte mutators and child processes shared by the test targets.
         .target(name: "KKTestSupport", dependencies: ["KKPhysics", "KKLoop"]),
 
@@ -142,6 +152,9 @@ let package = Package(
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
+        .testTarget(name: "KKLoadTests", dependencies: ["KKLoad"]),
+        // Runs LoadTests/scenarios/smoke.json with kk-load against kk-shard/kk-relay processes it starts.
+        .testTarget(name: "KKLoadSmokeTests", dependencies: ["kk-load", "kk-shard", "kk-relay", "KKLoad", "KKTestSupport"]),
         .testTarget(name: "ShimSmokeTests", dependencies: ["CLibUV", "COpenSSL", "CENet", "CHiredis", "KKTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -71,6 +71,7 @@ extension ClientSession {
         clock.observe(tick: st.tick, nowMicros: now)
         if Int32(bitPattern: f.lastAppliedSeq &- ackedSeq) > 0 {
             if tickAnchor != nil { stats.inputsAcked += Int(f.lastAppliedSeq &- ackedSeq) }
+            if probe != nil { probeApplied(after: ackedSeq, upTo: f.lastAppliedSeq, now) }
             ackedSeq = f.lastAppliedSeq
         }
         guard driver != nil else {
@@ -90,6 +91,7 @@ extension ClientSession {
         }
         if r.kind == .rolledBack { stats.rollbacks += 1 }
         if r.correction > 0 {
+            probe?.correction(r.correction)
             stats.corrections += 1
             correctionWindowCount += 1
             corrections.add(q16: r.correction)

@@ -54,6 +54,7 @@ extension ClientSession {
             let upTo = UInt32(clamping: min(target, Int64(next) + Int64(config.maxCatchUpTicks) - 1))
             driver!.record(upTo: upTo) { _ in input }
             stats.inputsRecorded += Int(upTo &- next) + 1
+            if probe != nil { probeRecorded(from: next, to: upTo, now) }
         }
         let renderQ8 = serverQ8 - Int64(config.interpolationDelayTicks) * 256
         let predictTo = driver!.nextInputTick

@@ -58,6 +58,12 @@ public final class ClientSession {
     var correctionWindowStart: Int64 = 0
     var correctionWindowCount = 0
     var firstFrameTick: UInt32?
+    /// Load-test probe (nil: no cost beyond one check per recorded tick and per acked frame).
+    public var probe: SessionProbe? {
+        didSet { if probe != nil && probeSeqs.isEmpty { probeSeqs = .init(repeating: 0, count: 512); probeMicros = .init(repeating: 0, count: 512) } }
+    }
+    var probeSeqs: [UInt32] = []
+    var probeMicros: [Int64] = []
 
     /// - Throws: ``ClientError/badConfig(_:)``, ``ClientError/badTrack(_:)``.
     public init(config: ClientConfig = ClientConfig()) throws(ClientError) {

@@ -138,7 +138,11 @@ public final class RelayCore<IO: RelayCoreIO> {
     }
 
     private func hello(_ id: Int, _ h: HelloPacket) {
-        guard sessions[id]!.phase == .awaitingHello else { counters.drop(.unexpectedPacket); return }
+        guard sessions[id]!.phase == .awaitingHello else {
+            // Playing already: the Welcome was lost and the client retries its Hello. Answer again.
+            if sessions[id]!.phase == .playing { sendWelcome(sessions[id]!) } else { counters.drop(.unexpectedPacket) }
+            return
+        }
         if draining { disconnect(id, .relayDraining); counters.drop(.draining); return }
         sessions[id]!.mode = h.mode
         sessions[id]!.nextInputSeqFromHello = h.nextInputSeq
@@ -270,10 +274,16 @@ public final class RelayCore<IO: RelayCoreIO> {
         s.reorder.reset(startSeq: start)
         s.replay = ReplayWindow()
 
+        s.tickRate = max(1, r.tickRate)
         if s.mode == .resume { counters.resumes += 1 } else { counters.joins += 1 }
-        sendPacket(WelcomePacket(playerId: s.playerId, matchId: s.matchId, slot: r.slot, tickRate: max(1, r.tickRate),
-                                 serverTick: r.tick, lastAppliedSeq: r.lastAppliedSeq, resumeTicket: io.resumeTicket(for: s.token)),
-                   to: id)
+        sendWelcome(s, serverTick: r.tick)
+    }
+
+    private func sendWelcome(_ s: RelaySession, serverTick: UInt32? = nil) {
+        let tick = serverTick ?? frames[s.matchId]?.latestTick ?? 0
+        sendPacket(WelcomePacket(playerId: s.playerId, matchId: s.matchId, slot: s.slot, tickRate: s.tickRate,
+                                 serverTick: tick, lastAppliedSeq: s.lastAppliedSeq, resumeTicket: io.resumeTicket(for: s.token)),
+                   to: s.id)
     }
 
     private func matchFrame(_ f: MatchFramePacket, payload: UnsafeRawBufferPointer, nowMillis: UInt64) {

@@ -31,6 +31,7 @@ public final class RelaySession {
     public var lastAppliedSeq: UInt32 = 0
     public var nextInputSeqFromHello: UInt32 = 0
     public var slot: UInt8 = 0
+    public var tickRate: UInt8 = 60
     public var bandwidth: TokenBucket
     public var lastHeardMillis: UInt64
     public var framesSent = 0

@@ -66,6 +66,18 @@ import Testing
         #expect(s.relay.sessions[1]?.phase == .playing)
     }
 
+    /// A lost Welcome: the client's retried Hello gets the Welcome again (it would otherwise be
+    /// stranded in "joining" while frames arrive).
+    @Test func repeatedHelloWhilePlayingResendsWelcome() throws {
+        let s = try InProcessStack()
+        s.relay.sessionEstablished(1, token: InProcessStack.token(player: 11), nowMillis: s.now)
+        s.client(1, HelloPacket(mode: .join, lastFrameTick: 0, nextInputSeq: 1))
+        s.client(1, HelloPacket(mode: .join, lastFrameTick: 0, nextInputSeq: 1))
+        let welcomes = s.received(1).filter { if case .welcome = $0 { true } else { false } }
+        #expect(welcomes.count == 2)
+        #expect(s.relay.counters.joins == 1)
+    }
+
     @Test func inputBeforeHelloIsRefused() throws {
         let s = try InProcessStack()
         s.relay.sessionEstablished(1, token: InProcessStack.token(player: 11), nowMillis: s.now)

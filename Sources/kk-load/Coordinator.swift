@@ -1,0 +1,139 @@
+import Foundation
+import Glibc
+import KKLoad
+import KKLoop
+import Synchronization
+
+/// Runs a scenario: hands clients to the workers on the ramp schedule (tokens from the token
+/// source), injects faults by pid, closes each second (live line on stderr, CPU split), stops
+/// at the planned end, at the capacity knee or at the hard cap, and builds the report.
+final class Coordinator {
+    let scenario: Scenario
+    let stack: Stack
+    var tokens: any TokenSource
+    let clients: Int
+    let hardCapSeconds: Int
+    let useProxy: Bool
+    let quiet: Bool
+
+    init(scenario: Scenario, stack: Stack, tokens: any TokenSource, clients: Int, hardCapSeconds: Int, useProxy: Bool, quiet: Bool) {
+        self.scenario = scenario
+        self.stack = stack
+        self.tokens = tokens
+        self.clients = clients
+        self.hardCapSeconds = hardCapSeconds
+        self.useProxy = useProxy
+        self.quiet = quiet
+    }
+
+    /// Milliseconds after the start at which client `i` joins.
+    func startMillis(_ i: Int) -> UInt64 {
+        let r = scenario.ramp
+        let step = i / r.stepClients, within = i % r.stepClients
+        return UInt64(step * r.stepSeconds * 1000 + within * r.spreadMillis / r.stepClients)
+    }
+
+    func run() -> LoadReport {
+        let sc = scenario
+        let threads = sc.threads
+        let start = monotonicNanos()
+        let startedUnix = Date().timeIntervalSince1970
+        let outbox = SampleBox()
+        let settings = WorkerSettings(scenario: sc, useProxy: useProxy, runStartNanos: start,
+                                      hardStopMillis: UInt64(hardCapSeconds + 10) * 1000)
+        let workers = (0..<threads).map { LoadWorker(index: $0, settings: settings, outbox: outbox) }
+        workers.forEach { $0.start() }
+        var agg = LoadAggregator(workers: threads, stepSeconds: sc.ramp.stepSeconds, settleSeconds: sc.ramp.settleSeconds)
+        var cpu = CpuTracker()
+        cpu.groups = ["generator": [getpid()], "relays": stack.relays.map(\.pid), "shards": stack.shards.map(\.pid),
+                      "redis": stack.redis.map { [$0.pid] } ?? []]
+        _ = cpu.sample(wallNanos: start)
+        var report = LoadReport(scenario: sc.name)
+        var dispatched = 0, nextClose = 0, breaks = 0
+        var faults = sc.faults.sorted { $0.atSeconds < $1.atSeconds }
+        let planned = UInt64(sc.plannedSeconds) * 1000
+        let cap = UInt64(hardCapSeconds) * 1000
+        var finals: [WorkerSample] = []
+        var tokenErrors = 0
+        while true {
+            let now = (monotonicNanos() - start) / 1_000_000
+            if now >= planned || now >= cap { break }
+            // Hand out clients starting within the next 300 ms.
+            while dispatched < clients, startMillis(dispatched) <= now + 300 {
+                do {
+                    let t = try tokens.token(for: dispatched)
+                    let w = (dispatched / sc.playersPerMatch) % threads
+                    let plan = ClientPlan(index: dispatched, startAtMillis: startMillis(dispatched), token: t)
+                    workers[w].inbox.withLock { $0.append(plan) }
+                } catch {
+                    tokenErrors += 1
+                    if tokenErrors <= 5 { log("token for client \(dispatched): \(error)") }
+                }
+                dispatched += 1
+            }
+            while let f = faults.first, Double(now) / 1000 >= f.atSeconds {
+                faults.removeFirst()
+                let members = f.kill == .relay ? stack.relays : stack.shards
+                guard f.index < members.count else { log("fault: no \(f.kill) #\(f.index)"); continue }
+                let m = members[f.index]
+                stack.kill(m)
+                report.faults.append(.init(atSeconds: Double(now) / 1000, target: "\(f.kill.rawValue) \(m.name)", pid: m.pid))
+                log(String(format: "t=%.1fs FAULT: killed %@ %@ (pid %d)", Double(now) / 1000, f.kill.rawValue, m.name, m.pid))
+            }
+            for s in outbox.take() {
+                if s.second < 0 { finals.append(s) } else { agg.add(s) }
+            }
+            let boundary = UInt64(nextClose + 1) * 1000
+            if now >= boundary + 50, agg.arrived(nextClose) >= threads || now >= boundary + 700 {
+                let shares = cpu.sample(wallNanos: monotonicNanos())
+                let scheduled = min(dispatched, (0..<clients).prefix { startMillis($0) < boundary }.count)
+                let line = agg.close(second: nextClose, scheduledClients: scheduled,
+                                     cpu: CpuShare(generator: shares["generator"] ?? 0, relays: shares["relays"] ?? 0,
+                                                   shards: shares["shards"] ?? 0, redis: shares["redis"] ?? 0))
+                if !quiet { log(line.text) }
+                // Capacity: a step that broke the budget ends the ramp (after stepsAfterBreak more).
+                if let budget = sc.capacity, (nextClose + 1) % sc.ramp.stepSeconds == 0, let step = agg.steps.last,
+                   step.measuredSeconds > 0, !step.within(budget) {
+                    breaks += 1
+                    log("step \(step.index) (\(step.clients) clients) over budget")
+                    if breaks > budget.stepsAfterBreak { nextClose += 1; break }
+                }
+                nextClose += 1
+            }
+            usleep(5_000)
+        }
+        let elapsed = Double(monotonicNanos() - start) / 1e9
+        for w in workers { w.stopRequested.store(true, ordering: .releasing) }
+        let deadline = monotonicNanos() + 15_000_000_000
+        while workers.contains(where: { !$0.finished.load(ordering: .acquiring) }) && monotonicNanos() < deadline { usleep(10_000) }
+        for s in outbox.take() where s.second < 0 { finals.append(s) }
+        agg.absorbFinal(finals)
+        for w in workers { for p in w.problems.withLock({ $0 }).prefix(5) { log("worker \(w.index): \(p)") } }
+        report.startedUnix = startedUnix
+        report.seconds = elapsed
+        report.workers = threads
+        report.clientsPlanned = clients
+        report.gauges = agg.gauges
+        report.gauges.started += tokenErrors
+        report.gauges.failed += tokenErrors
+        report.counters = agg.counters
+        report.playingSeconds = agg.playingSeconds
+        report.latencyMicros = agg.latency
+        report.handshakeMicros = agg.handshake
+        report.correctionMm = agg.correctionMm
+        report.stallMicros = agg.stalls
+        report.steps = agg.steps
+        report.timeline = agg.timeline
+        report.cpuSeconds = agg.cpuSeconds
+        report.stackMetrics = stack.metrics()
+        report.thresholds = sc.thresholds
+        report.capacity = sc.capacity
+        report.finalize()
+        return report
+    }
+}
+
+/// A line on stderr.
+func log(_ s: String) {
+    FileHandle.standardError.write(Data((s + "\n").utf8))
+}

@@ -1,0 +1,144 @@
+import ArgumentParser
+import Foundation
+import Glibc
+import KKLoad
+import KKToken
+
+/// `kk-load`: synthetic players over the real DTLS handshake and protocol (see LoadTests/README.md).
+@main
+struct LoadCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kk-load",
+        abstract: "Load generator: N synthetic clients (GameClient + BotDriver) with impairment; JSON + Markdown report.",
+        subcommands: [Run.self, Merge.self],
+        defaultSubcommand: Run.self)
+}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run a scenario file (default).")
+
+    @Option(help: "Scenario file (LoadTests/scenarios/*.json).") var scenario: String
+    @Option(help: "Override the scenario's client count.") var clients: Int?
+    @Option(help: "Hard cap on clients in this process.") var maxClients = 10_000
+    @Option(help: "Hard cap on the run's wall time, seconds (the smaller of this and the scenario's maxSeconds).") var maxSeconds = 900
+    @Option(help: "Override the scenario's event-loop threads.") var threads: Int?
+    @Option(help: "Override the impairment seed.") var seed: UInt64?
+    @Flag(help: "Start redis-server (unless --redis-port), the scenario's shards and relays as child processes.") var spawnStack = false
+    @Option(help: "Directory of kk-shard and kk-relay (default: next to kk-load).") var binDir: String?
+    @Option(help: "Redis port (with --spawn-stack: use this redis instead of starting one).") var redisPort: Int?
+    @Option(help: "Redis key prefix of a running stack.") var redisPrefix = "kk:"
+    @Option(help: "Token key (64 hex) of a running stack. Env KK_TOKEN_KEY.") var tokenKey: String?
+    @Option(help: "Relay UDP address of a running stack (repeat).") var relay: [String] = []
+    @Option(help: "Shard id of a running stack to allocate matches on (repeat).") var shard: [String] = []
+    @Option(help: "Pid of a running relay (CPU split, faults; repeat, same order as --relay).") var relayPid: [Int32] = []
+    @Option(help: "Pid of a running shard (CPU split, faults; repeat).") var shardPid: [Int32] = []
+    @Option(help: "Ownership TTL to write when allocating on a running stack, ms.") var ownershipTtlMs = 3000
+    @Option(help: "Get tokens from kk-match (http://127.0.0.1:PORT) instead of minting them.") var matchUrl: String?
+    @Option(help: "Impairing proxy: auto (when the scenario impairs), always, never.") var proxy = "auto"
+    @Option(help: "JSON report path (a .md report is written next to it).") var report: String?
+    @Option(help: "Log directory of a spawned stack.") var logDir: String?
+    @Flag(help: "No live line per second.") var quiet = false
+
+    func run() throws {
+        guard let data = FileManager.default.contents(atPath: scenario) else { throw ValidationError("cannot read \(scenario)") }
+        var sc: Scenario
+        do { sc = try Scenario.load(data) } catch { throw ValidationError("scenario \(scenario): \(error)") }
+        if let clients { sc.clients = clients }
+        if let threads { sc.threads = threads }
+        if let seed { sc.impairment.seed = seed }
+        let problems = sc.validate()
+        guard problems.isEmpty else { throw ValidationError(problems.joined(separator: "; ")) }
+        guard ["auto", "always", "never"].contains(proxy) else { throw ValidationError("--proxy must be auto, always or never") }
+        for r in relay where !r.hasPrefix("127.") { throw ValidationError("--relay must be a loopback address (127.0.0.0/8)") }
+        let count = min(sc.clients, maxClients)
+        let cap = min(sc.maxSeconds, maxSeconds)
+        raiseFileLimit()
+
+        let stack: Stack
+        if spawnStack {
+            let bin = binDir ?? URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().path
+            let dir = logDir ?? "/tmp/kk-load-\(sc.name)-\(getpid())"
+            log("kk-load: starting stack (\(sc.shards) shard(s), \(sc.relays) relay(s)); logs in \(dir)")
+            do { stack = try Stack.spawn(sc, binDir: bin, redisPort: redisPort, logDir: dir) } catch {
+                log("kk-load: \(error)")
+                throw ExitCode(2)
+            }
+        } else {
+            let hex = tokenKey ?? ProcessInfo.processInfo.environment["KK_TOKEN_KEY"]
+            let key: TokenKey
+            if matchUrl != nil { key = try TokenKey.random() } else {
+                guard let hex, let k = try? TokenKey(hex: hex) else { throw ValidationError("--token-key (or KK_TOKEN_KEY) is required without --spawn-stack or --match-url") }
+                guard !relay.isEmpty, !shard.isEmpty || matchUrl != nil else { throw ValidationError("--relay and --shard are required without --spawn-stack") }
+                key = k
+            }
+            stack = Stack(key: key, logDir: logDir ?? "/tmp")
+            stack.redisPort = redisPort ?? 6379
+            stack.prefix = redisPrefix
+            stack.relayAddresses = relay
+            stack.shardIds = shard
+            stack.relays = relayPid.enumerated().map { .init(name: "relay\($0.offset)", pid: $0.element) }
+            stack.shards = shardPid.enumerated().map { .init(name: "shard\($0.offset)", pid: $0.element) }
+        }
+        defer { stack.stop() }
+
+        let source: any TokenSource
+        if let matchUrl {
+            source = try MatchServiceTokenSource(url: matchUrl)
+        } else {
+            guard let redis = RedisSync(host: stack.redisHost, port: stack.redisPort) else {
+                log("kk-load: cannot connect to redis on \(stack.redisHost):\(stack.redisPort)")
+                throw ExitCode(2)
+            }
+            source = LocalTokenSource(redis: redis, issuer: try TokenIssuer(key: stack.key), prefix: stack.prefix, shards: stack.shardIds,
+                                      relays: stack.relayAddresses, playersPerMatch: sc.playersPerMatch,
+                                      ownershipTtlMillis: spawnStack ? sc.ownershipTtlMillis : ownershipTtlMs,
+                                      validSeconds: UInt64(cap + 120))
+        }
+        let useProxy = proxy == "always" || (proxy == "auto" && !sc.impairment.isNone)
+        log("kk-load: \(sc.name): \(count) clients at \(sc.inputHz) Hz, ramp \(sc.ramp.stepClients)/\(sc.ramp.stepSeconds)s, "
+            + "planned \(sc.plannedSeconds)s (cap \(cap)s), \(sc.threads) thread(s), proxy \(useProxy ? "on" : "off")")
+        let coordinator = Coordinator(scenario: sc, stack: stack, tokens: source, clients: count, hardCapSeconds: cap,
+                                      useProxy: useProxy, quiet: quiet)
+        let result = coordinator.run()
+        let path = report ?? "kk-load-\(sc.name).json"
+        try result.json().write(to: URL(fileURLWithPath: path))
+        let md = (path.hasSuffix(".json") ? String(path.dropLast(5)) : path) + ".md"
+        try MarkdownReport.render(result).write(toFile: md, atomically: true, encoding: .utf8)
+        let s = result.summary!
+        log(String(format: "kk-load: %@ | latency p50 %.1f p99 %.1f p99.9 %.1f max %.1f ms | loss down %.3f%% up %.3f%% | errors %d | handshake p99 %.1f ms | resumes %d",
+                   s.passed ? "PASSED" : "FAILED", s.latencyMillis.p50, s.latencyMillis.p99, s.latencyMillis.p999, s.latencyMillis.max,
+                   s.downLoss * 100, s.upLoss * 100, s.errors, s.handshakeMillis.p99, s.resumes))
+        if let k = s.knee { log("kk-load: knee \(k.clients) clients" + (k.brokeAtClients.map { ", broke at \($0): \(k.brokeBecause ?? "")" } ?? " (budget never broke)")) }
+        for v in s.violations { log("kk-load: threshold: \(v)") }
+        log("kk-load: report \(path), \(md)")
+        if !s.passed { throw ExitCode(1) }
+    }
+
+    /// Two sockets per client: lift the soft fd limit to the hard one.
+    func raiseFileLimit() {
+        var l = rlimit()
+        if getrlimit(Int32(RLIMIT_NOFILE.rawValue), &l) == 0, l.rlim_cur < l.rlim_max {
+            l.rlim_cur = l.rlim_max
+            setrlimit(Int32(RLIMIT_NOFILE.rawValue), &l)
+        }
+    }
+}
+
+struct Merge: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Merge the JSON reports of several kk-load processes of one run.")
+    @Argument(help: "Report files.") var files: [String]
+    @Option(help: "Merged JSON report path (a .md is written next to it).") var report = "kk-load-merged.json"
+
+    func run() throws {
+        var reports: [LoadReport] = []
+        for f in files {
+            guard let d = FileManager.default.contents(atPath: f) else { throw ValidationError("cannot read \(f)") }
+            reports.append(try LoadReport.parse(d))
+        }
+        guard let m = LoadReport.merged(reports) else { throw ValidationError("no reports") }
+        try m.json().write(to: URL(fileURLWithPath: report))
+        let md = (report.hasSuffix(".json") ? String(report.dropLast(5)) : report) + ".md"
+        try MarkdownReport.render(m).write(toFile: md, atomically: true, encoding: .utf8)
+        print(MarkdownReport.render(m))
+    }
+}

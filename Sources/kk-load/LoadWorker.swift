@@ -1,0 +1,224 @@
+import Foundation
+import KKClient
+import KKClientSDK
+import KKLoad
+import KKLoop
+import KKPhysics
+import KKToken
+import Synchronization
+
+/// One client to start: when (ms after the run's start), with which token.
+struct ClientPlan: Sendable {
+    var index: Int
+    var startAtMillis: UInt64
+    var token: ConnectToken
+}
+
+/// Settings every worker shares.
+struct WorkerSettings: Sendable {
+    var scenario: Scenario
+    var useProxy: Bool
+    var runStartNanos: UInt64
+    /// Workers give up by themselves this long after the start (the coordinator's cap + slack).
+    var hardStopMillis: UInt64
+}
+
+/// Samples from the workers to the coordinator.
+final class SampleBox: Sendable {
+    private let samples = Mutex<[WorkerSample]>([])
+    func put(_ s: WorkerSample) { samples.withLock { $0.append(s) } }
+    func take() -> [WorkerSample] { samples.withLock { box in let b = box; box.removeAll(); return b } }
+}
+
+/// One synthetic player: a GameClient driven by a BotDriver, and what the worker tracks of it.
+final class LoadClient {
+    let index: Int
+    let game: GameClient
+    var handshakesSeen = 0
+    var lastConfirmMicros: Int64 = 0
+    init(index: Int, game: GameClient) { self.index = index; self.game = game }
+}
+
+/// One event-loop thread running a share of the clients (and its own impairing proxy), sending
+/// a ``WorkerSample`` every second. Its state is touched only on its own thread; the inbox,
+/// the outbox and the stop flag are the only shared parts.
+final class LoadWorker: @unchecked Sendable {
+    let index: Int
+    let settings: WorkerSettings
+    let inbox = Mutex<[ClientPlan]>([])
+    let outbox: SampleBox
+    let stopRequested = Atomic<Bool>(false)
+    let finished = Atomic<Bool>(false)
+    /// Errors creating clients (for the report's stderr).
+    let problems = Mutex<[String]>([])
+
+    private var loop: EventLoop!
+    private var proxy: ImpairingProxy?
+    private var clients: [LoadClient] = []
+    private var waiting: [ClientPlan] = []
+    private var current: WorkerSample
+    private var second = 0
+    private var createFailures = 0
+    private var stallCount = 0
+    private let track: Track
+
+    init(index: Int, settings: WorkerSettings, outbox: SampleBox) {
+        self.index = index
+        self.settings = settings
+        self.outbox = outbox
+        current = WorkerSample(worker: index, second: 0)
+        track = (try? TrackCatalog.track(named: "oval"))!
+    }
+
+    /// Starts the worker's thread.
+    func start() {
+        let t = Thread { [self] in self.run() }
+        t.name = "kk-load-\(index)"
+        t.stackSize = 8 << 20
+        t.start()
+    }
+
+    private func elapsedMillis() -> UInt64 { (monotonicNanos() &- settings.runStartNanos) / 1_000_000 }
+
+    private func run() {
+        do { loop = try EventLoop() } catch { problems.withLock { $0.append("event loop: \(error)") }; finished.store(true, ordering: .releasing); return }
+        if settings.useProxy {
+            proxy = ImpairingProxy(loop: loop, impairment: settings.scenario.impairment,
+                                   seed: settings.scenario.impairment.seed &+ UInt64(index) &* 0x1000_0000_01B3)
+        }
+        let control = LoopTimer(loop: loop)
+        control.start(afterMillis: 5, repeatMillis: 5) { [unowned self] in self.onControl() }
+        let sampler = LoopTimer(loop: loop)
+        let tick = { [unowned self, unowned sampler] in
+            self.onSecond()
+            let ms = self.elapsedMillis()
+            sampler.again(afterMillis: 1000 - ms % 1000)
+        }
+        sampler.start(afterMillis: 1000 - elapsedMillis() % 1000) { tick() }
+        loop.run()
+        // Stopping: quit every client (sends Disconnect), let the loop flush, final sample.
+        control.stop(); control.close()
+        sampler.stop(); sampler.close()
+        for c in clients { c.game.quit() }
+        let flush = LoopTimer(loop: loop)
+        flush.start(afterMillis: 200) { [unowned self] in self.loop.stop() }
+        loop.run()
+        flush.close()
+        publish(final: true)
+        proxy?.close()
+        clients.removeAll()
+        for _ in 0..<20 { loop.runOnce(wait: false) }
+        finished.store(true, ordering: .releasing)
+    }
+
+    private func onControl() {
+        if stopRequested.load(ordering: .acquiring) || elapsedMillis() > settings.hardStopMillis {
+            loop.stop()
+            return
+        }
+        let fresh = inbox.withLock { box -> [ClientPlan] in let b = box; box.removeAll(); return b }
+        if !fresh.isEmpty { waiting.append(contentsOf: fresh); waiting.sort { $0.startAtMillis < $1.startAtMillis } }
+        let now = elapsedMillis()
+        var started = 0
+        while let first = waiting.first, first.startAtMillis <= now, started < 200 {
+            waiting.removeFirst()
+            startClient(first)
+            started += 1
+        }
+    }
+
+    private func startClient(_ plan: ClientPlan) {
+        var token = plan.token
+        if let proxy {
+            do { token.relays = try token.relays.map { try proxy.frontAddress(for: $0) } } catch {
+                createFailures += 1
+                problems.withLock { $0.append("proxy: \(error)") }
+                return
+            }
+        }
+        let sc = settings.scenario
+        var config = ClientConfig()
+        config.sendEveryTicks = sc.sendEveryTicks
+        config.inputRedundancy = sc.inputRedundancy
+        var bot: BotDriver?
+        let track = self.track
+        let seed = UInt64(plan.index) &+ sc.impairment.seed
+        do {
+            let game = try GameClient(loop: loop, token: token, config: config) { state, slot in
+                guard let state, let slot else { return .neutral }
+                if bot == nil { bot = BotDriver(slot: slot, seed: seed) }
+                return bot!.input(state: state, track: track)
+            }
+            let c = LoadClient(index: plan.index, game: game)
+            let stallMicros = Int64(sc.stallMillis) * 1000
+            game.session.probe = SessionProbe(
+                inputApplied: { [unowned self, unowned c] _, recorded, applied in
+                    current.latency.record(UInt64(max(0, applied - recorded)))
+                    if c.lastConfirmMicros > 0, applied - c.lastConfirmMicros > stallMicros {
+                        current.stalls.record(UInt64(applied - c.lastConfirmMicros))
+                        stallCount += 1
+                    }
+                    c.lastConfirmMicros = applied
+                },
+                correction: { [unowned self] q16 in current.correctionMm.record(UInt64(max(0, q16)) * 1000 / 65_536) })
+            clients.append(c)
+        } catch {
+            createFailures += 1
+            problems.withLock { $0.append("client \(plan.index): \(error)") }
+        }
+    }
+
+    private func onSecond() {
+        // Fired just after a second boundary: the sample covers the second that ended.
+        second = Int((elapsedMillis() + 500) / 1000) - 1
+        publish(final: false)
+    }
+
+    /// Sums every client's stats into the current sample and sends it.
+    private func publish(final: Bool) {
+        var k = LoadCounters()
+        var g = LoadGauges()
+        for c in clients {
+            let st = c.game.session.stats
+            k.framesReceived += st.framesReceived; k.framesExpected += st.framesExpected
+            k.framesFull += st.framesFull; k.framesDelta += st.framesDelta
+            k.inputsRecorded += st.inputsRecorded; k.inputsAcked += st.inputsAcked
+            k.inputChecks += st.inputChecks; k.inputMisses += st.inputMisses; k.inputPacketsSent += st.inputPacketsSent
+            k.bytesUp += st.bytesUp; k.bytesDown += st.bytesDown
+            k.corrections += st.corrections; k.snaps += st.snaps
+            k.resumes += st.resumes; k.relayChanges += c.game.relayChanges; k.badPackets += st.badPackets
+            let hs = c.game.handshakeMillis
+            if hs.count > c.handshakesSeen {
+                for i in c.handshakesSeen..<hs.count { current.handshake.record(hs[i] * 1000) }
+                c.handshakesSeen = hs.count
+            }
+            k.handshakes += hs.count
+            g.started += 1
+            switch c.game.session.state {
+            case .idle, .connecting, .handshaking: g.handshaking += 1
+            case .joining: g.joining += 1
+            case .playing: g.playing += 1
+            case .resuming: g.resuming += 1
+            case .ended(let why):
+                switch why {
+                case .quit, .server(.matchOver): g.ended += 1
+                case .handshakeFailed: g.failed += 1; k.handshakeFailures += 1
+                default: g.failed += 1
+                }
+            }
+        }
+        g.started += createFailures
+        g.failed += createFailures
+        k.frameStalls = stallCount
+        if let p = proxy {
+            k.wireBytesUp = p.bytesUp; k.wireBytesDown = p.bytesDown
+            k.impairDropped = p.dropped; k.impairDuplicated = p.duplicated; k.impairReordered = p.reordered
+        }
+        current.counters = k
+        current.gauges = g
+        current.second = final ? -1 : second
+        let sample = current
+        outbox.put(sample)
+        current = WorkerSample(worker: index, second: 0)
+    }
+}
