@@ -1,3 +1,4 @@
+import Glibc
 import KKClient
 import KKClientTransport
 import KKDTLS
@@ -33,6 +34,8 @@ public final class GameClient {
     /// Called after each tick (UI, load statistics).
     public var onTick: ((GameClient) -> Void)?
     private var stopped = false
+    private var closedBytes = (up: 0, down: 0)
+    private var closedWire = (0, 0, 0, 0)
 
     /// Creates a client for `token` (from the match service) and starts connecting at once.
     public init(loop: EventLoop, token: ConnectToken, config: ClientConfig = ClientConfig(),
@@ -47,7 +50,12 @@ public final class GameClient {
         loop.updateTime()
         clock = TickClock(ticksPerSecond: MatchSimulation.ticksPerSecond, startNanos: monotonicNanos())
         session.start(nowMillis: loop.nowMillis)
-        connect()
+        if token.expireTime <= UInt64(time(nil)) {
+            // Say so at once rather than after a refused handshake.
+            session.connectionFailed(.tokenExpired)
+        } else {
+            connect()
+        }
         timer.start(afterMillis: 1) { [unowned self] in self.onTimer() }
     }
 
@@ -90,6 +98,11 @@ public final class GameClient {
 
     /// Moves to the next relay in the list, presenting the resume ticket when there is one.
     public func switchRelay() {
+        if let t = transport {
+            closedBytes.up += t.bytesSent; closedBytes.down += t.bytesReceived
+            closedWire = (closedWire.0 + t.wireBytesSent, closedWire.1 + t.wireBytesReceived,
+                          closedWire.2 + t.datagramsSent, closedWire.3 + t.datagramsReceived)
+        }
         transport?.close()
         transport = nil
         relayIndex += 1
@@ -141,6 +154,21 @@ public final class GameClient {
 
     /// Bytes sent and received on the current transport.
     public var transportBytes: (up: Int, down: Int) { (transport?.bytesSent ?? 0, transport?.bytesReceived ?? 0) }
+
+    /// Plaintext bytes sent and received over every transport of this client (relay changes included).
+    public var totalTransportBytes: (up: Int, down: Int) {
+        (closedBytes.up + (transport?.bytesSent ?? 0), closedBytes.down + (transport?.bytesReceived ?? 0))
+    }
+
+    /// UDP payload bytes (DTLS records with headers and AEAD tags, handshakes included) and
+    /// datagrams sent and received over every transport of this client.
+    public var wireTotals: (bytesUp: Int, bytesDown: Int, datagramsUp: Int, datagramsDown: Int) {
+        (closedWire.0 + (transport?.wireBytesSent ?? 0), closedWire.1 + (transport?.wireBytesReceived ?? 0),
+         closedWire.2 + (transport?.datagramsSent ?? 0), closedWire.3 + (transport?.datagramsReceived ?? 0))
+    }
+
+    /// True once stopped (session ended, quit, or ``stop()``).
+    public var isStopped: Bool { stopped }
 }
 
 /// Errors of the client SDK.
