@@ -138,7 +138,7 @@ public func kkClientEndReason(_ p: OpaquePointer?) -> Int32 {
     let c: kk_client_end_reason_code = switch r {
     case .quit, .server(.clientQuit): KK_END_QUIT
     case .server(.matchOver): KK_END_MATCH_OVER
-    case .unreachable: KK_END_UNREACHABLE
+    case .unreachable, .relayUnreachable: KK_END_UNREACHABLE
     case .handshakeFailed: KK_END_HANDSHAKE_FAILED
     case .tokenExpired, .server(.tokenExpired): KK_END_TOKEN_EXPIRED
     case .timedOut, .server(.timeout): KK_END_TIMED_OUT

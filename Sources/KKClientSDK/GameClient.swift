@@ -27,6 +27,11 @@ public final class GameClient {
     private var lastHeardMillis: UInt64 = 0
     /// A relay silent this long while playing is given up for the next one.
     public var relayTimeoutMillis: UInt64 = 1_500
+    /// A handshake unfinished after this long moves on to the next relay of the token (or,
+    /// when every relay was tried, ends the session with ``EndReason/relayUnreachable``).
+    /// OpenSSL's own DTLS retransmission would take about 35 s to give up.
+    public var handshakeTimeoutMillis: UInt64 = 4_000
+    private var handshakeStartedMillis: UInt64 = 0
     /// Relay changes so far (resumes).
     public private(set) var relayChanges = 0
     /// Handshake durations, ms (for load reports).
@@ -65,6 +70,7 @@ public final class GameClient {
     private func connect() {
         guard let address = PeerAddress(relay) else { session.connectionFailed(.unreachable); return }
         let now = loop.nowMillis
+        handshakeStartedMillis = now
         session.handshakeStarted(relay: relay, nowMillis: now)
         do {
             let t = try DTLSClientTransport(loop: loop, relay: address, token: token, context: context)
@@ -81,10 +87,10 @@ public final class GameClient {
                     session.handshakeCompleted(nowMillis: loop.nowMillis)
                     flushOutgoing()
                 case .failed(let why):
-                    if session.state == .playing || session.state == .resuming {
-                        switchRelay()
+                    if why.contains("refused the ticket") && session.state != .playing && session.state != .resuming {
+                        session.connectionFailed(.tokenExpired)
                     } else {
-                        session.connectionFailed(why.contains("refused the ticket") ? .tokenExpired : .handshakeFailed)
+                        handshakeGaveUp(why.contains("did not answer") ? .relayUnreachable : .handshakeFailed)
                     }
                 case .handshaking, .closed:
                     break
@@ -93,6 +99,22 @@ public final class GameClient {
             transport = t
         } catch {
             session.connectionFailed(.unreachable)
+        }
+    }
+
+    /// The handshake with the current relay failed or timed out: while playing, resume on the
+    /// next relay; while joining, try the relays not tried yet, then give up with `failure`.
+    private func handshakeGaveUp(_ failure: TransportFailure) {
+        if session.state == .playing || session.state == .resuming {
+            switchRelay()
+        } else if relayIndex + 1 < token.relays.count {
+            transport?.close()
+            transport = nil
+            relayIndex += 1
+            connect()
+        } else {
+            transport?.close()
+            session.connectionFailed(failure)
         }
     }
 
@@ -126,6 +148,8 @@ public final class GameClient {
         flushOutgoing()
         if session.state == .playing, transport?.state == .established, now > lastHeardMillis + relayTimeoutMillis {
             switchRelay()
+        } else if let t = transport, t.state == .handshaking, now > handshakeStartedMillis + handshakeTimeoutMillis {
+            handshakeGaveUp(.relayUnreachable)
         }
         if case .ended = session.state { stop(); return }
         timer.again(afterMillis: max(1, sleep))

@@ -5,7 +5,8 @@ import KKTerminalUI
 /// restoration on every exit path the process can catch: normal exit, `q`, Ctrl-C (a key in raw
 /// mode), SIGINT/SIGTERM/SIGHUP (handled on the loop by the app), `atexit`, and crash signals
 /// (SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGABRT, SIGFPE: Swift traps raise SIGILL/SIGTRAP), where
-/// an async-signal-safe handler restores termios, writes the restore sequence and re-raises.
+/// an async-signal-safe handler restores termios, writes the restore sequence and hands the
+/// signal to the action installed before (the Swift runtime's backtracer, or the default).
 /// SIGKILL cannot be caught: `reset` (or `stty sane; tput rmcup cnorm`) repairs the terminal then.
 enum Terminal {
     // Written once before the handlers are installed; read by the signal handler.
@@ -63,17 +64,27 @@ enum Terminal {
         _ = tcsetattr(0, TCSAFLUSH, &saved)
     }
 
+    /// The actions installed before ours (the Swift runtime's backtracer, or the default), by signal.
+    nonisolated(unsafe) private static let previous: UnsafeMutablePointer<sigaction> = {
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: 65 * MemoryLayout<sigaction>.stride, alignment: 16)
+        raw.initializeMemory(as: UInt8.self, repeating: 0, count: 65 * MemoryLayout<sigaction>.stride)
+        return raw.bindMemory(to: sigaction.self, capacity: 65)
+    }()
+
     private static func installCrashHandlers() {
         for sig in [SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGABRT, SIGFPE] {
-            var sa = sigaction()
+            var sa = previous[0]   // zeroed
             sa.__sigaction_handler.sa_handler = { sig in
                 Terminal.restore()
-                // SA_RESETHAND restored the default action: re-raise to crash as before.
+                // Hand over to the previous action (backtrace on the restored screen, or the
+                // default crash): it runs when this handler returns (the signal is blocked now)
+                // or when the faulting instruction traps again.
+                _ = setAction(sig, Terminal.previous.advanced(by: Int(sig)), nil)
                 raise(sig)
             }
             sigemptyset(&sa.sa_mask)
-            sa.sa_flags = Int32(SA_RESETHAND)
-            sigaction(sig, &sa, nil)
+            sa.sa_flags = 0
+            _ = setAction(sig, &sa, previous.advanced(by: Int(sig)))
         }
     }
 
@@ -89,4 +100,9 @@ enum Terminal {
             }
         }
     }
+}
+
+/// sigaction(2) (a free function: inside a type, the name `sigaction` resolves to the struct).
+private func setAction(_ sig: Int32, _ new: UnsafePointer<sigaction>?, _ old: UnsafeMutablePointer<sigaction>?) -> Int32 {
+    sigaction(sig, new, old)
 }

@@ -124,6 +124,92 @@ struct StackError: Error, CustomStringConvertible {
                                  arguments: ["--match-url", "http://127.0.0.1:\(port)", "--headless"], logPath: "\(dir)/nomatch.log")
         #expect(q.wait(seconds: 20).map { ($0 >> 8) & 0xFF } == 2)
         #expect((try? String(contentsOfFile: "\(dir)/nomatch.log", encoding: .utf8))?.contains("cannot reach the match service") == true)
+        // A valid ticket whose relay does not answer: given up after the handshake deadline (4 s).
+        let dead = try TokenIssuer(key: key).issue(playerId: 1, matchId: 1, now: UInt64(time(nil)), validSeconds: 60,
+                                                   relays: ["127.0.0.1:\(SystemTest.freePort(udp: true))"])
+        try JSONEncoder().encode(dead).write(to: URL(fileURLWithPath: "\(dir)/dead.json"))
+        let r = try ChildProcess(path: SystemTest.product("kk-client"),
+                                 arguments: ["--token-file", "\(dir)/dead.json", "--headless"], logPath: "\(dir)/dead.log")
+        #expect(r.wait(seconds: 20).map { ($0 >> 8) & 0xFF } == 1)
+        #expect((try? String(contentsOfFile: "\(dir)/dead.log", encoding: .utf8))?.contains("no game relay answered") == true)
+    }
+
+    /// A stand-in for kk-match (built on another branch): one HTTP/1.1 answer on a thread.
+    final class FakeMatchService: @unchecked Sendable {
+        let port: UInt16
+        private let fd: Int32
+        private(set) var request = ""
+        private let done = DispatchSemaphore(value: 0)
+
+        init(status: String, body: String, chunked: Bool) throws {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            self.fd = fd
+            var one: Int32 = 1
+            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, 4)
+            var addr = sockaddr_in()
+            addr.sin_family = sa_family_t(AF_INET)
+            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+            var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+            _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+            _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+            listen(fd, 4)
+            port = UInt16(bigEndian: addr.sin_port)
+            let head = "HTTP/1.1 \(status)\r\nContent-Type: application/json\r\n"
+                + (chunked ? "Transfer-Encoding: chunked\r\n\r\n\(String(body.utf8.count, radix: 16))\r\n\(body)\r\n0\r\n\r\n"
+                           : "Content-Length: \(body.utf8.count)\r\n\r\n\(body)")
+            let listener = fd
+            Thread.detachNewThread { [self] in
+                let c = accept(listener, nil, nil)
+                var buf = [UInt8](repeating: 0, count: 8192)
+                var got = [UInt8]()
+                while true {   // headers, then Content-Length bytes of body
+                    let n = recv(c, &buf, buf.count, 0)
+                    if n <= 0 { break }
+                    got += buf[0..<n]
+                    let text = String(decoding: got, as: UTF8.self)
+                    if let r = text.range(of: "\r\n\r\n") {
+                        let cl = text.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
+                            .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) } ?? 0
+                        if text[r.upperBound...].utf8.count >= cl { break }
+                    }
+                }
+                request = String(decoding: got, as: UTF8.self)
+                _ = head.withCString { send(c, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
+                close(c)
+                done.signal()
+            }
+        }
+
+        func wait() -> Bool { done.wait(timeout: .now() + 10) == .success }
+        deinit { close(fd) }
+    }
+
+    /// kk-client --match-url: POST /v1/match {"player": name}, ticket from the answer, plays.
+    @Test func ticketFromTheMatchServiceThenPlay() throws {
+        let stack = try ClientStack("matchurl", match: 955)
+        defer { stack.stop() }
+        let answer = String(decoding: try JSONEncoder().encode(MatchTicket(token: stack.token, matchId: 955)), as: UTF8.self)
+        let service = try FakeMatchService(status: "200 OK", body: answer, chunked: true)
+        let log = "\(stack.s.dir)/client.log"
+        let p = try ChildProcess(path: SystemTest.product("kk-client"), arguments: [
+            "--match-url", "http://127.0.0.1:\(service.port)", "--player", "ada", "--headless", "--bot", "--seconds", "6",
+        ], logPath: log)
+        let status = p.wait(seconds: 30)
+        if status == nil { p.stop() }
+        let out = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        #expect(service.wait())
+        #expect(service.request.hasPrefix("POST /v1/match HTTP/1.1\r\n"))
+        #expect(service.request.hasSuffix("{\"player\":\"ada\"}"))
+        #expect(status == 0, "\(out.suffix(2000))")
+        #expect(out.contains("] playing"))
+        #expect(out.contains("6.0 s elapsed"))
+
+        // The service refuses: the player reads why, exit 2.
+        let busy = try FakeMatchService(status: "503 Service Unavailable", body: "{\"error\":\"no capacity\"}", chunked: false)
+        let q = try ChildProcess(path: SystemTest.product("kk-client"),
+                                 arguments: ["--match-url", "http://127.0.0.1:\(busy.port)", "--headless"], logPath: "\(stack.s.dir)/busy.log")
+        #expect(q.wait(seconds: 20).map { ($0 >> 8) & 0xFF } == 2)
+        #expect(stack.s.log("busy").contains("no match available right now"))
     }
 
     /// Compiles Tests/CAPI/bot.c with /usr/bin/cc against libKartKlashClient.so and runs it.
@@ -151,5 +237,127 @@ struct StackError: Error, CustomStringConvertible {
         #expect(out.contains("OK playing and received frames"))
         #expect(out.contains("after quit: ended (reason 1)"))
         for l in out.split(separator: "\n") where l.hasPrefix("frames ") { print("FIGURE capi \(l)") }
+    }
+}
+
+/// kk-client as a person runs it: in an 80x24 terminal (a tmux pane), keys sent with
+/// `tmux send-keys`, the screen read with `tmux capture-pane`. tmux runs on a private socket
+/// (-L) and is stopped with kill-server on that socket.
+@Suite(.serialized) struct TerminalClientTests {
+    static func which(_ name: String) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        for dir in path.split(separator: ":") where FileManager.default.isExecutableFile(atPath: "\(dir)/\(name)") {
+            return "\(dir)/\(name)"
+        }
+        return nil
+    }
+
+    final class Tmux {
+        let path: String
+        let socket = "kktest-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let dir: String
+        var n = 0
+        init(path: String, dir: String) { self.path = path; self.dir = dir }
+
+        /// Runs one tmux command; returns its exit status and output.
+        @discardableResult
+        func run(_ args: [String]) -> (status: Int32?, out: String) {
+            n += 1
+            let log = "\(dir)/tmux-\(n).out"
+            guard let p = try? ChildProcess(path: path, arguments: ["-L", socket, "-f", "/dev/null"] + args, logPath: log) else {
+                return (nil, "")
+            }
+            let st = p.wait(seconds: 10)
+            return (st, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
+        }
+
+        func screen() -> String { run(["capture-pane", "-p", "-t", "kk"]).out }
+
+        /// Polls the pane (another process's screen: nothing to await) until `cond` holds.
+        func waitScreen(seconds: Double, _ cond: (String) -> Bool) -> String? {
+            var last = ""
+            let ok = SystemTest.eventually(seconds: seconds) { last = screen(); return cond(last) }
+            return ok ? last : nil
+        }
+
+        func keys(_ k: String...) { run(["send-keys", "-t", "kk"] + k) }
+
+        func stop() { run(["kill-server"]) }
+    }
+
+    /// The own kart `@` on the map rows of a captured screen.
+    static func ownKart(_ screen: String) -> (Int, Int)? {
+        for (r, line) in screen.split(separator: "\n", omittingEmptySubsequences: false).prefix(22).enumerated() {
+            if let i = line.firstIndex(of: "@") { return (r, line.distance(from: line.startIndex, to: i)) }
+        }
+        return nil
+    }
+
+    @Test func playInTmuxUpMovesTheKartCtrlCAndSigtermRestoreTheTerminal() throws {
+        guard let tmuxPath = Self.which("tmux") else {
+            Issue.record("tmux is not installed: this test drives kk-client in a tmux pane (apt-get install tmux); the project's install script adds it")
+            return
+        }
+        let stack = try ClientStack("tmux", match: 954, playersPerMatch: 4, laps: 3)
+        defer { stack.stop() }
+        let tmux = Tmux(path: tmuxPath, dir: stack.s.dir)
+        defer { tmux.stop() }
+        let started = tmux.run(["new-session", "-d", "-s", "kk", "-x", "80", "-y", "24", "env PS1='kkshell$ ' /bin/sh"])
+        #expect(started.status == 0, "tmux new-session failed: \(started.out)")
+        #expect(tmux.waitScreen(seconds: 5) { $0.contains("kkshell$") } != nil)
+        #expect(tmux.run(["display", "-p", "-t", "kk", "#{pane_width}x#{pane_height}"]).out.hasPrefix("80x24"))
+        let client = SystemTest.product("kk-client")
+        tmux.keys("\(client) --token-file \(stack.tokenPath); echo kk-exit=$?", "Enter")
+
+        // The track and the HUD are drawn.
+        let first = tmux.waitScreen(seconds: 15) { $0.contains("Relay 127.0.0.1:") && $0.contains("| connected") && $0.contains("Lap ") }
+        #expect(first != nil, "no HUD; screen:\n\(tmux.screen())\nrelay log:\n\(stack.s.log("r1").suffix(1000))")
+        guard let screen = first else { return }
+        print("FIGURE tmux-screen\n\(screen)")
+        let lines = screen.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.prefix(22).contains { $0.contains("#") } && screen.contains(":"))
+        #expect(Self.ownKart(screen) != nil)
+        #expect(["1", "2", "3", "4"].filter { d in lines.prefix(22).contains { $0.contains(d) } }.count >= 3, "other karts on the grid")
+        #expect(tmux.run(["display", "-p", "-t", "kk", "#{alternate_on} #{cursor_flag}"]).out.hasPrefix("1 0"))
+
+        // After the countdown, holding Up (a press every 100 ms, like auto-repeat) moves the kart.
+        let racing = tmux.waitScreen(seconds: 10) { !$0.contains("GET READY") && $0.contains("Lap ") }
+        #expect(racing != nil)
+        let before = Self.ownKart(racing ?? "")
+        var moved: String?
+        for _ in 0..<50 where moved == nil {
+            tmux.keys("Up")
+            usleep(100_000)   // key repeat pacing (a held key), not a wait for an event
+            let s = tmux.screen()
+            if let now = Self.ownKart(s), let b = before, now != b { moved = s }
+        }
+        #expect(moved != nil, "the kart did not move; screen:\n\(tmux.screen())")
+        if let m = moved { print("FIGURE tmux-after-up\n\(m)") }
+
+        // Ctrl-C leaves: the shell prompt is back, the alternate screen left, the cursor shown,
+        // the tty cooked again (icanon, echo).
+        tmux.keys("C-c")
+        let after = tmux.waitScreen(seconds: 10) { $0.contains("kk-exit=0") }
+        #expect(after != nil, "no exit after Ctrl-C; screen:\n\(tmux.screen())")
+        #expect(!(after ?? "Relay ").contains("Relay 127.0.0.1"))
+        #expect(after?.contains("kk-client: you left the match") == true)
+        #expect(tmux.run(["display", "-p", "-t", "kk", "#{alternate_on} #{cursor_flag}"]).out.hasPrefix("0 1"))
+        tmux.keys("echo TTY:$(stty -a | tr ' ;' '\\n\\n' | grep -x -e -icanon -e -echo -e icanon -e echo | tr '\\n' ' ')END", "Enter")
+        #expect(tmux.waitScreen(seconds: 5) { $0.contains("TTY:icanon echo END") } != nil, "tty not restored:\n\(tmux.screen())")
+
+        // SIGTERM (by pid) restores the terminal too.
+        tmux.keys("clear", "Enter")
+        let pidFile = "\(stack.s.dir)/client.pid"
+        tmux.keys("sh -c 'echo $$ > \(pidFile); exec \(client) --token-file \(stack.tokenPath)'; echo kk-exit2=$?", "Enter")
+        #expect(tmux.waitScreen(seconds: 15) { $0.contains("Relay 127.0.0.1:") } != nil)
+        let pid = (try? String(contentsOfFile: pidFile, encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        try #require(pid != nil)
+        kill(pid!, SIGTERM)
+        let termed = tmux.waitScreen(seconds: 10) { $0.contains("kk-exit2=0") }
+        #expect(termed != nil, "no exit after SIGTERM; screen:\n\(tmux.screen())")
+        #expect(termed?.contains("stopped by signal") == true)
+        #expect(tmux.run(["display", "-p", "-t", "kk", "#{alternate_on} #{cursor_flag}"]).out.hasPrefix("0 1"))
+        tmux.keys("clear; echo TTY:$(stty -a | tr ' ;' '\\n\\n' | grep -x -e -icanon -e -echo -e icanon -e echo | tr '\\n' ' ')END", "Enter")
+        #expect(tmux.waitScreen(seconds: 5) { $0.contains("TTY:icanon echo END") } != nil, "tty not restored:\n\(tmux.screen())")
     }
 }
