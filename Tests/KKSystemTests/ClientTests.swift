@@ -91,6 +91,40 @@ struct StackError: Error, CustomStringConvertible {
         #expect(st.framesDelta > 10 * st.framesFull)
     }
 
+    /// Two bots in one match (contacts make the other kart's future input matter): figures for
+    /// corrections; the same documented prediction bound.
+    @Test func twoBotsRaceALapTogether() throws {
+        let stack = try ClientStack("sdk-two", match: 956, playersPerMatch: 2)
+        defer { stack.stop() }
+        let loop = try EventLoop()
+        let track = try TrackCatalog.track(named: "oval")
+        var clients: [GameClient] = []
+        for i in 0..<2 {
+            let token = try TokenIssuer(key: stack.s.key).issue(playerId: 700 + UInt64(i), matchId: 956, now: UInt64(time(nil)),
+                                                                validSeconds: 300, relays: stack.token.relays)
+            var driver: BotDriver?
+            clients.append(try GameClient(loop: loop, token: token) { state, slot in
+                guard let state, let slot else { return .neutral }
+                if driver == nil { driver = BotDriver(slot: slot, seed: 7) }
+                return driver!.input(state: state, track: track)
+            })
+        }
+        defer { clients.forEach { $0.stop() } }
+        func done(_ c: GameClient) -> Bool {
+            guard let a = c.session.authoritativeState, let slot = c.session.slot else { return c.session.state.isEnded }
+            return a.karts[slot].status != .racing || a.race.phase == .finished
+        }
+        #expect(drive(loop, timeoutMillis: 120_000) { clients.allSatisfy(done) })
+        for (i, c) in clients.enumerated() {
+            let st = c.session.stats
+            print("FIGURE two-bots client=\(i) frames=\(st.framesReceived) pred-exact=\(st.predictionExact)/\(st.predictionChecks)"
+                  + " pred-mean-m=\(st.predictionErrorMeanMetres) pred-max-m=\(st.predictionErrorMaxMetres) corrections=\(st.corrections)"
+                  + " corr-mean-m=\(st.correctionMeanMetres) corr-p99-m=\(st.correctionP99Metres) rollbacks=\(st.rollbacks) snaps=\(st.snaps)")
+            #expect(Double(st.predictionExact) >= 0.9 * Double(st.predictionChecks))
+            #expect(st.predictionErrorMeanMetres <= 0.05 && st.predictionErrorMaxMetres <= 1.5)
+        }
+    }
+
     @Test func headlessBotFinishesTheRaceAndExitsZero() throws {
         let stack = try ClientStack("headless", match: 952)
         defer { stack.stop() }
