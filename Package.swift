@@ -29,6 +29,9 @@ let package = Package(
         .executable(name: "kk-match", targets: ["kk-match"]),
         .executable(name: "kk-load", targets: ["kk-load"]),
         .library(name: "KKLoad", targets: ["KKLoad"]),
+        .executable(name: "kk-client", targets: ["kk-client"]),
+        // C ABI for game engines (include/kartklash_client.h).
+        .library(name: "KartKlashClient", type: .dynamic, targets: ["KKClientC"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -122,6 +125,14 @@ let package = Package(
             "KKLoad", "KKClientSDK", "KKClient", "KKLoop", "KKToken", "KKPhysics", "KKWire", "CHiredis", "KKTestSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .executableTarget(name: "kk-client", dependencies: [
+            "KKClientSDK", "KKClient", "KKTerminalUI", "KKLoop", "KKPhysics",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        // C ABI over the client SDK: the header and the thread-local error text in C, the
+        // entry points in Swift (@_cdecl, opaque handles).
+        .target(name: "CKartKlashClient", path: "Sources/CKartKlashClient"),
+        .target(name: "KKClientC", dependencies: ["CKartKlashClient", "KKClientSDK", "KKClient", "KKLoop", "KKPhysics", "KKTerminalUI", "KKToken"]),
 
         // Seeded PRNG, hex, byte mutators and child processes shared by the test targets.
         .target(name: "KKTestSupport", dependencies: ["KKPhysics", "KKLoop"]),
@@ -145,7 +156,7 @@ let package = Package(
                                                           "KKPhysics", "KKDelta", "KKPrediction"]),
         .testTarget(name: "KKTerminalUITests", dependencies: ["KKTerminalUI", "KKPhysics"]),
         .testTarget(name: "KKSystemTests", dependencies: [
-            "kk-shard", "kk-relay", "KKClientSDK", "KKClient", "KKToken", "KKLoop", "KKPhysics", "KKWire", "CHiredis", "KKTestSupport",
+            "kk-shard", "kk-relay", "kk-client", "KKClientSDK", "KKClient", "KKToken", "KKLoop", "KKPhysics", "KKWire", "CHiredis", "KKTestSupport",
         ]),
         .testTarget(name: "KKMatchTests", dependencies: [
             "KKMatch", "kk-match", "KKAdmin", "KKRedis", "KKLoop", "KKToken", "KKTestSupport",

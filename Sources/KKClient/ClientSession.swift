@@ -106,6 +106,7 @@ public final class ClientSession {
         guard !state.isEnded else { return }
         switch failure {
         case .unreachable: state = .ended(.unreachable)
+        case .relayUnreachable: state = .ended(.relayUnreachable)
         case .handshakeFailed: state = .ended(.handshakeFailed)
         case .tokenExpired: state = .ended(.tokenExpired)
         }

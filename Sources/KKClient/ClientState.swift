@@ -40,6 +40,8 @@ public enum EndReason: Equatable, Sendable {
     case server(DisconnectReason)
     /// The transport could not reach the match service or any relay.
     case unreachable
+    /// No relay of the token's list answered the handshake in time.
+    case relayUnreachable
     /// The DTLS handshake was refused or failed.
     case handshakeFailed
     /// The connect token (or resume ticket) expired.
@@ -54,6 +56,7 @@ public enum EndReason: Equatable, Sendable {
         switch self {
         case .server(let r): r.message
         case .unreachable: "cannot reach the match service; check your connection"
+        case .relayUnreachable: "no game relay answered; check your connection (is UDP blocked?)"
         case .handshakeFailed: "could not connect securely to the game relay (handshake failed)"
         case .tokenExpired: DisconnectReason.tokenExpired.message
         case .timedOut: DisconnectReason.timeout.message
@@ -65,6 +68,7 @@ public enum EndReason: Equatable, Sendable {
 /// What the transport reports when it cannot go on.
 public enum TransportFailure: Equatable, Sendable {
     case unreachable
+    case relayUnreachable
     case handshakeFailed
     case tokenExpired
 }

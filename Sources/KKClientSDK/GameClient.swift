@@ -1,3 +1,4 @@
+import Glibc
 import KKClient
 import KKClientTransport
 import KKDTLS
@@ -26,6 +27,11 @@ public final class GameClient {
     private var lastHeardMillis: UInt64 = 0
     /// A relay silent this long while playing is given up for the next one.
     public var relayTimeoutMillis: UInt64 = 1_500
+    /// A handshake unfinished after this long moves on to the next relay of the token (or,
+    /// when every relay was tried, ends the session with ``EndReason/relayUnreachable``).
+    /// OpenSSL's own DTLS retransmission would take about 35 s to give up.
+    public var handshakeTimeoutMillis: UInt64 = 4_000
+    private var handshakeStartedMillis: UInt64 = 0
     /// Relay changes so far (resumes).
     public private(set) var relayChanges = 0
     /// Handshake durations, ms (for load reports).
@@ -33,6 +39,8 @@ public final class GameClient {
     /// Called after each tick (UI, load statistics).
     public var onTick: ((GameClient) -> Void)?
     private var stopped = false
+    private var closedBytes = (up: 0, down: 0)
+    private var closedWire = (0, 0, 0, 0)
 
     /// Creates a client for `token` (from the match service) and starts connecting at once.
     public init(loop: EventLoop, token: ConnectToken, config: ClientConfig = ClientConfig(),
@@ -47,7 +55,12 @@ public final class GameClient {
         loop.updateTime()
         clock = TickClock(ticksPerSecond: MatchSimulation.ticksPerSecond, startNanos: monotonicNanos())
         session.start(nowMillis: loop.nowMillis)
-        connect()
+        if token.expireTime <= UInt64(time(nil)) {
+            // Say so at once rather than after a refused handshake.
+            session.connectionFailed(.tokenExpired)
+        } else {
+            connect()
+        }
         timer.start(afterMillis: 1) { [unowned self] in self.onTimer() }
     }
 
@@ -57,6 +70,7 @@ public final class GameClient {
     private func connect() {
         guard let address = PeerAddress(relay) else { session.connectionFailed(.unreachable); return }
         let now = loop.nowMillis
+        handshakeStartedMillis = now
         session.handshakeStarted(relay: relay, nowMillis: now)
         do {
             let t = try DTLSClientTransport(loop: loop, relay: address, token: token, context: context)
@@ -73,10 +87,10 @@ public final class GameClient {
                     session.handshakeCompleted(nowMillis: loop.nowMillis)
                     flushOutgoing()
                 case .failed(let why):
-                    if session.state == .playing || session.state == .resuming {
-                        switchRelay()
+                    if why.contains("refused the ticket") && session.state != .playing && session.state != .resuming {
+                        session.connectionFailed(.tokenExpired)
                     } else {
-                        session.connectionFailed(why.contains("refused the ticket") ? .tokenExpired : .handshakeFailed)
+                        handshakeGaveUp(why.contains("did not answer") ? .relayUnreachable : .handshakeFailed)
                     }
                 case .handshaking, .closed:
                     break
@@ -88,8 +102,29 @@ public final class GameClient {
         }
     }
 
+    /// The handshake with the current relay failed or timed out: while playing, resume on the
+    /// next relay; while joining, try the relays not tried yet, then give up with `failure`.
+    private func handshakeGaveUp(_ failure: TransportFailure) {
+        if session.state == .playing || session.state == .resuming {
+            switchRelay()
+        } else if relayIndex + 1 < token.relays.count {
+            transport?.close()
+            transport = nil
+            relayIndex += 1
+            connect()
+        } else {
+            transport?.close()
+            session.connectionFailed(failure)
+        }
+    }
+
     /// Moves to the next relay in the list, presenting the resume ticket when there is one.
     public func switchRelay() {
+        if let t = transport {
+            closedBytes.up += t.bytesSent; closedBytes.down += t.bytesReceived
+            closedWire = (closedWire.0 + t.wireBytesSent, closedWire.1 + t.wireBytesReceived,
+                          closedWire.2 + t.datagramsSent, closedWire.3 + t.datagramsReceived)
+        }
         transport?.close()
         transport = nil
         relayIndex += 1
@@ -113,6 +148,8 @@ public final class GameClient {
         flushOutgoing()
         if session.state == .playing, transport?.state == .established, now > lastHeardMillis + relayTimeoutMillis {
             switchRelay()
+        } else if let t = transport, t.state == .handshaking, now > handshakeStartedMillis + handshakeTimeoutMillis {
+            handshakeGaveUp(.relayUnreachable)
         }
         if case .ended = session.state { stop(); return }
         timer.again(afterMillis: max(1, sleep))
@@ -141,6 +178,21 @@ public final class GameClient {
 
     /// Bytes sent and received on the current transport.
     public var transportBytes: (up: Int, down: Int) { (transport?.bytesSent ?? 0, transport?.bytesReceived ?? 0) }
+
+    /// Plaintext bytes sent and received over every transport of this client (relay changes included).
+    public var totalTransportBytes: (up: Int, down: Int) {
+        (closedBytes.up + (transport?.bytesSent ?? 0), closedBytes.down + (transport?.bytesReceived ?? 0))
+    }
+
+    /// UDP payload bytes (DTLS records with headers and AEAD tags, handshakes included) and
+    /// datagrams sent and received over every transport of this client.
+    public var wireTotals: (bytesUp: Int, bytesDown: Int, datagramsUp: Int, datagramsDown: Int) {
+        (closedWire.0 + (transport?.wireBytesSent ?? 0), closedWire.1 + (transport?.wireBytesReceived ?? 0),
+         closedWire.2 + (transport?.datagramsSent ?? 0), closedWire.3 + (transport?.datagramsReceived ?? 0))
+    }
+
+    /// True once stopped (session ended, quit, or ``stop()``).
+    public var isStopped: Bool { stopped }
 }
 
 /// Errors of the client SDK.

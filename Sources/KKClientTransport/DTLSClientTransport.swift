@@ -28,6 +28,8 @@ public final class DTLSClientTransport {
     /// Called on every state change.
     public var onState: (State) -> Void = { _ in }
     public private(set) var bytesSent = 0, bytesReceived = 0, datagramsSent = 0, datagramsReceived = 0
+    /// UDP payload bytes (DTLS records, handshake included) sent and received.
+    public private(set) var wireBytesSent = 0, wireBytesReceived = 0
     /// Monotonic ms when the handshake started and finished.
     public let startedMillis: UInt64
     public private(set) var establishedMillis: UInt64?
@@ -83,6 +85,7 @@ public final class DTLSClientTransport {
         udp.receive { bytes, from in
             guard from == relay else { return }
             datagramsReceived += 1
+            wireBytesReceived += bytes.count
             do { try session.feed(bytes) } catch { return }
             if state == .handshaking { advance() }
             guard state == .established else { return }
@@ -124,6 +127,7 @@ public final class DTLSClientTransport {
             udp.send(to: relay) { slot in
                 guard let n = try? session.drainOutgoing(into: slot) else { return 0 }
                 wrote = true
+                wireBytesSent += n
                 return n
             }
             guard wrote else { break }

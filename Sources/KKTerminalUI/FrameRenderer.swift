@@ -49,7 +49,8 @@ public struct FrameRenderer: Sendable {
             let lap = min(max(Int(k.lap), 1), Int(state.race.totalLaps))
             let pos = RaceStanding.position(of: s, in: state, track: track)
             race = "Lap \(lap)/\(state.race.totalLaps)  Pos \(pos)/\(state.karts.count)"
-            if state.race.phase == .countdown { race += "  GET READY \(Int(state.race.phaseTicks) / 60 + 1)" }
+            // 3, 2, 1 over the 180-tick countdown.
+            if state.race.phase == .countdown { race += "  GET READY \((Int(state.race.phaseTicks) + 59) / 60)" }
             if k.status == .finished { race += "  FINISHED" }
         }
         let line1 = "\(race)  Ping \(Int(hud.pingMillis.rounded()))ms  Loss \(Self.percent(hud.upLoss))/\(Self.percent(hud.downLoss))"

@@ -1,0 +1,159 @@
+/*
+ * kartklash_client.h — C ABI of the KartKlash client SDK (libKartKlashClient.so).
+ *
+ * One handle = one player's session: prediction, rollback and smoothing, a DTLS 1.2 (PSK)
+ * transport to a relay from the token's relay list, relay failover with the resume ticket.
+ * Each handle owns its own event loop; nothing runs in the background: call kk_client_poll()
+ * every frame (it never blocks) and the handle does its 60 Hz ticks, network reads and sends
+ * inside that call. A handle must be used from one thread at a time. Several handles may
+ * live in one process. No Swift types cross this boundary.
+ *
+ * Typical frame:
+ *     kk_client_set_input(c, buttons, steer);
+ *     kk_client_poll(c);
+ *     for (int s = 0; s < kk_client_kart_count(c); s++) kk_client_kart(c, s, &x, &y, &h);
+ *
+ * Build against it: cc game.c -I<include dir> -L<dir of the .so> -lKartKlashClient
+ *                   -Wl,-rpath,<dir of the .so>:<swift runtime dir, e.g. /usr/lib/swift/linux>
+ */
+#ifndef KARTKLASH_CLIENT_H
+#define KARTKLASH_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Opaque session handle. */
+typedef struct kk_client kk_client;
+
+/* kk_client_state() */
+enum kk_client_state_code {
+    KK_STATE_IDLE = 0,
+    KK_STATE_CONNECTING = 1,  /* contacting the relay */
+    KK_STATE_HANDSHAKING = 2, /* DTLS handshake with a relay */
+    KK_STATE_JOINING = 3,     /* Hello sent, waiting for Welcome */
+    KK_STATE_PLAYING = 4,     /* inputs up, frames down */
+    KK_STATE_RESUMING = 5,    /* relay changed; reconnecting with the resume ticket */
+    KK_STATE_ENDED = 6        /* over for good: see kk_client_end_reason() and the status text */
+};
+
+/* kk_client_end_reason(), when the state is KK_STATE_ENDED. */
+enum kk_client_end_reason_code {
+    KK_END_NONE = 0,              /* not ended */
+    KK_END_QUIT = 1,              /* the player quit (kk_client_quit) */
+    KK_END_MATCH_OVER = 2,        /* the match is over */
+    KK_END_UNREACHABLE = 3,       /* no relay could be reached */
+    KK_END_HANDSHAKE_FAILED = 4,  /* the secure handshake failed */
+    KK_END_TOKEN_EXPIRED = 5,     /* the ticket expired: ask the match service for a new one */
+    KK_END_TIMED_OUT = 6,         /* nothing heard for too long / no Welcome in time */
+    KK_END_SERVER = 7             /* the relay disconnected us for another reason (status text says why) */
+};
+
+/* Buttons for kk_client_set_input() (bit set). */
+#define KK_BUTTON_ACCELERATE 0x01u
+#define KK_BUTTON_BRAKE      0x02u
+#define KK_BUTTON_DRIFT      0x04u
+#define KK_BUTTON_BOOST      0x08u
+
+/* Optional settings for kk_client_create(); pass NULL for the defaults.
+ * Set struct_size = sizeof(kk_client_config) (lets the struct grow compatibly).
+ * A zero field means "default". */
+typedef struct kk_client_config {
+    uint32_t struct_size;
+    int32_t send_hz;           /* input packets per second: 20, 30 (default) or 60 */
+    int32_t input_redundancy;  /* inputs per packet, 1...32 (default 16) */
+    int32_t reserved;          /* 0 */
+    const char *track;         /* track name, NULL = "oval" (must match the match's track) */
+} kk_client_config;
+
+/* Figures for a HUD or telemetry (kk_client_stats()). Set struct_size = sizeof(kk_client_stats_t)
+ * before the call. Layout (x86-64 / arm64 LP64): 8 doubles (offsets 0-56), 8 uint64 (64-120),
+ * 12 int32 (128-172); sizeof = 176. */
+typedef struct kk_client_stats_t {
+    uint32_t struct_size;
+    uint32_t reserved0;
+    double rtt_ms;                   /* smoothed round trip */
+    double up_loss;                  /* 0...1, share of ticks the server stepped without our input */
+    double down_loss;                /* 0...1, frames lost relay -> client */
+    double corrections_per_second;   /* prediction corrections over the last second */
+    double correction_mean_m;        /* mean size of a correction, metres */
+    double prediction_error_mean_m;  /* predicted vs authoritative own kart at the same tick */
+    double prediction_error_max_m;
+    uint64_t frames_received;
+    uint64_t frames_full;
+    uint64_t prediction_checks;      /* frames compared with the prediction for their tick */
+    uint64_t prediction_exact;       /* ... with the own kart exactly where predicted */
+    uint64_t bytes_up;               /* UDP payload bytes (DTLS records) sent, all relays */
+    uint64_t bytes_down;             /* ... received */
+    uint64_t input_packets_sent;
+    uint64_t corrections;
+    int32_t local_slot;              /* own kart slot, -1 before Welcome */
+    int32_t kart_count;              /* karts in the match (0 before the first frame) */
+    int32_t lap;                     /* own kart's lap, 1-based (0 before the start line) */
+    int32_t total_laps;
+    int32_t race_phase;              /* 0 countdown, 1 racing, 2 finished, -1 unknown */
+    int32_t kart_status;             /* own kart: 0 racing, 1 finished, 2 retired idle, 3 timed out, -1 unknown */
+    int32_t position;                /* own race position, 1-based (0 unknown) */
+    int32_t server_tick;             /* newest authoritative tick */
+    int32_t lead_ticks;              /* ticks predicted ahead of the server */
+    int32_t relay_changes;
+    int32_t resumes;
+    int32_t reserved1;
+} kk_client_stats_t;
+
+/* Creates a session from a connect token (the JSON the match service returns: either
+ * {"token": {...}, "matchId": ...} or a bare token object) and starts connecting at once.
+ * Returns NULL on error; kk_last_error() says why. */
+kk_client *kk_client_create(const char *token_json, size_t token_len, const kk_client_config *config);
+
+/* Text of the last error of kk_client_create() on this thread ("" when none). Valid until the
+ * next call on this thread. */
+const char *kk_last_error(void);
+
+/* The controls for the next ticks: KK_BUTTON_* bits, steer -127 (right) ... 127 (left). */
+void kk_client_set_input(kk_client *client, uint32_t buttons, int32_t steer);
+
+/* Runs the handle's event loop once without blocking: due ticks (60 Hz, prediction, input
+ * packets), received frames, timers. Call every frame. Returns kk_client_state(). */
+int kk_client_poll(kk_client *client);
+
+/* enum kk_client_state_code */
+int kk_client_state(const kk_client *client);
+
+/* enum kk_client_end_reason_code */
+int kk_client_end_reason(const kk_client *client);
+
+/* One line for the player ("connected", "relay changed; reconnecting...", "your ticket
+ * expired; ask for a new match", ...), NUL-terminated, cut to len - 1 bytes. Returns the full
+ * length (like snprintf). */
+size_t kk_client_status_text(const kk_client *client, char *buf, size_t len);
+
+/* Karts in the drawn state (0 before the first frame). */
+int kk_client_kart_count(const kk_client *client);
+
+/* Where to draw kart `slot` (own kart predicted and smoothed, others interpolated): metres and
+ * heading in radians (0 = +x, counter-clockwise). Returns 0, or -1 when there is no such kart
+ * (yet); outputs are then untouched. Any output pointer may be NULL. */
+int kk_client_kart(const kk_client *client, int slot, float *x, float *y, float *heading);
+
+/* Fills *stats (set stats->struct_size first). Returns 0, or -1 on a bad argument. */
+int kk_client_stats(const kk_client *client, kk_client_stats_t *stats);
+
+/* A suggested input from the built-in autopilot for the own kart (for bots, tests and AFK):
+ * writes *buttons and *steer. Returns 0, or -1 before the first frame. */
+int kk_client_bot_input(kk_client *client, uint32_t *buttons, int32_t *steer);
+
+/* Leaves the match (sends Disconnect); the state becomes KK_STATE_ENDED / KK_END_QUIT. */
+void kk_client_quit(kk_client *client);
+
+/* Quits if still connected, closes sockets and frees the handle. NULL is ignored. */
+void kk_client_destroy(kk_client *client);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KARTKLASH_CLIENT_H */

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import KKClient
+import KKClientSDK
+import KKLoop
+
+/// `kk-client`: the terminal client a person plays (or a bot drives), and a headless mode for
+/// scripts and tests. See docs/ARCHITECTURE-client.md ("kk-client").
+@main
+struct ClientCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kk-client",
+        abstract: "Play KartKlash in an 80x24 terminal (arrows/WASD steer and throttle, space drift, b boost, q quit).",
+        discussion: """
+            A ticket comes from the match service (--match-url) or a token file (--token-file). \
+            Exit status: 0 race finished / quit / match over / --seconds elapsed; 1 the session ended \
+            with an error (handshake failed, ticket expired, timed out, removed); 2 no ticket \
+            (match service unreachable or refused, unreadable token file).
+            """)
+
+    @Option(help: "Match service base URL, e.g. http://127.0.0.1:7080 (POST /v1/match).") var matchUrl: String?
+    @Option(help: "Connect token JSON file (a ConnectToken, or the match service's answer).") var tokenFile: String?
+    @Option(help: "Player name sent to the match service.") var player: String = ProcessInfo.processInfo.environment["USER"] ?? "player"
+    @Option(help: "Track (default: the match service's answer, else oval).") var track: String?
+    @Flag(help: "Drive with the built-in bot (same code path as a player).") var bot = false
+    @Flag(help: "No terminal UI: one status line per second; exit 0 when the race finishes.") var headless = false
+    @Option(help: "Stop after this many seconds (exit 0).") var seconds: Double?
+    @Option(help: "Input packets per second: 20, 30 or 60.") var sendHz: Int = 30
+    @Option(help: "Inputs per packet (1...32).") var redundancy: Int = 16
+    @Option(help: "Screen refreshes per second.") var fps: Int = 30
+    @Option(help: "Bot seed.") var seed: UInt64 = 1
+
+    func validate() throws {
+        if (matchUrl == nil) == (tokenFile == nil) { throw ValidationError("give exactly one of --match-url or --token-file") }
+        if ![20, 30, 60].contains(sendHz) { throw ValidationError("--send-hz must be 20, 30 or 60") }
+        if !(1...32).contains(redundancy) { throw ValidationError("--redundancy must be 1...32") }
+        if !(1...60).contains(fps) { throw ValidationError("--fps must be 1...60") }
+        if let s = seconds, s <= 0 { throw ValidationError("--seconds must be > 0") }
+    }
+
+    func run() throws {
+        let ticket: MatchTicket
+        do {
+            if let tokenFile {
+                ticket = try MatchTicket.read(file: tokenFile)
+            } else {
+                if headless { ClientApp.line("contacting the match service at \(matchUrl!)...") }
+                ticket = try MatchService.requestMatch(baseURL: matchUrl!, player: player)
+            }
+        } catch {
+            ClientApp.errorLine("kk-client: \(error.message)")
+            throw ExitCode(2)
+        }
+        var config = ClientConfig()
+        config.track = track ?? ticket.track ?? "oval"
+        config.sendEveryTicks = 60 / sendHz
+        config.inputRedundancy = redundancy
+        let options = ClientApp.Options(bot: bot, headless: headless, seconds: seconds, fps: fps, seed: seed)
+        let code = try ClientApp.run(ticket: ticket, config: config, options: options)
+        if code != 0 { throw ExitCode(code) }
+    }
+}
