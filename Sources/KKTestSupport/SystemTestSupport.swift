@@ -58,20 +58,34 @@ public enum SystemTest {
             p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
         }
         guard ok else { return nil }
-        let req = "\(method) \(path) HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+        let req = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
         _ = req.withCString { send(fd, $0, strlen($0), 0) }
         var data = [UInt8]()
         var buf = [UInt8](repeating: 0, count: 4096)
+        // Read until the body announced by Content-Length is complete (or EOF): a server that
+        // keeps the connection open must not cost a receive timeout.
         while true {
             let n = recv(fd, &buf, buf.count, 0)
             if n <= 0 { break }
             data.append(contentsOf: buf[0..<n])
+            if let complete = Self.completeLength(data), data.count >= complete { break }
         }
         let text = String(decoding: data, as: UTF8.self)
         guard let line = text.split(separator: "\r\n").first, line.split(separator: " ").count >= 2,
               let status = Int(line.split(separator: " ")[1]) else { return nil }
         let body = text.range(of: "\r\n\r\n").map { String(text[$0.upperBound...]) } ?? ""
         return (status, body)
+    }
+
+    /// Header length + Content-Length once the headers are in, else nil.
+    static func completeLength(_ data: [UInt8]) -> Int? {
+        let sep: [UInt8] = [13, 10, 13, 10]
+        guard data.count >= 4, let end = (0...(data.count - 4)).first(where: { Array(data[$0..<($0 + 4)]) == sep }) else { return nil }
+        let head = String(decoding: data[0..<end], as: UTF8.self).lowercased()
+        for line in head.split(separator: "\r\n") where line.hasPrefix("content-length:") {
+            if let n = Int(line.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) { return end + 4 + n }
+        }
+        return nil
     }
 
     /// Polls `condition` every 20 ms until it holds or `seconds` pass (for conditions in other
