@@ -179,6 +179,12 @@ public struct LoadReport: Sendable, Equatable, Codable {
         if let x = t.maxHandshakeP99Millis, s.handshakeMillis.p99 > x {
             v.append(String(format: "handshake p99 %.1f ms > %.1f ms", s.handshakeMillis.p99, x))
         }
+        if let x = t.maxCorrectionP99Metres, s.correctionMetres.p99 > x {
+            v.append(String(format: "correction p99 %.3f m > %.3f m", s.correctionMetres.p99, x))
+        }
+        if let x = t.maxCorrectionsPerClientSecond, s.correctionsPerClientSecond > x {
+            v.append(String(format: "corrections %.2f per client-second > %.2f", s.correctionsPerClientSecond, x))
+        }
         if r.capacity == nil, r.gauges.started < r.clientsPlanned { v.append("only \(r.gauges.started) of \(r.clientsPlanned) clients started") }
         return v
     }

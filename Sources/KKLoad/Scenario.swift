@@ -135,5 +135,9 @@ public struct Thresholds: Sendable, Equatable, Codable {
     public var maxErrors: Int?
     public var maxBadPackets: Int?
     public var maxHandshakeP99Millis: Double?
+    /// Prediction quality under impairment: p99 correction distance (metres) and corrections
+    /// per client-second (docs/GAMEPLAY.md documents the netsim bounds: 1.5 m and 3/s).
+    public var maxCorrectionP99Metres: Double?
+    public var maxCorrectionsPerClientSecond: Double?
     public init() {}
 }

@@ -70,6 +70,18 @@ import Testing
         #expect(s.violations.contains { $0.contains("errors 1") })
     }
 
+    @Test func correctionThresholdsAreChecked() throws {
+        var r = report("c", latencies: [10_000], received: 1000, expected: 1000)
+        for mm in [10.0, 20, 3_000] { r.correctionMm.record(UInt64(mm)) }
+        r.thresholds.maxCorrectionP99Metres = 1.5
+        r.thresholds.maxCorrectionsPerClientSecond = 0
+        r.counters.corrections = 30
+        r.finalize()
+        let s = try #require(r.summary)
+        #expect(s.violations.contains { $0.contains("correction p99") })
+        #expect(s.violations.contains { $0.contains("corrections") && $0.contains("per client-second") })
+    }
+
     @Test func kneeIsLastStepWithinBudgetBeforeTheFirstBreak() {
         var budget = Scenario.CapacityBudget()
         budget.p99Millis = 50
