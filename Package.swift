@@ -121,8 +121,10 @@ let package = Package(
 
         // Load generator: pure report/scenario/impairment logic, and the kk-load tool (see LoadTests/README.md).
         .target(name: "KKLoad", dependencies: [.product(name: "Histogram", package: "hdrhistogram-swift")]),
+        // The in-process impairing UDP proxy (seeded latency, jitter, loss, duplication, reordering).
+        .target(name: "KKImpair", dependencies: ["KKLoad", "KKLoop"]),
         .executableTarget(name: "kk-load", dependencies: [
-            "KKLoad", "KKClientSDK", "KKClient", "KKLoop", "KKToken", "KKPhysics", "KKWire", "CHiredis", "KKTestSupport",
+            "KKLoad", "KKImpair", "KKClientSDK", "KKClient", "KKLoop", "KKToken", "KKPhysics", "KKWire", "CHiredis", "KKTestSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "kk-client", dependencies: [
@@ -156,7 +158,7 @@ let package = Package(
                                                           "KKPhysics", "KKDelta", "KKPrediction"]),
         .testTarget(name: "KKTerminalUITests", dependencies: ["KKTerminalUI", "KKPhysics"]),
         .testTarget(name: "KKSystemTests", dependencies: [
-            "kk-shard", "kk-relay", "kk-client", "KKClientSDK", "KKClient", "KKToken", "KKLoop", "KKPhysics", "KKWire", "CHiredis", "KKTestSupport",
+            "kk-shard", "kk-relay", "kk-client", "KKClientSDK", "KKImpair", "KKLoad", "KKClient", "KKToken", "KKLoop", "KKPhysics", "KKWire", "CHiredis", "KKTestSupport",
         ]),
         .testTarget(name: "KKMatchTests", dependencies: [
             "KKMatch", "kk-match", "KKAdmin", "KKRedis", "KKLoop", "KKToken", "KKTestSupport",

@@ -1,6 +1,7 @@
 import Foundation
 import KKClient
 import KKClientSDK
+import KKImpair
 import KKLoad
 import KKLoop
 import KKPhysics

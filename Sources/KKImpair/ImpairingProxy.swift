@@ -6,7 +6,7 @@ import KKLoop
 /// upstream socket (so the relay sees one source address per client, as without the proxy)
 /// and its own seeded ``ImpairmentModel`` per direction. Delayed datagrams wait in a heap of
 /// preallocated slots served by one loop timer. Loop-thread only.
-final class ImpairingProxy {
+public final class ImpairingProxy {
     private struct Front {
         let socket: BatchedUDPSocket
         let poll: LoopPoll
@@ -55,9 +55,9 @@ final class ImpairingProxy {
     private var frontTouched = Set<Int>()
 
     /// Datagrams and bytes through the proxy, and what the impairment did.
-    private(set) var bytesUp = 0, bytesDown = 0, dropped = 0, duplicated = 0, reordered = 0, overflow = 0
+    public private(set) var bytesUp = 0, bytesDown = 0, dropped = 0, duplicated = 0, reordered = 0, overflow = 0
 
-    init(loop: EventLoop, impairment: LinkImpairment, seed: UInt64, maxQueued: Int = 1 << 17) {
+    public init(loop: EventLoop, impairment: LinkImpairment, seed: UInt64, maxQueued: Int = 1 << 17) {
         self.loop = loop
         self.impairment = impairment
         self.seed = seed
@@ -71,7 +71,7 @@ final class ImpairingProxy {
     deinit { slots.deallocate() }
 
     /// The local address clients should use for `relay` ("host:port"); opens the front on first use.
-    func frontAddress(for relay: String) throws -> String {
+    public func frontAddress(for relay: String) throws -> String {
         if let i = frontOf[relay] { return fronts[i].socket.localAddress.description }
         guard let r = PeerAddress(relay) else { throw IOError("bad relay address \(relay)", code: -22) }
         let s = try BatchedUDPSocket(bind: PeerAddress(host: "127.0.0.1", port: 0)!, batch: 32, socketBufferBytes: 4 << 20)
@@ -84,7 +84,7 @@ final class ImpairingProxy {
     }
 
     /// Stops every poll and the timer.
-    func close() {
+    public func close() {
         timer.stop(); timer.close()
         for f in fronts { f.poll.stop(); f.poll.close() }
         for s in sessions { s.poll?.stop(); s.poll?.close() }
