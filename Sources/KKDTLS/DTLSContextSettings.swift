@@ -42,6 +42,8 @@ enum DTLSContextSettings {
         _ = crelay_ssl_ctx_set_options(ctx, options)
         _ = crelay_ssl_ctx_set_session_cache_off(ctx)
         _ = crelay_ssl_ctx_set_read_ahead(ctx, 0)
+        // Memory per client: release the record buffers between datagrams.
+        _ = crelay_ssl_ctx_set_release_buffers(ctx)
         guard crelay_ssl_ctx_set_min_proto(ctx, crelay_dtls1_2_version()) == 1,
               crelay_ssl_ctx_set_max_proto(ctx, crelay_dtls1_2_version()) == 1,
               SSL_CTX_set_cipher_list(ctx, pskCipherList) == 1,

@@ -54,7 +54,8 @@ public final class RelayCore<IO: RelayCoreIO> {
     /// Per-shard input stream: the Z-order merger and the batch sequence. A class so the
     /// per-input push mutates it through a reference (no dictionary `_modify` per input).
     final class ShardStream {
-        var merger = ZOrderMerger()
+        /// Room for bursts when the loop was busy: 16k inputs (~420 KB) before a counted drop.
+        var merger = ZOrderMerger(capacity: Limits.maxBatchEntries * 16)
         var batchSeq: UInt32 = 0
     }
 

@@ -84,6 +84,7 @@ struct Serve: ParsableCommand {
         try host.onDrain { relay.drain() }
         let adminPort = host.startAdmin(host: cfg.adminHost, port: Int(cfg.adminPort))
         logger.info("admin http on \(cfg.adminHost):\(adminPort)")
+        publishRelay(host: host, relay: relay, adminPort: adminPort)
         host.everySecond { publishRelay(host: host, relay: relay, adminPort: adminPort) }
         loop.run()
         host.shutdown()

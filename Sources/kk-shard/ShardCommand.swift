@@ -79,6 +79,7 @@ struct ShardCommand: ParsableCommand {
         registry.start()
         let adminPort = host.startAdmin(host: adminHost, port: Int(cfg.adminPort))
         logger.info("admin http on \(adminHost):\(adminPort)")
+        publish(host: host, server: server, registry: registry, adminPort: adminPort)
         host.everySecond { publish(host: host, server: server, registry: registry, adminPort: adminPort) }
         loop.run()
         server.stop()

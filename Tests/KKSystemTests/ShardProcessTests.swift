@@ -39,8 +39,10 @@ import Testing
         let s = try StackProcesses("shard-noredis", redisPort: port)
         try s.shard("s1")
         #expect(SystemTest.eventually(seconds: 10) { SystemTest.http(port: s.adminPorts["s1"]!, path: "/healthz")?.status == 200 })
-        let r = SystemTest.http(port: s.adminPorts["s1"]!, path: "/readyz")
-        #expect(r?.status == 503 && r?.body.contains("redis unreachable") == true)
+        #expect(SystemTest.eventually(seconds: 5) {
+            let r = SystemTest.http(port: s.adminPorts["s1"]!, path: "/readyz")
+            return r?.status == 503 && r?.body.contains("redis unreachable") == true
+        })
         let redis = try ChildProcess(path: "/usr/bin/redis-server",
                                      arguments: ["--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
                                      logPath: "\(s.dir)/redis.log")
