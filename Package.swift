@@ -137,7 +137,7 @@ let package = Package(
         .target(name: "KKClientC", dependencies: ["CKartKlashClient", "KKClientSDK", "KKClient", "KKLoop", "KKPhysics", "KKTerminalUI", "KKToken"]),
 
         // Seeded PRNG, hex, byte mutators and child processes shared by the test targets.
-        .target(name: "KKTestSupport", dependencies: ["KKPhysics", "KKLoop"]),
+        .target(name: "KKTestSupport", dependencies: ["KKPhysics", "KKLoop", "CHiredis"]),
 
         // Tests: one target per module, plus the shim smoke tests.
         .testTarget(name: "KKWireTests", dependencies: ["KKWire", "KKTestSupport"]),

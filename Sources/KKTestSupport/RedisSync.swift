@@ -1,11 +1,12 @@
 import CHiredis
 import Glibc
 
-/// A blocking hiredis connection for the coordinator (match allocation, sequence numbers).
-final class RedisSync {
+/// A blocking hiredis connection for test set-up and checks and for kk-load's coordinator
+/// (match allocation); never used by the services.
+public final class RedisSync {
     private let c: UnsafeMutablePointer<redisContext>
 
-    init?(host: String, port: Int) {
+    public init?(host: String = "127.0.0.1", port: Int) {
         guard let c = redisConnect(host, Int32(port)), c.pointee.err == 0 else { return nil }
         self.c = c
     }
@@ -14,7 +15,7 @@ final class RedisSync {
 
     /// Runs a command; returns the reply as text (string/status/integer), nil for nil/error.
     @discardableResult
-    func run(_ args: String...) -> String? {
+    public func run(_ args: String...) -> String? {
         let cstrs: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) }
         defer { cstrs.forEach { free($0) } }
         var argv: [UnsafePointer<CChar>?] = cstrs.map { UnsafePointer($0) }
