@@ -81,9 +81,11 @@ public final class RelayServer: RelayCoreIO {
         directory = ShardDirectory(endpoint: endpoint, redis: redis, events: events, prefix: prefix, logger: logger)
         housekeeping = LoopTimer(loop: loop)
         core = RelayCore(config: config, io: self)
+        // Unknown routes are looked up (and retried while Redis is down); the directory calls
+        // routeResolved when the lookup ends, with nil when the match does not exist.
         core.route = { [unowned self] mid in
             if let sid = directory.route(mid) { return .ready(sid) }
-            return redis.isConnected || directory.routes[mid] != nil ? .pending : .pending
+            return .pending
         }
         packetBuckets.reserveCapacity(1024)
         byAddress.reserveCapacity(min(config.maxSessions, 65_536))
@@ -331,7 +333,7 @@ public final class RelayServer: RelayCoreIO {
         housekeeping.stop(); housekeeping.close()
         poll?.stop(); poll?.close(); poll = nil
         for conn in byId.values where conn.established {
-            core.disconnect(conn.id, core.draining ? .relayDraining : .relayDraining)
+            core.disconnect(conn.id, .relayDraining)
         }
         udp.flush()
         directory.endpoint.flush()
