@@ -114,7 +114,7 @@ public final class RelayServer: RelayCoreIO {
         directory.onMatchOver = { [unowned self] mid in core.matchOver(mid) }
         directory.onPacket = { [unowned self] sid, bytes in core.shardPacket(from: sid, bytes, nowMillis: loop.nowMillis) }
         directory.start()
-        redis.onStateChange = { [unowned self] up in if up { register() } else { registered = false } }
+        redis.onStateChange = { [unowned self] up in if up { register() } else { registered = false; knownShards = 0 } }
         redis.connect()
         events.connect()
         housekeeping.start(afterMillis: 50, repeatMillis: 50) { [unowned self] in self.tick() }
@@ -317,7 +317,13 @@ public final class RelayServer: RelayCoreIO {
         }
         redis.command(["PEXPIRE", .string(key), 3000]) { _ in }
         redis.command(["SADD", .string(prefix + "relays"), .string(relayId)]) { _ in }
+        redis.command(["SCARD", .string(prefix + "shards")]) { [unowned self] r in
+            if case .integer(let n) = r { knownShards = Int(n) }
+        }
     }
+
+    /// Shards registered in Redis at the last check (readiness: at least one).
+    public private(set) var knownShards = 0
 
     /// Stops taking new sessions; existing ones play on until their match ends or the deadline.
     public func drain() {

@@ -166,7 +166,7 @@ func publishRelay(host: ProcessHost, relay: RelayServer, adminPort: Int) {
     let c = relay.counters
     var notReady: [String] = []
     if !relay.redisConnected { notReady.append("redis unreachable") }
-    if relay.shardsConnected == 0 && relay.core.sessions.isEmpty && !relay.redisConnected { notReady.append("no shard known") }
+    if relay.redisConnected && relay.knownShards == 0 { notReady.append("no shard registered") }
     if relay.drainStartedMillis != nil { notReady.append("draining") }
     host.admin.setReadiness(notReady)
     var drops: [String: Int] = [:]

@@ -96,3 +96,18 @@ import Testing
         #expect(RedisSync(port: s.redisPort)?.run("EXISTS", s.prefix + "shard:s1") == "0")
     }
 }
+
+/// kk-relay's readiness: Redis reachable and at least one shard registered.
+@Suite(.serialized) struct RelayReadinessTests {
+    @Test func relayIsNotReadyUntilAShardRegisters() throws {
+        let s = try StackProcesses("relay-ready")
+        try s.relay("r1")
+        #expect(SystemTest.eventually(seconds: 10) {
+            let r = SystemTest.http(port: s.adminPorts["r1"]!, path: "/readyz")
+            return r?.status == 503 && r?.body.contains("no shard registered") == true
+        })
+        try s.shard("s1")
+        #expect(s.ready("s1"))
+        #expect(s.ready("r1", seconds: 10))
+    }
+}
