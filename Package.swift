@@ -120,7 +120,7 @@ let package = Package(
         ]),
 
         // Load generator: pure report/scenario/impairment logic, and the kk-load tool (see LoadTests/README.md).
-        .target(name: "KKLoad", dependencies: [.product(name: "Histogram", package: "hdrhistogram-swift")]),
+        .target(name: "KKLoad", dependencies: ["KKPhysics", .product(name: "Histogram", package: "hdrhistogram-swift")]),
         // The in-process impairing UDP proxy (seeded latency, jitter, loss, duplication, reordering).
         .target(name: "KKImpair", dependencies: ["KKLoad", "KKLoop"]),
         .executableTarget(name: "kk-load", dependencies: [

@@ -1,3 +1,4 @@
+import KKPhysics
 /// What the network does to one direction of a client's path: fixed latency, jitter
 /// (uniform +-jitter, order kept), loss, duplication and reordering (a reordered datagram is
 /// held `reorderMillis` longer so later ones overtake it). Probabilities are 0...1.
@@ -103,17 +104,10 @@ public struct ImpairmentModel: Sendable {
     }
 }
 
-/// SplitMix64: tiny, fast, seedable; good enough for impairment decisions.
-public struct SplitMix: Sendable {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+/// The impairment decisions use the project's one SplitMix64 (KKPhysics), same sequence.
+public typealias SplitMix = SplitMix64
+
+extension SplitMix64 {
     /// Uniform in [0, 1).
     public mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
 }

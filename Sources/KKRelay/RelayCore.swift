@@ -358,21 +358,22 @@ public final class RelayCore<IO: RelayCoreIO> {
 
     // MARK: encoding helpers
 
-    private func sendPacket<P: WirePacket>(_ p: P, to id: Int) {
-        let n = out.withUnsafeMutableBytes { raw -> Int in
+    /// Encodes `p` into the scratch buffer; returns its length (0 when it does not fit).
+    private func encode<P: WirePacket>(_ p: P) -> Int {
+        out.withUnsafeMutableBytes { raw -> Int in
             var w = WireWriter(raw)
             do throws(WireError) { try p.encode(protocolId: config.protocolId, into: &w) } catch { return 0 }
             return w.count
         }
+    }
+
+    private func sendPacket<P: WirePacket>(_ p: P, to id: Int) {
+        let n = encode(p)
         if n > 0 { out.withUnsafeBytes { io.sendToClient(id, UnsafeRawBufferPointer(rebasing: $0[0..<n])) } }
     }
 
     private func sendControl<P: WirePacket>(_ p: P, to shard: Shard) {
-        let n = out.withUnsafeMutableBytes { raw -> Int in
-            var w = WireWriter(raw)
-            do throws(WireError) { try p.encode(protocolId: config.protocolId, into: &w) } catch { return 0 }
-            return w.count
-        }
+        let n = encode(p)
         if n > 0 { out.withUnsafeBytes { io.sendToShard(shard, UnsafeRawBufferPointer(rebasing: $0[0..<n]), reliable: true) } }
     }
 
