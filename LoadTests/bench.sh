@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Relay benchmark in one run: udpbench's C relay (udpfwd, udpfwd -M) and nginx next to
-# kk-relay's plain passthrough mode (same generator, same run), then a DTLS load through the
-# real kk-relay with kk-load; prints ratios against the baselines of this run only.
+# kk-relay's plain passthrough mode (same generator, same run); then the full DTLS path's max
+# pps through the real kk-relay (kk-load maxpps), and the DTLS cost in memory next to
+# udpbench's dtlsbench. Prints ratios against the baselines of this run only.
 #
-#   LoadTests/bench.sh            # about 5-8 minutes; needs release builds (built here under the lock)
-#   RAMP="40000 80000 120000" DTLS_CLIENTS=400 LoadTests/bench.sh
+#   LoadTests/bench.sh            # about 8-10 minutes; needs release builds (built here under the lock)
+#   RAMP="40000 80000 120000" DTLS_LEVELS="40000 80000" LoadTests/bench.sh
 #
 # kk-relay passthrough prints its counters on stdout at exit; run.sh reads the step result from
 # stdout, so the command sends them to stderr (custom.log).
@@ -45,20 +46,26 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || a == "null"
 K=$(max_pps custom); M=$(max_pps udpfwd-mux); N=$(max_pps nginx-w1); F=$(max_pps udpfwd)
 KU=$(us_rt custom); MU=$(us_rt udpfwd-mux); FU=$(us_rt udpfwd); NU=$(us_rt nginx-w1)
 
-# DTLS load through the real relay (kk-load, fixed client count, no impairment).
-DTLS_CLIENTS=${DTLS_CLIENTS:-500}
-cat > "$TMP/dtls.json" <<JSON
-{"name":"bench-dtls","clients":$DTLS_CLIENTS,"playersPerMatch":8,"inputHz":20,
- "ramp":{"stepClients":$DTLS_CLIENTS,"stepSeconds":6,"spreadMillis":4000,"settleSeconds":5},
- "holdSeconds":10,"maxSeconds":60,"relays":1,"shards":1,"thresholds":{}}
-JSON
-"$BIN/kk-load" --scenario "$TMP/dtls.json" --spawn-stack --quiet --report "$OUT/dtls-load.json" --log-dir "$TMP/dtls-logs" \
-  > "$OUT/dtls-load.log" 2>&1 || true
-DT=$(jq -r '[.cpuSeconds.relays, ((.stackMetrics["kk_relay_datagrams_total{direction=\"in\"}"] // 0) + (.stackMetrics["kk_relay_datagrams_total{direction=\"out\"}"] // 0))] | if .[1] > 0 then (.[0] * 1e6 / .[1] * 100 | round / 100) else "null" end' "$OUT/dtls-load.json" 2>/dev/null || echo null)
-DP99=$(jq -r '.summary.latencyMillis.p99' "$OUT/dtls-load.json" 2>/dev/null || echo null)
-DCPU=$(jq -r '.cpuSeconds | "generator \(.generator|.*10|round/10) s, relay \(.relays|.*10|round/10) s, shard \(.shards|.*10|round/10) s"' "$OUT/dtls-load.json" 2>/dev/null || echo "-")
-# Passthrough: one round trip = 4 datagrams through the relay (2 in, 2 out).
-PT_DG=$(awk -v a="$MU" 'BEGIN { if (a == "null" || a == "") print "null"; else printf "%.3f", a / 4 }')
+# Full DTLS path: kk-load maxpps (lean clients doing the real handshake and protocol at 60 Hz,
+# one single-threaded relay, one shard) steps the offered input pps up until a level fails
+# udpbench's criterion (schedule kept, <= 1% loss each way), then bisects.
+"$BIN/kk-load" maxpps --levels "${DTLS_LEVELS:-20000 40000 60000 80000 100000 120000}" --bisect ${DTLS_BISECT:-2} \
+  --max-clients ${DTLS_MAX_CLIENTS:-3000} --max-seconds 300 --report "$OUT/maxpps.json" --log-dir "$TMP/maxpps-logs" \
+  > "$OUT/maxpps.log" 2>&1 || true
+D=$(jq -r '.maxHeldPps // "null"' "$OUT/maxpps.json" 2>/dev/null || echo null)
+DLVL=$(jq -r '.maxHeldLevel // empty |
+  "\(.clients) clients; relay \(.relayMicrosPerDatagram * 100 | round / 100) µs CPU per datagram (in+out), CPU gen \(.generatorCpuPercent | round)% relay \(.relayCpuPercent | round)% shard \(.shardCpuPercent | round)%; input->frame p50 \(.latencyMillis.p50) ms p99 \(.latencyMillis.p99) ms (6-tick lead included)"' \
+  "$OUT/maxpps.json" 2>/dev/null || echo "-")
+
+# DTLS cost in memory, same run: udpbench's dtlsbench (certificate, ECDHE-ECDSA) and the relay's
+# own server side (ECDHE-PSK with the sealed token opened in the PSK callback).
+"$TMP/udpbench/dtlsbench" -H ${HS:-500} -P 20000 > "$OUT/dtlsbench.jsonl" 2> "$OUT/dtlsbench.log" || true
+"$BIN/kk-relay" dtls-bench --handshakes ${HS:-500} --packets 20000 > "$OUT/kk-dtls-bench.json" 2> "$OUT/kk-dtls-bench.log" || true
+CERT_US=$(jq -r 'select(.suite == "ECDHE-ECDSA-CHACHA20-POLY1305") | .server_us_per_hs' "$OUT/dtlsbench.jsonl" 2>/dev/null | tail -1)
+CERT_NS=$(jq -r 'select(.suite == "ECDHE-ECDSA-CHACHA20-POLY1305") | .echo_server_ns_per_pkt' "$OUT/dtlsbench.jsonl" 2>/dev/null | tail -1)
+PSK_US=$(jq -r '.server_us_per_hs' "$OUT/kk-dtls-bench.json" 2>/dev/null)
+PSK_NS=$(jq -r '.echo_server_ns_per_pkt' "$OUT/kk-dtls-bench.json" 2>/dev/null)
+per_s() { awk -v u="$1" 'BEGIN { if (u == "" || u == "null" || u == 0) print "-"; else printf "%d", 1e6 / u }'; }
 
 {
 echo "# bench.sh $(date -u +%FT%TZ) ($(nproc) cores; ratios within this run only)"
@@ -75,8 +82,14 @@ echo "|---|---|"
 echo "| kk-relay passthrough max pps / udpfwd-mux | $(ratio "$K" "$M") |"
 echo "| kk-relay passthrough max pps / nginx-w1 | $(ratio "$K" "$N") |"
 echo "| kk-relay passthrough CPU µs per round trip / udpfwd-mux | $(ratio "$KU" "$MU") |"
-echo "| kk-relay DTLS serve: relay CPU µs per datagram (in+out), $DTLS_CLIENTS clients x 20 Hz | $DT |"
-echo "| ... / udpfwd-mux µs per datagram ($PT_DG) | $(ratio "$DT" "$PT_DG") |"
+echo "| kk-relay full DTLS path max input pps held / udpfwd-mux max pps ($D / $M) | $(ratio "$D" "$M") |"
+echo "| kk-relay full DTLS path max input pps held / nginx-w1 | $(ratio "$D" "$N") |"
 echo
-echo "DTLS load: latency p99 $DP99 ms; CPU $DCPU. Full udpbench summary: udpbench/summary.md; kk-load report: dtls-load.md"
+echo "Full path at its max: $DLVL. Levels: maxpps.log."
+echo
+echo "| DTLS server side, in memory, one core | µs per handshake | handshakes/s | ns per 80 B datagram echoed |"
+echo "|---|---|---|---|"
+echo "| udpbench dtlsbench, ECDHE-ECDSA-CHACHA20-POLY1305 (certificate) | $CERT_US | $(per_s "$CERT_US") | $CERT_NS |"
+echo "| kk-relay dtls-bench, ECDHE-PSK-CHACHA20-POLY1305 (token as PSK identity) | $PSK_US | $(per_s "$PSK_US") | $PSK_NS |"
+echo "| ratio kk-relay / dtlsbench | $(ratio "$PSK_US" "$CERT_US") | | $(ratio "$PSK_NS" "$CERT_NS") |"
 } | tee "$OUT/bench.md"

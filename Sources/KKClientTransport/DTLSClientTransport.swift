@@ -141,7 +141,9 @@ public final class DTLSClientTransport {
     private func setState(_ s: State) {
         guard state != s else { return }
         state = s
-        if s != .established && s != .handshaking {
+        // The retransmit timer only serves the handshake: once established (or failed) it stops,
+        // so an idle established client costs no timer wake-ups.
+        if s != .handshaking {
             timer.stop()
         }
         onState(s)

@@ -39,12 +39,14 @@ public struct LoadAggregator: Sendable {
     public mutating func close(second: Int, scheduledClients: Int, cpu: CpuShare) -> SecondLine {
         let samples = pending.removeValue(forKey: second) ?? []
         var lat = LatencyHistogram()
+        var stalled = LatencyHistogram()
         for s in samples {
             lat.merge(s.latency)
             handshake.merge(s.handshake)
             correctionMm.merge(s.correctionMm)
-            stalls.merge(s.stalls)
+            stalled.merge(s.stalls)
         }
+        stalls.merge(stalled)
         latency.merge(lat)
         let total = counters, g = gauges
         let d = total - previous
@@ -57,6 +59,8 @@ public struct LoadAggregator: Sendable {
         line.downLoss = d.downLoss; line.upLoss = d.upLoss
         line.bytesUp = d.bytesUp; line.bytesDown = d.bytesDown
         line.corrections = d.corrections; line.resumes = d.resumes; line.handshakes = d.handshakes
+        line.inputsChecked = d.inputChecks; line.inputsLost = d.inputMisses
+        line.stalls = Int(stalled.count); line.maxStallMillis = Double(stalled.max) / 1000
         line.cpu = cpu
         timeline.append(line)
         playingSeconds += g.playing

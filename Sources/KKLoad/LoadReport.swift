@@ -42,6 +42,39 @@ public struct LoadReport: Sendable, Equatable, Codable {
         public init(atSeconds: Double, target: String, pid: Int32) { self.atSeconds = atSeconds; self.target = target; self.pid = pid }
     }
 
+    /// What one fault cost the players: resumes, inputs the shard never applied, confirmation
+    /// gaps (the resume time players felt) and clients lost, over the seconds from the fault
+    /// up to the next fault or the end of the run.
+    public struct FaultImpact: Sendable, Equatable, Codable {
+        public var target: String
+        public var atSeconds: Double
+        public var windowSeconds: Int
+        public var resumes: Int
+        public var inputsChecked: Int
+        public var inputsLost: Int
+        public var stalls: Int
+        public var maxStallMillis: Double
+        public var clientsFailed: Int
+
+        /// Splits the timeline at each fault's second.
+        public static func split(faults: [FaultRecord], timeline: [SecondLine]) -> [FaultImpact] {
+            let sorted = faults.sorted { $0.atSeconds < $1.atSeconds }
+            let lastSecond = timeline.map(\.second).max() ?? 0
+            return sorted.enumerated().map { i, f in
+                let from = Int(f.atSeconds)
+                let to = i + 1 < sorted.count ? Int(sorted[i + 1].atSeconds) : lastSecond + 1
+                let window = timeline.filter { $0.second >= from && $0.second < max(to, from + 1) }
+                let failedBefore = timeline.last { $0.second < from }?.failed ?? 0
+                return FaultImpact(
+                    target: f.target, atSeconds: f.atSeconds, windowSeconds: window.count,
+                    resumes: window.reduce(0) { $0 + $1.resumes }, inputsChecked: window.reduce(0) { $0 + $1.inputsChecked },
+                    inputsLost: window.reduce(0) { $0 + $1.inputsLost }, stalls: window.reduce(0) { $0 + $1.stalls },
+                    maxStallMillis: window.map(\.maxStallMillis).max() ?? 0,
+                    clientsFailed: max(0, (window.last?.failed ?? failedBefore) - failedBefore))
+            }
+        }
+    }
+
     /// Derived figures (recomputed by ``finalize()``; ignored as input).
     public struct Summary: Sendable, Equatable, Codable {
         public var latencyMillis: HistogramSummary
@@ -60,6 +93,8 @@ public struct LoadReport: Sendable, Equatable, Codable {
         public var lostInputs: Int
         public var errors: Int
         public var knee: KneeResult?
+        /// What each injected fault cost, from its second to the next fault's (or the end).
+        public var faultImpacts: [FaultImpact]
         public var violations: [String]
         public var passed: Bool
     }
@@ -120,6 +155,8 @@ public struct LoadReport: Sendable, Equatable, Codable {
                 m.downLoss = max(m.downLoss, l.downLoss); m.upLoss = max(m.upLoss, l.upLoss)
                 m.bytesUp += l.bytesUp; m.bytesDown += l.bytesDown
                 m.corrections += l.corrections; m.resumes += l.resumes; m.handshakes += l.handshakes
+                m.inputsChecked += l.inputsChecked; m.inputsLost += l.inputsLost
+                m.stalls += l.stalls; m.maxStallMillis = max(m.maxStallMillis, l.maxStallMillis)
                 m.cpu = m.cpu + l.cpu
                 timeline[i] = m
             } else {
@@ -159,7 +196,8 @@ public struct LoadReport: Sendable, Equatable, Codable {
             wireBytesDownPerClientPerSecond: Double(counters.wireBytesDown) / cs,
             fullFrameShare: frames == 0 ? 0 : Double(counters.framesFull) / Double(frames),
             correctionsPerClientSecond: Double(counters.corrections) / cs, resumes: counters.resumes,
-            lostInputs: counters.inputMisses, errors: errors, knee: knee, violations: [], passed: true)
+            lostInputs: counters.inputMisses, errors: errors, knee: knee,
+            faultImpacts: FaultImpact.split(faults: faults, timeline: timeline), violations: [], passed: true)
         s.violations = Self.violations(self, s)
         s.passed = s.violations.isEmpty
         summary = s

@@ -40,6 +40,14 @@ public enum MarkdownReport {
                     r.cpuSeconds.generator, r.cpuSeconds.relays, r.cpuSeconds.shards, r.cpuSeconds.redis)
         if !r.faults.isEmpty {
             o += "Faults: " + r.faults.map { String(format: "t=%.1fs kill %@ pid %d", $0.atSeconds, $0.target, $0.pid) }.joined(separator: "; ") + "\n\n"
+            o += "| fault | window s | resumes | inputs lost / checked | stalls | longest stall ms | clients failed |\n|---|---|---|---|---|---|---|\n"
+            for f in s.faultImpacts {
+                o += String(format: "| t=%.1fs %@ | %d | %d | %d / %d (%.2f%%) | %d | %.0f | %d |\n", f.atSeconds, f.target, f.windowSeconds,
+                            f.resumes, f.inputsLost, f.inputsChecked,
+                            f.inputsChecked > 0 ? Double(f.inputsLost) / Double(f.inputsChecked) * 100 : 0,
+                            f.stalls, f.maxStallMillis, f.clientsFailed)
+            }
+            o += "\n"
         }
         if let k = s.knee {
             o += "**Knee: \(k.clients) clients** " + String(format: "(p99 %.1f ms, loss %.2f%%)", k.p99Millis, k.loss * 100)

@@ -30,6 +30,12 @@ public struct SecondLine: Sendable, Equatable, Codable {
     public var corrections = 0
     public var resumes = 0
     public var handshakes = 0
+    /// Inputs checked against frames this second and those the shard never applied.
+    public var inputsChecked = 0
+    public var inputsLost = 0
+    /// Confirmation gaps longer than the scenario's stall threshold that ended this second, and the longest, ms.
+    public var stalls = 0
+    public var maxStallMillis: Double = 0
     public var cpu = CpuShare()
 
     public init(second: Int) { self.second = second }

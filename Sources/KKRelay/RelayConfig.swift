@@ -28,6 +28,9 @@ public struct RelayConfig: Sendable, Codable, Equatable {
     public var redisPort: Int = 6379
     /// After a drain request, sessions keep playing until their match ends or this deadline.
     public var drainDeadlineMillis: UInt64 = 60_000
+    /// A match whose registered shard cannot be reached this long (and was not adopted by another
+    /// shard meanwhile) has its waiting joins refused with "the game server is unavailable".
+    public var shardUnreachableMillis: UInt64 = 6_000
     /// Resume tickets' validity.
     public var resumeTicketSeconds: UInt64 = 120
     public var protocolId: UInt32 = Limits.defaultProtocolId
@@ -43,6 +46,7 @@ public struct RelayConfig: Sendable, Codable, Equatable {
         if maxConcurrentHandshakes < 1 { p.append("maxConcurrentHandshakes must be >= 1") }
         if workers < 0 || workers > 64 { p.append("workers must be 0...64") }
         if idleTimeoutMillis < 1000 { p.append("idleTimeoutMillis must be >= 1000") }
+        if shardUnreachableMillis < 500 { p.append("shardUnreachableMillis must be >= 500") }
         return p
     }
 }

@@ -327,6 +327,13 @@ public final class RelayCore<IO: RelayCoreIO> {
         }
     }
 
+    /// The match's shard is registered but unreachable (no adoption came in time): sessions
+    /// waiting to join or re-join are told "the game server is unavailable" and closed.
+    public func routeUnavailable(matchId: UInt64) {
+        let waiting = (sessionsByMatch[matchId] ?? []).filter { sessions[$0]?.phase == .joining }
+        for id in waiting { counters.drop(.shardUnavailable); disconnect(id, .shardUnavailable) }
+    }
+
     /// A shard link went down: its matches re-join through a fresh route (the match may have
     /// been adopted by another shard), as resumes.
     public func shardLost(_ shard: Shard) {

@@ -78,7 +78,9 @@ public final class RelayServer: RelayCoreIO {
         let opts = RedisClient.Options(host: config.redisHost, port: config.redisPort)
         redis = RedisClient(loop: loop, options: opts)
         events = RedisSubscriber(loop: loop, options: opts)
-        directory = ShardDirectory(endpoint: endpoint, redis: redis, events: events, prefix: prefix, logger: logger)
+        directory = ShardDirectory(endpoint: endpoint, redis: redis, events: events, prefix: prefix, logger: logger,
+                                   nowMillis: { [loop] in loop.nowMillis })
+        directory.unreachableAfterMillis = config.shardUnreachableMillis
         housekeeping = LoopTimer(loop: loop)
         core = RelayCore(config: config, io: self)
         // Unknown routes are looked up (and retried while Redis is down); the directory calls
@@ -109,6 +111,7 @@ public final class RelayServer: RelayCoreIO {
             p.start(.readable) { [unowned self] _ in self.readable() }
         } catch { throw .io("\(error)") }
         directory.onResolved = { [unowned self] mid, sid in core.routeResolved(matchId: mid, shard: sid) }
+        directory.onUnreachable = { [unowned self] mid in core.routeUnavailable(matchId: mid) }
         directory.onLinkDown = { [unowned self] sid in core.shardLost(sid) }
         directory.onMatchMoved = { [unowned self] mid in core.matchMoved(mid) }
         directory.onMatchOver = { [unowned self] mid in core.matchOver(mid) }

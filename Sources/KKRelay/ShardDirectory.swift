@@ -26,6 +26,15 @@ final class ShardDirectory {
     private var retries: [UInt64: (attempts: Int, next: UInt64)] = [:]
     /// Resolution of a match route (shard id or nil = not found).
     var onResolved: (UInt64, String?) -> Void = { _, _ in }
+    /// The match's shard is registered but could not be reached for ``unreachableAfterMillis``.
+    var onUnreachable: (UInt64) -> Void = { _ in }
+    /// How long a match's route may point at a shard no connection reaches before waiting
+    /// joins are refused (longer than an ownership lease, so an adoption can happen first).
+    var unreachableAfterMillis: UInt64 = 6_000
+    /// Since when (loop ms) each match's shard has failed to connect.
+    private var unreachableSince: [UInt64: UInt64] = [:]
+    /// ENet connection attempts to a shard that failed before connecting.
+    private(set) var connectFailures = 0
     /// A shard link went down.
     var onLinkDown: (String) -> Void = { _ in }
     /// A match moved to another shard (adoption).
@@ -36,7 +45,12 @@ final class ShardDirectory {
     var onPacket: (String, UnsafeRawBufferPointer) -> Void = { _, _ in }
     var lookupFailures = 0
 
-    init(endpoint: ENetEndpoint, redis: RedisClient, events: RedisSubscriber, prefix: String, logger: Logger) {
+    /// Loop time in milliseconds.
+    let nowMillis: () -> UInt64
+
+    init(endpoint: ENetEndpoint, redis: RedisClient, events: RedisSubscriber, prefix: String, logger: Logger,
+         nowMillis: @escaping () -> UInt64) {
+        self.nowMillis = nowMillis
         self.endpoint = endpoint
         self.redis = redis
         self.events = events
@@ -53,7 +67,10 @@ final class ShardDirectory {
 
     /// The shard for a match if known and connected; else starts a lookup and returns nil.
     func route(_ matchId: UInt64) -> String? {
-        if let sid = routes[matchId], links[sid]?.connected == true { return sid }
+        if let sid = routes[matchId], links[sid]?.connected == true {
+            if unreachableSince[matchId] != nil { unreachableSince[matchId] = nil; retries[matchId] = nil }
+            return sid
+        }
         lookUp(matchId)
         return nil
     }
@@ -73,7 +90,10 @@ final class ShardDirectory {
         redis.command(["HGET", .string(prefix + "match:\(matchId)"), "shard"]) { [unowned self] r in
             guard let sid = r.text else {
                 lookups.remove(matchId)
-                if r.isError { retry(matchId) } else { onResolved(matchId, nil) }
+                if r.isError { retry(matchId); return }
+                retries[matchId] = nil
+                unreachableSince[matchId] = nil
+                onResolved(matchId, nil)
                 return
             }
             redis.command(["HGET", .string(prefix + "shard:\(sid)"), "addr"]) { [unowned self] a in
@@ -86,20 +106,24 @@ final class ShardDirectory {
         }
     }
 
-    /// Redis down or the shard not registered (yet): try again shortly, give up after ~15 s.
+    /// Redis down or the shard not registered (yet): try again every 250 ms; after
+    /// ``unreachableAfterMillis`` the waiting joins are refused as "server unavailable".
     private func retry(_ matchId: UInt64) {
         lookupFailures += 1
-        var r = retries[matchId] ?? (0, 0)
-        r.attempts += 1
-        retries[matchId] = r
-        if r.attempts > 60 {
-            retries[matchId] = nil
-            onResolved(matchId, nil)
-        }
+        retries[matchId, default: (0, 0)].attempts += 1
+        if unreachableSince[matchId] == nil { unreachableSince[matchId] = nowMillis() }
     }
 
-    /// Retries pending lookups (called every 250 ms).
+    /// Retries pending lookups (called every 250 ms); refuses matches whose shard stayed
+    /// unreachable too long.
     func retryPending() {
+        let now = nowMillis()
+        for (mid, since) in unreachableSince where now &- since >= unreachableAfterMillis {
+            unreachableSince[mid] = nil
+            retries[mid] = nil
+            routes[mid] = nil
+            onUnreachable(mid)
+        }
         for mid in retries.keys where !lookups.contains(mid) { lookUp(mid) }
     }
 
@@ -124,13 +148,25 @@ final class ShardDirectory {
             logger.info("shard link up", metadata: ["shard": "\(sid)"])
             for (mid, s) in routes where s == sid {
                 retries[mid] = nil
+                unreachableSince[mid] = nil
                 onResolved(mid, sid)
             }
         case .disconnected(let peer):
             guard let sid = shardOfPeer.removeValue(forKey: peer) else { return }
+            let wasConnected = links[sid]?.connected == true
             links[sid] = nil
-            logger.warning("shard link down", metadata: ["shard": "\(sid)"])
-            for (mid, s) in routes where s == sid { routes[mid] = nil; retries[mid] = (0, 0) }
+            if wasConnected {
+                logger.warning("shard link down", metadata: ["shard": "\(sid)"])
+            } else {
+                connectFailures += 1
+                logger.warning("shard unreachable", metadata: ["shard": "\(sid)"])
+            }
+            let now = nowMillis()
+            for (mid, s) in routes where s == sid {
+                routes[mid] = nil
+                retries[mid] = (0, 0)
+                if !wasConnected, unreachableSince[mid] == nil { unreachableSince[mid] = now }
+            }
             onLinkDown(sid)
         case .received(let peer, _, let bytes):
             if let sid = shardOfPeer[peer] { onPacket(sid, bytes) }

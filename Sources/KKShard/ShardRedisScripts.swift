@@ -14,12 +14,22 @@ final class ShardRedisScripts {
     return 1
     """)
 
-    /// KEYS: owner key. ARGV: shard id, ttl ms. Renews the lease if still ours (1), else 0.
+    /// KEYS: owner key, match hash, active set. ARGV: shard id, ttl ms, match id.
+    /// Renews the lease if still ours (1); 0 if another shard holds it (adopted while we were
+    /// cut off) or the match is over. With no owner at all (the lease ran out and nobody
+    /// adopted, or Redis lost its data in a restart) the running match is claimed back (2): the
+    /// owner key, the hash's shard and the active set are written again. SET is atomic, so an
+    /// adopter racing for it either wins (we see its id next time and drop) or finds it taken.
     let renew = RedisScript("""
-    if redis.call('GET', KEYS[1]) == ARGV[1] then
-      redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1
-    end
-    return 0
+    local o = redis.call('GET', KEYS[1])
+    if o == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
+    if o then return 0 end
+    if redis.call('HGET', KEYS[2], 'state') == 'over' then return 0 end
+    redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+    redis.call('HSET', KEYS[2], 'shard', ARGV[1])
+    redis.call('HSETNX', KEYS[2], 'state', 'running')
+    redis.call('SADD', KEYS[3], ARGV[3])
+    return 2
     """)
 
     /// KEYS: owner key, snapshot key. ARGV: shard id, snapshot bytes, snapshot ttl ms.

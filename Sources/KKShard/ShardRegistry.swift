@@ -29,6 +29,8 @@ public final class ShardRegistry {
     /// Set when Redis reports another live process with this shard id.
     public private(set) var duplicateId = false
     public private(set) var redisErrors = 0
+    /// Running matches found with no owner in Redis and claimed back.
+    public private(set) var leasesReclaimed = 0
     public private(set) var snapshotsWritten = 0
     public private(set) var snapshotBytes = 0
     private var lastHeartbeat: UInt64 = 0
@@ -194,9 +196,12 @@ public final class ShardRegistry {
     private func renewLeases() {
         guard redis.isConnected else { return }
         for mid in server.core.matches.keys {
-            scripts.renew.run(on: redis, keys: [key("match", "\(mid)", "owner")],
-                                        args: [.string(config.id), .int(Int64(config.ownershipTTLMillis))]) { [unowned self] r in
-                if case .integer(0) = r {
+            scripts.renew.run(on: redis, keys: [key("match", "\(mid)", "owner"), key("match", "\(mid)"), key("matches", "active")],
+                              args: [.string(config.id), .int(Int64(config.ownershipTTLMillis)), .string("\(mid)")]) { [unowned self] r in
+                if case .integer(2) = r {
+                    leasesReclaimed += 1
+                    logger.warning("match \(mid) had no owner in redis (lease ran out unadopted, or redis lost its data); claimed it back")
+                } else if case .integer(0) = r {
                     // Someone else holds the lease (we were partitioned and it was adopted): stop.
                     logger.warning("lost ownership of match \(mid); dropping it")
                     server.core.dropMatch(id: mid)

@@ -11,7 +11,7 @@ struct LoadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kk-load",
         abstract: "Load generator: N synthetic clients (GameClient + BotDriver) with impairment; JSON + Markdown report.",
-        subcommands: [Run.self, Merge.self],
+        subcommands: [Run.self, MaxPps.self, Merge.self],
         defaultSubcommand: Run.self)
 }
 
@@ -110,18 +110,13 @@ struct Run: ParsableCommand {
                    s.passed ? "PASSED" : "FAILED", s.latencyMillis.p50, s.latencyMillis.p99, s.latencyMillis.p999, s.latencyMillis.max,
                    s.downLoss * 100, s.upLoss * 100, s.errors, s.handshakeMillis.p99, s.resumes))
         if let k = s.knee { log("kk-load: knee \(k.clients) clients" + (k.brokeAtClients.map { ", broke at \($0): \(k.brokeBecause ?? "")" } ?? " (budget never broke)")) }
+        for f in s.faultImpacts {
+            log(String(format: "kk-load: fault t=%.1fs %@: %d resumes, %d of %d inputs lost, %d stalls, longest %.0f ms, %d clients failed (%d s window)",
+                       f.atSeconds, f.target, f.resumes, f.inputsLost, f.inputsChecked, f.stalls, f.maxStallMillis, f.clientsFailed, f.windowSeconds))
+        }
         for v in s.violations { log("kk-load: threshold: \(v)") }
         log("kk-load: report \(path), \(md)")
         if !s.passed { throw ExitCode(1) }
-    }
-
-    /// Two sockets per client: lift the soft fd limit to the hard one.
-    func raiseFileLimit() {
-        var l = rlimit()
-        if getrlimit(Int32(RLIMIT_NOFILE.rawValue), &l) == 0, l.rlim_cur < l.rlim_max {
-            l.rlim_cur = l.rlim_max
-            setrlimit(Int32(RLIMIT_NOFILE.rawValue), &l)
-        }
     }
 }
 
@@ -141,5 +136,14 @@ struct Merge: ParsableCommand {
         let md = (report.hasSuffix(".json") ? String(report.dropLast(5)) : report) + ".md"
         try MarkdownReport.render(m).write(toFile: md, atomically: true, encoding: .utf8)
         print(MarkdownReport.render(m))
+    }
+}
+
+/// Two sockets per client: lift the soft fd limit to the hard one.
+func raiseFileLimit() {
+    var l = rlimit()
+    if getrlimit(Int32(RLIMIT_NOFILE.rawValue), &l) == 0, l.rlim_cur < l.rlim_max {
+        l.rlim_cur = l.rlim_max
+        setrlimit(Int32(RLIMIT_NOFILE.rawValue), &l)
     }
 }

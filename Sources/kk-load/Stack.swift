@@ -33,7 +33,7 @@ final class Stack {
 
     /// Starts redis-server (unless `redisPort` is given), the scenario's shards and relays, and
     /// waits until every one answers /readyz (bounded: 30 s).
-    static func spawn(_ sc: Scenario, binDir: String, redisPort: Int?, logDir: String) throws -> Stack {
+    static func spawn(_ sc: Scenario, binDir: String, redisPort: Int?, logDir: String, relayWorkers: Int = 1) throws -> Stack {
         try FileManager.default.createDirectory(atPath: logDir, withIntermediateDirectories: true)
         let s = Stack(key: try TokenKey.random(), logDir: logDir)
         s.prefix = "kkload\(UInt32.random(in: 0...UInt32.max)):"
@@ -71,7 +71,7 @@ final class Stack {
             let name = "lr\(i)"
             let p = try ChildProcess(path: "\(binDir)/kk-relay", arguments: [
                 "serve", "--listen-port", "\(udp)", "--admin-port", "\(admin)", "--redis-port", "\(s.redisPort)",
-                "--redis-prefix", s.prefix, "--token-key", s.key.hex, "--cookie-secret", cookie, "--workers", "1",
+                "--redis-prefix", s.prefix, "--token-key", s.key.hex, "--cookie-secret", cookie, "--workers", "\(relayWorkers)",
                 "--max-sessions", "\(max(1000, sc.clients * 2))", "--log-level", "notice",
             ], logPath: "\(logDir)/\(name).log")
             s.relays.append(Member(name: name, pid: p.pid, adminPort: admin, child: p))
@@ -102,7 +102,7 @@ final class Stack {
             "kk_shard_matches_adopted_total", "kk_shard_tick_overruns_total", "kk_shard_frames_sent_total",
             "kk_relay_handshakes_total{result=\"ok\"}", "kk_relay_handshakes_total{result=\"failed\"}",
             "kk_relay_joins_total{kind=\"join\"}", "kk_relay_joins_total{kind=\"resume\"}",
-            "kk_relay_datagrams_total{direction=\"in\"}", "kk_relay_datagrams_total{direction=\"out\"}",
+            "kk_relay_datagrams_total{direction=\"in\"}", "kk_relay_datagrams_total{direction=\"out\"}", "kk_relay_inputs_forwarded_total",
             "kk_relay_frames_total{kind=\"full\"}", "kk_relay_frames_total{kind=\"delta\"}", "kk_relay_idle_timeouts_total",
         ]
         var out: [String: Double] = [:]

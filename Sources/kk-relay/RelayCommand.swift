@@ -12,7 +12,7 @@ struct RelayCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kk-relay",
         abstract: "Stateless DTLS edge relay: clients over UDP/DTLS-PSK, shards over ENet.",
-        subcommands: [Serve.self, Passthrough.self],
+        subcommands: [Serve.self, Passthrough.self, DTLSBench.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -33,6 +33,7 @@ struct Serve: ParsableCommand {
     @Option(help: "Most client sessions.") var maxSessions: Int?
     @Option(help: "Drain deadline, ms.") var drainDeadlineMs: UInt64?
     @Option(help: "Idle timeout, ms.") var idleTimeoutMs: UInt64?
+    @Option(help: "Refuse joins to a registered shard no connection reaches for this long, ms.") var shardUnreachableMs: UInt64?
     @Option(help: "Log level.") var logLevel: String = "info"
     @Option(help: .hidden) var workerIndex: Int?
 
@@ -52,6 +53,7 @@ struct Serve: ParsableCommand {
         if let maxSessions { c.maxSessions = maxSessions }
         if let drainDeadlineMs { c.drainDeadlineMillis = drainDeadlineMs }
         if let idleTimeoutMs { c.idleTimeoutMillis = idleTimeoutMs }
+        if let shardUnreachableMs { c.shardUnreachableMillis = shardUnreachableMs }
         let problems = c.validate()
         guard problems.isEmpty else { throw ValidationError(problems.joined(separator: "; ")) }
         return c

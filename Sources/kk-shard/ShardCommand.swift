@@ -145,6 +145,7 @@ func publish(host: ProcessHost, server: ShardServer, registry: ShardRegistry, ad
     m.count("kk_shard_frame_bytes_total", total: c.frameBytesSent)
     m.count("kk_shard_matches_adopted_total", total: c.matchesAdopted)
     m.count("kk_shard_redis_errors_total", total: registry.redisErrors)
+    m.count("kk_shard_leases_reclaimed_total", total: registry.leasesReclaimed)
     m.count("kk_shard_snapshots_total", total: registry.snapshotsWritten)
     m.count("kk_shard_snapshot_bytes_total", total: registry.snapshotBytes)
     for (reason, n) in c.malformedPackets { m.count("kk_shard_packets_dropped_total", [("reason", reason)], total: n) }

@@ -1,0 +1,45 @@
+import KKLoad
+import Testing
+
+/// The chaos report's split of resumes, lost inputs and stalls by fault.
+@Suite struct FaultImpactTests {
+    func line(_ second: Int, resumes: Int = 0, checked: Int = 100, lost: Int = 0, stalls: Int = 0, maxStall: Double = 0, failed: Int = 0) -> SecondLine {
+        var l = SecondLine(second: second)
+        l.resumes = resumes; l.inputsChecked = checked; l.inputsLost = lost
+        l.stalls = stalls; l.maxStallMillis = maxStall; l.failed = failed
+        return l
+    }
+
+    @Test func eachFaultOwnsTheSecondsUpToTheNext() {
+        let timeline = [
+            line(0), line(1),
+            line(2, resumes: 3, lost: 5, stalls: 3, maxStall: 2500), line(3, resumes: 1, lost: 1, stalls: 1, maxStall: 900),
+            line(4, lost: 40, stalls: 8, maxStall: 1900, failed: 1), line(5, lost: 2, failed: 1),
+        ]
+        let faults = [LoadReport.FaultRecord(atSeconds: 4.2, target: "shard ls0", pid: 2),
+                      LoadReport.FaultRecord(atSeconds: 2.1, target: "relay lr0", pid: 1)]
+        let split = LoadReport.FaultImpact.split(faults: faults, timeline: timeline)
+        #expect(split.count == 2)
+        #expect(split[0].target == "relay lr0" && split[0].windowSeconds == 2)
+        #expect(split[0].resumes == 4 && split[0].inputsLost == 6 && split[0].inputsChecked == 200)
+        #expect(split[0].stalls == 4 && split[0].maxStallMillis == 2500 && split[0].clientsFailed == 0)
+        #expect(split[1].target == "shard ls0" && split[1].windowSeconds == 2)
+        #expect(split[1].inputsLost == 42 && split[1].clientsFailed == 1 && split[1].maxStallMillis == 1900)
+    }
+
+    @Test func reportSummaryCarriesTheSplitAndItSurvivesAMerge() throws {
+        var a = LoadReport(scenario: "chaos")
+        a.timeline = [line(0), line(1, resumes: 2, lost: 3)]
+        a.faults = [.init(atSeconds: 1.0, target: "relay lr0", pid: 9)]
+        a.finalize()
+        #expect(a.summary?.faultImpacts.first?.resumes == 2)
+        var b = LoadReport(scenario: "chaos")
+        b.timeline = [line(0), line(1, resumes: 5, lost: 1)]
+        b.finalize()
+        let m = try #require(LoadReport.merged([a, b]))
+        #expect(m.summary?.faultImpacts.first?.resumes == 7)
+        #expect(m.summary?.faultImpacts.first?.inputsLost == 4)
+        let round = try LoadReport.parse(try m.json())
+        #expect(round.summary?.faultImpacts == m.summary?.faultImpacts)
+    }
+}
