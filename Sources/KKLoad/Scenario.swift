@@ -9,8 +9,16 @@ public struct Scenario: Sendable, Equatable, Codable {
     public var clients = 10
     /// Clients per match (the shard's players per match).
     public var playersPerMatch = 4
-    /// Input packets per second per client: 60, 30 or 20.
+    /// Which synthetic client: the SDK's GameClient (prediction, rollback, corrections, relay
+    /// failover) or a lean client (the SDK's DTLS transport and the wire protocol, inputs at
+    /// the rate and frames acknowledged, no prediction): for counts and rates a prediction per
+    /// client would not leave the CPU for.
+    public enum ClientModel: String, Sendable, Codable { case sdk, lean }
+    public var client = ClientModel.sdk
+    /// Input packets per second per client: 60, 30 or 20 (lean clients also 15, 12, 10).
     public var inputHz = 30
+    /// Frames per second the spawned shards send each client (60 divided by a whole number).
+    public var frameHz = 20
     /// Inputs per packet (newest + unacknowledged older ones).
     public var inputRedundancy = 16
     public var ramp = Ramp()
@@ -69,6 +77,8 @@ public struct Scenario: Sendable, Equatable, Codable {
     public var steps: Int { max(1, (clients + ramp.stepClients - 1) / max(1, ramp.stepClients)) }
     /// Planned duration: the ramp plus the hold.
     public var plannedSeconds: Int { steps * ramp.stepSeconds + holdSeconds }
+    /// Ticks between frames of the spawned shards.
+    public var frameEveryTicks: Int { 60 / max(1, frameHz) }
     /// Rendered ticks per input packet.
     public var sendEveryTicks: Int { max(1, min(3, 60 / max(1, inputHz))) }
 
@@ -77,7 +87,15 @@ public struct Scenario: Sendable, Equatable, Codable {
         var p: [String] = []
         if clients < 1 { p.append("clients must be >= 1") }
         if !(1...16).contains(playersPerMatch) { p.append("playersPerMatch must be 1...16") }
-        if ![20, 30, 60].contains(inputHz) { p.append("inputHz must be 20, 30 or 60") }
+        switch client {
+        case .sdk:
+            if ![20, 30, 60].contains(inputHz) { p.append("inputHz must be 20, 30 or 60") }
+        case .lean:
+            if ![10, 12, 15, 20, 30, 60].contains(inputHz) { p.append("inputHz must be 10, 12, 15, 20, 30 or 60 for lean clients") }
+            if !impairment.isNone { p.append("impairment needs client \"sdk\" (lean clients do not go through the impairing proxy)") }
+            if !faults.isEmpty { p.append("faults need client \"sdk\" (lean clients do not resume on another relay)") }
+        }
+        if !(1...60).contains(frameHz) || 60 % frameHz != 0 { p.append("frameHz must divide 60 (60, 30, 20, 15, 12, 10, ...)") }
         if !(1...32).contains(inputRedundancy) { p.append("inputRedundancy must be 1...32") }
         if ramp.stepClients < 1 || ramp.stepSeconds < 1 { p.append("ramp.stepClients and ramp.stepSeconds must be >= 1") }
         if maxSeconds < 1 { p.append("maxSeconds must be >= 1") }
@@ -96,6 +114,7 @@ public struct Scenario: Sendable, Equatable, Codable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         func take<T: Decodable>(_ k: CodingKeys, _ v: inout T) throws { if let x = try c.decodeIfPresent(T.self, forKey: k) { v = x } }
         try take(.name, &name); try take(.clients, &clients); try take(.playersPerMatch, &playersPerMatch)
+        try take(.client, &client); try take(.frameHz, &frameHz)
         try take(.inputHz, &inputHz); try take(.inputRedundancy, &inputRedundancy); try take(.ramp, &ramp)
         try take(.holdSeconds, &holdSeconds); try take(.maxSeconds, &maxSeconds); try take(.threads, &threads)
         try take(.relays, &relays); try take(.shards, &shards); try take(.laps, &laps); try take(.impairment, &impairment)

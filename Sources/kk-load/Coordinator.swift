@@ -41,7 +41,16 @@ final class Coordinator {
         let outbox = SampleBox()
         let settings = WorkerSettings(scenario: sc, useProxy: useProxy, runStartNanos: start,
                                       hardStopMillis: UInt64(hardCapSeconds + 10) * 1000)
-        let workers = (0..<threads).map { LoadWorker(index: $0, settings: settings, outbox: outbox) }
+        let workers: [any ClientWorker] = (0..<threads).map { i in
+            switch sc.client {
+            case .sdk: return LoadWorker(index: i, settings: settings, outbox: outbox)
+            case .lean:
+                // Lead: the Welcome's tick is the newest frame's, up to a frame interval old.
+                return LeanFleet(hz: sc.inputHz, redundancy: sc.inputRedundancy, leadTicks: UInt32(6 + sc.frameEveryTicks),
+                                 sampling: .init(outbox: outbox, worker: i, runStartNanos: start,
+                                                 hardStopMillis: settings.hardStopMillis, frameEveryTicks: UInt32(sc.frameEveryTicks)))
+            }
+        }
         workers.forEach { $0.start() }
         var agg = LoadAggregator(workers: threads, stepSeconds: sc.ramp.stepSeconds, settleSeconds: sc.ramp.settleSeconds)
         var cpu = CpuTracker()
@@ -64,7 +73,7 @@ final class Coordinator {
                     let t = try tokens.token(for: dispatched)
                     let w = (dispatched / sc.playersPerMatch) % threads
                     let plan = ClientPlan(index: dispatched, startAtMillis: startMillis(dispatched), token: t)
-                    workers[w].inbox.withLock { $0.append(plan) }
+                    workers[w].enqueue(plan)
                 } catch {
                     tokenErrors += 1
                     if tokenErrors <= 5 { log("token for client \(dispatched): \(error)") }
@@ -103,12 +112,12 @@ final class Coordinator {
             usleep(5_000)
         }
         let elapsed = Double(monotonicNanos() - start) / 1e9
-        for w in workers { w.stopRequested.store(true, ordering: .releasing) }
+        for w in workers { w.requestStop() }
         let deadline = monotonicNanos() + 15_000_000_000
-        while workers.contains(where: { !$0.finished.load(ordering: .acquiring) }) && monotonicNanos() < deadline { usleep(10_000) }
+        while workers.contains(where: { !$0.isFinished }) && monotonicNanos() < deadline { usleep(10_000) }
         for s in outbox.take() where s.second < 0 { finals.append(s) }
         agg.absorbFinal(finals)
-        for w in workers { for p in w.problems.withLock({ $0 }).prefix(5) { log("worker \(w.index): \(p)") } }
+        for (i, w) in workers.enumerated() { for p in w.problemList.prefix(5) { log("worker \(i): \(p)") } }
         report.startedUnix = startedUnix
         report.seconds = elapsed
         report.workers = threads
@@ -126,6 +135,12 @@ final class Coordinator {
         report.timeline = agg.timeline
         report.cpuSeconds = agg.cpuSeconds
         report.stackMetrics = stack.metrics()
+        if sc.client == .lean, !stack.shards.isEmpty, let applied = report.stackMetrics["kk_shard_inputs_applied_total"] {
+            // Lean clients cannot tell which input the shard missed: the shard's applied count
+            // against the inputs sent gives the run's uplink loss (per-second lines have none).
+            report.counters.inputChecks = report.counters.inputsRecorded
+            report.counters.inputMisses = max(0, report.counters.inputsRecorded - Int(applied))
+        }
         report.thresholds = sc.thresholds
         report.capacity = sc.capacity
         report.finalize()

@@ -20,6 +20,11 @@ final class LeanClient {
     var tick: UInt32 = 0
     var ackFrameTick: UInt32 = 0
     var lastApplied: UInt32 = 0
+    /// The server's tick in the Welcome and when it arrived (the first input's tick comes from them).
+    var welcomeTick: UInt32 = 0
+    var welcomeNanos: UInt64 = 0
+    /// Newest frame tick seen (0: none yet), for the frames the tick gaps say were sent.
+    var lastFrameTick: UInt32 = 0
     /// Send time (µs) of each recent sequence, indexed by `seq & mask`.
     var sentMicros = [UInt64](repeating: 0, count: LeanClient.ring)
     static let ring = 256
@@ -37,15 +42,24 @@ struct LeanTotals: Sendable {
     /// Input datagrams the pacer owed (offered) and sent.
     var scheduled = 0.0
     var sent = 0, inputsSent = 0
-    var frames = 0, framesFull = 0, badPackets = 0
+    var frames = 0, framesFull = 0, framesExpected = 0, badPackets = 0
     var bytesUp = 0, bytesDown = 0
 }
 
 /// Lean clients on one event-loop thread. The pacer (a 1 ms timer) accrues `clients x hz`
 /// sends per second and spends them round-robin, so every welcomed client sends at `hz` and
-/// sends are spread evenly, as udpbench's udpgen does. Shared state: the inbox of tokens, the
-/// target client count, the totals and the latency histogram (each behind a Mutex or atomic).
-final class LeanFleet: @unchecked Sendable {
+/// sends are spread evenly, as udpbench's udpgen does. Shared state: the inboxes (tokens to
+/// start now, or scenario plans with a start time), the target client count, the totals and
+/// the histograms (each behind a Mutex or atomic). With `sampling` set it also sends a
+/// ``WorkerSample`` per second, like ``LoadWorker``, so `kk-load run` can drive it.
+final class LeanFleet: @unchecked Sendable, ClientWorker {
+    struct Sampling {
+        var outbox: SampleBox
+        var worker: Int
+        var runStartNanos: UInt64
+        var hardStopMillis: UInt64
+        var frameEveryTicks: UInt32
+    }
     let hz: Int
     /// Inputs per packet beyond the new ones (redundancy); new ones per packet = 60 / hz.
     let redundancy: Int
@@ -53,6 +67,12 @@ final class LeanFleet: @unchecked Sendable {
     /// lead to the RTT, lean clients use a fixed one large enough for a loaded loopback.
     let leadTicks: UInt32
     let inbox = Mutex<[ConnectToken]>([])
+    let plans = Mutex<[ClientPlan]>([])
+    let sampling: Sampling?
+    private var waiting: [ClientPlan] = []
+    private var second = 0
+    private var secondLatency = LatencyHistogram()
+    private var secondHandshake = LatencyHistogram()
     /// Most clients playing at once: beyond it the newest are closed (the ramp steps down while bisecting).
     let target = Atomic<Int>(Int.max)
     let totals = Mutex(LeanTotals())
@@ -71,7 +91,8 @@ final class LeanFleet: @unchecked Sendable {
     private var local = LeanTotals()
     private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 1500, alignment: 16)
 
-    init(hz: Int, redundancy: Int, leadTicks: UInt32) {
+    init(hz: Int, redundancy: Int, leadTicks: UInt32, sampling: Sampling? = nil) {
+        self.sampling = sampling
         self.hz = hz
         self.redundancy = redundancy
         self.leadTicks = leadTicks
@@ -108,6 +129,7 @@ final class LeanFleet: @unchecked Sendable {
         loop.run()
         flush.close()
         publish()
+        if let sp = sampling { publishSample(second: -1, sp) }
         clients.removeAll()
         for _ in 0..<20 { loop.runOnce(wait: false) }
         finished.store(true, ordering: .releasing)
@@ -117,6 +139,22 @@ final class LeanFleet: @unchecked Sendable {
         if stopRequested.load(ordering: .relaxed) { loop.stop(); return }
         let fresh = inbox.withLock { box -> [ConnectToken] in let b = box; box.removeAll(); return b }
         for t in fresh { startClient(t) }
+        if let sp = sampling {
+            let ms = (monotonicNanos() &- sp.runStartNanos) / 1_000_000
+            if ms > sp.hardStopMillis { loop.stop(); return }
+            let more = plans.withLock { box -> [ClientPlan] in let b = box; box.removeAll(); return b }
+            if !more.isEmpty { waiting.append(contentsOf: more); waiting.sort { $0.startAtMillis < $1.startAtMillis } }
+            var started = 0
+            while let first = waiting.first, first.startAtMillis <= ms, started < 50 {
+                waiting.removeFirst()
+                startClient(first.token)
+                started += 1
+            }
+            if Int(ms / 1000) > second {
+                publishSample(second: second, sp)
+                second = Int(ms / 1000)
+            }
+        }
         // Ended clients leave; beyond the target, the newest playing clients are closed.
         if clients.contains(where: \.ended) { clients.removeAll(where: \.ended); cursor = 0 }
         var over = clients.reduce(0) { $0 + ($1.welcomed ? 1 : 0) } - target.load(ordering: .relaxed)
@@ -172,6 +210,7 @@ final class LeanFleet: @unchecked Sendable {
             case .established:
                 let ms = (c.transport.establishedMillis ?? 0) &- c.transport.startedMillis
                 handshakes.withLock { $0.record(ms * 1000) }
+                secondHandshake.record(ms * 1000)
                 let hello = HelloPacket(mode: .join, lastFrameTick: 0, nextInputSeq: 1)
                 sendPacket(hello, c)
             case .failed, .closed:
@@ -191,12 +230,17 @@ final class LeanFleet: @unchecked Sendable {
         case .welcome(let w):
             guard !c.welcomed else { return }
             c.welcomed = true
-            c.tick = w.serverTick &+ leadTicks
+            c.welcomeTick = w.serverTick
+            c.welcomeNanos = monotonicNanos()
             c.seq = 0
             local.welcomed += 1
         case .frame(let f):
             local.frames += 1
             if f.baselineTick == nil { local.framesFull += 1 }
+            let every = sampling?.frameEveryTicks ?? 3
+            let gap = Int32(bitPattern: f.tick &- c.lastFrameTick)
+            if c.lastFrameTick == 0 { local.framesExpected += 1; c.lastFrameTick = f.tick }
+            else if gap > 0 { local.framesExpected += Int((UInt32(gap) + every / 2) / every); c.lastFrameTick = f.tick }
             if Int32(bitPattern: f.tick &- c.ackFrameTick) > 0 { c.ackFrameTick = f.tick }
             let ahead = Int32(bitPattern: f.lastAppliedSeq &- c.lastApplied)
             if ahead > 0 {
@@ -204,23 +248,37 @@ final class LeanFleet: @unchecked Sendable {
                 if Int32(bitPattern: c.seq &- f.lastAppliedSeq) < Int32(LeanClient.ring) {
                     let sent = c.sentMicros[Int(f.lastAppliedSeq) & (LeanClient.ring - 1)]
                     let now = monotonicNanos() / 1000
-                    if sent > 0, now >= sent { latency.withLock { $0.record(now - sent) } }
+                    if sent > 0, now >= sent {
+                        latency.withLock { $0.record(now - sent) }
+                        secondLatency.record(now - sent)
+                    }
                 }
             }
         case .pong: break
-        case .disconnect:
-            if !c.ended { c.ended = true; local.disconnected += 1 }
+        case .disconnect(let d):
+            if !c.ended {
+                c.ended = true
+                local.disconnected += 1
+                if local.disconnected <= 5 { problems.withLock { $0.append("relay disconnected a client: \(d.reason)") } }
+            }
         }
     }
 
     private func send(_ c: LeanClient) {
         let k = newPerPacket
+        if c.seq == 0 {
+            // First input: the server's tick now (welcome tick + time since) plus the lead; then
+            // exactly k ticks per packet, which the pacer keeps in step with real time.
+            let since = UInt32((monotonicNanos() &- c.welcomeNanos) * 60 / 1_000_000_000)
+            c.tick = c.welcomeTick &+ since &+ leadTicks
+        }
         c.seq &+= k
         c.tick &+= k
         var p = InputPacket(seq: c.seq, tick: c.tick, ackFrameTick: c.ackFrameTick)
         p.count = min(Int(c.seq), max(Int(k), redundancy), Limits.maxInputsPerPacket)
         for i in 0..<p.count { p.inputs[i] = InputSample(buttons: 0x01, steer: 0) }
-        c.sentMicros[Int(c.seq) & (LeanClient.ring - 1)] = monotonicNanos() / 1000
+        let now = monotonicNanos() / 1000
+        for i in 0..<k { c.sentMicros[Int(c.seq &- i) & (LeanClient.ring - 1)] = now }
         sendPacket(p, c)
         local.sent += 1
         local.inputsSent += Int(k)
@@ -232,6 +290,38 @@ final class LeanFleet: @unchecked Sendable {
         local.bytesUp += w.count
         c.transport.send(w.written)
     }
+
+    /// The ``WorkerSample`` of the second that ended (`-1`: the final one, as the fleet stops).
+    private func publishSample(second: Int, _ sp: Sampling) {
+        var k = LoadCounters()
+        k.handshakes = local.welcomed + local.failed
+        k.handshakeFailures = local.failed
+        k.framesReceived = local.frames; k.framesExpected = local.framesExpected
+        k.framesFull = local.framesFull; k.framesDelta = local.frames - local.framesFull
+        k.inputsRecorded = local.inputsSent; k.inputPacketsSent = local.sent
+        k.bytesUp = local.bytesUp; k.bytesDown = local.bytesDown
+        k.badPackets = local.badPackets
+        var g = LoadGauges()
+        g.started = local.started
+        g.handshaking = local.pending
+        g.playing = local.active
+        g.failed = local.failed + local.disconnected
+        g.ended = local.closed
+        var sample = WorkerSample(worker: sp.worker, second: second)
+        sample.counters = k
+        sample.gauges = g
+        sample.latency = secondLatency
+        sample.handshake = secondHandshake
+        secondLatency.reset()
+        secondHandshake.reset()
+        sp.outbox.put(sample)
+    }
+
+    // ClientWorker
+    func enqueue(_ plan: ClientPlan) { plans.withLock { $0.append(plan) } }
+    func requestStop() { stopRequested.store(true, ordering: .releasing) }
+    var isFinished: Bool { finished.load(ordering: .acquiring) }
+    var problemList: [String] { problems.withLock { $0 } }
 
     private func publish() {
         let snapshot = local

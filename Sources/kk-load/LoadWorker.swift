@@ -31,6 +31,17 @@ final class SampleBox: Sendable {
     func take() -> [WorkerSample] { samples.withLock { box in let b = box; box.removeAll(); return b } }
 }
 
+/// What the coordinator needs of a worker thread (SDK clients: ``LoadWorker``; lean: ``LeanFleet``).
+protocol ClientWorker: AnyObject {
+    func start()
+    /// Hands over a client to start at its time.
+    func enqueue(_ plan: ClientPlan)
+    func requestStop()
+    var isFinished: Bool { get }
+    /// Errors creating clients (for the report's stderr).
+    var problemList: [String] { get }
+}
+
 /// One synthetic player: a GameClient driven by a BotDriver, and what the worker tracks of it.
 final class LoadClient {
     let index: Int
@@ -43,7 +54,7 @@ final class LoadClient {
 /// One event-loop thread running a share of the clients (and its own impairing proxy), sending
 /// a ``WorkerSample`` every second. Its state is touched only on its own thread; the inbox,
 /// the outbox and the stop flag are the only shared parts.
-final class LoadWorker: @unchecked Sendable {
+final class LoadWorker: @unchecked Sendable, ClientWorker {
     let index: Int
     let settings: WorkerSettings
     let inbox = Mutex<[ClientPlan]>([])
@@ -70,6 +81,11 @@ final class LoadWorker: @unchecked Sendable {
         current = WorkerSample(worker: index, second: 0)
         track = (try? TrackCatalog.track(named: "oval"))!
     }
+
+    func enqueue(_ plan: ClientPlan) { inbox.withLock { $0.append(plan) } }
+    func requestStop() { stopRequested.store(true, ordering: .releasing) }
+    var isFinished: Bool { finished.load(ordering: .acquiring) }
+    var problemList: [String] { problems.withLock { $0 } }
 
     /// Starts the worker's thread.
     func start() {
@@ -141,6 +157,7 @@ final class LoadWorker: @unchecked Sendable {
         var config = ClientConfig()
         config.sendEveryTicks = sc.sendEveryTicks
         config.inputRedundancy = sc.inputRedundancy
+        config.frameIntervalTicks = sc.frameEveryTicks
         var bot: BotDriver?
         let track = self.track
         let seed = UInt64(plan.index) &+ sc.impairment.seed

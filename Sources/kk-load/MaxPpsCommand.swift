@@ -28,6 +28,7 @@ struct MaxPps: ParsableCommand {
     @Option(help: "Relay worker processes (SO_REUSEPORT).") var relayWorkers = 1
     @Option(help: "Directory of kk-shard and kk-relay (default: next to kk-load).") var binDir: String?
     @Option(help: "Log directory of the spawned stack.") var logDir: String?
+    @Option(help: "Use this redis-server (loopback) instead of starting one.") var redisPort: Int?
     @Option(help: "JSON report path.") var report = "kk-load-maxpps.json"
 
     struct Report: Codable {
@@ -61,7 +62,7 @@ struct MaxPps: ParsableCommand {
         let dir = logDir ?? "/tmp/kk-load-maxpps-\(getpid())"
         log("kk-load maxpps: starting stack (1 shard, 1 relay with \(relayWorkers) worker(s)); logs in \(dir)")
         let stack: Stack
-        do { stack = try Stack.spawn(sc, binDir: bin, redisPort: nil, logDir: dir, relayWorkers: relayWorkers) } catch {
+        do { stack = try Stack.spawn(sc, binDir: bin, redisPort: redisPort, logDir: dir, relayWorkers: relayWorkers) } catch {
             log("kk-load: \(error)")
             throw ExitCode(2)
         }

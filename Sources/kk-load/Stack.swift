@@ -58,7 +58,7 @@ final class Stack {
                 "--id", id, "--enet-port", "0", "--admin-port", "\(admin)", "--redis-port", "\(s.redisPort)",
                 "--redis-prefix", s.prefix, "--registration-ttl-ms", "\(sc.ownershipTtlMillis)",
                 "--ownership-ttl-ms", "\(sc.ownershipTtlMillis)", "--snapshot-every-ticks", "6",
-                "--players-per-match", "\(sc.playersPerMatch)", "--max-matches", "\(maxMatches)", "--laps", "\(sc.laps)",
+                "--players-per-match", "\(sc.playersPerMatch)", "--send-every-ticks", "\(sc.frameEveryTicks)", "--max-matches", "\(maxMatches)", "--laps", "\(sc.laps)",
                 "--log-level", "notice",
             ], logPath: "\(logDir)/\(id).log")
             s.shards.append(Member(name: id, pid: p.pid, adminPort: admin, child: p))
