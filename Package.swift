@@ -124,8 +124,8 @@ let package = Package(
         // The in-process impairing UDP proxy (seeded latency, jitter, loss, duplication, reordering).
         .target(name: "KKImpair", dependencies: ["KKLoad", "KKLoop"]),
         .executableTarget(name: "kk-load", dependencies: [
-            "KKLoad", "KKImpair", "KKClientSDK", "KKClient", "KKLoop", "KKToken", "KKPhysics", "KKWire", "CHiredis", "KKTestSupport",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "KKLoad", "KKImpair", "KKClientSDK", "KKClient", "KKClientTransport", "KKDTLS", "KKLoop", "KKToken", "KKPhysics", "KKWire",
+            "KKLocalStack", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "kk-client", dependencies: [
             "KKClientSDK", "KKClient", "KKTerminalUI", "KKLoop", "KKPhysics",
@@ -136,8 +136,11 @@ let package = Package(
         .target(name: "CKartKlashClient", path: "Sources/CKartKlashClient"),
         .target(name: "KKClientC", dependencies: ["CKartKlashClient", "KKClientSDK", "KKClient", "KKLoop", "KKPhysics", "KKTerminalUI", "KKToken"]),
 
-        // Seeded PRNG, hex, byte mutators and child processes shared by the test targets.
-        .target(name: "KKTestSupport", dependencies: ["KKPhysics", "KKLoop", "CHiredis"]),
+        // Driving a local stack from tools and tests: child processes stopped by pid, blocking
+        // Redis, loopback HTTP probes (kk-load and the system tests).
+        .target(name: "KKLocalStack", dependencies: ["CHiredis"]),
+        // Seeded PRNG, hex, byte mutators, product paths shared by the test targets.
+        .target(name: "KKTestSupport", dependencies: ["KKPhysics", "KKLoop", "CHiredis", "KKLocalStack"]),
 
         // Tests: one target per module, plus the shim smoke tests.
         .testTarget(name: "KKWireTests", dependencies: ["KKWire", "KKTestSupport"]),

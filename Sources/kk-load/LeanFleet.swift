@@ -37,8 +37,10 @@ struct LeanTotals: Sendable {
     var started = 0, welcomed = 0, failed = 0, disconnected = 0
     /// Clients welcomed and not closed, and clients still handshaking or joining, now.
     var active = 0, pending = 0
-    /// Clients closed because the target went down.
-    var closed = 0
+    /// Clients closed because the target went down, and clients whose match ended.
+    var closed = 0, matchesOver = 0
+    /// Times a client's input tick was moved ahead to the server's (see ``LeanFleet``).
+    var reanchors = 0
     /// Input datagrams the pacer owed (offered) and sent.
     var scheduled = 0.0
     var sent = 0, inputsSent = 0
@@ -242,6 +244,10 @@ final class LeanFleet: @unchecked Sendable, ClientWorker {
             if c.lastFrameTick == 0 { local.framesExpected += 1; c.lastFrameTick = f.tick }
             else if gap > 0 { local.framesExpected += Int((UInt32(gap) + every / 2) / every); c.lastFrameTick = f.tick }
             if Int32(bitPattern: f.tick &- c.ackFrameTick) > 0 { c.ackFrameTick = f.tick }
+            // The server is at least at the frame's tick: inputs less than half the lead ahead
+            // of it would arrive late (a Welcome sent before the match's first frame carries a
+            // stale tick), so the next input jumps ahead; the shard repeats the skipped ticks.
+            if c.seq > 0, Int32(bitPattern: c.tick &- f.tick) < Int32(leadTicks / 2) { c.tick = f.tick &+ leadTicks; local.reanchors += 1 }
             let ahead = Int32(bitPattern: f.lastAppliedSeq &- c.lastApplied)
             if ahead > 0 {
                 c.lastApplied = f.lastAppliedSeq
@@ -256,7 +262,10 @@ final class LeanFleet: @unchecked Sendable, ClientWorker {
             }
         case .pong: break
         case .disconnect(let d):
-            if !c.ended {
+            if !c.ended, d.reason == .matchOver {
+                c.ended = true
+                local.matchesOver += 1
+            } else if !c.ended {
                 c.ended = true
                 local.disconnected += 1
                 if local.disconnected <= 5 { problems.withLock { $0.append("relay disconnected a client: \(d.reason)") } }
@@ -306,7 +315,7 @@ final class LeanFleet: @unchecked Sendable, ClientWorker {
         g.handshaking = local.pending
         g.playing = local.active
         g.failed = local.failed + local.disconnected
-        g.ended = local.closed
+        g.ended = local.closed + local.matchesOver
         var sample = WorkerSample(worker: sp.worker, second: second)
         sample.counters = k
         sample.gauges = g

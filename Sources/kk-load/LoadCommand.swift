@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Glibc
 import KKLoad
-import KKTestSupport
+import KKLocalStack
 import KKToken
 
 /// `kk-load`: synthetic players over the real DTLS handshake and protocol (see LoadTests/README.md).

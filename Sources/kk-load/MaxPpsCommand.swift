@@ -3,7 +3,7 @@ import Foundation
 import Glibc
 import KKLoad
 import KKLoop
-import KKTestSupport
+import KKLocalStack
 import KKToken
 
 /// `kk-load maxpps`: the full path's max pps held (DTLS, validation, ordering, ENet, delta

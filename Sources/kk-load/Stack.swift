@@ -1,7 +1,7 @@
 import Foundation
 import Glibc
 import KKLoad
-import KKTestSupport
+import KKLocalStack
 import KKToken
 
 /// The system under load: either started here (`--spawn-stack`: redis-server, shards and relays
@@ -40,19 +40,19 @@ final class Stack {
         if let redisPort {
             s.redisPort = redisPort
         } else {
-            let port = Int(SystemTest.freePort())
+            let port = Int(LocalProbe.freePort())
             let r = try ChildProcess(path: "/usr/bin/redis-server", arguments: [
                 "--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning",
             ], logPath: "\(logDir)/redis.log")
             s.redis = Member(name: "redis", pid: r.pid, child: r)
             s.redisPort = port
-            guard SystemTest.eventually(seconds: 5, { RedisSync(host: s.redisHost, port: port) != nil }) else {
+            guard LocalProbe.eventually(seconds: 5, { RedisSync(host: s.redisHost, port: port) != nil }) else {
                 throw LoadError("redis-server did not start on \(port) (see \(logDir)/redis.log)")
             }
         }
         let maxMatches = sc.clients / max(1, sc.playersPerMatch) + 16
         for i in 0..<sc.shards {
-            let admin = Int(SystemTest.freePort())
+            let admin = Int(LocalProbe.freePort())
             let id = "ls\(i)"
             let p = try ChildProcess(path: "\(binDir)/kk-shard", arguments: [
                 "--id", id, "--enet-port", "0", "--admin-port", "\(admin)", "--redis-port", "\(s.redisPort)",
@@ -66,8 +66,8 @@ final class Stack {
         }
         let cookie = try TokenKey.random().hex
         for i in 0..<sc.relays {
-            let admin = Int(SystemTest.freePort())
-            let udp = SystemTest.freePort(udp: true)
+            let admin = Int(LocalProbe.freePort())
+            let udp = LocalProbe.freePort(udp: true)
             let name = "lr\(i)"
             let p = try ChildProcess(path: "\(binDir)/kk-relay", arguments: [
                 "serve", "--listen-port", "\(udp)", "--admin-port", "\(admin)", "--redis-port", "\(s.redisPort)",
@@ -78,7 +78,7 @@ final class Stack {
             s.relayAddresses.append("127.0.0.1:\(udp)")
         }
         for m in s.shards + s.relays {
-            guard SystemTest.eventually(seconds: 30, { SystemTest.http(port: m.adminPort!, path: "/readyz")?.status == 200 }) else {
+            guard LocalProbe.eventually(seconds: 30, { LocalProbe.http(port: m.adminPort!, path: "/readyz")?.status == 200 }) else {
                 s.stop()
                 throw LoadError("\(m.name) not ready after 30 s (see \(logDir)/\(m.name).log)")
             }
@@ -107,8 +107,8 @@ final class Stack {
         ]
         var out: [String: Double] = [:]
         for m in relays + shards {
-            guard let port = m.adminPort, let body = SystemTest.http(port: port, path: "/metrics")?.body else { continue }
-            for n in names { if let v = SystemTest.metric(body, n) { out[n, default: 0] += v } }
+            guard let port = m.adminPort, let body = LocalProbe.http(port: port, path: "/metrics")?.body else { continue }
+            for n in names { if let v = LocalProbe.metric(body, n) { out[n, default: 0] += v } }
         }
         return out
     }

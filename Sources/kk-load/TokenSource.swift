@@ -1,7 +1,7 @@
 import Foundation
 import Glibc
 import KKLoad
-import KKTestSupport
+import KKLocalStack
 import KKToken
 
 /// Where connect tokens come from: minted here with the shared token key after allocating the
@@ -66,7 +66,7 @@ struct MatchServiceTokenSource: TokenSource {
 
     mutating func token(for index: Int) throws -> ConnectToken {
         let body = "{\"player\":\"load-\(runId)-\(index)\"}"
-        guard let r = SystemTest.http("POST", port: port, path: "/v1/match", body: body) else {
+        guard let r = LocalProbe.http("POST", port: port, path: "/v1/match", body: body) else {
             throw LoadError("match service on 127.0.0.1:\(port) did not answer")
         }
         guard r.status == 200 || r.status == 201 else { throw LoadError("match service answered \(r.status): \(r.body.prefix(200))") }

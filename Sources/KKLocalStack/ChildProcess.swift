@@ -1,6 +1,6 @@
 import Glibc
 
-/// A child process started for a test (redis-server, kk-shard, kk-relay), stopped by its pid.
+/// A child process started by a test or by kk-load (redis-server, kk-shard, kk-relay), stopped by its pid.
 ///
 /// Spawned with `posix_spawn` resetting the signal mask and all signal dispositions to default:
 /// a test runner may block or ignore SIGTERM, and the child would inherit that and never stop
