@@ -17,22 +17,29 @@ extension MatchState {
     }
 
     static func read(from r: inout ByteReader) throws(PhysicsError) -> MatchState {
+        var s = MatchState(tick: 0, race: RaceState(playerCount: 0, totalLaps: 0, countdownTicks: 0, rng: 0), karts: [])
+        try s.read(from: &r)
+        return s
+    }
+
+    /// Parses into `self`, reusing the storage of its kart and finish-order arrays (no
+    /// allocation once they are large enough and not shared). On error `self` is unspecified.
+    mutating func read(from r: inout ByteReader) throws(PhysicsError) {
         let v = try r.u8()
         guard v == MatchState.version else { throw .badVersion(v) }
-        let tick = try r.u32()
+        tick = try r.u32()
         let count = Int(try r.u8())
         guard count >= 1 && count <= MatchState.maxPlayers else { throw .badPlayerCount(count) }
         guard let phase = RacePhase(rawValue: try r.u8()) else { throw .invalidField("phase") }
-        let phaseTicks = try r.u32()
-        let laps = try r.u8()
-        let grace = try r.u16()
+        race.phase = phase
+        race.phaseTicks = try r.u32()
+        race.totalLaps = try r.u8()
+        race.graceTicks = try r.u16()
         let finished = try r.u8()
         guard Int(finished) <= count else { throw .invalidField("finishedCount") }
-        let rng = try r.u64()
-        var race = RaceState(playerCount: count, totalLaps: laps, countdownTicks: phaseTicks, rng: rng)
-        race.phase = phase
-        race.graceTicks = grace
         race.finishedCount = finished
+        race.rng = try r.u64()
+        race.finishOrder.removeAll(keepingCapacity: true)
         for i in 0..<count {
             let slot = try r.u8()
             if i < Int(finished) {
@@ -40,12 +47,10 @@ extension MatchState {
             } else {
                 guard slot == 0xFF else { throw .invalidField("finishOrder") }
             }
-            race.finishOrder[i] = slot
+            race.finishOrder.append(slot)
         }
-        var karts: [KartState] = []
-        karts.reserveCapacity(count)
+        karts.removeAll(keepingCapacity: true)
         for _ in 0..<count { karts.append(try KartState.read(from: &r)) }
-        return MatchState(tick: tick, race: race, karts: karts)
     }
 }
 

@@ -48,6 +48,15 @@ public struct MatchState: Equatable, Sendable {
         self = try MatchState.read(from: &reader)
         if reader.remaining != 0 { throw .trailingBytes(reader.remaining) }
     }
+
+    /// Parses a canonical form into this state, reusing its arrays' storage (the relay's
+    /// per-frame path: no allocation in steady state). On error the state is unspecified, so
+    /// parse into a scratch state and keep it only on success.
+    public mutating func deserialize(from bytes: [UInt8]) throws(PhysicsError) {
+        var reader = ByteReader(bytes)
+        try read(from: &reader)
+        if reader.remaining != 0 { throw .trailingBytes(reader.remaining) }
+    }
 }
 
 /// Streaming 64-bit FNV-1a hasher, usable as a `ByteSink`.

@@ -48,6 +48,8 @@ public final class RelayCore<IO: RelayCoreIO> {
     private var out = [UInt8](repeating: 0, count: max(Limits.maxDatagramBytes, 4096))
     private var deltaScratch: [UInt8] = []
     private var stateScratch: [UInt8] = []
+    /// Parse buffer for match frames, swapped with the frame cache's evicted slot.
+    private var parsedState = FrameCache.empty
     /// True while draining: new sessions are refused, existing ones keep playing.
     public var draining = false
 
@@ -291,12 +293,16 @@ public final class RelayCore<IO: RelayCoreIO> {
         guard let ids = sessionsByMatch[f.matchId], !ids.isEmpty else { return }
         stateScratch.removeAll(keepingCapacity: true)
         stateScratch.append(contentsOf: payload)
-        guard let state = try? MatchState(deserializing: stateScratch), state.tick == f.tick else {
+        // Parse into the spare state (its arrays are reused), then swap it into the ring: the
+        // evicted state becomes the next spare. No allocation per frame in steady state.
+        do throws(PhysicsError) { try parsedState.deserialize(from: stateScratch) } catch {
             counters.drop(.malformed)
             return
         }
-        frames[f.matchId, default: FrameCache()].store(state)
+        guard parsedState.tick == f.tick else { counters.drop(.malformed); return }
+        frames[f.matchId, default: FrameCache()].store(swapping: &parsedState)
         let cache = frames[f.matchId]!
+        guard let state = cache.latest else { return }
         for id in ids {
             guard let s = sessions[id], s.phase == .playing else { continue }
             if let seq = f.lastAppliedSeq(of: s.playerId) { s.lastAppliedSeq = seq }

@@ -21,6 +21,27 @@ final class CanonicalFormTests: XCTestCase {
         XCTAssertEqual(FNV1a64.hash(bytes), state.hash)
     }
 
+    /// In-place parsing (the relay's frame path) gives the same state as a fresh parse, whatever
+    /// the buffer held before (other player count, other race), and a good parse after a failed
+    /// one is whole again.
+    func testDeserializeInPlaceEqualsFreshParse() throws {
+        let a = try raceState(7, ticks: 900)
+        var small = MatchSimulation(track: try TrackCatalog.track(named: "oval"), playerCount: 3, seed: 2)
+        for _ in 0..<100 { small.step(inputs: [KartInput](repeating: KartInput(buttons: 1, steer: 9), count: 3)) }
+        var bytesA: [UInt8] = [], bytesB: [UInt8] = []
+        a.serialize(into: &bytesA)
+        small.state.serialize(into: &bytesB)
+        var buffer = small.state
+        try buffer.deserialize(from: bytesA)
+        XCTAssertEqual(buffer, a)
+        try buffer.deserialize(from: bytesB)
+        XCTAssertEqual(buffer, small.state)
+        XCTAssertThrowsError(try buffer.deserialize(from: Array(bytesA.dropLast(7))))
+        try buffer.deserialize(from: bytesA)
+        XCTAssertEqual(buffer, a)
+        XCTAssertEqual(buffer.hash, a.hash)
+    }
+
     func testTruncatedAndGarbageNeverTrap() throws {
         let state = try raceState(6, ticks: 400)
         var bytes: [UInt8] = []
