@@ -28,6 +28,9 @@ public struct LoadAggregator: Sendable {
         latest[s.worker] = (s.counters, s.gauges)
     }
 
+    /// The latest cumulative counters of one worker (nil before its first sample).
+    public func latestCounters(of worker: Int) -> LoadCounters? { latest[worker]?.0 }
+
     /// Samples received for `second` so far.
     public func arrived(_ second: Int) -> Int { pending[second]?.count ?? 0 }
 

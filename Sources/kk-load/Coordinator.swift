@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import KKLoad
+import KKLocalStack
 import KKLoop
 import Synchronization
 
@@ -24,6 +25,23 @@ final class Coordinator {
         self.hardCapSeconds = hardCapSeconds
         self.useProxy = useProxy
         self.quiet = quiet
+    }
+
+    /// Lean clients cannot see which of their inputs the shard missed, so each second the
+    /// shards' applied-input counter (their /metrics, synced once a second) stands in: a
+    /// pseudo-worker sample whose cumulative checks are the inputs sent and whose misses are
+    /// those not applied (yet). Its one-second offset evens out over a step's seconds.
+    func leanUplinkSample(second: Int, agg: LoadAggregator, worker: Int) -> WorkerSample {
+        var applied = 0.0
+        for m in stack.shards {
+            guard let port = m.adminPort, let body = LocalProbe.http(port: port, path: "/metrics")?.body else { continue }
+            applied += LocalProbe.metric(body, "kk_shard_inputs_applied_total") ?? 0
+        }
+        var sample = WorkerSample(worker: worker, second: second)
+        let sent = agg.counters.inputsRecorded - (agg.latestCounters(of: worker)?.inputsRecorded ?? 0)
+        sample.counters.inputChecks = sent
+        sample.counters.inputMisses = max(0, sent - Int(applied))
+        return sample
     }
 
     /// Milliseconds after the start at which client `i` joins.
@@ -52,7 +70,8 @@ final class Coordinator {
             }
         }
         workers.forEach { $0.start() }
-        var agg = LoadAggregator(workers: threads, stepSeconds: sc.ramp.stepSeconds, settleSeconds: sc.ramp.settleSeconds)
+        let pseudo = sc.client == .lean && !stack.shards.isEmpty ? 1 : 0
+        var agg = LoadAggregator(workers: threads + pseudo, stepSeconds: sc.ramp.stepSeconds, settleSeconds: sc.ramp.settleSeconds)
         var cpu = CpuTracker()
         cpu.groups = ["generator": [getpid()], "relays": stack.relays.map(\.pid), "shards": stack.shards.map(\.pid),
                       "redis": stack.redis.map { [$0.pid] } ?? []]
@@ -94,6 +113,7 @@ final class Coordinator {
             }
             let boundary = UInt64(nextClose + 1) * 1000
             if now >= boundary + 50, agg.arrived(nextClose) >= threads || now >= boundary + 700 {
+                if sc.client == .lean, !stack.shards.isEmpty { agg.add(leanUplinkSample(second: nextClose, agg: agg, worker: threads)) }
                 let shares = cpu.sample(wallNanos: monotonicNanos())
                 let scheduled = min(dispatched, (0..<clients).prefix { startMillis($0) < boundary }.count)
                 let line = agg.close(second: nextClose, scheduledClients: scheduled,
@@ -117,6 +137,14 @@ final class Coordinator {
         while workers.contains(where: { !$0.isFinished }) && monotonicNanos() < deadline { usleep(10_000) }
         for s in outbox.take() where s.second < 0 { finals.append(s) }
         agg.absorbFinal(finals)
+        if pseudo == 1 {
+            // The shards' counters lag up to a second (and inputs in flight land): wait, then
+            // take the final uplink figure against every input the clients sent.
+            usleep(1_300_000)
+            var last = leanUplinkSample(second: -1, agg: agg, worker: threads)
+            last.second = -1
+            agg.absorbFinal([last])
+        }
         for (i, w) in workers.enumerated() { for p in w.problemList.prefix(5) { log("worker \(i): \(p)") } }
         report.startedUnix = startedUnix
         report.seconds = elapsed
@@ -135,12 +163,6 @@ final class Coordinator {
         report.timeline = agg.timeline
         report.cpuSeconds = agg.cpuSeconds
         report.stackMetrics = stack.metrics()
-        if sc.client == .lean, !stack.shards.isEmpty, let applied = report.stackMetrics["kk_shard_inputs_applied_total"] {
-            // Lean clients cannot tell which input the shard missed: the shard's applied count
-            // against the inputs sent gives the run's uplink loss (per-second lines have none).
-            report.counters.inputChecks = report.counters.inputsRecorded
-            report.counters.inputMisses = max(0, report.counters.inputsRecorded - Int(applied))
-        }
         report.thresholds = sc.thresholds
         report.capacity = sc.capacity
         report.finalize()
