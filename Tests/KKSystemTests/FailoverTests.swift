@@ -89,12 +89,10 @@ import Testing
     /// Redis lost mid-match: the race keeps running and frames keep flowing; the shard says it
     /// is not ready; when Redis returns the shard registers again.
     @Test func redisLostMidMatchMatchesKeepRunning() throws {
-        let port = Int(SystemTest.freePort())
-        let dir = SystemTest.tempDir("redis-lost")
-        let redisArgs = ["--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-        var redis = try ChildProcess(path: "/usr/bin/redis-server", arguments: redisArgs, logPath: "\(dir)/redis.log")
-        defer { redis.stop() }
-        #expect(SystemTest.eventually(seconds: 5) { RedisSync(port: port) != nil })
+        var redis = try OwnRedis("redis-lost")
+        defer { redis.process.stop() }
+        let port = redis.port
+        #expect(redis.ready())
         let s = try StackProcesses("redis-lost", redisPort: port)
         try s.shard("s1")
         try s.relay("r1")
@@ -106,15 +104,15 @@ import Testing
         let client = try bot(loop, token: token)
         defer { client.stop() }
         #expect(drive(loop, timeoutMillis: 10_000) { client.session.state == .playing && client.session.stats.framesReceived > 20 })
-        redis.signal(SIGKILL)
-        redis.wait(seconds: 5)
+        redis.process.signal(SIGKILL)
+        redis.process.wait(seconds: 5)
         let frames = client.session.stats.framesReceived
         let tick = client.session.authoritativeState?.tick ?? 0
         #expect(drive(loop, timeoutMillis: 5_000) { client.session.stats.framesReceived > frames + 40 })
         #expect((client.session.authoritativeState?.tick ?? 0) > tick + 100)
         let r = SystemTest.http(port: s.adminPorts["s1"]!, path: "/readyz")
         #expect(r?.status == 503 && r?.body.contains("redis unreachable") == true)
-        redis = try ChildProcess(path: "/usr/bin/redis-server", arguments: redisArgs, logPath: "\(dir)/redis2.log")
+        try redis.restart()
         #expect(s.ready("s1", seconds: 15))
         #expect(RedisSync(port: port)?.run("EXISTS", s.prefix + "shard:s1") == "1")
         #expect(client.session.state == .playing)

@@ -63,3 +63,25 @@ final class StackProcesses {
 
     deinit { stopAll() }
 }
+
+/// A redis-server of the test's own (not the shared test server), so the test can kill it and
+/// start it again on the same port.
+struct OwnRedis {
+    let port = Int(SystemTest.freePort())
+    let dir: String
+    var process: ChildProcess
+    static func arguments(_ port: Int) -> [String] { ["--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"] }
+
+    init(_ name: String) throws {
+        dir = SystemTest.tempDir(name)
+        process = try ChildProcess(path: "/usr/bin/redis-server", arguments: Self.arguments(port), logPath: "\(dir)/redis.log")
+    }
+
+    /// Waits until it answers (bounded).
+    func ready() -> Bool { SystemTest.eventually(seconds: 5) { RedisSync(port: port) != nil } }
+
+    /// Starts it again, empty, on the same port.
+    mutating func restart() throws {
+        process = try ChildProcess(path: "/usr/bin/redis-server", arguments: Self.arguments(port), logPath: "\(dir)/redis2.log")
+    }
+}

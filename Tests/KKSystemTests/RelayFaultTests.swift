@@ -69,12 +69,10 @@ import Testing
     /// not cached is refused as "server unavailable" and counted, the player already in a
     /// match keeps playing; Redis back: ready again and new players join.
     @Test func redisDownRefusesUncachedJoinsKeepsPlayersAndRecovers() throws {
-        let port = Int(SystemTest.freePort())
-        let dir = SystemTest.tempDir("relay-redis-down")
-        let redisArgs = ["--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-        var redis = try ChildProcess(path: "/usr/bin/redis-server", arguments: redisArgs, logPath: "\(dir)/redis.log")
-        defer { redis.stop() }
-        #expect(SystemTest.eventually(seconds: 5) { RedisSync(port: port) != nil })
+        var redis = try OwnRedis("relay-redis-down")
+        defer { redis.process.stop() }
+        let port = redis.port
+        #expect(redis.ready())
         let s = try StackProcesses("relay-redis-down", redisPort: port)
         try s.shard("s1")
         let relay = try s.relay("r1", extra: ["--shard-unreachable-ms", "1500"])
@@ -88,8 +86,8 @@ import Testing
         defer { playing.stop() }
         #expect(drive(loop, timeoutMillis: 10_000) { playing.session.state == .playing && playing.session.stats.framesReceived > 10 })
 
-        redis.signal(SIGKILL)
-        redis.wait(seconds: 5)
+        redis.process.signal(SIGKILL)
+        redis.process.wait(seconds: 5)
         #expect(SystemTest.eventually(seconds: 5) {
             let r = SystemTest.http(port: s.adminPorts["r1"]!, path: "/readyz")
             return r?.status == 503 && r?.body.contains("redis unreachable") == true
@@ -103,7 +101,7 @@ import Testing
         #expect(playing.session.state == .playing)
         #expect(playing.session.stats.framesReceived > framesAtKill + 40)
 
-        redis = try ChildProcess(path: "/usr/bin/redis-server", arguments: redisArgs, logPath: "\(dir)/redis2.log")
+        try redis.restart()
         #expect(s.ready("s1", seconds: 15) && s.ready("r1", seconds: 15))
         let r2 = try #require(RedisSync(port: port))
         allocate(r2, s.prefix, match: 942, on: "s1")

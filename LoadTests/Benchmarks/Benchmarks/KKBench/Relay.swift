@@ -51,18 +51,23 @@ final class RelayPathFixture {
             var pkt = InputPacket(seq: seq, tick: seq &+ 10, ackFrameTick: 0)
             pkt.count = 9
             for i in 0..<9 { pkt.inputs[i] = InputSample(buttons: 1, steer: Int8(i)) }
-            let n = packetScratch.withUnsafeMutableBytes { raw -> Int in
-                var w = WireWriter(raw)
-                try! pkt.encode(into: &w)
-                return w.count
-            }
-            packetScratch.withUnsafeBytes { core.clientPacket(p, UnsafeRawBufferPointer(rebasing: $0[0..<n]), nowMillis: 1) }
+            send(pkt, from: p)
         }
         core.flush()
         seq &+= 3
     }
 
     var packetScratch = [UInt8](repeating: 0, count: 1200)
+
+    /// Encodes `pkt` into the scratch buffer (no allocation) and hands it to the relay as session `p`'s.
+    func send(_ pkt: InputPacket, from p: Int) {
+        let n = packetScratch.withUnsafeMutableBytes { raw -> Int in
+            var w = WireWriter(raw)
+            try! pkt.encode(into: &w)
+            return w.count
+        }
+        packetScratch.withUnsafeBytes { core.clientPacket(p, UnsafeRawBufferPointer(rebasing: $0[0..<n]), nowMillis: 1) }
+    }
 
     /// Pre-encoded shard frames for match 1 (ticks 3 apart), so the measured loop holds only relay work.
     lazy var shardFrames: [(bytes: [UInt8], tick: UInt32)] = (0..<120).map { _ in
@@ -84,12 +89,7 @@ final class RelayPathFixture {
         for p in 0..<8 {
             var pkt = InputPacket(seq: ackSeq, tick: ackSeq, ackFrameTick: lastFrameTick)
             pkt.count = 1
-            let n = packetScratch.withUnsafeMutableBytes { raw -> Int in
-                var w = WireWriter(raw)
-                try! pkt.encode(into: &w)
-                return w.count
-            }
-            packetScratch.withUnsafeBytes { core.clientPacket(p, UnsafeRawBufferPointer(rebasing: $0[0..<n]), nowMillis: 1) }
+            send(pkt, from: p)
         }
         core.flush()
         let frame = shardFrames[nextFrame % shardFrames.count]
