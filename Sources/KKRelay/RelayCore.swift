@@ -186,20 +186,21 @@ public final class RelayCore<IO: RelayCoreIO> {
     }
 
     private func input(_ id: Int, _ p: InputPacket) {
-        guard sessions[id]!.phase == .playing else { counters.drop(.notPlaying); return }
-        switch sessions[id]!.replay.accept(p.seq) {
+        let s = sessions[id]!
+        guard s.phase == .playing else { counters.drop(.notPlaying); return }
+        switch s.replay.accept(p.seq) {
         case .fresh: break
         case .duplicate: counters.drop(.replayed); return
         case .tooOld: counters.drop(.tooOld); return
         }
-        if Serial.isNewer(p.ackFrameTick, than: sessions[id]!.ackedFrameTick) { sessions[id]!.ackedFrameTick = p.ackFrameTick }
-        let matchId = sessions[id]!.matchId
-        let playerId = sessions[id]!.playerId
+        if Serial.isNewer(p.ackFrameTick, than: s.ackedFrameTick) { s.ackedFrameTick = p.ackFrameTick }
+        let matchId = s.matchId
+        let playerId = s.playerId
         guard let shard = shardOfMatch[matchId] else { counters.drop(.shardUnavailable); return }
         var full = 0
         var delivered = 0
         let stream = stream(shard)
-        let stats = sessions[id]!.reorder.receive(p) { o in
+        let stats = s.reorder.receive(p) { o in
             if stream.merger.push(
                 BatchedInput(matchId: matchId, playerId: playerId, tick: o.tick, seq: o.seq, input: o.input)) {
                 delivered += 1

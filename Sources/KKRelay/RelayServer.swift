@@ -137,16 +137,21 @@ public final class RelayServer: RelayCoreIO {
     private func datagram(_ bytes: UnsafeRawBufferPointer, from: PeerAddress, now: UInt64) {
         core.counters.datagramsIn += 1
         core.counters.bytesIn += bytes.count
-        if packetBuckets[from] == nil {
-            packetBuckets[from] = TokenBucket(ratePerSecond: config.packetsPerSecondPerAddress,
-                                              burst: config.packetsPerSecondPerAddress, nowMillis: now)
-        }
-        guard packetBuckets[from]!.take(nowMillis: now) else { core.counters.drop(.rateLimited); return }
         if let conn = byAddress[from] {
+            guard conn.packets.take(nowMillis: now) else { core.counters.drop(.rateLimited); return }
             fromKnown(conn, bytes, now: now)
         } else {
+            // Sources without a connection: their buckets live in a table cleared every second.
+            var bucket = packetBuckets[from] ?? newPacketBucket(now)
+            let ok = bucket.take(nowMillis: now)
+            packetBuckets[from] = bucket
+            guard ok else { core.counters.drop(.rateLimited); return }
             fromUnknown(bytes, from: from, now: now)
         }
+    }
+
+    private func newPacketBucket(_ now: UInt64) -> TokenBucket {
+        TokenBucket(ratePerSecond: config.packetsPerSecondPerAddress, burst: config.packetsPerSecondPerAddress, nowMillis: now)
     }
 
     private func fromUnknown(_ bytes: UnsafeRawBufferPointer, from: PeerAddress, now: UInt64) {
@@ -176,7 +181,8 @@ public final class RelayServer: RelayCoreIO {
             case .failure(let e): dtlsFailures[e.metricLabel, default: 0] += 1; return
             }
             let conn = ClientConnection(id: nextId, address: from, dtls: session,
-                                        handshakeDeadline: now + config.handshakeTimeoutMillis)
+                                        handshakeDeadline: now + config.handshakeTimeoutMillis,
+                                        packets: packetBuckets[from] ?? newPacketBucket(now))
             nextId += 1
             byAddress[from] = conn
             byId[conn.id] = conn

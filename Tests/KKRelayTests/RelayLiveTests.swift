@@ -78,6 +78,34 @@ import Testing
         #expect(relay.counters.drops(.notDTLS) > 0)
     }
 
+    /// A playing client that floods (far above its address's datagram budget) gets counted
+    /// `rate_limited` drops; a second client of the same match keeps getting its frames and
+    /// the flooder's session stays usable once it slows down.
+    @Test func packetFloodFromOneAddressIsRateLimitedOthersKeepPlaying() throws {
+        let s = try LiveStack()
+        var cfg = try s.relayConfig()
+        cfg.packetsPerSecondPerAddress = 100
+        let relay = try s.addRelay(cfg)
+        s.allocate(match: 45)
+        let flooder = try s.client(player: 1, match: 45, relay: relay)
+        let calm = try s.client(player: 2, match: 45, relay: relay)
+        #expect(drive(s.loop) { flooder.transport.state == .established && calm.transport.state == .established })
+        flooder.send(HelloPacket(mode: .join, lastFrameTick: 0, nextInputSeq: 1))
+        calm.send(HelloPacket(mode: .join, lastFrameTick: 0, nextInputSeq: 1))
+        #expect(drive(s.loop) { flooder.welcome != nil && calm.welcome != nil })
+        let tick = (flooder.welcome?.serverTick ?? 0) + 10
+        // 1,000 packets at once: the bucket holds one second's worth (100).
+        for k in 0..<1_000 {
+            let seq = UInt32(k + 1)
+            flooder.send(InputPacket(seq: seq, tick: tick + seq, ackFrameTick: 0, newestFirst: [InputSample(buttons: 1, steer: 0)]))
+        }
+        #expect(drive(s.loop) { relay.counters.drops(.rateLimited) >= 800 })
+        #expect(relay.counters.drops(.rateLimited) <= 900, "\(relay.counters.drops(.rateLimited)) dropped")
+        let framesBefore = calm.frames
+        #expect(drive(s.loop) { calm.frames > framesBefore + 5 })
+        #expect(relay.sessionCount == 2)
+    }
+
     @Test func sessionLimitAndDrainKeepsSessionsUntilDeadline() throws {
         let s = try LiveStack()
         var cfg = try s.relayConfig()
