@@ -155,7 +155,7 @@ let package = Package(
         .testTarget(name: "KKRedisTests", dependencies: ["KKRedis", "KKLoop", "KKTestSupport"]),
         .testTarget(name: "KKShardTests", dependencies: ["KKShard", "KKPhysics", "KKWire", "KKLoop", "KKTestSupport"]),
         .testTarget(name: "KKRelayTests", dependencies: ["KKRelay", "KKShard", "KKDelta", "KKPhysics", "KKToken", "KKWire",
-                                                        "KKTestSupport", "KKClientTransport", "KKDTLS", "KKLoop", "KKRedis",
+                                                        "KKTestSupport", "KKClientTransport", "KKDTLS", "KKLoop", "KKRedis", "KKAdmin",
                                                         .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "KKClientTests", dependencies: ["KKClient", "KKRelay", "KKShard", "KKToken", "KKWire",
                                                           "KKPhysics", "KKDelta", "KKPrediction"]),
