@@ -36,7 +36,7 @@ struct Run: ParsableCommand {
     @Option(help: "Ownership TTL to write when allocating on a running stack, ms.") var ownershipTtlMs = 3000
     @Option(help: "Get tokens from kk-match (http://127.0.0.1:PORT) instead of minting them.") var matchUrl: String?
     @Option(help: "Impairing proxy: auto (when the scenario impairs), always, never.") var proxy = "auto"
-    @Option(help: "JSON report path (a .md report is written next to it).") var report: String?
+    @Option(help: "JSON report path (.md and .html reports are written next to it).") var report: String?
     @Option(help: "Log directory of a spawned stack.") var logDir: String?
     @Flag(help: "No live line per second.") var quiet = false
 
@@ -102,9 +102,7 @@ struct Run: ParsableCommand {
                                       useProxy: useProxy, quiet: quiet)
         let result = coordinator.run()
         let path = report ?? "kk-load-\(sc.name).json"
-        try result.json().write(to: URL(fileURLWithPath: path))
-        let md = (path.hasSuffix(".json") ? String(path.dropLast(5)) : path) + ".md"
-        try MarkdownReport.render(result).write(toFile: md, atomically: true, encoding: .utf8)
+        let md = try writeReports(result, path)
         let s = result.summary!
         log(String(format: "kk-load: %@ | latency p50 %.1f p99 %.1f p99.9 %.1f max %.1f ms | loss down %.3f%% up %.3f%% | errors %d | handshake p99 %.1f ms | resumes %d",
                    s.passed ? "PASSED" : "FAILED", s.latencyMillis.p50, s.latencyMillis.p99, s.latencyMillis.p999, s.latencyMillis.max,
@@ -115,7 +113,7 @@ struct Run: ParsableCommand {
                        f.atSeconds, f.target, f.resumes, f.inputsLost, f.inputsChecked, f.stalls, f.maxStallMillis, f.clientsFailed, f.windowSeconds))
         }
         for v in s.violations { log("kk-load: threshold: \(v)") }
-        log("kk-load: report \(path), \(md)")
+        log("kk-load: report \(path), \(md), \(md.dropLast(3)).html")
         if !s.passed { throw ExitCode(1) }
     }
 }
@@ -123,7 +121,7 @@ struct Run: ParsableCommand {
 struct Merge: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Merge the JSON reports of several kk-load processes of one run.")
     @Argument(help: "Report files.") var files: [String]
-    @Option(help: "Merged JSON report path (a .md is written next to it).") var report = "kk-load-merged.json"
+    @Option(help: "Merged JSON report path (.md and .html are written next to it).") var report = "kk-load-merged.json"
 
     func run() throws {
         var reports: [LoadReport] = []
@@ -132,9 +130,7 @@ struct Merge: ParsableCommand {
             reports.append(try LoadReport.parse(d))
         }
         guard let m = LoadReport.merged(reports) else { throw ValidationError("no reports") }
-        try m.json().write(to: URL(fileURLWithPath: report))
-        let md = (report.hasSuffix(".json") ? String(report.dropLast(5)) : report) + ".md"
-        try MarkdownReport.render(m).write(toFile: md, atomically: true, encoding: .utf8)
+        _ = try writeReports(m, report)
         print(MarkdownReport.render(m))
     }
 }
@@ -146,4 +142,14 @@ func raiseFileLimit() {
         l.rlim_cur = l.rlim_max
         setrlimit(Int32(RLIMIT_NOFILE.rawValue), &l)
     }
+}
+
+/// Writes the JSON report at `path` and the Markdown and HTML (latency plot) reports next to
+/// it; returns the Markdown path.
+func writeReports(_ r: LoadReport, _ path: String) throws -> String {
+    try r.json().write(to: URL(fileURLWithPath: path))
+    let stem = path.hasSuffix(".json") ? String(path.dropLast(5)) : path
+    try MarkdownReport.render(r).write(toFile: stem + ".md", atomically: true, encoding: .utf8)
+    try HTMLReport.render(r).write(toFile: stem + ".html", atomically: true, encoding: .utf8)
+    return stem + ".md"
 }

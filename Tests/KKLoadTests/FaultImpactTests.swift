@@ -1,4 +1,4 @@
-import KKLoad
+@testable import KKLoad
 import Testing
 
 /// The chaos report's split of resumes, lost inputs and stalls by fault.
@@ -41,5 +41,30 @@ import Testing
         #expect(m.summary?.faultImpacts.first?.inputsLost == 4)
         let round = try LoadReport.parse(try m.json())
         #expect(round.summary?.faultImpacts == m.summary?.faultImpacts)
+    }
+}
+
+/// The HTML report: one SVG with a point per second for p50, p99 and clients, fault marks,
+/// the Markdown tables, and text escaped.
+@Suite struct HTMLReportTests {
+    @Test func plotHasAPointPerSecondAndFaultMarks() {
+        var r = LoadReport(scenario: "chaos <x>")
+        r.timeline = (0..<30).map { i in
+            var l = SecondLine(second: i)
+            l.p50Millis = 100 + Double(i); l.p99Millis = 150 + Double(i); l.playing = 48
+            return l
+        }
+        r.faults = [.init(atSeconds: 10, target: "relay lr0", pid: 1)]
+        let html = HTMLReport.render(r)
+        #expect(html.hasPrefix("<!doctype html>") && html.hasSuffix("</html>\n"))
+        #expect(html.contains("chaos &lt;x&gt;") && !html.contains("chaos <x>"))
+        for cls in ["p50", "p99", "playing"] {
+            let line = html.split(separator: "\n").first { $0.contains("class=\"\(cls)\"") }
+            let points = line.map { $0.split(separator: "points=\"")[1].split(separator: "\"")[0].split(separator: " ").count }
+            #expect(points == 30, "\(cls)")
+        }
+        #expect(html.contains("stroke-dasharray") && html.contains("relay lr0"))
+        #expect(html.contains("| measure | p50 |"))
+        #expect(HTMLReport.niceCeiling(173) == 200 && HTMLReport.niceCeiling(1) == 1 && HTMLReport.niceCeiling(501) == 1000)
     }
 }
