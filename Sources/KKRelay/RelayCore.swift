@@ -219,15 +219,11 @@ public final class RelayCore<IO: RelayCoreIO> {
     public func flush() {
         for (shard, stream) in streams where !stream.merger.isEmpty {
             while !stream.merger.isEmpty {
-                let n = out.withUnsafeMutableBytes { raw -> Int in
-                    var w = WireWriter(raw)
+                let n = WireWriter.write(into: &out) { (w) throws(WireError) in
                     var b = InputBatchWriter()
-                    do throws(WireError) {
-                        try b.begin(batchSeq: stream.batchSeq, protocolId: config.protocolId, into: &w)
-                        while b.room(in: w) > 0, let e = stream.merger.pop() { try b.append(e, into: &w) }
-                        try b.finish(into: &w)
-                    } catch { return 0 }
-                    return w.count
+                    try b.begin(batchSeq: stream.batchSeq, protocolId: config.protocolId, into: &w)
+                    while b.room(in: w) > 0, let e = stream.merger.pop() { try b.append(e, into: &w) }
+                    try b.finish(into: &w)
                 }
                 guard n > 0 else { break }
                 stream.batchSeq &+= 1
@@ -311,13 +307,9 @@ public final class RelayCore<IO: RelayCoreIO> {
             deltaScratch.removeAll(keepingCapacity: true)
             DeltaCodec.encode(state, baseline: baseline, into: &deltaScratch)
             let packet = FramePacket(tick: f.tick, baselineTick: baseline?.tick, lastAppliedSeq: s.lastAppliedSeq)
-            let n = out.withUnsafeMutableBytes { raw -> Int in
-                deltaScratch.withUnsafeBytes { payload in
-                    var w = WireWriter(raw)
-                    do throws(WireError) {
-                        try packet.encode(protocolId: config.protocolId, into: &w) { (pw) throws(WireError) in try pw.writeBytes(payload) }
-                    } catch { return 0 }
-                    return w.count
+            let n = deltaScratch.withUnsafeBytes { payload in
+                WireWriter.write(into: &out) { (w) throws(WireError) in
+                    try packet.encode(protocolId: config.protocolId, into: &w) { (pw) throws(WireError) in try pw.writeBytes(payload) }
                 }
             }
             guard n > 0 else { counters.drop(.malformed); continue }
@@ -374,11 +366,7 @@ public final class RelayCore<IO: RelayCoreIO> {
 
     /// Encodes `p` into the scratch buffer; returns its length (0 when it does not fit).
     private func encode<P: WirePacket>(_ p: P) -> Int {
-        out.withUnsafeMutableBytes { raw -> Int in
-            var w = WireWriter(raw)
-            do throws(WireError) { try p.encode(protocolId: config.protocolId, into: &w) } catch { return 0 }
-            return w.count
-        }
+        WireWriter.write(into: &out) { (w) throws(WireError) in try p.encode(protocolId: config.protocolId, into: &w) }
     }
 
     private func sendPacket<P: WirePacket>(_ p: P, to id: Int) {

@@ -113,11 +113,8 @@ public final class ShardCore<Relay: Hashable> {
     }
 
     private func reply<O: ShardOutput>(_ p: JoinReplyPacket, to relay: Relay, output: inout O) where O.Relay == Relay {
-        let n = out.withUnsafeMutableBytes { raw -> Int in
-            var w = WireWriter(raw)
-            do throws(WireError) { try p.encode(protocolId: config.protocolId, into: &w) } catch { return 0 }
-            return w.count
-        }
+        let n = WireWriter.write(into: &out) { (w) throws(WireError) in try p.encode(protocolId: config.protocolId, into: &w) }
+        guard n > 0 else { return }
         out.withUnsafeBytes { output.send(UnsafeRawBufferPointer(rebasing: $0[0..<n]), to: relay, reliable: true) }
     }
 
@@ -159,13 +156,9 @@ public final class ShardCore<Relay: Hashable> {
         for s in 0..<m.slotCount {
             if let p = m.players[s] { try? frame.addPlayer(PlayerAck(playerId: p, lastAppliedSeq: m.lastAppliedSeq[s])) }
         }
-        let n = out.withUnsafeMutableBytes { raw -> Int in
-            stateBytes.withUnsafeBytes { payload in
-                var w = WireWriter(raw)
-                do throws(WireError) {
-                    try frame.encode(protocolId: config.protocolId, into: &w) { (pw) throws(WireError) in try pw.writeBytes(payload) }
-                } catch { return 0 }
-                return w.count
+        let n = stateBytes.withUnsafeBytes { payload in
+            WireWriter.write(into: &out) { (w) throws(WireError) in
+                try frame.encode(protocolId: config.protocolId, into: &w) { (pw) throws(WireError) in try pw.writeBytes(payload) }
             }
         }
         guard n > 0 else { return }

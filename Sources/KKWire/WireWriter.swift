@@ -113,3 +113,17 @@ extension WireWriter {
         return out
     }
 }
+
+extension WireWriter {
+    /// Runs `body` with a writer over the reused scratch `buffer` and returns how many bytes it
+    /// wrote, or 0 when `body` failed (the packet does not fit). No allocation: the hot paths'
+    /// way to encode a packet before handing `buffer[0..<n]` to a socket.
+    @inlinable
+    public static func write(into buffer: inout [UInt8], _ body: (inout WireWriter) throws(WireError) -> Void) -> Int {
+        buffer.withUnsafeMutableBytes { raw -> Int in
+            var w = WireWriter(raw)
+            do throws(WireError) { try body(&w) } catch { return 0 }
+            return w.count
+        }
+    }
+}

@@ -61,11 +61,7 @@ final class RelayPathFixture {
 
     /// Encodes `pkt` into the scratch buffer (no allocation) and hands it to the relay as session `p`'s.
     func send(_ pkt: InputPacket, from p: Int) {
-        let n = packetScratch.withUnsafeMutableBytes { raw -> Int in
-            var w = WireWriter(raw)
-            try! pkt.encode(into: &w)
-            return w.count
-        }
+        let n = WireWriter.write(into: &packetScratch) { (w) throws(WireError) in try pkt.encode(into: &w) }
         packetScratch.withUnsafeBytes { core.clientPacket(p, UnsafeRawBufferPointer(rebasing: $0[0..<n]), nowMillis: 1) }
     }
 
