@@ -173,11 +173,8 @@ public final class RelayCore<IO: RelayCoreIO> {
 
     /// The I/O layer found (or failed to find) the shard of a match: joins that waited go on.
     public func routeResolved(matchId: UInt64, shard: Shard?) {
+        guard let shard else { refuseWaitingJoins(matchId, counted: .unknownMatch, told: .matchNotFound); return }
         let waiting = (sessionsByMatch[matchId] ?? []).filter { sessions[$0]?.phase == .joining }
-        guard let shard else {
-            for id in waiting { counters.drop(.unknownMatch); disconnect(id, .matchNotFound) }
-            return
-        }
         shardOfMatch[matchId] = shard
         for id in waiting {
             let s = sessions[id]!
@@ -313,15 +310,10 @@ public final class RelayCore<IO: RelayCoreIO> {
                 }
             }
             guard n > 0 else { counters.drop(.malformed); continue }
-            guard s.bandwidth.take(Double(n), nowMillis: nowMillis) else {
-                counters.drop(.bandwidthCap)
-                sessions[id] = s
-                continue
-            }
+            guard s.bandwidth.take(Double(n), nowMillis: nowMillis) else { counters.drop(.bandwidthCap); continue }
             if baseline == nil { counters.framesFull += 1 } else { counters.framesDelta += 1 }
             counters.frameBytes += n
             s.framesSent += 1
-            sessions[id] = s
             out.withUnsafeBytes { io.sendToClient(id, UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
         }
     }
@@ -329,8 +321,15 @@ public final class RelayCore<IO: RelayCoreIO> {
     /// The match's shard is registered but unreachable (no adoption came in time): sessions
     /// waiting to join or re-join are told "the game server is unavailable" and closed.
     public func routeUnavailable(matchId: UInt64) {
-        let waiting = (sessionsByMatch[matchId] ?? []).filter { sessions[$0]?.phase == .joining }
-        for id in waiting { counters.drop(.shardUnavailable); disconnect(id, .shardUnavailable) }
+        refuseWaitingJoins(matchId, counted: .shardUnavailable, told: .shardUnavailable)
+    }
+
+    /// Closes the match's sessions that wait to (re)join, each a counted drop with a reason the player reads.
+    private func refuseWaitingJoins(_ matchId: UInt64, counted: RelayDropReason, told: DisconnectReason) {
+        for id in sessionsByMatch[matchId] ?? [] where sessions[id]?.phase == .joining {
+            counters.drop(counted)
+            disconnect(id, told)
+        }
     }
 
     /// A shard link went down: its matches re-join through a fresh route (the match may have

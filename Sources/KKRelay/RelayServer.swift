@@ -79,8 +79,7 @@ public final class RelayServer: RelayCoreIO {
         redis = RedisClient(loop: loop, options: opts)
         events = RedisSubscriber(loop: loop, options: opts)
         directory = ShardDirectory(endpoint: endpoint, redis: redis, events: events, prefix: prefix, logger: logger,
-                                   nowMillis: { [loop] in loop.nowMillis })
-        directory.unreachableAfterMillis = config.shardUnreachableMillis
+                                   unreachableAfterMillis: config.shardUnreachableMillis, nowMillis: { [loop] in loop.nowMillis })
         housekeeping = LoopTimer(loop: loop)
         core = RelayCore(config: config, io: self)
         // Unknown routes are looked up (and retried while Redis is down); the directory calls

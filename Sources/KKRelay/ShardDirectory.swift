@@ -23,18 +23,19 @@ final class ShardDirectory {
     private var shardOfPeer: [ENetPeerHandle: String] = [:]
     private(set) var routes: [UInt64: String] = [:]
     private var lookups: Set<UInt64> = []
-    private var retries: [UInt64: (attempts: Int, next: UInt64)] = [:]
+    /// Matches to look up again on the next ``retryPending()`` (Redis error, shard not
+    /// registered, shard link lost).
+    private var pending: Set<UInt64> = []
     /// Resolution of a match route (shard id or nil = not found).
     var onResolved: (UInt64, String?) -> Void = { _, _ in }
     /// The match's shard is registered but could not be reached for ``unreachableAfterMillis``.
     var onUnreachable: (UInt64) -> Void = { _ in }
-    /// How long a match's route may point at a shard no connection reaches before waiting
-    /// joins are refused (longer than an ownership lease, so an adoption can happen first).
-    var unreachableAfterMillis: UInt64 = 6_000
-    /// Since when (loop ms) each match's shard has failed to connect.
+    /// How long a match may stay unresolvable (Redis errors, shard not registered, shard not
+    /// reachable) before waiting joins are refused (longer than an ownership lease, so an
+    /// adoption can happen first).
+    let unreachableAfterMillis: UInt64
+    /// Since when (loop ms) each pending match has failed to resolve.
     private var unreachableSince: [UInt64: UInt64] = [:]
-    /// ENet connection attempts to a shard that failed before connecting.
-    private(set) var connectFailures = 0
     /// A shard link went down.
     var onLinkDown: (String) -> Void = { _ in }
     /// A match moved to another shard (adoption).
@@ -49,7 +50,8 @@ final class ShardDirectory {
     let nowMillis: () -> UInt64
 
     init(endpoint: ENetEndpoint, redis: RedisClient, events: RedisSubscriber, prefix: String, logger: Logger,
-         nowMillis: @escaping () -> UInt64) {
+         unreachableAfterMillis: UInt64, nowMillis: @escaping () -> UInt64) {
+        self.unreachableAfterMillis = unreachableAfterMillis
         self.nowMillis = nowMillis
         self.endpoint = endpoint
         self.redis = redis
@@ -67,10 +69,7 @@ final class ShardDirectory {
 
     /// The shard for a match if known and connected; else starts a lookup and returns nil.
     func route(_ matchId: UInt64) -> String? {
-        if let sid = routes[matchId], links[sid]?.connected == true {
-            if unreachableSince[matchId] != nil { unreachableSince[matchId] = nil; retries[matchId] = nil }
-            return sid
-        }
+        if let sid = routes[matchId], links[sid]?.connected == true { return sid }
         lookUp(matchId)
         return nil
     }
@@ -90,10 +89,7 @@ final class ShardDirectory {
         redis.command(["HGET", .string(prefix + "match:\(matchId)"), "shard"]) { [unowned self] r in
             guard let sid = r.text else {
                 lookups.remove(matchId)
-                if r.isError { retry(matchId); return }
-                retries[matchId] = nil
-                unreachableSince[matchId] = nil
-                onResolved(matchId, nil)
+                if r.isError { retry(matchId) } else { resolved(matchId, nil) }
                 return
             }
             redis.command(["HGET", .string(prefix + "shard:\(sid)"), "addr"]) { [unowned self] a in
@@ -101,7 +97,13 @@ final class ShardDirectory {
                 guard let addr = a.text else { retry(matchId); return }
                 routes[matchId] = sid
                 connect(sid, addr)
-                if links[sid]?.connected == true { onResolved(matchId, sid) }
+                if links[sid]?.connected == true {
+                    resolved(matchId, sid)
+                } else if links[sid] == nil {
+                    retry(matchId)  // the address did not parse or ENet refused it
+                } else {
+                    pending.remove(matchId)  // connecting: the link's connected/disconnected event decides
+                }
             }
         }
     }
@@ -110,8 +112,16 @@ final class ShardDirectory {
     /// ``unreachableAfterMillis`` the waiting joins are refused as "server unavailable".
     private func retry(_ matchId: UInt64) {
         lookupFailures += 1
-        retries[matchId, default: (0, 0)].attempts += 1
+        pending.insert(matchId)
         if unreachableSince[matchId] == nil { unreachableSince[matchId] = nowMillis() }
+    }
+
+    /// A lookup ended: the match is no longer pending, and the relay is told (shard id, or nil
+    /// for "no such match").
+    private func resolved(_ matchId: UInt64, _ sid: String?) {
+        pending.remove(matchId)
+        unreachableSince[matchId] = nil
+        onResolved(matchId, sid)
     }
 
     /// Retries pending lookups (called every 250 ms); refuses matches whose shard stayed
@@ -120,11 +130,11 @@ final class ShardDirectory {
         let now = nowMillis()
         for (mid, since) in unreachableSince where now &- since >= unreachableAfterMillis {
             unreachableSince[mid] = nil
-            retries[mid] = nil
+            pending.remove(mid)
             routes[mid] = nil
             onUnreachable(mid)
         }
-        for mid in retries.keys where !lookups.contains(mid) { lookUp(mid) }
+        for mid in pending where !lookups.contains(mid) { lookUp(mid) }
     }
 
     private func connect(_ sid: String, _ addr: String) {
@@ -146,11 +156,7 @@ final class ShardDirectory {
             guard let sid = shardOfPeer[peer] else { return }
             links[sid]?.connected = true
             logger.info("shard link up", metadata: ["shard": "\(sid)"])
-            for (mid, s) in routes where s == sid {
-                retries[mid] = nil
-                unreachableSince[mid] = nil
-                onResolved(mid, sid)
-            }
+            for (mid, s) in routes where s == sid { resolved(mid, sid) }
         case .disconnected(let peer):
             guard let sid = shardOfPeer.removeValue(forKey: peer) else { return }
             let wasConnected = links[sid]?.connected == true
@@ -158,13 +164,12 @@ final class ShardDirectory {
             if wasConnected {
                 logger.warning("shard link down", metadata: ["shard": "\(sid)"])
             } else {
-                connectFailures += 1
                 logger.warning("shard unreachable", metadata: ["shard": "\(sid)"])
             }
             let now = nowMillis()
             for (mid, s) in routes where s == sid {
                 routes[mid] = nil
-                retries[mid] = (0, 0)
+                pending.insert(mid)
                 if !wasConnected, unreachableSince[mid] == nil { unreachableSince[mid] = now }
             }
             onLinkDown(sid)
