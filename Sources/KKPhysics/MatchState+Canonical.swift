@@ -16,12 +16,6 @@ extension MatchState {
         for i in 0..<karts.count { KartState.write(karts[i], to: &s) }
     }
 
-    static func read(from r: inout ByteReader) throws(PhysicsError) -> MatchState {
-        var s = MatchState(tick: 0, race: RaceState(playerCount: 0, totalLaps: 0, countdownTicks: 0, rng: 0), karts: [])
-        try s.read(from: &r)
-        return s
-    }
-
     /// Parses into `self`, reusing the storage of its kart and finish-order arrays (no
     /// allocation once they are large enough and not shared). On error `self` is unspecified.
     mutating func read(from r: inout ByteReader) throws(PhysicsError) {

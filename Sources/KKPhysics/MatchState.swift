@@ -42,11 +42,15 @@ public struct MatchState: Equatable, Sendable {
         bytes = sink.bytes
     }
 
+    /// A placeholder with no karts (never a valid frame): a parse buffer to deserialize into.
+    public static var empty: MatchState {
+        MatchState(tick: 0, race: RaceState(playerCount: 0, totalLaps: 0, countdownTicks: 0, rng: 0), karts: [])
+    }
+
     /// Parses a canonical form; the whole array must be exactly one state.
     public init(deserializing bytes: [UInt8]) throws(PhysicsError) {
-        var reader = ByteReader(bytes)
-        self = try MatchState.read(from: &reader)
-        if reader.remaining != 0 { throw .trailingBytes(reader.remaining) }
+        self = .empty
+        try deserialize(from: bytes)
     }
 
     /// Parses a canonical form into this state, reusing its arrays' storage (the relay's

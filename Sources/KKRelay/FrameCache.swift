@@ -6,15 +6,9 @@ import KKPhysics
 /// state's arrays are parsed into next time.
 public struct FrameCache: Sendable {
     public static let depth = 32
-    private var ticks = [UInt32](repeating: 0, count: depth)
-    private var valid = [Bool](repeating: false, count: depth)
-    private var states = [MatchState](repeating: FrameCache.empty, count: depth)
+    /// Slot `tick % depth`; a slot holds the state of its tick, or ``MatchState/empty``.
+    private var states = [MatchState](repeating: .empty, count: depth)
     public private(set) var latestTick: UInt32 = 0
-
-    /// A placeholder state (no karts) for empty slots and fresh parse buffers.
-    public static var empty: MatchState {
-        MatchState(tick: 0, race: RaceState(playerCount: 0, totalLaps: 0, countdownTicks: 0, rng: 0), karts: [])
-    }
 
     public init() {}
 
@@ -22,24 +16,15 @@ public struct FrameCache: Sendable {
     /// state (storage to parse the next frame into).
     public mutating func store(swapping state: inout MatchState) {
         let tick = state.tick
-        let i = Int(tick % UInt32(Self.depth))
-        swap(&states[i], &state)
-        ticks[i] = tick
-        valid[i] = true
+        swap(&states[Int(tick % UInt32(Self.depth))], &state)
         latestTick = tick
     }
 
-    /// Stores a copy of `state` (tests, cold paths).
-    public mutating func store(_ state: MatchState) {
-        var s = state
-        store(swapping: &s)
-    }
-
-    /// The state at `tick`, if still cached.
+    /// The state at `tick`, if still cached (a placeholder has no karts; a frame always has some).
     public func state(at tick: UInt32) -> MatchState? {
-        let i = Int(tick % UInt32(Self.depth))
-        guard valid[i], ticks[i] == tick, states[i].tick == tick else { return nil }
-        return states[i]
+        let s = states[Int(tick % UInt32(Self.depth))]
+        guard s.tick == tick, !s.karts.isEmpty else { return nil }
+        return s
     }
 
     /// The newest stored state.

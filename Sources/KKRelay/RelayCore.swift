@@ -49,7 +49,7 @@ public final class RelayCore<IO: RelayCoreIO> {
     private var deltaScratch: [UInt8] = []
     private var stateScratch: [UInt8] = []
     /// Parse buffer for match frames, swapped with the frame cache's evicted slot.
-    private var parsedState = FrameCache.empty
+    private var parsedState = MatchState.empty
     /// True while draining: new sessions are refused, existing ones keep playing.
     public var draining = false
 

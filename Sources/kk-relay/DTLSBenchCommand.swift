@@ -19,6 +19,13 @@ struct DTLSBench: ParsableCommand {
     @Option(help: "Echoed datagram size.") var echoBytes = 80
     @Option(help: "Frame size for the encrypt-only figure.") var frameBytes = 600
 
+    func validate() throws {
+        guard handshakes >= 1, packets >= 1 else { throw ValidationError("--handshakes and --packets must be >= 1") }
+        guard (1...1200).contains(echoBytes), (1...1200).contains(frameBytes) else {
+            throw ValidationError("--echo-bytes and --frame-bytes must be 1...1200")
+        }
+    }
+
     func run() throws {
         let key = try TokenKey.random()
         let issuer = try TokenIssuer(key: key)
@@ -104,7 +111,7 @@ struct DTLSBench: ParsableCommand {
         guard let (client, s) = last else { throw ValidationError("no session") }
         let payload = [UInt8](repeating: 0x5A, count: echoBytes)
         let frame = [UInt8](repeating: 0x33, count: frameBytes)
-        var echoNanos: UInt64 = 0, frameNanos: UInt64 = 0, scratch: UInt64 = 0
+        var echoNanos: UInt64 = 0, frameNanos: UInt64 = 0
         for _ in 0..<packets {
             try payload.withUnsafeBytes { try client.writePlaintext($0) }
             let n = try wire.withUnsafeMutableBytes { try client.drainOutgoing(into: $0) }!
@@ -119,7 +126,6 @@ struct DTLSBench: ParsableCommand {
                 _ = try wire.withUnsafeMutableBytes { try s.drainOutgoing(into: $0) }
             }
         }
-        _ = scratch
         let serverUs = Double(serverNanos) / 1000 / Double(handshakes)
         let line: [String: Any] = [
             "suite": suite, "mode": "psk-token", "handshakes": handshakes, "hs_flights": flights / max(1, handshakes),

@@ -31,19 +31,27 @@ final class RelayPathFixture {
         core = RelayCore(config: cfg, io: io)
         core.route = { _ in .ready(0) }
         sim = MatchSimulation(track: try! TrackCatalog.track(named: "oval"), playerCount: 8, seed: 1)
-        let core = self.core
-        for p in 0..<Self.players {
-            let token = PrivateToken(playerId: UInt64(p + 1), matchId: UInt64(p / 8 + 1), createTime: 1, expireTime: 1 << 40,
-                                     kind: .connect, clientKey: [UInt8](repeating: 1, count: 32))
-            core.sessionEstablished(p, token: token, nowMillis: 0)
-            let hello = try! HelloPacket(mode: .join, lastFrameTick: 0, nextInputSeq: 1).encoded()
-            hello.withUnsafeBytes { core.clientPacket(p, $0, nowMillis: 0) }
-            let reply = try! JoinReplyPacket(matchId: UInt64(p / 8 + 1), playerId: UInt64(p + 1), result: .ok, slot: UInt8(p % 8),
-                                             tickRate: 60, tick: 0, lastAppliedSeq: 0).encoded(capacity: maxShardPacketBytes)
-            reply.withUnsafeBytes { core.shardPacket(from: 0, $0, nowMillis: 0) }
-        }
+        // Sessions 0..<1000 (125 matches) for the input path; 8 more in a match of their own
+        // for the frame fan-out, so neither benchmark disturbs the other's sequence numbers.
+        for p in 0..<(Self.players + 8) { join(p) }
         for _ in 0..<400 { sim.step(inputs: [KartInput](repeating: KartInput(buttons: 1, steer: 20), count: 8)) }
     }
+
+    /// Session `p` (player p + 1, match p / 8 + 1, slot p % 8) handshaken, Hello sent, joined.
+    func join(_ p: Int) {
+        let token = PrivateToken(playerId: UInt64(p + 1), matchId: UInt64(p / 8 + 1), createTime: 1, expireTime: 1 << 40,
+                                 kind: .connect, clientKey: [UInt8](repeating: 1, count: 32))
+        core.sessionEstablished(p, token: token, nowMillis: 0)
+        let hello = try! HelloPacket(mode: .join, lastFrameTick: 0, nextInputSeq: 1).encoded()
+        hello.withUnsafeBytes { core.clientPacket(p, $0, nowMillis: 0) }
+        let reply = try! JoinReplyPacket(matchId: UInt64(p / 8 + 1), playerId: UInt64(p + 1), result: .ok, slot: UInt8(p % 8),
+                                         tickRate: 60, tick: 0, lastAppliedSeq: 0).encoded(capacity: maxShardPacketBytes)
+        reply.withUnsafeBytes { core.shardPacket(from: 0, $0, nowMillis: 0) }
+    }
+
+    /// The frame fan-out's sessions (after the input path's) and their match.
+    static let frameSessions = players..<(players + 8)
+    static let frameMatch = UInt64(players / 8 + 1)
 
     /// One input packet per player (3 new inputs + 6 redundant), then one flush.
     func inputCycle() {
@@ -65,30 +73,33 @@ final class RelayPathFixture {
         packetScratch.withUnsafeBytes { core.clientPacket(p, UnsafeRawBufferPointer(rebasing: $0[0..<n]), nowMillis: 1) }
     }
 
-    /// Pre-encoded shard frames for match 1 (ticks 3 apart), so the measured loop holds only relay work.
-    lazy var shardFrames: [(bytes: [UInt8], tick: UInt32)] = (0..<120).map { _ in
+    /// Pre-encoded shard frames for the frame match (ticks 3 apart), so the measured loop holds only relay work.
+    /// Enough for the warm-up and every measured iteration without wrapping (ticks going back
+    /// would leave the clients' acks behind and turn deltas into full frames).
+    lazy var shardFrames: [(bytes: [UInt8], tick: UInt32)] = (0..<8_000).map { _ in
         for _ in 0..<3 { sim.step(inputs: [KartInput](repeating: KartInput(buttons: 1, steer: 20), count: 8)) }
         var state: [UInt8] = []
         sim.state.serialize(into: &state)
-        var f = MatchFramePacket(matchId: 1, tick: sim.state.tick, stateHash: sim.state.hash)
-        for p in 0..<8 { try! f.addPlayer(PlayerAck(playerId: UInt64(p + 1), lastAppliedSeq: seq)) }
+        var f = MatchFramePacket(matchId: Self.frameMatch, tick: sim.state.tick, stateHash: sim.state.hash)
+        for p in Self.frameSessions { try! f.addPlayer(PlayerAck(playerId: UInt64(p + 1), lastAppliedSeq: seq)) }
         return (try! f.encoded(payload: state), sim.state.tick)
     }
     var nextFrame = 0
     var lastFrameTick: UInt32 = 0
-    var ackSeq: UInt32 = 1_000_000
+    var ackSeq: UInt32 = 1
 
-    /// One shard frame for match 1 (8 sessions): decode, cache, delta-encode per client
+    /// One shard frame for the frame match (8 sessions): decode, cache, delta-encode per client
     /// against the frame each acknowledged (an 8-player input packet carries the ack first).
     func frameFanOut() {
         ackSeq &+= 1
-        for p in 0..<8 {
+        for p in Self.frameSessions {
             var pkt = InputPacket(seq: ackSeq, tick: ackSeq, ackFrameTick: lastFrameTick)
             pkt.count = 1
             send(pkt, from: p)
         }
         core.flush()
-        let frame = shardFrames[nextFrame % shardFrames.count]
+        precondition(nextFrame < shardFrames.count, "frame fan-out ran out of pre-encoded frames")
+        let frame = shardFrames[nextFrame]
         nextFrame += 1
         frame.bytes.withUnsafeBytes { core.shardPacket(from: 0, $0, nowMillis: 1) }
         lastFrameTick = frame.tick
@@ -110,6 +121,7 @@ func relayBenchmarks() {
     // 8 delta encodes against the acked frame + frame packets.
     _ = f.shardFrames
     for _ in 0..<200 { f.frameFanOut() }
+    guard f.core.counters.framesDelta >= 199 * 8 else { fatalError("frame fan-out sent \(f.core.counters.framesDelta) deltas") }
     Benchmark("Relay: frame fan-out, 8 clients (per match frame)", configuration: kkConfig(.one, iterations: 5_000)) { benchmark in
         f.frameFanOut()
         blackHole(f.io.toClientBytes)
