@@ -56,7 +56,7 @@ public struct LoadCounters: Sendable, Equatable, Codable {
     /// Downlink loss: share of frames the tick gaps say were sent but never arrived (0...1).
     public var downLoss: Double { framesExpected <= 0 ? 0 : max(0, 1 - Double(framesReceived) / Double(framesExpected)) }
     /// Uplink loss after redundancy: share of authoritative ticks stepped without our input (0...1).
-    public var upLoss: Double { inputChecks <= 0 ? 0 : max(0, Double(inputMisses) / Double(inputChecks)) }
+    public var upLoss: Double { inputChecks <= 0 ? 0 : Double(inputMisses) / Double(inputChecks) }
 }
 
 /// Instantaneous client counts (summed across workers, never differenced).

@@ -30,17 +30,16 @@ final class Coordinator {
     /// Lean clients cannot see which of their inputs the shard missed, so each second the
     /// shards' applied-input counter (their /metrics, synced once a second) stands in: a
     /// pseudo-worker sample whose cumulative checks are the inputs sent and whose misses are
-    /// those not applied (yet). Its one-second offset evens out over a step's seconds.
+    /// those not applied (yet). The counter lags up to a second, so while the run goes the
+    /// misses are kept monotone (a cumulative count never goes back; the lag evens out over a
+    /// step's seconds); the final sample (`second` -1, taken after the counters settled) is exact.
     func leanUplinkSample(second: Int, agg: LoadAggregator, worker: Int) -> WorkerSample {
-        var applied = 0.0
-        for m in stack.shards {
-            guard let port = m.adminPort, let body = LocalProbe.http(port: port, path: "/metrics")?.body else { continue }
-            applied += LocalProbe.metric(body, "kk_shard_inputs_applied_total") ?? 0
-        }
+        let applied = Int(stack.scrape(stack.shards, ["kk_shard_inputs_applied_total"])["kk_shard_inputs_applied_total"] ?? 0)
+        let sent = agg.counters.inputsRecorded  // the pseudo-worker itself records none
+        let floor = second < 0 ? 0 : agg.latestCounters(of: worker)?.inputMisses ?? 0
         var sample = WorkerSample(worker: worker, second: second)
-        let sent = agg.counters.inputsRecorded - (agg.latestCounters(of: worker)?.inputsRecorded ?? 0)
         sample.counters.inputChecks = sent
-        sample.counters.inputMisses = max(0, sent - Int(applied))
+        sample.counters.inputMisses = max(floor, sent - applied)
         return sample
     }
 
@@ -64,9 +63,7 @@ final class Coordinator {
             case .sdk: return LoadWorker(index: i, settings: settings, outbox: outbox)
             case .lean:
                 // Lead: the Welcome's tick is the newest frame's, up to a frame interval old.
-                return LeanFleet(hz: sc.inputHz, redundancy: sc.inputRedundancy, leadTicks: UInt32(6 + sc.frameEveryTicks),
-                                 sampling: .init(outbox: outbox, worker: i, runStartNanos: start,
-                                                 hardStopMillis: settings.hardStopMillis, frameEveryTicks: UInt32(sc.frameEveryTicks)))
+                return LeanFleet(settings: settings, leadTicks: UInt32(6 + sc.frameEveryTicks), outbox: (outbox, i))
             }
         }
         workers.forEach { $0.start() }
@@ -113,7 +110,7 @@ final class Coordinator {
             }
             let boundary = UInt64(nextClose + 1) * 1000
             if now >= boundary + 50, agg.arrived(nextClose) >= threads || now >= boundary + 700 {
-                if sc.client == .lean, !stack.shards.isEmpty { agg.add(leanUplinkSample(second: nextClose, agg: agg, worker: threads)) }
+                if pseudo == 1 { agg.add(leanUplinkSample(second: nextClose, agg: agg, worker: threads)) }
                 let shares = cpu.sample(wallNanos: monotonicNanos())
                 let scheduled = min(dispatched, (0..<clients).prefix { startMillis($0) < boundary }.count)
                 let line = agg.close(second: nextClose, scheduledClients: scheduled,
@@ -141,9 +138,7 @@ final class Coordinator {
             // The shards' counters lag up to a second (and inputs in flight land): wait, then
             // take the final uplink figure against every input the clients sent.
             usleep(1_300_000)
-            var last = leanUplinkSample(second: -1, agg: agg, worker: threads)
-            last.second = -1
-            agg.absorbFinal([last])
+            agg.absorbFinal([leanUplinkSample(second: -1, agg: agg, worker: threads)])
         }
         for (i, w) in workers.enumerated() { for p in w.problemList.prefix(5) { log("worker \(i): \(p)") } }
         report.startedUnix = startedUnix

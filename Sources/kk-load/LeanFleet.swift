@@ -39,10 +39,7 @@ struct LeanTotals: Sendable {
     var active = 0, pending = 0
     /// Clients closed because the target went down, and clients whose match ended.
     var closed = 0, matchesOver = 0
-    /// Times a client's input tick was moved ahead to the server's (see ``LeanFleet``).
-    var reanchors = 0
-    /// Input datagrams the pacer owed (offered) and sent.
-    var scheduled = 0.0
+    /// Input datagrams sent and the new inputs they carried.
     var sent = 0, inputsSent = 0
     var frames = 0, framesFull = 0, framesExpected = 0, badPackets = 0
     var bytesUp = 0, bytesDown = 0
@@ -50,28 +47,22 @@ struct LeanTotals: Sendable {
 
 /// Lean clients on one event-loop thread. The pacer (a 1 ms timer) accrues `clients x hz`
 /// sends per second and spends them round-robin, so every welcomed client sends at `hz` and
-/// sends are spread evenly, as udpbench's udpgen does. Shared state: the inboxes (tokens to
-/// start now, or scenario plans with a start time), the target client count, the totals and
-/// the histograms (each behind a Mutex or atomic). With `sampling` set it also sends a
-/// ``WorkerSample`` per second, like ``LoadWorker``, so `kk-load run` can drive it.
+/// sends are spread evenly, as udpbench's udpgen does. Shared state: the plan inbox, the
+/// target client count, the totals and the histograms (each behind a Mutex or atomic). With an
+/// outbox it sends a ``WorkerSample`` per second, like ``LoadWorker``, so `kk-load run` can
+/// drive it; without one (`kk-load maxpps`) its histograms are read through their Mutexes.
 final class LeanFleet: @unchecked Sendable, ClientWorker {
-    struct Sampling {
-        var outbox: SampleBox
-        var worker: Int
-        var runStartNanos: UInt64
-        var hardStopMillis: UInt64
-        var frameEveryTicks: UInt32
-    }
+    let settings: WorkerSettings
     let hz: Int
-    /// Inputs per packet beyond the new ones (redundancy); new ones per packet = 60 / hz.
+    /// Inputs per packet (at least the new ones, 60 / hz; more are redundant copies).
     let redundancy: Int
     /// Ticks ahead of the server's tick (at welcome) the first input is for; the SDK adapts its
     /// lead to the RTT, lean clients use a fixed one large enough for a loaded loopback.
     let leadTicks: UInt32
-    let inbox = Mutex<[ConnectToken]>([])
-    let plans = Mutex<[ClientPlan]>([])
-    let sampling: Sampling?
-    private var waiting: [ClientPlan] = []
+    let frameEveryTicks: UInt32
+    let plans = PlanInbox()
+    /// Per-second samples for `kk-load run` (nil: maxpps reads ``latency``/``handshakes``).
+    let outbox: (box: SampleBox, worker: Int)?
     private var second = 0
     private var secondLatency = LatencyHistogram()
     private var secondHandshake = LatencyHistogram()
@@ -87,20 +78,22 @@ final class LeanFleet: @unchecked Sendable, ClientWorker {
     private var loop: EventLoop!
     private var context: DTLSClientContext!
     private var clients: [LeanClient] = []
+    /// Some client ended since the last compaction of ``clients``.
+    private var needsCompaction = false
     private var cursor = 0
     private var credit = 0.0
     private var lastPaceNanos: UInt64 = 0
     private var local = LeanTotals()
-    private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 1500, alignment: 16)
+    private var scratch = [UInt8](repeating: 0, count: Limits.maxDatagramBytes)
 
-    init(hz: Int, redundancy: Int, leadTicks: UInt32, sampling: Sampling? = nil) {
-        self.sampling = sampling
-        self.hz = hz
-        self.redundancy = redundancy
+    init(settings: WorkerSettings, leadTicks: UInt32, outbox: (box: SampleBox, worker: Int)?) {
+        self.settings = settings
+        hz = settings.scenario.inputHz
+        redundancy = settings.scenario.inputRedundancy
+        frameEveryTicks = UInt32(settings.scenario.frameEveryTicks)
         self.leadTicks = leadTicks
+        self.outbox = outbox
     }
-
-    deinit { scratch.deallocate() }
 
     var newPerPacket: UInt32 { UInt32(max(1, 60 / hz)) }
 
@@ -131,53 +124,40 @@ final class LeanFleet: @unchecked Sendable, ClientWorker {
         loop.run()
         flush.close()
         publish()
-        if let sp = sampling { publishSample(second: -1, sp) }
+        publishSample(second: -1)
         clients.removeAll()
         for _ in 0..<20 { loop.runOnce(wait: false) }
         finished.store(true, ordering: .releasing)
     }
 
     private func pace() {
-        if stopRequested.load(ordering: .relaxed) { loop.stop(); return }
-        let fresh = inbox.withLock { box -> [ConnectToken] in let b = box; box.removeAll(); return b }
-        for t in fresh { startClient(t) }
-        if let sp = sampling {
-            let ms = (monotonicNanos() &- sp.runStartNanos) / 1_000_000
-            if ms > sp.hardStopMillis { loop.stop(); return }
-            let more = plans.withLock { box -> [ClientPlan] in let b = box; box.removeAll(); return b }
-            if !more.isEmpty { waiting.append(contentsOf: more); waiting.sort { $0.startAtMillis < $1.startAtMillis } }
-            var started = 0
-            while let first = waiting.first, first.startAtMillis <= ms, started < 50 {
-                waiting.removeFirst()
-                startClient(first.token)
-                started += 1
-            }
-            if Int(ms / 1000) > second {
-                publishSample(second: second, sp)
-                second = Int(ms / 1000)
-            }
+        let now = monotonicNanos()
+        let ms = (now &- settings.runStartNanos) / 1_000_000
+        if stopRequested.load(ordering: .relaxed) || ms > settings.hardStopMillis { loop.stop(); return }
+        plans.startDue(nowMillis: ms, limit: 50) { startClient($0.token) }
+        if Int(ms / 1000) > second {
+            publishSample(second: second)
+            second = Int(ms / 1000)
         }
         // Ended clients leave; beyond the target, the newest playing clients are closed.
-        if clients.contains(where: \.ended) { clients.removeAll(where: \.ended); cursor = 0 }
-        var over = clients.reduce(0) { $0 + ($1.welcomed ? 1 : 0) } - target.load(ordering: .relaxed)
+        if needsCompaction { clients.removeAll(where: \.ended); cursor = 0; needsCompaction = false }
+        var active = 0
+        for c in clients where c.welcomed { active += 1 }
+        let pending = clients.count - active
+        var over = active - target.load(ordering: .relaxed)
         var i = clients.count - 1
         while over > 0, i >= 0 {
             let c = clients[i]
-            if c.welcomed { c.transport.close(); c.ended = true; local.closed += 1; over -= 1 }
+            if c.welcomed { end(c); local.closed += 1; c.transport.close(); over -= 1; active -= 1 }
             i -= 1
         }
-        let now = monotonicNanos()
-        let dt = Double(now &- lastPaceNanos) / 1e9
-        lastPaceNanos = now
-        var active = 0, pending = 0
-        for c in clients where !c.ended { if c.welcomed { active += 1 } else { pending += 1 } }
         local.active = active
         local.pending = pending
-        let owed = Double(active * hz) * dt
-        local.scheduled += owed
+        let dt = Double(now &- lastPaceNanos) / 1e9
+        lastPaceNanos = now
         // At most one second behind: what is older than that is not sent (and shows as a
         // schedule the generator did not keep).
-        credit = min(credit + owed, Double(active * hz))
+        credit = min(credit + Double(active * hz) * dt, Double(active * hz))
         var budget = Int(credit)
         credit -= Double(budget)
         var scanned = 0
@@ -192,6 +172,11 @@ final class LeanFleet: @unchecked Sendable, ClientWorker {
             scanned = 0
         }
         publish()
+    }
+
+    private func end(_ c: LeanClient) {
+        c.ended = true
+        needsCompaction = true
     }
 
     private func startClient(_ token: ConnectToken) {
@@ -211,12 +196,11 @@ final class LeanFleet: @unchecked Sendable, ClientWorker {
             switch state {
             case .established:
                 let ms = (c.transport.establishedMillis ?? 0) &- c.transport.startedMillis
-                handshakes.withLock { $0.record(ms * 1000) }
-                secondHandshake.record(ms * 1000)
+                if outbox != nil { secondHandshake.record(ms * 1000) } else { handshakes.withLock { $0.record(ms * 1000) } }
                 let hello = HelloPacket(mode: .join, lastFrameTick: 0, nextInputSeq: 1)
                 sendPacket(hello, c)
             case .failed, .closed:
-                if !c.ended { c.ended = true; local.failed += 1 }
+                if !c.ended { end(c); local.failed += 1 }
             case .handshaking: break
             }
         }
@@ -239,15 +223,14 @@ final class LeanFleet: @unchecked Sendable, ClientWorker {
         case .frame(let f):
             local.frames += 1
             if f.baselineTick == nil { local.framesFull += 1 }
-            let every = sampling?.frameEveryTicks ?? 3
             let gap = Int32(bitPattern: f.tick &- c.lastFrameTick)
             if c.lastFrameTick == 0 { local.framesExpected += 1; c.lastFrameTick = f.tick }
-            else if gap > 0 { local.framesExpected += Int((UInt32(gap) + every / 2) / every); c.lastFrameTick = f.tick }
+            else if gap > 0 { local.framesExpected += Int((UInt32(gap) + frameEveryTicks / 2) / frameEveryTicks); c.lastFrameTick = f.tick }
             if Int32(bitPattern: f.tick &- c.ackFrameTick) > 0 { c.ackFrameTick = f.tick }
             // The server is at least at the frame's tick: inputs less than half the lead ahead
             // of it would arrive late (a Welcome sent before the match's first frame carries a
             // stale tick), so the next input jumps ahead; the shard repeats the skipped ticks.
-            if c.seq > 0, Int32(bitPattern: c.tick &- f.tick) < Int32(leadTicks / 2) { c.tick = f.tick &+ leadTicks; local.reanchors += 1 }
+            if c.seq > 0, Int32(bitPattern: c.tick &- f.tick) < Int32(leadTicks / 2) { c.tick = f.tick &+ leadTicks }
             let ahead = Int32(bitPattern: f.lastAppliedSeq &- c.lastApplied)
             if ahead > 0 {
                 c.lastApplied = f.lastAppliedSeq
@@ -255,18 +238,17 @@ final class LeanFleet: @unchecked Sendable, ClientWorker {
                     let sent = c.sentMicros[Int(f.lastAppliedSeq) & (LeanClient.ring - 1)]
                     let now = monotonicNanos() / 1000
                     if sent > 0, now >= sent {
-                        latency.withLock { $0.record(now - sent) }
-                        secondLatency.record(now - sent)
+                        if outbox != nil { secondLatency.record(now - sent) } else { latency.withLock { $0.record(now - sent) } }
                     }
                 }
             }
         case .pong: break
         case .disconnect(let d):
-            if !c.ended, d.reason == .matchOver {
-                c.ended = true
+            guard !c.ended else { return }
+            end(c)
+            if d.reason == .matchOver {
                 local.matchesOver += 1
-            } else if !c.ended {
-                c.ended = true
+            } else {
                 local.disconnected += 1
                 if local.disconnected <= 5 { problems.withLock { $0.append("relay disconnected a client: \(d.reason)") } }
             }
@@ -294,14 +276,15 @@ final class LeanFleet: @unchecked Sendable, ClientWorker {
     }
 
     private func sendPacket<P: WirePacket>(_ p: P, _ c: LeanClient) {
-        var w = WireWriter(scratch)
-        do { try p.encode(into: &w) } catch { return }
-        local.bytesUp += w.count
-        c.transport.send(w.written)
+        let n = WireWriter.write(into: &scratch) { (w) throws(WireError) in try p.encode(into: &w) }
+        guard n > 0 else { return }
+        local.bytesUp += n
+        scratch.withUnsafeBytes { c.transport.send(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
     }
 
     /// The ``WorkerSample`` of the second that ended (`-1`: the final one, as the fleet stops).
-    private func publishSample(second: Int, _ sp: Sampling) {
+    private func publishSample(second: Int) {
+        guard let outbox else { return }
         var k = LoadCounters()
         k.handshakes = local.welcomed + local.failed
         k.handshakeFailures = local.failed
@@ -316,18 +299,18 @@ final class LeanFleet: @unchecked Sendable, ClientWorker {
         g.playing = local.active
         g.failed = local.failed + local.disconnected
         g.ended = local.closed + local.matchesOver
-        var sample = WorkerSample(worker: sp.worker, second: second)
+        var sample = WorkerSample(worker: outbox.worker, second: second)
         sample.counters = k
         sample.gauges = g
         sample.latency = secondLatency
         sample.handshake = secondHandshake
         secondLatency.reset()
         secondHandshake.reset()
-        sp.outbox.put(sample)
+        outbox.box.put(sample)
     }
 
     // ClientWorker
-    func enqueue(_ plan: ClientPlan) { plans.withLock { $0.append(plan) } }
+    func enqueue(_ plan: ClientPlan) { plans.put(plan) }
     func requestStop() { stopRequested.store(true, ordering: .releasing) }
     var isFinished: Bool { finished.load(ordering: .acquiring) }
     var problemList: [String] { problems.withLock { $0 } }

@@ -15,6 +15,28 @@ struct ClientPlan: Sendable {
     var token: ConnectToken
 }
 
+/// Clients handed to a worker thread, started when their time comes (both worker kinds).
+final class PlanInbox: @unchecked Sendable {
+    private let incoming = Mutex<[ClientPlan]>([])
+    /// Worker thread only.
+    private var waiting: [ClientPlan] = []
+
+    /// Any thread.
+    func put(_ plan: ClientPlan) { incoming.withLock { $0.append(plan) } }
+
+    /// On the worker thread: `start` for each plan due at `nowMillis` (at most `limit`), earliest first.
+    func startDue(nowMillis: UInt64, limit: Int, _ start: (ClientPlan) -> Void) {
+        let fresh = incoming.withLock { box -> [ClientPlan] in let b = box; box.removeAll(); return b }
+        if !fresh.isEmpty { waiting.append(contentsOf: fresh); waiting.sort { $0.startAtMillis < $1.startAtMillis } }
+        var started = 0
+        while let first = waiting.first, first.startAtMillis <= nowMillis, started < limit {
+            waiting.removeFirst()
+            start(first)
+            started += 1
+        }
+    }
+}
+
 /// Settings every worker shares.
 struct WorkerSettings: Sendable {
     var scenario: Scenario
@@ -57,7 +79,7 @@ final class LoadClient {
 final class LoadWorker: @unchecked Sendable, ClientWorker {
     let index: Int
     let settings: WorkerSettings
-    let inbox = Mutex<[ClientPlan]>([])
+    let plans = PlanInbox()
     let outbox: SampleBox
     let stopRequested = Atomic<Bool>(false)
     let finished = Atomic<Bool>(false)
@@ -67,7 +89,6 @@ final class LoadWorker: @unchecked Sendable, ClientWorker {
     private var loop: EventLoop!
     private var proxy: ImpairingProxy?
     private var clients: [LoadClient] = []
-    private var waiting: [ClientPlan] = []
     private var current: WorkerSample
     private var second = 0
     private var createFailures = 0
@@ -82,7 +103,7 @@ final class LoadWorker: @unchecked Sendable, ClientWorker {
         track = (try? TrackCatalog.track(named: "oval"))!
     }
 
-    func enqueue(_ plan: ClientPlan) { inbox.withLock { $0.append(plan) } }
+    func enqueue(_ plan: ClientPlan) { plans.put(plan) }
     func requestStop() { stopRequested.store(true, ordering: .releasing) }
     var isFinished: Bool { finished.load(ordering: .acquiring) }
     var problemList: [String] { problems.withLock { $0 } }
@@ -133,15 +154,7 @@ final class LoadWorker: @unchecked Sendable, ClientWorker {
             loop.stop()
             return
         }
-        let fresh = inbox.withLock { box -> [ClientPlan] in let b = box; box.removeAll(); return b }
-        if !fresh.isEmpty { waiting.append(contentsOf: fresh); waiting.sort { $0.startAtMillis < $1.startAtMillis } }
-        let now = elapsedMillis()
-        var started = 0
-        while let first = waiting.first, first.startAtMillis <= now, started < 200 {
-            waiting.removeFirst()
-            startClient(first)
-            started += 1
-        }
+        plans.startDue(nowMillis: elapsedMillis(), limit: 200) { startClient($0) }
     }
 
     private func startClient(_ plan: ClientPlan) {

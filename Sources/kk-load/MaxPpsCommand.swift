@@ -19,7 +19,7 @@ struct MaxPps: ParsableCommand {
     @Option(help: "Offered input pps levels, ascending, space-separated.") var levels = "10000 20000 30000 40000 60000 80000 100000"
     @Option(help: "Bisection steps after the first failing level.") var bisect = 2
     @Option(help: "Input packets per second per client (60, 30 or 20).") var hz = 60
-    @Option(help: "Inputs per packet beyond the new ones (1 = no redundancy, so loss is visible).") var redundancy = 1
+    @Option(help: "Inputs per packet, at least the new ones (1 at 60 Hz = no redundancy, so loss is visible).") var redundancy = 1
     @Option(help: "Ticks of lead: how far ahead of the server's tick inputs are sent (late inputs count as lost).") var leadTicks: UInt32 = 6
     @Option(help: "Seconds to let a level settle before measuring.") var settleSeconds = 2.0
     @Option(help: "Measured seconds per level.") var windowSeconds = 3.0
@@ -58,6 +58,9 @@ struct MaxPps: ParsableCommand {
         sc.playersPerMatch = 8
         sc.relays = 1
         sc.shards = 1
+        sc.client = .lean
+        sc.inputHz = hz
+        sc.inputRedundancy = redundancy
         let bin = binDir ?? URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().path
         let dir = logDir ?? "/tmp/kk-load-maxpps-\(getpid())"
         log("kk-load maxpps: starting stack (1 shard, 1 relay with \(relayWorkers) worker(s)); logs in \(dir)")
@@ -71,7 +74,8 @@ struct MaxPps: ParsableCommand {
         var tokens = LocalTokenSource(redis: redis, issuer: try TokenIssuer(key: stack.key), prefix: stack.prefix,
                                       shards: stack.shardIds, relays: stack.relayAddresses, playersPerMatch: 8,
                                       ownershipTtlMillis: sc.ownershipTtlMillis, validSeconds: UInt64(maxSeconds + 120))
-        let fleet = LeanFleet(hz: hz, redundancy: redundancy, leadTicks: leadTicks)
+        let settings = WorkerSettings(scenario: sc, useProxy: false, runStartNanos: start, hardStopMillis: UInt64(maxSeconds + 10) * 1000)
+        let fleet = LeanFleet(settings: settings, leadTicks: leadTicks, outbox: nil)
         fleet.start()
         defer {
             fleet.stopRequested.store(true, ordering: .releasing)
@@ -92,18 +96,19 @@ struct MaxPps: ParsableCommand {
             // Bring the fleet to exactly `want` playing clients (new ones handshake; bounded).
             fleet.target.store(want, ordering: .relaxed)
             var attempts = 0
-            let deadline = elapsed() + 30
+            let deadline = min(elapsed() + 30, Double(maxSeconds) - settleSeconds - windowSeconds - 2)
             while elapsed() < deadline {
                 let t = fleet.totals.withLock { $0 }
                 if t.active == want { break }
                 if t.pending == 0, t.active < want, attempts < 5 {
                     attempts += 1
-                    var batch: [ConnectToken] = []
                     for _ in 0..<(want - t.active) {
-                        do { batch.append(try tokens.token(for: issued)) } catch { log("token: \(error)"); break }
+                        do { fleet.enqueue(ClientPlan(index: issued, startAtMillis: 0, token: try tokens.token(for: issued))) } catch {
+                            log("token: \(error)")
+                            break
+                        }
                         issued += 1
                     }
-                    fleet.inbox.withLock { $0.append(contentsOf: batch) }
                     usleep(50_000)
                 }
                 usleep(20_000)
@@ -116,26 +121,25 @@ struct MaxPps: ParsableCommand {
             let lat = fleet.latency.withLock { $0 }
             let w = windowSeconds
             let relayDatagrams = (b.relayIn + b.relayOut - a.relayIn - a.relayOut) / w
+            // Offered: the level asked for (clients x hz). Frames expected: every playing client
+            // at the shards' frame rate (a total outage must show as loss).
             let level = PpsLevel(
-                clients: b.fleet.active, offeredPps: (b.fleet.scheduled - a.fleet.scheduled) / w,
+                clients: b.fleet.active, offeredPps: Double(want * hz),
                 sentPps: Double(b.fleet.sent - a.fleet.sent) / w, inputsSentPerSecond: Double(b.fleet.inputsSent - a.fleet.inputsSent) / w,
                 inputsForwardedPerSecond: (b.forwarded - a.forwarded) / w, inputsAppliedPerSecond: (b.applied - a.applied) / w,
-                framesExpectedPerSecond: Double(b.fleet.active) * 20, framesReceivedPerSecond: Double(b.fleet.frames - a.fleet.frames) / w,
+                framesExpectedPerSecond: Double(b.fleet.active * sc.frameHz), framesReceivedPerSecond: Double(b.fleet.frames - a.fleet.frames) / w,
                 latencyMillis: lat.summary(divisor: 1000), generatorCpuPercent: b.cpu["generator"] ?? 0,
                 relayCpuPercent: b.cpu["relay"] ?? 0, shardCpuPercent: b.cpu["shard"] ?? 0,
                 relayDatagramsPerSecond: relayDatagrams,
                 relayMicrosPerDatagram: relayDatagrams > 0 ? (b.cpu["relay"] ?? 0) / 100 * 1e6 / relayDatagrams : 0,
                 failedClients: b.fleet.failed)
-            // The offered rate is the level asked for (clients x hz), not what the pacer accrued.
-            var judged = level
-            judged.offeredPps = Double(want * hz)
-            let why = judged.failure()
+            let why = level.failure()
             results.append((pps, why == nil))
-            measured.append(judged)
+            measured.append(level)
             log(String(format: "level %6.0f pps (%4d clients): sent %6.0f/s, up loss %.2f%% (fwd %.0f, applied %.0f /s), down loss %.2f%%, latency p50 %.1f p99 %.1f ms | CPU gen %.0f%% relay %.0f%% shard %.0f%% | relay %.2f µs/datagram | %@",
-                       pps, want, judged.sentPps, judged.upLoss * 100, judged.inputsForwardedPerSecond, judged.inputsAppliedPerSecond,
-                       judged.downLoss * 100, judged.latencyMillis.p50, judged.latencyMillis.p99, judged.generatorCpuPercent,
-                       judged.relayCpuPercent, judged.shardCpuPercent, judged.relayMicrosPerDatagram, why ?? "held"))
+                       pps, want, level.sentPps, level.upLoss * 100, level.inputsForwardedPerSecond, level.inputsAppliedPerSecond,
+                       level.downLoss * 100, level.latencyMillis.p50, level.latencyMillis.p99, level.generatorCpuPercent,
+                       level.relayCpuPercent, level.shardCpuPercent, level.relayMicrosPerDatagram, why ?? "held"))
         }
         let best = PpsRamp.maxHeld(results)
         let hs = fleet.handshakes.withLock { $0 }.summary(divisor: 1000)

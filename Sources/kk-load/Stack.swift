@@ -105,8 +105,13 @@ final class Stack {
             "kk_relay_datagrams_total{direction=\"in\"}", "kk_relay_datagrams_total{direction=\"out\"}", "kk_relay_inputs_forwarded_total",
             "kk_relay_frames_total{kind=\"full\"}", "kk_relay_frames_total{kind=\"delta\"}", "kk_relay_idle_timeouts_total",
         ]
+        return scrape(relays + shards, names)
+    }
+
+    /// The named counters from the members' /metrics, summed.
+    func scrape(_ members: [Member], _ names: [String]) -> [String: Double] {
         var out: [String: Double] = [:]
-        for m in relays + shards {
+        for m in members {
             guard let port = m.adminPort, let body = LocalProbe.http(port: port, path: "/metrics")?.body else { continue }
             for n in names { if let v = LocalProbe.metric(body, n) { out[n, default: 0] += v } }
         }

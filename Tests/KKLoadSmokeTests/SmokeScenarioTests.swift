@@ -7,20 +7,26 @@ import Testing
 /// kk-relay processes it starts (and the test's redis-server), and the run must stay within
 /// the scenario's loss, latency and error thresholds.
 @Suite(.serialized) struct SmokeScenarioTests {
-    /// Runs kk-load on a scenario file against a stack it spawns; returns the parsed report.
-    func run(_ file: String) throws -> (report: LoadReport, status: Int32?, log: String) {
-        let dir = SystemTest.tempDir("load-\(file)")
-        let reportPath = "\(dir)/\(file).json"
-        let scenario = SystemTest.packageRoot.appendingPathComponent("LoadTests/scenarios/\(file).json").path
-        let p = try ChildProcess(path: SystemTest.product("kk-load"), arguments: [
-            "--scenario", scenario, "--spawn-stack", "--redis-port", "\(try RedisTestServer.port())",
-            "--report", reportPath, "--log-dir", dir, "--bin-dir", binDir,
+    /// Runs kk-load with `arguments` (plus the test redis-server, a report path, a log and bin
+    /// dir) against a stack it spawns; returns its exit status, its log and the report's bytes.
+    func kkLoad(_ name: String, _ arguments: [String]) throws -> (status: Int32?, log: String, report: Data) {
+        let dir = SystemTest.tempDir("load-\(name)")
+        let reportPath = "\(dir)/\(name).json"
+        let p = try ChildProcess(path: SystemTest.product("kk-load"), arguments: arguments + [
+            "--redis-port", "\(try RedisTestServer.port())", "--report", reportPath, "--log-dir", dir, "--bin-dir", binDir,
         ], logPath: "\(dir)/kk-load.log")
         let status = p.wait(seconds: 120)
         if status == nil { p.stop() }
         let log = (try? String(contentsOfFile: "\(dir)/kk-load.log", encoding: .utf8)) ?? ""
         let data = try #require(FileManager.default.contents(atPath: reportPath), "no report; kk-load log:\n\(log.suffix(3000))")
-        return (try LoadReport.parse(data), status, log)
+        return (status, log, data)
+    }
+
+    /// Runs a scenario file of LoadTests/scenarios; returns the parsed report.
+    func run(_ file: String) throws -> (report: LoadReport, status: Int32?, log: String) {
+        let scenario = SystemTest.packageRoot.appendingPathComponent("LoadTests/scenarios/\(file).json").path
+        let r = try kkLoad(file, ["--scenario", scenario, "--spawn-stack"])
+        return (try LoadReport.parse(r.report), r.status, r.log)
     }
 
     var binDir: String { URL(fileURLWithPath: SystemTest.product("kk-shard")).deletingLastPathComponent().path }
@@ -52,15 +58,9 @@ import Testing
 
     /// `kk-load maxpps` at two low levels: both hold, and the report says so.
     @Test func maxPpsRampHoldsLowLevels() throws {
-        let dir = SystemTest.tempDir("load-maxpps")
-        let p = try ChildProcess(path: SystemTest.product("kk-load"), arguments: [
-            "maxpps", "--levels", "1200 2400", "--bisect", "0", "--settle-seconds", "1.5", "--window-seconds", "2",
-            "--max-seconds", "90", "--redis-port", "\(try RedisTestServer.port())", "--report", "\(dir)/maxpps.json", "--log-dir", dir, "--bin-dir", binDir,
-        ], logPath: "\(dir)/kk-load.log")
-        let status = p.wait(seconds: 100)
-        if status == nil { p.stop() }
-        let log = (try? String(contentsOfFile: "\(dir)/kk-load.log", encoding: .utf8)) ?? ""
-        let data = try #require(FileManager.default.contents(atPath: "\(dir)/maxpps.json"), "no report:\n\(log.suffix(3000))")
+        let (_, log, data) = try kkLoad("maxpps", [
+            "maxpps", "--levels", "1200 2400", "--bisect", "0", "--settle-seconds", "1.5", "--window-seconds", "2", "--max-seconds", "90",
+        ])
         struct Out: Decodable { var maxHeldPps: Double?; var levels: [PpsLevel] }
         let out = try JSONDecoder().decode(Out.self, from: data)
         print("FIGURE maxpps-smoke \(out.levels.map { String(format: "%.0f pps: up loss %.4f, relay %.1f µs/datagram", $0.offeredPps, $0.upLoss, $0.relayMicrosPerDatagram) })")

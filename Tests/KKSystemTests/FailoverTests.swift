@@ -9,15 +9,6 @@ import Testing
 
 /// The failure stories of the design card, with real processes killed by pid.
 @Suite(.serialized) struct FailoverTests {
-    /// Writes what the match service's allocation writes (docs/REDIS-KEYS.md).
-    func allocate(_ s: StackProcesses, match: UInt64, on shard: String) throws {
-        let r = try #require(RedisSync(port: s.redisPort))
-        r.run("HSET", s.prefix + "match:\(match)", "shard", shard, "state", "open", "slots", "4", "players", "1")
-        r.run("SADD", s.prefix + "matches:active", "\(match)")
-        r.run("SET", s.prefix + "match:\(match):owner", shard, "PX", "800")
-        r.run("PUBLISH", s.prefix + "events", "alloc \(match) \(shard)")
-    }
-
     func bot(_ loop: EventLoop, token: ConnectToken) throws -> GameClient {
         var driver: BotDriver?
         var config = ClientConfig()
@@ -35,7 +26,7 @@ import Testing
         try s.shard("s2")
         try s.relay("r1")
         #expect(s.ready("s1") && s.ready("s2") && s.ready("r1"))
-        try allocate(s, match: 901, on: "s1")
+        try s.allocate(match: 901, on: "s1")
         let loop = try EventLoop()
         let token = try TokenIssuer(key: s.key).issue(playerId: 5, matchId: 901, now: UInt64(time(nil)), validSeconds: 120,
                                                       relays: ["127.0.0.1:\(s.udpPorts["r1"]!)"])
@@ -65,7 +56,7 @@ import Testing
         let a = try s.relay("rA")
         try s.relay("rB")
         #expect(s.ready("s1") && s.ready("rA") && s.ready("rB"))
-        try allocate(s, match: 902, on: "s1")
+        try s.allocate(match: 902, on: "s1")
         let loop = try EventLoop()
         let token = try TokenIssuer(key: s.key).issue(playerId: 6, matchId: 902, now: UInt64(time(nil)), validSeconds: 120,
                                                       relays: ["127.0.0.1:\(s.udpPorts["rA"]!)", "127.0.0.1:\(s.udpPorts["rB"]!)"])
@@ -97,7 +88,7 @@ import Testing
         try s.shard("s1")
         try s.relay("r1")
         #expect(s.ready("s1") && s.ready("r1"))
-        try allocate(s, match: 903, on: "s1")
+        try s.allocate(match: 903, on: "s1")
         let loop = try EventLoop()
         let token = try TokenIssuer(key: s.key).issue(playerId: 8, matchId: 903, now: UInt64(time(nil)), validSeconds: 120,
                                                       relays: ["127.0.0.1:\(s.udpPorts["r1"]!)"])

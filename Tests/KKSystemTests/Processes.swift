@@ -1,6 +1,7 @@
 import Foundation
 import KKTestSupport
 import KKToken
+import Testing
 
 /// Real processes of the stack for system tests: kk-shard and kk-relay binaries, started with
 /// a reset signal mask, logs in a temp dir, stopped by pid.
@@ -47,6 +48,16 @@ final class StackProcesses {
         adminPorts[name] = admin
         udpPorts[name] = udp
         return p
+    }
+
+    /// Writes what the match service's allocation writes (docs/REDIS-KEYS.md): the match hash,
+    /// the active set, the owner lease (`ownerTtlMillis`) and the `alloc` event.
+    func allocate(match: UInt64, on shard: String, ownerTtlMillis: Int = 800) throws {
+        let r = try #require(RedisSync(port: redisPort))
+        r.run("HSET", prefix + "match:\(match)", "shard", shard, "state", "open", "slots", "4", "players", "1")
+        r.run("SADD", prefix + "matches:active", "\(match)")
+        r.run("SET", prefix + "match:\(match):owner", shard, "PX", "\(ownerTtlMillis)")
+        r.run("PUBLISH", prefix + "events", "alloc \(match) \(shard)")
     }
 
     func ready(_ name: String, seconds: Double = 20) -> Bool {

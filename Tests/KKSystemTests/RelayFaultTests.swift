@@ -12,13 +12,6 @@ import Testing
 /// and Redis going away. Each is a counted, worded refusal for the clients it concerns, while
 /// the clients already playing keep playing and the relay keeps running.
 @Suite(.serialized) struct RelayFaultTests {
-    func allocate(_ r: RedisSync, _ prefix: String, match: UInt64, on shard: String) {
-        r.run("HSET", prefix + "match:\(match)", "shard", shard, "state", "open", "slots", "4", "players", "1")
-        r.run("SADD", prefix + "matches:active", "\(match)")
-        r.run("SET", prefix + "match:\(match):owner", shard, "PX", "60000")
-        r.run("PUBLISH", prefix + "events", "alloc \(match) \(shard)")
-    }
-
     func client(_ loop: EventLoop, _ s: StackProcesses, player: UInt64, match: UInt64) throws -> GameClient {
         let token = try TokenIssuer(key: s.key).issue(playerId: player, matchId: match, now: UInt64(time(nil)), validSeconds: 120,
                                                       relays: ["127.0.0.1:\(s.udpPorts["r1"]!)"])
@@ -41,10 +34,10 @@ import Testing
         let relay = try s.relay("r1", extra: ["--shard-unreachable-ms", "1500"])
         #expect(s.ready("s1") && s.ready("r1"))
         let r = try #require(RedisSync(port: s.redisPort))
-        allocate(r, s.prefix, match: 930, on: "s1")
+        try s.allocate(match: 930, on: "s1", ownerTtlMillis: 60_000)
         let deadPort = SystemTest.freePort(udp: true)
         r.run("HSET", s.prefix + "shard:ghost", "addr", "127.0.0.1:\(deadPort)", "capacity", "10", "matches", "1")
-        allocate(r, s.prefix, match: 931, on: "ghost")
+        try s.allocate(match: 931, on: "ghost", ownerTtlMillis: 60_000)
 
         let loop = try EventLoop()
         let healthy = try client(loop, s, player: 1, match: 930)
@@ -77,9 +70,8 @@ import Testing
         try s.shard("s1")
         let relay = try s.relay("r1", extra: ["--shard-unreachable-ms", "1500"])
         #expect(s.ready("s1") && s.ready("r1"))
-        let r = try #require(RedisSync(port: port))
-        allocate(r, s.prefix, match: 940, on: "s1")
-        allocate(r, s.prefix, match: 941, on: "s1")
+        try s.allocate(match: 940, on: "s1", ownerTtlMillis: 60_000)
+        try s.allocate(match: 941, on: "s1", ownerTtlMillis: 60_000)
 
         let loop = try EventLoop()
         let playing = try client(loop, s, player: 1, match: 940)
@@ -103,8 +95,7 @@ import Testing
 
         try redis.restart()
         #expect(s.ready("s1", seconds: 15) && s.ready("r1", seconds: 15))
-        let r2 = try #require(RedisSync(port: port))
-        allocate(r2, s.prefix, match: 942, on: "s1")
+        try s.allocate(match: 942, on: "s1", ownerTtlMillis: 60_000)
         let again = try client(loop, s, player: 3, match: 942)
         defer { again.stop() }
         #expect(drive(loop, timeoutMillis: 10_000) { again.session.state == .playing && again.session.stats.framesReceived > 10 })
