@@ -2,7 +2,7 @@ import KKLoop
 
 /// Runs `loop` until `done()` holds or `timeoutMillis` pass (a LoopTimer stops the loop);
 /// returns `done()`. Never sleeps: it blocks in the loop until the next event.
-public func drive(_ loop: EventLoop, timeoutMillis: UInt64 = 4000, until done: () -> Bool) -> Bool {
+public func drive(_ loop: EventLoop, timeoutMillis: UInt64 = 10_000, until done: () -> Bool) -> Bool {
     var expired = false
     let deadline = LoopTimer(loop: loop)
     deadline.start(afterMillis: timeoutMillis) {

@@ -78,7 +78,7 @@ import Testing
         loop.runOnce(wait: false)  // writable: hiredis writes the PING
         loop.runOnce(wait: false)
         server.kill()
-        #expect(drive(loop, timeoutMillis: 2000) { !client.isConnected && reply != nil })
+        #expect(drive(loop, timeoutMillis: 10_000) { !client.isConnected && reply != nil })
         #expect(reply == .error(RedisError.connectionLost.message))
         try server.start()
         #expect(drive(loop) { client.isConnected })

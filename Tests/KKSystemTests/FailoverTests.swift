@@ -99,7 +99,7 @@ import Testing
         redis.process.wait(seconds: 5)
         let frames = client.session.stats.framesReceived
         let tick = client.session.authoritativeState?.tick ?? 0
-        #expect(drive(loop, timeoutMillis: 5_000) { client.session.stats.framesReceived > frames + 40 })
+        #expect(drive(loop, timeoutMillis: 15_000) { client.session.stats.framesReceived > frames + 40 })
         #expect((client.session.authoritativeState?.tick ?? 0) > tick + 100)
         let r = SystemTest.http(port: s.adminPorts["s1"]!, path: "/readyz")
         #expect(r?.status == 503 && r?.body.contains("redis unreachable") == true)
