@@ -48,14 +48,42 @@ public enum TrackCatalog {
 
     """
 
+    /// A short stadium oval: two 80 m straights joined by 30 m-radius bends, 16 m wide. A lap
+    /// takes about a third of the oval's: the system tests race it to prove the whole race path
+    /// in seconds rather than half a minute.
+    public static let sprintSource = """
+    # KartKlash track: sprint oval (metres, counter-clockwise)
+    track sprint
+    laps 3
+    width 16
+    point 40 0
+    point 80 0
+    point 95 4.0192
+    point 105.9808 15
+    point 110 30
+    point 105.9808 45
+    point 95 55.9808
+    point 80 60
+    point 0 60
+    point -15 55.9808
+    point -25.9808 45
+    point -30 30
+    point -25.9808 15
+    point -15 4.0192
+    point 0 0
+    checkpoints 0 4 8 11
+
+    """
+
     /// Names of the built-in tracks.
-    public static let names = ["oval", "canyon"]
+    public static let names = ["oval", "canyon", "sprint"]
 
     /// Source text of a built-in track.
     public static func source(named name: String) throws(PhysicsError) -> String {
         switch name {
         case "oval": return ovalSource
         case "canyon": return canyonSource
+        case "sprint": return sprintSource
         default: throw .unknownTrack(name)
         }
     }

@@ -24,7 +24,7 @@ struct ShardCommand: ParsableCommand {
     @Option(help: "Redis key prefix.") var redisPrefix: String = "kk:"
     @Option(help: "Most matches hosted at once.") var maxMatches: Int?
     @Option(help: "Kart slots per match.") var playersPerMatch: Int?
-    @Option(help: "Track name (oval, canyon).") var track: String?
+    @Option(help: "Track name (oval, canyon, sprint).") var track: String?
     @Option(help: "Laps (default: the track's).") var laps: UInt8?
     @Option(help: "Send a frame every N ticks (3 = 20 Hz).") var sendEveryTicks: Int?
     @Option(help: "Snapshot to Redis every N ticks.") var snapshotEveryTicks: Int?

@@ -117,6 +117,26 @@ final class PhysicsBehaviourTests: XCTestCase {
         XCTAssertLessThan(sim.state.karts[0].finishTick, sim.state.karts[1].finishTick)
     }
 
+    /// A lone bot finishes one lap of every built-in track; the sprint oval (raced by the system
+    /// tests) takes under half the oval's ticks.
+    func testBotLapsEveryBuiltInTrack() throws {
+        var lapTicks: [String: UInt32] = [:]
+        for name in TrackCatalog.names {
+            let track = try TrackCatalog.track(named: name)
+            var rules = RaceRules(laps: 1)
+            rules.countdownTicks = 1
+            var sim = MatchSimulation(track: track, playerCount: 1, seed: 3, rules: rules)
+            var bot = BotDriver(slot: 0, seed: 1)
+            while sim.state.race.phase != .finished && sim.state.tick < 20_000 {
+                sim.step(inputs: [bot.input(state: sim.state, track: track)])
+            }
+            XCTAssertEqual(sim.state.karts[0].status, .finished, "\(name): the bot did not finish")
+            lapTicks[name] = sim.state.karts[0].finishTick
+        }
+        print("FIGURE bot-lap-ticks \(lapTicks.sorted { $0.key < $1.key })")
+        XCTAssertLessThan(try XCTUnwrap(lapTicks["sprint"]) * 2, try XCTUnwrap(lapTicks["oval"]))
+    }
+
     func testIdleKartRetires() throws {
         let track = try TrackCatalog.track(named: "oval")
         var rules = RaceRules(laps: 3)

@@ -17,11 +17,16 @@ final class ClientStack {
     let token: ConnectToken
     let tokenPath: String
 
-    init(_ name: String, match: UInt64, playersPerMatch: Int = 1, laps: Int = 1, relays: [String] = ["r1"]) throws {
+    /// The track the shard races: the lap tests use the short `sprint` oval (a lap in ~13 s).
+    let track: String
+
+    init(_ name: String, match: UInt64, playersPerMatch: Int = 1, laps: Int = 1, track: String = "oval",
+         relays: [String] = ["r1"]) throws {
         let s = try StackProcesses(name)
         self.s = s
         matchId = match
-        try s.shard("s1", extra: ["--players-per-match", "\(playersPerMatch)", "--laps", "\(laps)"])
+        self.track = track
+        try s.shard("s1", extra: ["--players-per-match", "\(playersPerMatch)", "--laps", "\(laps)", "--track", track])
         for r in relays { try s.relay(r) }
         guard s.ready("s1") else { throw StackError("kk-shard not ready; log:\n\(s.log("s1").suffix(1500))") }
         for r in relays where !s.ready(r) { throw StackError("\(r) not ready; log:\n\(s.log(r).suffix(1500))") }
@@ -40,6 +45,13 @@ final class ClientStack {
     }
 
     func stop() { s.stopAll() }
+
+    /// Client settings for this stack's track.
+    var clientConfig: ClientConfig {
+        var c = ClientConfig()
+        c.track = track
+        return c
+    }
 }
 
 struct StackError: Error, CustomStringConvertible {
@@ -55,7 +67,7 @@ struct StackError: Error, CustomStringConvertible {
     /// way) a bot still finishes its lap, with corrections within the bounds of
     /// docs/GAMEPLAY.md (p99 <= 1.5 m, <= 3 corrections per second).
     @Test func impairedBotFinishesALapThroughTheImpairingProxy() throws {
-        let stack = try ClientStack("sdk-impaired-lap", match: 955)
+        let stack = try ClientStack("sdk-impaired-lap", match: 955, track: "sprint")
         defer { stack.stop() }
         let loop = try EventLoop()
         let profile = ImpairmentProfile(latencyMillis: 25, jitterMillis: 10, loss: 0.05, duplicate: 0, reorder: 0.02)
@@ -64,8 +76,8 @@ struct StackError: Error, CustomStringConvertible {
         var token = stack.token
         token.relays = [try proxy.frontAddress(for: stack.token.relays[0])]
         var driver: BotDriver?
-        let track = try TrackCatalog.track(named: "oval")
-        let client = try GameClient(loop: loop, token: token) { state, slot in
+        let track = try TrackCatalog.track(named: stack.track)
+        let client = try GameClient(loop: loop, token: token, config: stack.clientConfig) { state, slot in
             guard let state, let slot else { return .neutral }
             if driver == nil { driver = BotDriver(slot: slot, seed: 1) }
             return driver!.input(state: state, track: track)
@@ -91,12 +103,12 @@ struct StackError: Error, CustomStringConvertible {
     }
 
     @Test func sdkBotCompletesALapWithDeltaFrames() throws {
-        let stack = try ClientStack("sdk-lap", match: 951)
+        let stack = try ClientStack("sdk-lap", match: 951, track: "sprint")
         defer { stack.stop() }
         let loop = try EventLoop()
         var driver: BotDriver?
-        let track = try TrackCatalog.track(named: "oval")
-        let client = try GameClient(loop: loop, token: stack.token) { state, slot in
+        let track = try TrackCatalog.track(named: stack.track)
+        let client = try GameClient(loop: loop, token: stack.token, config: stack.clientConfig) { state, slot in
             guard let state, let slot else { return .neutral }
             if driver == nil { driver = BotDriver(slot: slot, seed: 1) }
             return driver!.input(state: state, track: track)
@@ -126,7 +138,7 @@ struct StackError: Error, CustomStringConvertible {
         // Functional facts only: prediction quality and loss on a live stack depend on how fast
         // the machine is right now (a starved relay delivers inputs late), so they are figures
         // above; their bounds are judged in virtual time by KKNetSimTests.
-        #expect(st.predictionChecks > 300)
+        #expect(st.predictionChecks > 150)
         #expect(exactShare > 0, "no prediction ever matched the authoritative state")
         #expect(st.inputChecks > 0 && st.inputMisses < st.inputChecks, "no input of the client was ever applied")
         #expect(st.framesDelta > 10 * st.framesFull)
@@ -135,16 +147,16 @@ struct StackError: Error, CustomStringConvertible {
     /// Two bots in one match (contacts make the other kart's future input matter): figures for
     /// corrections; the same documented prediction bound.
     @Test func twoBotsRaceALapTogether() throws {
-        let stack = try ClientStack("sdk-two", match: 956, playersPerMatch: 2)
+        let stack = try ClientStack("sdk-two", match: 956, playersPerMatch: 2, track: "sprint")
         defer { stack.stop() }
         let loop = try EventLoop()
-        let track = try TrackCatalog.track(named: "oval")
+        let track = try TrackCatalog.track(named: stack.track)
         var clients: [GameClient] = []
         for i in 0..<2 {
             let token = try TokenIssuer(key: stack.s.key).issue(playerId: 700 + UInt64(i), matchId: 956, now: UInt64(time(nil)),
                                                                 validSeconds: 300, relays: stack.token.relays)
             var driver: BotDriver?
-            clients.append(try GameClient(loop: loop, token: token) { state, slot in
+            clients.append(try GameClient(loop: loop, token: token, config: stack.clientConfig) { state, slot in
                 guard let state, let slot else { return .neutral }
                 if driver == nil { driver = BotDriver(slot: slot, seed: 7) }
                 return driver!.input(state: state, track: track)
@@ -169,11 +181,11 @@ struct StackError: Error, CustomStringConvertible {
     }
 
     @Test func headlessBotFinishesTheRaceAndExitsZero() throws {
-        let stack = try ClientStack("headless", match: 952)
+        let stack = try ClientStack("headless", match: 952, track: "sprint")
         defer { stack.stop() }
         let log = "\(stack.s.dir)/client.log"
         let p = try ChildProcess(path: SystemTest.product("kk-client"),
-                                 arguments: ["--token-file", stack.tokenPath, "--headless", "--bot"], logPath: log)
+                                 arguments: ["--token-file", stack.tokenPath, "--headless", "--bot", "--track", stack.track], logPath: log)
         let status = p.wait(seconds: 90)
         let out = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         if status == nil { p.stop() }
