@@ -1,9 +1,6 @@
 #ifndef KK_CHIREDIS_SHIM_H
 #define KK_CHIREDIS_SHIM_H
 /* hiredis shim: sync + async API and hiredis' own libuv adapter. Prefix: crelay_. */
-/* libuv through CLibUV's module, so uv.h's declarations belong to one module only (a second
- * textual copy here hides e.g. UV_RUN_DEFAULT from files that import CLibUV alone). */
-#include "../CLibUV/shim.h"
 #include <hiredis/hiredis.h>
 #include <hiredis/async.h>
 #include <hiredis/adapters/libuv.h>
