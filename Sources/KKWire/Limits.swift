@@ -20,6 +20,8 @@ public enum Limits {
     public static let maxResumeTicketBytes = 256
     /// Most inputs in one relay-to-shard batch.
     public static let maxBatchEntries = 1024
+    /// Largest relay-to-shard input batch packet (ENet fragments what exceeds its MTU).
+    public static let maxInputBatchBytes = 4096
     /// Most players a shard frame may list (players per match).
     public static let maxPlayersPerMatch = 16
     /// Largest match-state payload in a shard frame (ENet fragments large packets).

@@ -1,0 +1,43 @@
+import KKWire
+
+/// The id a shard registers under in Redis (`kk:shard:{id}`).
+public typealias ShardID = String
+
+/// Where one entry of the relay core's outbound queue goes.
+public enum RelayTarget: Sendable, Equatable {
+    /// Encrypt the bytes with the session's DTLS state and send them to its client.
+    case client(session: Int)
+    /// Send the bytes to a shard over its ENet link (reliable: control and inputs).
+    case shard(ShardID, reliable: Bool)
+    /// Close the session's connection (its Disconnect, if any, is queued before this).
+    case close(session: Int, reason: DisconnectReason)
+    /// Look the match's shard up (Redis) and answer with ``RelayCore/routeLookedUp(matchId:_:nowMillis:)``.
+    case lookUpRoute(matchId: UInt64)
+    /// Open an ENet link to the shard at `host:port`; report with ``RelayCore/shardLinkUp(_:)``
+    /// or ``RelayCore/shardLinkDown(_:nowMillis:)``.
+    case connectShard(ShardID, host: String, port: UInt16)
+}
+
+/// One thing the relay core asks the I/O layer to do, in the order it must happen.
+public struct RelayOutbound {
+    public let target: RelayTarget
+    /// The packet (plaintext for a client, a wire packet for a shard); empty for other targets.
+    public let bytes: ArraySlice<UInt8>
+}
+
+/// Drains the relay core's outbound queue in order (``RelayCore/drainOutbound()``). Entries the
+/// I/O layer's calls into the core add while draining are drained in the same pass.
+public struct RelayOutboundDrain: Sequence, IteratorProtocol {
+    let core: RelayCore
+    var index = 0
+
+    public mutating func next() -> RelayOutbound? {
+        guard index < core.outbound.count else {
+            core.outbound.removeAll()
+            return nil
+        }
+        let e = core.outbound[index]
+        index += 1
+        return RelayOutbound(target: e.target, bytes: e.bytes)
+    }
+}

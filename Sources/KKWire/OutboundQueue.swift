@@ -1,0 +1,67 @@
+/// An ordered queue of outgoing actions, each with a target and (optionally) encoded bytes, for
+/// a sans-I/O core: the core appends, the I/O layer drains in order. The bytes of all entries
+/// live in one reused arena and packets are encoded straight into it, so a steady stream of
+/// packets allocates nothing (the arena and the entry arrays keep their capacity).
+///
+/// Entries are read as `(target, bytes)` with `bytes` an `ArraySlice` of the arena: drain them
+/// (``count``, ``subscript(_:)``), then ``removeAll()``, before appending again.
+public struct OutboundQueue<Target> {
+    private var targets: [Target] = []
+    private var ends: [Int] = []
+    private var arena: [UInt8]
+    private var used = 0
+
+    /// A queue whose arena starts at `arenaBytes` (it grows when a burst needs more).
+    public init(arenaBytes: Int = 64 * 1024, entries: Int = 256) {
+        arena = [UInt8](repeating: 0, count: arenaBytes)
+        targets.reserveCapacity(entries)
+        ends.reserveCapacity(entries)
+    }
+
+    public var count: Int { targets.count }
+    public var isEmpty: Bool { targets.isEmpty }
+
+    /// Entry `i`: its target and its bytes (empty for an action without bytes).
+    public subscript(i: Int) -> (target: Target, bytes: ArraySlice<UInt8>) {
+        (targets[i], arena[(i == 0 ? 0 : ends[i - 1])..<ends[i]])
+    }
+
+    /// Queues an action without bytes.
+    public mutating func append(_ target: Target) {
+        targets.append(target)
+        ends.append(used)
+    }
+
+    /// Encodes a packet of at most `maxBytes` straight into the arena and queues it; returns
+    /// its length, or 0 (nothing queued) when `body` failed, e.g. the packet did not fit.
+    @discardableResult
+    public mutating func append(_ target: Target, maxBytes: Int = Limits.maxDatagramBytes,
+                                encoding body: (inout WireWriter) throws(WireError) -> Void) -> Int {
+        if arena.count < used + maxBytes { arena.append(contentsOf: repeatElement(0, count: max(arena.count, used + maxBytes - arena.count))) }
+        let start = used
+        let n = arena.withUnsafeMutableBytes { raw -> Int in
+            var w = WireWriter(UnsafeMutableRawBufferPointer(rebasing: raw[start..<(start + maxBytes)]))
+            do throws(WireError) { try body(&w) } catch { return 0 }
+            return w.count
+        }
+        guard n > 0 else { return 0 }
+        used += n
+        targets.append(target)
+        ends.append(used)
+        return n
+    }
+
+    /// Takes back the newest entry (e.g. a packet a rate limit refused after it was encoded).
+    public mutating func removeLast() {
+        targets.removeLast()
+        ends.removeLast()
+        used = ends.last ?? 0
+    }
+
+    /// Forgets every entry (capacity is kept).
+    public mutating func removeAll() {
+        targets.removeAll(keepingCapacity: true)
+        ends.removeAll(keepingCapacity: true)
+        used = 0
+    }
+}
