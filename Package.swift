@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "KKPrediction", targets: ["KKPrediction"]),
         .library(name: "KKNetSim", targets: ["KKNetSim"]),
         .library(name: "KKDTLS", targets: ["KKDTLS"]),
+        .library(name: "KKRelayCore", targets: ["KKRelayCore"]),
         .library(name: "KKRelay", targets: ["KKRelay"]),
         .library(name: "KKShard", targets: ["KKShard"]),
         .library(name: "KKClient", targets: ["KKClient"]),
@@ -65,6 +66,9 @@ let package = Package(
         .target(name: "KKNetSim", dependencies: ["KKPhysics", "KKDelta", "KKPrediction"]),
         // Client SDK core: session state machine, inputs, frames, prediction (no I/O).
         .target(name: "KKClient", dependencies: ["KKWire", "KKPhysics", "KKDelta", "KKPrediction"]),
+        // The relay's protocol logic, sans I/O: sessions, input and frame paths, route table,
+        // outbound queue (the compiler keeps it pure: no I/O module is a dependency).
+        .target(name: "KKRelayCore", dependencies: ["KKWire", "KKToken", "KKOrdering", "KKPhysics", "KKDelta"]),
         // Terminal rendering and keyboard decoding for kk-client (pure).
         .target(name: "KKTerminalUI", dependencies: ["KKPhysics"]),
 
@@ -80,8 +84,8 @@ let package = Package(
         // Services.
         .target(name: "KKShard", dependencies: ["KKWire", "KKPhysics", "KKLoop", "KKENet", "KKRedis",
                                                 .product(name: "Logging", package: "swift-log")]),
-        .target(name: "KKRelay", dependencies: ["KKWire", "KKToken", "KKOrdering", "KKPhysics", "KKDelta",
-                                                "KKLoop", "KKENet", "KKRedis", "KKDTLS", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "KKRelay", dependencies: ["KKRelayCore", "KKWire", "KKToken", "KKLoop", "KKENet", "KKRedis", "KKDTLS",
+                                                .product(name: "Logging", package: "swift-log")]),
         // Admin HTTP (Hummingbird on its own thread) + Prometheus metrics for every process.
         .target(name: "KKAdmin", dependencies: [
             "KKLoop",

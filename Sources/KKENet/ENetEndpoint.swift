@@ -46,6 +46,7 @@ public final class ENetEndpoint {
     private var poll: LoopPoll?
     private var timer: LoopTimer?
     private var handler: (ENetEvent) -> Void = { _ in }
+    private var afterEvents: (() -> Void)?
     private var event = ENetEvent_C()
     /// Packets sent and received, bytes, for metrics.
     public private(set) var packetsSent = 0, packetsReceived = 0, bytesSent = 0, bytesReceived = 0
@@ -78,9 +79,11 @@ public final class ENetEndpoint {
         _ = serviceMillis
     }
 
-    /// Starts delivering events to `body`.
-    public func start(serviceMillis: UInt64 = 5, _ body: @escaping (ENetEvent) -> Void) {
+    /// Starts delivering events to `body`; `afterEvents` runs once after each service pass that
+    /// delivered any (the owner sends what the events produced in one go).
+    public func start(serviceMillis: UInt64 = 5, afterEvents: (() -> Void)? = nil, _ body: @escaping (ENetEvent) -> Void) {
         handler = body
+        self.afterEvents = afterEvents
         poll?.start(.readable) { [unowned self] _ in self.service() }
         timer?.start(afterMillis: serviceMillis, repeatMillis: serviceMillis) { [unowned self] in self.service() }
     }
@@ -153,6 +156,7 @@ public final class ENetEndpoint {
                 break
             }
         }
+        if budget < 4096 { afterEvents?() }
         enet_host_flush(host)
     }
 

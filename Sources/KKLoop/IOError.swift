@@ -2,7 +2,7 @@ import Glibc
 
 /// A failed system or libuv call: which call, and the errno / libuv code. The one place
 /// where error numbers become Swift errors for the I/O adapters.
-public struct IOError: Error, CustomStringConvertible, Sendable {
+public struct IOError: Error, Equatable, CustomStringConvertible, Sendable {
     public let call: String
     public let code: Int32
 

@@ -1,5 +1,6 @@
 import KKDTLS
 import KKLoop
+import KKRelayCore
 
 /// A client address with a DTLS session on this relay: handshaking, then established (then the
 /// ``RelayCore`` session with the same id exists too).

@@ -31,6 +31,8 @@ public struct RelayConfig: Sendable, Codable, Equatable {
     /// A match whose registered shard cannot be reached this long (and was not adopted by another
     /// shard meanwhile) has its waiting joins refused with "the game server is unavailable".
     public var shardUnreachableMillis: UInt64 = 6_000
+    /// TTL of the relay's registration in Redis (refreshed every second).
+    public var registrationTTLMillis: UInt64 = 3_000
     /// Resume tickets' validity.
     public var resumeTicketSeconds: UInt64 = 120
     public var protocolId: UInt32 = Limits.defaultProtocolId
@@ -47,6 +49,7 @@ public struct RelayConfig: Sendable, Codable, Equatable {
         if workers < 0 || workers > 64 { p.append("workers must be 0...64") }
         if idleTimeoutMillis < 1000 { p.append("idleTimeoutMillis must be >= 1000") }
         if shardUnreachableMillis < 500 { p.append("shardUnreachableMillis must be >= 500") }
+        if registrationTTLMillis < 1500 { p.append("registrationTTLMillis must be >= 1500 (it is refreshed every second)") }
         return p
     }
 }

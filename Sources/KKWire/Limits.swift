@@ -4,6 +4,9 @@
 public enum Limits {
     /// Largest datagram (plaintext inside DTLS) the relay accepts or sends.
     public static let maxDatagramBytes = 1200
+    /// Size of receive and scratch buffers for one datagram (plaintext out of DTLS, the cookie
+    /// gate's HelloVerifyRequest): room for anything an Ethernet path delivers.
+    public static let datagramBufferBytes = 2048
     /// Protocol id a deployment uses unless configured otherwise ("KKED", little-endian).
     public static let defaultProtocolId: UInt32 = 0x4445_4B4B
     /// Wire protocol version carried in every packet.

@@ -4,6 +4,7 @@ import Glibc
 import KKAdmin
 import KKLoop
 import KKRelay
+import KKRelayCore
 import Logging
 
 /// `kk-relay`: the stateless DTLS edge relay (see docs/ARCHITECTURE.md).
@@ -172,7 +173,7 @@ func publishRelay(host: ProcessHost, relay: RelayServer, adminPort: Int) {
     if relay.drainStartedMillis != nil { notReady.append("draining") }
     host.admin.setReadiness(notReady)
     var drops: [String: Int] = [:]
-    for (i, r) in RelayDropReason.allCases.enumerated() where c.drops[i] > 0 { drops[r.rawValue] = c.drops[i] }
+    for r in RelayDropReason.allCases where c.drops(r) > 0 { drops[r.label] = c.drops(r) }
     let counts = relay.core.sessionCounts
     host.admin.setStatus(RelayStatus(udpPort: Int(relay.port), adminPort: adminPort, sessions: relay.sessionCount,
                                      playing: counts.playing, handshaking: relay.handshakesInProgress,
@@ -199,9 +200,9 @@ func publishRelay(host: ProcessHost, relay: RelayServer, adminPort: Int) {
     m.count("kk_relay_joins_total", [("kind", "join")], total: c.joins)
     m.count("kk_relay_joins_total", [("kind", "resume")], total: c.resumes)
     m.count("kk_relay_idle_timeouts_total", total: c.idleTimeouts)
-    for (i, r) in RelayDropReason.allCases.enumerated() where c.drops[i] > 0 {
-        m.count("kk_relay_packets_dropped_total", [("reason", r.rawValue)], total: c.drops[i])
+    for r in RelayDropReason.allCases where c.drops(r) > 0 {
+        m.count("kk_relay_packets_dropped_total", [("reason", r.label)], total: c.drops(r))
     }
-    for (reason, n) in relay.gateDrops { m.count("kk_relay_gate_drops_total", [("reason", reason)], total: n) }
-    for (reason, n) in relay.dtlsFailures { m.count("kk_relay_dtls_failures_total", [("reason", reason)], total: n) }
+    m.count("kk_relay_route_lookup_failures_total", total: c.routeLookupFailures)
+    m.count("kk_relay_bad_cluster_events_total", total: c.badClusterEvents)
 }
