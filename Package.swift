@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "KKDTLS", targets: ["KKDTLS"]),
         .library(name: "KKRelayCore", targets: ["KKRelayCore"]),
         .library(name: "KKRelay", targets: ["KKRelay"]),
+        .library(name: "KKShardCore", targets: ["KKShardCore"]),
         .library(name: "KKShard", targets: ["KKShard"]),
         .library(name: "KKClient", targets: ["KKClient"]),
         .library(name: "KKTerminalUI", targets: ["KKTerminalUI"]),
@@ -69,6 +70,9 @@ let package = Package(
         // The relay's protocol logic, sans I/O: sessions, input and frame paths, route table,
         // outbound queue (the compiler keeps it pure: no I/O module is a dependency).
         .target(name: "KKRelayCore", dependencies: ["KKWire", "KKToken", "KKOrdering", "KKPhysics", "KKDelta"]),
+        // The shard's protocol logic, sans I/O: matches, joins, inputs at their tick, frames,
+        // outbound queue.
+        .target(name: "KKShardCore", dependencies: ["KKWire", "KKPhysics"]),
         // Terminal rendering and keyboard decoding for kk-client (pure).
         .target(name: "KKTerminalUI", dependencies: ["KKPhysics"]),
 
@@ -82,7 +86,7 @@ let package = Package(
         .target(name: "KKClientSDK", dependencies: ["KKClient", "KKClientTransport", "KKDTLS", "KKLoop", "KKPhysics", "KKToken", "KKWire"]),
 
         // Services.
-        .target(name: "KKShard", dependencies: ["KKWire", "KKPhysics", "KKLoop", "KKENet", "KKRedis",
+        .target(name: "KKShard", dependencies: ["KKShardCore", "KKWire", "KKPhysics", "KKLoop", "KKENet", "KKRedis",
                                                 .product(name: "Logging", package: "swift-log")]),
         .target(name: "KKRelay", dependencies: ["KKRelayCore", "KKWire", "KKToken", "KKLoop", "KKENet", "KKRedis", "KKDTLS",
                                                 .product(name: "Logging", package: "swift-log")]),
@@ -157,11 +161,15 @@ let package = Package(
         .testTarget(name: "KKNetSimTests", dependencies: ["KKNetSim"]),
         .testTarget(name: "KKReplayTests", dependencies: ["kk-replay", "KKPhysics"]),
         .testTarget(name: "KKRedisTests", dependencies: ["KKRedis", "KKLoop", "KKTestSupport"]),
-        .testTarget(name: "KKShardTests", dependencies: ["KKShard", "KKPhysics", "KKWire", "KKLoop", "KKTestSupport"]),
-        .testTarget(name: "KKRelayTests", dependencies: ["KKRelay", "KKShard", "KKDelta", "KKPhysics", "KKToken", "KKWire",
+        .testTarget(name: "KKShardCoreTests", dependencies: ["KKShardCore", "KKPhysics", "KKWire", "KKTestSupport"]),
+        .testTarget(name: "KKShardTests", dependencies: ["KKShard", "KKShardCore"]),
+        .testTarget(name: "KKRelayCoreTests", dependencies: ["KKRelayCore", "KKShardCore", "KKDelta", "KKPhysics", "KKToken", "KKWire",
+                                                            "KKTestSupport"]),
+        .testTarget(name: "KKLoopTests", dependencies: ["KKLoop"]),
+        .testTarget(name: "KKRelayTests", dependencies: ["KKRelay", "KKRelayCore", "KKShard", "KKDelta", "KKPhysics", "KKToken", "KKWire",
                                                         "KKTestSupport", "KKClientTransport", "KKDTLS", "KKLoop", "KKRedis", "KKAdmin",
                                                         .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "KKClientTests", dependencies: ["KKClient", "KKRelay", "KKShard", "KKToken", "KKWire",
+        .testTarget(name: "KKClientTests", dependencies: ["KKClient", "KKRelayCore", "KKShardCore", "KKToken", "KKWire",
                                                           "KKPhysics", "KKDelta", "KKPrediction"]),
         .testTarget(name: "KKTerminalUITests", dependencies: ["KKTerminalUI", "KKPhysics"]),
         .testTarget(name: "KKSystemTests", dependencies: [

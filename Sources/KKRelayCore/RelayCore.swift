@@ -52,7 +52,8 @@ public final class RelayCore {
     }
 
     /// Everything queued since the last drain, in order; inputs merged since then are encoded
-    /// into batches first. Drain to the end.
+    /// into batches first. Drain to the end, and do not start a second drain while one runs:
+    /// entries that calls into the core add meanwhile are yielded by the running one.
     public func drainOutbound() -> RelayOutboundDrain {
         flushInputs()
         return RelayOutboundDrain(core: self)

@@ -3,6 +3,8 @@ import KKENet
 import KKLoop
 import KKPhysics
 import KKRedis
+import KKShardCore
+import KKWire
 import Logging
 
 /// The shard's life in Redis (docs/REDIS-KEYS.md): registration with a TTL heartbeat, refusal
@@ -23,7 +25,7 @@ public final class ShardRegistry {
     /// Epoch (fencing token) of each hosted match.
     private var epochs: [UInt64: UInt64] = [:]
     /// Joins that named a match not hosted yet, replayed once it is created.
-    private var pendingJoins: [UInt64: [(JoinRequestPacket, ENetPeerHandle)]] = [:]
+    private var pendingJoins: [UInt64: [(JoinRequestPacket, RelayLink)]] = [:]
     /// Registered at least once and the last heartbeat succeeded.
     public private(set) var registered = false
     /// Set when Redis reports another live process with this shard id.
@@ -61,9 +63,11 @@ public final class ShardRegistry {
             }
         }
         redis.connect()
-        events.subscribe(prefix + "events") { [unowned self] msg in self.event(String(decoding: msg, as: UTF8.self)) }
+        events.subscribe(prefix + "events") { [unowned self] msg in
+            if case .alloc(let mid, let sid)? = ClusterEvent(parsing: msg), sid == config.id { allocated(mid) }
+        }
         events.connect()
-        server.core.onUnknownMatch = { [unowned self] j, relay in self.holdJoin(j, from: relay) }
+        server.onUnknownMatch = { [unowned self] j, relay in self.holdJoin(j, from: relay) }
         server.afterTick = { [unowned self] tick in self.afterTick(tick) }
         timer.start(afterMillis: 100, repeatMillis: 100) { [unowned self] in self.periodic() }
     }
@@ -103,7 +107,7 @@ public final class ShardRegistry {
                 registered = true
                 if !wasRegistered {
                     logger.info("registered in redis", metadata: ["shard": "\(config.id)", "addr": "\(addr)"])
-                    publish("join \(config.id)")
+                    publish(.join(shard: config.id))
                 }
             case .integer(0):
                 duplicateId = true
@@ -117,8 +121,8 @@ public final class ShardRegistry {
         }
     }
 
-    private func publish(_ message: String) {
-        redis.command(["PUBLISH", .string(prefix + "events"), .string(message)]) { _ in }
+    private func publish(_ event: ClusterEvent) {
+        redis.command(["PUBLISH", .string(prefix + "events"), .string(event.text)]) { _ in }
     }
 
     /// Deregisters (DEL hash, SREM set), announces, and asks to exit.
@@ -127,7 +131,7 @@ public final class ShardRegistry {
         registered = false
         redis.command(["DEL", key("shard", config.id)]) { _ in }
         redis.command(["SREM", key("shards"), .string(config.id)]) { _ in }
-        redis.command(["PUBLISH", .string(prefix + "events"), .string("leave \(config.id)")]) { [unowned self] _ in
+        redis.command(["PUBLISH", .string(prefix + "events"), .string(ClusterEvent.leave(shard: config.id).text)]) { [unowned self] _ in
             onExit?(code)
         }
     }
@@ -137,15 +141,13 @@ public final class ShardRegistry {
         guard !server.draining else { return }
         server.draining = true
         logger.info("draining: no new matches; exiting when \(server.core.matches.count) running matches end")
-        publish("drain \(config.id)")
+        publish(.drain(shard: config.id))
         heartbeat()
     }
 
     // MARK: matches
 
-    private func event(_ text: String) {
-        let parts = text.split(separator: " ")
-        guard parts.count == 3, parts[0] == "alloc", parts[2] == config.id[...], let mid = UInt64(parts[1]) else { return }
+    private func allocated(_ mid: UInt64) {
         guard !server.draining else {
             logger.warning("draining: refusing match \(mid) allocated to this shard (another shard will adopt it)")
             return
@@ -178,7 +180,7 @@ public final class ShardRegistry {
 
     /// Holds a join for a match not hosted here while Redis is asked whether it is ours;
     /// false (refuse now) when Redis is unreachable.
-    private func holdJoin(_ j: JoinRequestPacket, from relay: ENetPeerHandle) -> Bool {
+    private func holdJoin(_ j: JoinRequestPacket, from relay: RelayLink) -> Bool {
         guard redis.isConnected else { return false }
         let first = pendingJoins[j.matchId] == nil
         pendingJoins[j.matchId, default: []].append((j, relay))
@@ -188,9 +190,7 @@ public final class ShardRegistry {
 
     private func replayPendingJoins(_ mid: UInt64) {
         guard let list = pendingJoins.removeValue(forKey: mid) else { return }
-        server.core.onUnknownMatch = nil
         for (j, relay) in list { server.replayJoin(j, from: relay) }
-        server.core.onUnknownMatch = { [unowned self] j, relay in self.holdJoin(j, from: relay) }
     }
 
     private func renewLeases() {
@@ -266,7 +266,7 @@ public final class ShardRegistry {
                 }
             }
             epochs[mid] = UInt64(epoch)
-            publish("owner \(mid) \(config.id)")
+            publish(.owner(matchId: mid, shard: config.id))
         }
     }
 
@@ -276,7 +276,7 @@ public final class ShardRegistry {
         scripts.over.run(on: redis, keys: [key("match", "\(mid)"), key("match", "\(mid)", "owner"),
                                                     key("matches", "active"), key("matches", "open")],
                                    args: [.string("\(mid)"), .string(config.id)]) { _ in }
-        publish("over \(mid)")
+        publish(.over(matchId: mid))
     }
 
     public func close() {
@@ -286,4 +286,3 @@ public final class ShardRegistry {
     }
 }
 
-import KKWire

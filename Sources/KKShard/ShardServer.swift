@@ -1,34 +1,42 @@
 import KKENet
 import KKLoop
 import KKPhysics
+import KKShardCore
 import KKWire
 import Logging
 
 /// A running shard: the ``ShardCore`` driven by one libuv loop, with an ENet host for relays
-/// and a drift-corrected 60 Hz tick timer. Redis registration, allocation and failover plug in
-/// through ``ShardRegistryHooks``. Loop-thread only.
+/// and a drift-corrected 60 Hz tick timer. Each relay's ENet peer gets a ``RelayLink`` id; what
+/// the core queues is sent after every batch of ENet events and after every tick. Redis
+/// registration, allocation and failover plug in through ``ShardRegistry``. Loop-thread only.
 public final class ShardServer {
     public let config: ShardConfig
-    public let core: ShardCore<ENetPeerHandle>
+    public let core: ShardCore
     public let loop: EventLoop
     public let endpoint: ENetEndpoint
-    private var output: ENetShardOutput
     private let tickTimer: LoopTimer
     private var clock: TickClock
     private let logger: Logger
-    /// Relays currently connected.
-    public private(set) var relays: Set<ENetPeerHandle> = []
+    private var linkOf: [ENetPeerHandle: RelayLink] = [:]
+    private var peerOf: [RelayLink: ENetPeerHandle] = [:]
+    private var nextLink: UInt32 = 1
+    private var sending = false
     /// Nanoseconds spent in the last tick (all matches).
     public private(set) var lastTickNanos: UInt64 = 0
     /// Called after every tick with its duration in nanoseconds (metrics histogram).
     public var onTick: ((UInt64) -> Void)?
     /// Called after each tick with the tick count (snapshots, heartbeats).
     public var afterTick: ((UInt64) -> Void)?
+    /// A join for a match this shard does not host: return true to hold it (the registry looks
+    /// the match up and calls ``replayJoin(_:from:)``); false refuses it now.
+    public var onUnknownMatch: ((JoinRequestPacket, RelayLink) -> Bool)?
+    /// Packets the ENet host refused to send.
+    public private(set) var sendFailures = 0
     private var tickCount: UInt64 = 0
     /// True while draining: no new matches are taken.
     public var draining = false
 
-    public init(config: ShardConfig, loop: EventLoop, logger: Logger) throws(ShardError) {
+    public init(config: ShardConfig, loop: EventLoop, logger: Logger) throws(ShardServerError) {
         let problems = config.validate()
         guard problems.isEmpty else { throw .badConfig(problems) }
         self.config = config
@@ -38,9 +46,8 @@ public final class ShardServer {
         do {
             endpoint = try ENetEndpoint(loop: loop, bind: (config.enetHost, config.enetPort), maxPeers: 256)
         } catch {
-            throw .io("ENet host on \(config.enetHost):\(config.enetPort): \(error)")
+            throw .enet(error)
         }
-        output = ENetShardOutput(endpoint: endpoint)
         tickTimer = LoopTimer(loop: loop)
         loop.updateTime()
         clock = TickClock(ticksPerSecond: MatchSimulation.ticksPerSecond, startNanos: monotonicNanos())
@@ -48,10 +55,12 @@ public final class ShardServer {
 
     /// The ENet port (useful with port 0).
     public var port: UInt16 { endpoint.port }
+    /// Relays currently connected.
+    public var relayCount: Int { peerOf.count }
 
     /// Starts serving relays and ticking.
     public func start() {
-        endpoint.start { [unowned self] event in self.handle(event) }
+        endpoint.start(afterEvents: { [unowned self] in sendOutbound() }) { [unowned self] event in handle(event) }
         scheduleTick(afterMillis: 1)
         logger.info("shard listening", metadata: ["id": "\(config.id)", "enet": "\(config.enetHost):\(port)"])
     }
@@ -59,19 +68,47 @@ public final class ShardServer {
     private func handle(_ event: ENetEvent) {
         switch event {
         case .connected(let peer, _):
-            relays.insert(peer)
-            logger.info("relay connected", metadata: ["relay": "\(peer.address)"])
+            let link = RelayLink(nextLink)
+            nextLink &+= 1
+            linkOf[peer] = link
+            peerOf[link] = peer
+            logger.info("relay connected", metadata: ["relay": "\(peer.address)", "link": "\(link)"])
         case .disconnected(let peer):
-            relays.remove(peer)
-            core.relayLost(peer)
-            logger.info("relay disconnected", metadata: ["relay": "\(peer.address)"])
+            guard let link = linkOf.removeValue(forKey: peer) else { return }
+            peerOf[link] = nil
+            core.relayLost(link)
+            logger.info("relay disconnected", metadata: ["relay": "\(peer.address)", "link": "\(link)"])
         case .received(let peer, _, let bytes):
-            core.receive(bytes, from: peer, output: &output)
+            guard let link = linkOf[peer] else { return }
+            core.receive(bytes, from: link)
         }
     }
 
+    /// Carries out what the core queued, in order. Calls made while it runs (the registry
+    /// replaying a held join from a synchronous Redis reply) return at once: what they queued
+    /// is drained by the running pass.
+    func sendOutbound() {
+        guard !sending else { return }
+        sending = true
+        defer { sending = false }
+        for out in core.drainOutbound() {
+            switch out.target {
+            case .relay(let link, let reliable):
+                guard let peer = peerOf[link] else { sendFailures += 1; continue }
+                let channel = reliable ? ENetEndpoint.controlChannel : ENetEndpoint.streamChannel
+                let sent = out.bytes.withUnsafeBytes { raw -> Bool in
+                    do throws(ENetError) { try endpoint.send(raw, to: peer, channel: channel, reliable: reliable); return true } catch { return false }
+                }
+                if !sent { sendFailures += 1 }
+            case .unknownMatch(let j, let link):
+                if onUnknownMatch?(j, link) != true { core.refuseJoin(j, from: link) }
+            }
+        }
+        endpoint.flush()
+    }
+
     private func scheduleTick(afterMillis: UInt64) {
-        tickTimer.start(afterMillis: afterMillis) { [unowned self] in self.onTimer() }
+        tickTimer.start(afterMillis: afterMillis) { [unowned self] in onTimer() }
     }
 
     private func onTimer() {
@@ -79,20 +116,21 @@ public final class ShardServer {
         if ticks > 1 { core.counters.tickOverruns += 1 }
         for _ in 0..<ticks {
             let t0 = monotonicNanos()
-            core.tick(output: &output)
+            core.tick()
             lastTickNanos = monotonicNanos() - t0
             onTick?(lastTickNanos)
             tickCount += 1
             afterTick?(tickCount)
         }
-        endpoint.flush()
+        sendOutbound()
         scheduleTick(afterMillis: max(1, sleep))
     }
 
-    /// Re-handles a JoinRequest that waited for its match to be looked up.
-    public func replayJoin(_ j: JoinRequestPacket, from relay: ENetPeerHandle) {
-        core.handleJoin(j, from: relay, output: &output)
-        endpoint.flush()
+    /// Handles again a JoinRequest that waited for its match to be looked up (refused if the
+    /// match is still not hosted here).
+    public func replayJoin(_ j: JoinRequestPacket, from relay: RelayLink) {
+        if core.matches[j.matchId] != nil { core.handleJoin(j, from: relay) } else { core.refuseJoin(j, from: relay) }
+        sendOutbound()
     }
 
     /// Ticks the clock skipped because the loop fell behind.
@@ -102,8 +140,16 @@ public final class ShardServer {
     public func stop() {
         tickTimer.stop()
         tickTimer.close()
-        for r in relays { endpoint.disconnect(r) }
+        for peer in peerOf.values { endpoint.disconnect(peer) }
         endpoint.flush()
         endpoint.close()
     }
+}
+
+/// Why a shard process could not start.
+public enum ShardServerError: Error, Equatable, Sendable {
+    /// The configuration is invalid (each problem named).
+    case badConfig([String])
+    /// The ENet host could not be created (port in use, bad address).
+    case enet(ENetError)
 }

@@ -29,4 +29,8 @@ public enum Limits {
     public static let maxPlayersPerMatch = 16
     /// Largest match-state payload in a shard frame (ENet fragments large packets).
     public static let maxShardFramePayloadBytes = 16 * 1024
+    /// Largest relay<->shard packet: a frame with the biggest payload and all players, or an
+    /// input batch of ``maxBatchEntries`` entries (16 + 1024 x 26 = 26 640 bytes), whichever is larger.
+    public static let maxShardPacketBytes = max(maxShardFramePayloadBytes + 512,
+                                                headerBytes + 4 + 2 + maxBatchEntries * BatchedInput.wireBytes + checksumBytes)
 }

@@ -98,12 +98,6 @@ public struct MatchFramePacket: Equatable, Sendable {
     }
 }
 
-/// Largest relay<->shard packet: a frame with the biggest payload and all players, or an input
-/// batch of ``Limits/maxBatchEntries`` entries (16 + 1024 x 26 = 26 640 bytes), whichever is larger.
-public let maxShardPacketBytes = max(Limits.maxShardFramePayloadBytes + 512,
-                                     Limits.headerBytes + 4 + 2 + Limits.maxBatchEntries * BatchedInput.wireBytes
-                                         + Limits.checksumBytes)
-
 /// Any packet on the relay<->shard ENet link, decoded in place.
 public enum ShardMessage {
     case relayHello(RelayHelloPacket)
@@ -116,7 +110,7 @@ public enum ShardMessage {
     @inlinable
     public static func decode(_ packet: UnsafeRawBufferPointer,
                               protocolId: UInt32 = Limits.defaultProtocolId) throws(WireError) -> ShardMessage {
-        var (type, r) = try PacketFraming.open(packet, protocolId: protocolId, maxBytes: maxShardPacketBytes)
+        var (type, r) = try PacketFraming.open(packet, protocolId: protocolId, maxBytes: Limits.maxShardPacketBytes)
         let message: ShardMessage
         switch type {
         case .relayHello: message = .relayHello(try RelayHelloPacket(body: &r))

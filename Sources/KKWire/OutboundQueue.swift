@@ -7,6 +7,7 @@
 /// (``count``, ``subscript(_:)``), then ``removeAll()``, before appending again.
 public struct OutboundQueue<Target> {
     private var targets: [Target] = []
+    private var starts: [Int] = []
     private var ends: [Int] = []
     private var arena: [UInt8]
     private var used = 0
@@ -15,6 +16,7 @@ public struct OutboundQueue<Target> {
     public init(arenaBytes: Int = 64 * 1024, entries: Int = 256) {
         arena = [UInt8](repeating: 0, count: arenaBytes)
         targets.reserveCapacity(entries)
+        starts.reserveCapacity(entries)
         ends.reserveCapacity(entries)
     }
 
@@ -23,13 +25,22 @@ public struct OutboundQueue<Target> {
 
     /// Entry `i`: its target and its bytes (empty for an action without bytes).
     public subscript(i: Int) -> (target: Target, bytes: ArraySlice<UInt8>) {
-        (targets[i], arena[(i == 0 ? 0 : ends[i - 1])..<ends[i]])
+        (targets[i], arena[starts[i]..<ends[i]])
     }
 
     /// Queues an action without bytes.
     public mutating func append(_ target: Target) {
         targets.append(target)
+        starts.append(used)
         ends.append(used)
+    }
+
+    /// Queues the newest entry's bytes again for another target (one encode, several sends).
+    public mutating func appendCopyOfLast(to target: Target) {
+        guard let s = starts.last, let e = ends.last else { return }
+        targets.append(target)
+        starts.append(s)
+        ends.append(e)
     }
 
     /// Encodes a packet of at most `maxBytes` straight into the arena and queues it; returns
@@ -45,22 +56,25 @@ public struct OutboundQueue<Target> {
             return w.count
         }
         guard n > 0 else { return 0 }
-        used += n
         targets.append(target)
-        ends.append(used)
+        starts.append(start)
+        ends.append(start + n)
+        used += n
         return n
     }
 
     /// Takes back the newest entry (e.g. a packet a rate limit refused after it was encoded).
     public mutating func removeLast() {
+        let start = starts.removeLast(), end = ends.removeLast()
         targets.removeLast()
-        ends.removeLast()
-        used = ends.last ?? 0
+        // Its bytes are reused unless an earlier entry shares them.
+        if end == used, (ends.last ?? 0) <= start { used = start }
     }
 
     /// Forgets every entry (capacity is kept).
     public mutating func removeAll() {
         targets.removeAll(keepingCapacity: true)
+        starts.removeAll(keepingCapacity: true)
         ends.removeAll(keepingCapacity: true)
         used = 0
     }

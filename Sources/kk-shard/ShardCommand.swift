@@ -3,6 +3,7 @@ import Foundation
 import KKAdmin
 import KKLoop
 import KKShard
+import KKShardCore
 import Logging
 
 /// `kk-shard`: an authoritative simulation process (see docs/ARCHITECTURE.md).
@@ -127,12 +128,12 @@ func publish(host: ProcessHost, server: ShardServer, registry: ShardRegistry, ad
     host.admin.setStatus(ShardStatus(
         id: server.config.id, enet: "\(server.config.enetHost):\(server.port)", adminPort: adminPort,
         registered: registry.registered, redisConnected: registry.redisConnected, draining: server.draining,
-        relays: server.relays.count, matches: matches, ticks: c.ticks, tickOverruns: c.tickOverruns,
+        relays: server.relayCount, matches: matches, ticks: c.ticks, tickOverruns: c.tickOverruns,
         skippedTicks: server.skippedTicks, lastTickMicros: Double(server.lastTickNanos) / 1000))
     let m = host.metrics
     m.gauge("kk_shard_matches", value: Double(server.core.matches.count))
     m.gauge("kk_shard_players", value: Double(matches.reduce(0) { $0 + $1.players }))
-    m.gauge("kk_shard_relays", value: Double(server.relays.count))
+    m.gauge("kk_shard_relays", value: Double(server.relayCount))
     m.gauge("kk_shard_ready", value: notReady.isEmpty ? 1 : 0)
     m.count("kk_shard_ticks_total", total: c.ticks)
     m.count("kk_shard_tick_overruns_total", total: c.tickOverruns)
@@ -148,5 +149,6 @@ func publish(host: ProcessHost, server: ShardServer, registry: ShardRegistry, ad
     m.count("kk_shard_leases_reclaimed_total", total: registry.leasesReclaimed)
     m.count("kk_shard_snapshots_total", total: registry.snapshotsWritten)
     m.count("kk_shard_snapshot_bytes_total", total: registry.snapshotBytes)
-    for (reason, n) in c.malformedPackets { m.count("kk_shard_packets_dropped_total", [("reason", reason)], total: n) }
+    for r in ShardDropReason.allCases where c.drops(r) > 0 { m.count("kk_shard_packets_dropped_total", [("reason", r.label)], total: c.drops(r)) }
+    m.count("kk_shard_send_failures_total", total: server.sendFailures)
 }

@@ -1,4 +1,5 @@
 import KKClient
+import KKShardCore
 import KKPhysics
 import KKWire
 import Testing
@@ -54,7 +55,7 @@ import Testing
         let appliedBefore = net.shard.matches[net.matchId]!.lastAppliedSeq[0]
         #expect(appliedBefore > 100)
         // Relay A is gone; the route flips to B. The game keeps running during the handshake.
-        net.shard.relayLost(1)
+        net.shard.relayLost(RelayLink(1))
         a.core.sessionEnded(1)
         c.relay = nil
         c.session.relayChanged(relay: "relay-2:7777", nowMillis: net.nowMillis)
@@ -90,6 +91,7 @@ import Testing
         for _ in 0..<30 { net.step(); c.frame(net) }
         #expect(c.session.state == .playing)
         relay.core.disconnect(1, .matchOver)
+        net.pump()
         c.frame(net)
         #expect(c.session.state == .ended(.server(.matchOver)))
         #expect(c.session.statusText == "the match is over")

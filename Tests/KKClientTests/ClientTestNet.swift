@@ -1,7 +1,7 @@
 import KKClient
 import KKPhysics
-import KKRelay
-import KKShard
+import KKRelayCore
+import KKShardCore
 import KKToken
 import KKWire
 
@@ -10,7 +10,7 @@ import KKWire
 /// Every input the relays forward to the shard is recorded per player, to check that no
 /// input sequence is forwarded twice.
 final class ClientTestNet {
-    let shard: ShardCore<Int>
+    let shard: ShardCore
     var relays: [Int: TestRelay] = [:]
     var ticks = 0
     /// Input sequences forwarded to the shard, per player, in order.
@@ -25,7 +25,7 @@ final class ClientTestNet {
         c.laps = laps
         c.track = track
         c.lingerTicks = 30
-        shard = ShardCore<Int>(config: c)
+        shard = ShardCore(config: c)
         try shard.createMatch(id: matchId, seed: 7)
     }
 
@@ -36,19 +36,46 @@ final class ClientTestNet {
         return r
     }
 
-    struct Sink: ShardOutput {
-        unowned let net: ClientTestNet
-        mutating func send(_ bytes: UnsafeRawBufferPointer, to relay: Int, reliable: Bool) {
-            net.relays[relay]?.core.shardPacket(from: 0, bytes, nowMillis: net.nowMillis)
+    /// Delivers what the relay cores and the shard queued until none has more: relays' shard
+    /// packets go to the shard (inputs recorded), the shard's to the relay of that link.
+    func pump() {
+        var moved = true
+        while moved {
+            moved = false
+            for id in relays.keys.sorted() {
+                let r = relays[id]!
+                for out in r.core.drainOutbound() {
+                    moved = true
+                    switch out.target {
+                    case .client(let sid): r.toClient[sid, default: []].append(Array(out.bytes))
+                    case .close(let sid, let reason): r.closed[sid] = reason
+                    case .shard(_, _):
+                        out.bytes.withUnsafeBytes { raw in
+                            recordForwarded(raw)
+                            shard.receive(raw, from: RelayLink(UInt32(id)))
+                        }
+                    case .lookUpRoute(let mid): r.core.routeLookedUp(matchId: mid, .found("s0", address: "10.0.0.1:7300"), nowMillis: nowMillis)
+                    case .connectShard(let sid, _, _): r.core.shardLinkUp(sid)
+                    }
+                }
+            }
+            for out in shard.drainOutbound() {
+                moved = true
+                switch out.target {
+                case .relay(let link, _):
+                    out.bytes.withUnsafeBytes { relays[Int(link.id)]?.core.shardPacket(from: "s0", $0, nowMillis: nowMillis) }
+                case .unknownMatch(let j, let link): shard.refuseJoin(j, from: link)
+                }
+            }
         }
     }
 
     /// One shard tick: relays flush their input batches, the shard steps and sends frames.
     func step() {
         ticks += 1
-        var sink = Sink(net: self)
-        for id in relays.keys.sorted() { relays[id]!.core.flush() }
-        shard.tick(output: &sink)
+        pump()
+        shard.tick()
+        pump()
     }
 
     func recordForwarded(_ bytes: UnsafeRawBufferPointer) {
@@ -62,34 +89,17 @@ final class ClientTestNet {
     }
 }
 
-/// One relay core in memory (relay id `id` at the shard).
-final class TestRelay: RelayCoreIO {
-    typealias Shard = Int
+/// One relay core in memory (relay link `id` at the shard).
+final class TestRelay {
     let id: Int
-    unowned let net: ClientTestNet
-    var core: RelayCore<TestRelay>!
+    let core: RelayCore
     var toClient: [Int: [[UInt8]]] = [:]
     var closed: [Int: DisconnectReason] = [:]
 
     init(id: Int, net: ClientTestNet) {
         self.id = id
-        self.net = net
-        core = RelayCore(config: RelayConfig(), io: self)
-        core.route = { _ in .ready(0) }
+        core = RelayCore(config: RelayConfig())
     }
-
-    func sendToClient(_ session: Int, _ plaintext: UnsafeRawBufferPointer) {
-        toClient[session, default: []].append(Array(plaintext))
-    }
-
-    func sendToShard(_ shard: Int, _ bytes: UnsafeRawBufferPointer, reliable: Bool) {
-        net.recordForwarded(bytes)
-        var sink = ClientTestNet.Sink(net: net)
-        net.shard.receive(bytes, from: id, output: &sink)
-    }
-
-    func closeSession(_ session: Int, reason: DisconnectReason) { closed[session] = reason }
-    func resumeTicket(for token: PrivateToken) -> [UInt8] { Array("ticket-\(token.playerId)".utf8) }
 }
 
 /// A ``ClientSession`` attached to one relay session, driven by a bot.
@@ -141,5 +151,6 @@ final class TestClient {
         guard let relay else { session.drainOutgoing { _ in }; return }
         let id = sessionId
         session.drainOutgoing { relay.core.clientPacket(id, $0, nowMillis: net.nowMillis) }
+        net.pump()
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import KKAdmin
 import KKRelay
+import KKRelayCore
 import Testing
 
 @Suite struct RelayConfigFileTests {

@@ -3,7 +3,9 @@ import KKDTLS
 import KKLoop
 import KKRedis
 import KKRelay
+import KKRelayCore
 import KKShard
+import KKShardCore
 import KKTestSupport
 import KKToken
 import KKWire

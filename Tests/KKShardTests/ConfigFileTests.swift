@@ -1,5 +1,6 @@
 import Foundation
 import KKShard
+import KKShardCore
 import Testing
 
 @Suite struct ConfigFileTests {

@@ -108,7 +108,7 @@ import Testing
             "Limits.maxBatchEntries": Limits.maxBatchEntries,
             "Limits.maxPlayersPerMatch": Limits.maxPlayersPerMatch,
             "Limits.maxShardFramePayloadBytes": Limits.maxShardFramePayloadBytes,
-            "maxShardPacketBytes": maxShardPacketBytes,
+            "maxShardPacketBytes": Limits.maxShardPacketBytes,
             "BatchedInput.wireBytes": BatchedInput.wireBytes,
         ]
         var found: Set<String> = []

@@ -89,13 +89,13 @@ import Testing
 
 @Suite struct FullBatchTests {
     /// A batch of `Limits.maxBatchEntries` entries is legal: the writer makes it and every
-    /// shard-link receiver accepts it (it once exceeded `maxShardPacketBytes`, sized for frames only).
+    /// shard-link receiver accepts it (it once exceeded `Limits.maxShardPacketBytes`, sized for frames only).
     @Test func fullBatchFitsAShardPacket() throws {
         let entries = (0..<Limits.maxBatchEntries).map {
             BatchedInput(matchId: 1, playerId: UInt64($0 % 16), tick: UInt32($0 / 16), seq: UInt32($0), input: .neutral)
         }
         var room = 0
-        let bytes = try WireWriter.bytes(capacity: maxShardPacketBytes) { (w) throws(WireError) in
+        let bytes = try WireWriter.bytes(capacity: Limits.maxShardPacketBytes) { (w) throws(WireError) in
             var b = InputBatchWriter()
             try b.begin(batchSeq: 1, into: &w)
             room = b.room(in: w)

@@ -6,13 +6,13 @@ import KKWire
 ///
 /// A class so per-input and per-tick updates go through a reference: as a struct in the
 /// shard's dictionary every `matches[id]!.step()` paid a heap-allocated `_modify` frame.
-public final class MatchHost<Relay: Hashable> {
+public final class MatchHost {
     public let matchId: UInt64
     public private(set) var simulation: MatchSimulation
     /// Player id per kart slot; nil = free.
     public private(set) var players: [UInt64?]
     /// The relay each player's session lives on; nil = not connected right now.
-    public private(set) var relayOf: [Relay?]
+    public private(set) var relayOf: [RelayLink?]
     /// Newest input sequence applied per slot.
     public private(set) var lastAppliedSeq: [UInt32]
     private var inputs: ServerInputBuffer
@@ -36,7 +36,7 @@ public final class MatchHost<Relay: Hashable> {
         self.simulation = simulation
         let n = simulation.state.playerCount
         self.players = players ?? [UInt64?](repeating: nil, count: n)
-        self.relayOf = [Relay?](repeating: nil, count: n)
+        self.relayOf = [RelayLink?](repeating: nil, count: n)
         self.lastAppliedSeq = lastAppliedSeq ?? [UInt32](repeating: 0, count: n)
         inputs = ServerInputBuffer(players: n, startTick: simulation.state.tick &+ 1)
         seqRing = [UInt32](repeating: 0, count: n * 256)
@@ -57,7 +57,7 @@ public final class MatchHost<Relay: Hashable> {
     }
 
     /// Joins (or re-joins after a relay change) a player through `relay`.
-    public func join(playerId: UInt64, via relay: Relay) -> JoinReplyPacket.Result {
+    public func join(playerId: UInt64, via relay: RelayLink) -> JoinReplyPacket.Result {
         if let s = slot(of: playerId) {
             relayOf[s] = relay
             return .ok
@@ -71,12 +71,12 @@ public final class MatchHost<Relay: Hashable> {
     }
 
     /// The player's session left `relay` (it may come back through another relay).
-    public func leave(playerId: UInt64, via relay: Relay) {
+    public func leave(playerId: UInt64, via relay: RelayLink) {
         if let s = slot(of: playerId), relayOf[s] == relay { relayOf[s] = nil }
     }
 
     /// Forgets every session on `relay` (its link went down).
-    public func relayLost(_ relay: Relay) {
+    public func relayLost(_ relay: RelayLink) {
         for i in 0..<relayOf.count where relayOf[i] == relay { relayOf[i] = nil }
     }
 
@@ -84,7 +84,7 @@ public final class MatchHost<Relay: Hashable> {
     public enum InputOutcome { case applied, late, dropped }
 
     /// Queues one input for its tick. Only the relay the player is joined through may send it.
-    public func offer(_ e: BatchedInput, from relay: Relay) -> InputOutcome {
+    public func offer(_ e: BatchedInput, from relay: RelayLink) -> InputOutcome {
         guard let s = slot(of: e.playerId), relayOf[s] == relay else { return .dropped }
         switch inputs.insert(player: s, tick: e.tick, input: KartInput(buttons: e.input.buttons, steer: e.input.steer)) {
         case .accepted:
@@ -108,7 +108,7 @@ public final class MatchHost<Relay: Hashable> {
     }
 
     /// Distinct relays that have players in this match (small: at most one per player).
-    public func relays(into out: inout [Relay]) {
+    public func relays(into out: inout [RelayLink]) {
         out.removeAll(keepingCapacity: true)
         for r in relayOf { if let r, !out.contains(r) { out.append(r) } }
     }

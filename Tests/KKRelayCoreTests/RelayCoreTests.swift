@@ -1,7 +1,7 @@
 import KKDelta
 import KKPhysics
-import KKRelay
-import KKShard
+import KKRelayCore
+import KKShardCore
 import KKToken
 import KKTestSupport
 import KKWire
@@ -15,7 +15,10 @@ import Testing
         s.relay.sessionEstablished(1, token: InProcessStack.token(player: 11), nowMillis: s.now)
         s.client(1, HelloPacket(mode: .join, lastFrameTick: 0, nextInputSeq: 1))
         guard case .welcome(let w)? = s.received(1).first else { Issue.record("no welcome"); return }
-        #expect(w.playerId == 11 && w.matchId == 500 && w.resumeTicket == Array("ticket-11".utf8))
+        #expect(w.playerId == 11 && w.matchId == 500)
+        // The resume ticket is a fresh sealed token for the same player and match.
+        let ticket = try TokenValidator(keys: [InProcessStack.ticketKey]).validate(text: String(decoding: w.resumeTicket, as: UTF8.self), now: 100)
+        #expect(ticket.playerId == 11 && ticket.matchId == 500 && ticket.kind == .resumeTicket)
 
         // The client drives: 3 inputs per packet, acking the newest frame it decoded.
         var states: [UInt32: MatchState] = [:]
@@ -110,16 +113,15 @@ import Testing
         s.tick(6)
         #expect(s.shard.matches[500]!.lastAppliedSeq[0] == 6)
         // Relay "A" dies; the client appears at relay "B" (a new core on the same shard).
-        s.shard.relayLost(1)
-        let b = try InProcessStack.Relay(stack: s)
+        s.shard.relayLost(RelayLink(1))
+        let b = s.addRelay()
         b.core.sessionEstablished(7, token: InProcessStack.token(player: 11), nowMillis: s.now)
-        b.client(7, HelloPacket(mode: .resume, lastFrameTick: 0, nextInputSeq: 7))
-        guard case .welcome(let w)? = b.received(7).first else { Issue.record("no welcome"); return }
+        s.client(7, HelloPacket(mode: .resume, lastFrameTick: 0, nextInputSeq: 7), on: b)
+        guard case .welcome(let w)? = s.received(7, on: b).first else { Issue.record("no welcome"); return }
         #expect(w.lastAppliedSeq == 6)
         // The client resends its unacknowledged window 1...9: only 7...9 are forwarded.
         let again = (1...9).reversed().map { InputSample(buttons: 1, steer: Int8($0)) }
-        b.client(7, InputPacket(seq: 9, tick: 9, ackFrameTick: 0, newestFirst: again))
-        b.core.flush()
+        s.client(7, InputPacket(seq: 9, tick: 9, ackFrameTick: 0, newestFirst: again), on: b)
         #expect(b.core.counters.inputsForwarded == 3)
         #expect(s.shard.counters.inputsApplied == 6 + 3)
     }
@@ -129,11 +131,12 @@ import Testing
         c.idleTimeoutMillis = 1000
         let s = try InProcessStack(relayConfig: c)
         s.relay.sessionEstablished(1, token: InProcessStack.token(player: 11), nowMillis: s.now)
-        var expired: [Int] = []
-        s.relay.expireIdle(nowMillis: s.now + 500, into: &expired)
-        #expect(expired.isEmpty)
-        s.relay.expireIdle(nowMillis: s.now + 1500, into: &expired)
-        #expect(expired == [1] && s.closed[1] == .timeout && s.relay.sessions.isEmpty)
+        s.relay.housekeeping(nowMillis: s.now + 500, unixSeconds: 100)
+        s.pump()
+        #expect(s.closed.isEmpty)
+        s.relay.housekeeping(nowMillis: s.now + 1500, unixSeconds: 101)
+        s.pump()
+        #expect(s.closed[1] == .timeout && s.relay.sessions.isEmpty && s.relay.counters.idleTimeouts == 1)
     }
 
     @Test func tokenBucket() {
@@ -144,44 +147,5 @@ import Testing
         let refilled = b.take(nowMillis: 100)   // one token refilled after 100 ms
         let empty = !b.take(nowMillis: 100)
         #expect(refilled && empty)
-    }
-}
-
-extension InProcessStack {
-    /// A second relay core attached to the same shard core (relay id 2 at the shard).
-    final class Relay: RelayCoreIO {
-        typealias Shard = Int
-        var core: RelayCore<Relay>!
-        unowned let stack: InProcessStack
-        var toClient: [Int: [[UInt8]]] = [:]
-
-        struct Sink: ShardOutput {
-            unowned let relay: Relay
-            mutating func send(_ bytes: UnsafeRawBufferPointer, to r: Int, reliable: Bool) {
-                if r == 2 { relay.core.shardPacket(from: 0, bytes, nowMillis: relay.stack.now) }
-                else { relay.stack.relay.shardPacket(from: 0, bytes, nowMillis: relay.stack.now) }
-            }
-        }
-
-        init(stack: InProcessStack) throws {
-            self.stack = stack
-            core = RelayCore(config: RelayConfig(), io: self)
-            core.route = { _ in .ready(0) }
-        }
-
-        func sendToClient(_ session: Int, _ plaintext: UnsafeRawBufferPointer) { toClient[session, default: []].append(Array(plaintext)) }
-        func sendToShard(_ shard: Int, _ bytes: UnsafeRawBufferPointer, reliable: Bool) {
-            var sink = Sink(relay: self)
-            stack.shard.receive(bytes, from: 2, output: &sink)
-        }
-        func closeSession(_ session: Int, reason: DisconnectReason) {}
-        func resumeTicket(for token: PrivateToken) -> [UInt8] { [] }
-        func client(_ id: Int, _ packet: some WirePacket) {
-            let bytes = try! packet.encoded()
-            bytes.withUnsafeBytes { core.clientPacket(id, $0, nowMillis: stack.now) }
-        }
-        func received(_ id: Int) -> [RelayToClient] {
-            (toClient[id] ?? []).compactMap { b in b.withUnsafeBytes { try? RelayToClient.decode($0) } }
-        }
     }
 }

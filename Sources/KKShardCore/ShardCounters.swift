@@ -5,8 +5,8 @@ public struct ShardCounters: Sendable {
     public var inputsLate = 0
     /// Inputs too far in the future, for an unknown match, or for a player not joined via that relay.
     public var inputsDropped = 0
-    /// Packets from relays that did not decode, by reason label.
-    public var malformedPackets: [String: Int] = [:]
+    /// Packets from relays that were dropped, by reason (``ShardDropReason``).
+    public var drops = [Int](repeating: 0, count: ShardDropReason.allCases.count)
     public var joinsAccepted = 0
     public var joinsRefused = 0
     public var framesSent = 0
@@ -17,4 +17,7 @@ public struct ShardCounters: Sendable {
     public var matchesAdopted = 0
 
     public init() {}
+
+    public mutating func drop(_ r: ShardDropReason) { drops[r.rawValue] += 1 }
+    public func drops(_ r: ShardDropReason) -> Int { drops[r.rawValue] }
 }

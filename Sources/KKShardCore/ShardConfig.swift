@@ -43,12 +43,3 @@ public struct ShardConfig: Sendable, Codable, Equatable {
         return problems
     }
 }
-
-/// Errors of the shard.
-public enum ShardError: Error, Equatable, Sendable {
-    case atCapacity
-    case badTrack(String)
-    case badConfig([String])
-    case duplicateShardId(String)
-    case io(String)
-}

@@ -1,5 +1,5 @@
 import KKPhysics
-import KKShard
+import KKShardCore
 import KKTestSupport
 import Testing
 
