@@ -1,26 +1,34 @@
 import Benchmark
 import KKPhysics
-import KKRelay
+import KKRelayCore
 import KKToken
 import KKWire
 
-/// A RelayCore with a sink I/O: counts what it would encrypt and send. Measures the relay's
-/// protocol path per packet without sockets or crypto (those are measured by udpbench/dtlsbench).
-final class SinkIO: RelayCoreIO {
-    typealias Shard = Int
+/// Plays the relay's I/O layer for the benchmark: drains the core's outbound queue and counts
+/// what it would encrypt and send (sockets and crypto are measured by udpbench/dtlsbench).
+/// Route lookups are answered at once and the shard link reported up.
+final class SinkIO {
     var toClientBytes = 0
     var toShardBytes = 0
-    func sendToClient(_ session: Int, _ plaintext: UnsafeRawBufferPointer) { toClientBytes &+= plaintext.count }
-    func sendToShard(_ shard: Int, _ bytes: UnsafeRawBufferPointer, reliable: Bool) { toShardBytes &+= bytes.count }
-    func closeSession(_ session: Int, reason: DisconnectReason) {}
-    func resumeTicket(for token: PrivateToken) -> [UInt8] { [] }
+
+    func drain(_ core: RelayCore) {
+        for out in core.drainOutbound() {
+            switch out.target {
+            case .client: toClientBytes &+= out.bytes.count
+            case .shard: toShardBytes &+= out.bytes.count
+            case .close: break
+            case .lookUpRoute(let mid): core.routeLookedUp(matchId: mid, .found("s0", address: "127.0.0.1:7300"), nowMillis: 0)
+            case .connectShard(let sid, _, _): core.shardLinkUp(sid)
+            }
+        }
+    }
 }
 
 /// 1000 playing sessions on one relay, 125 matches of 8 on one shard.
 final class RelayPathFixture {
     static let players = 1_000
     let io = SinkIO()
-    let core: RelayCore<SinkIO>
+    let core: RelayCore
     var packets: [[UInt8]] = []
     var seq: UInt32 = 3
     var sim: MatchSimulation
@@ -28,8 +36,7 @@ final class RelayPathFixture {
     init() {
         var cfg = RelayConfig()
         cfg.maxClientBytesPerSecond = 1e12
-        core = RelayCore(config: cfg, io: io)
-        core.route = { _ in .ready(0) }
+        core = RelayCore(config: cfg)
         sim = MatchSimulation(track: try! TrackCatalog.track(named: "oval"), playerCount: 8, seed: 1)
         // Sessions 0..<1000 (125 matches) for the input path; 8 more in a match of their own
         // for the frame fan-out, so neither benchmark disturbs the other's sequence numbers.
@@ -44,9 +51,11 @@ final class RelayPathFixture {
         core.sessionEstablished(p, token: token, nowMillis: 0)
         let hello = try! HelloPacket(mode: .join, lastFrameTick: 0, nextInputSeq: 1).encoded()
         hello.withUnsafeBytes { core.clientPacket(p, $0, nowMillis: 0) }
+        io.drain(core)
         let reply = try! JoinReplyPacket(matchId: UInt64(p / 8 + 1), playerId: UInt64(p + 1), result: .ok, slot: UInt8(p % 8),
-                                         tickRate: 60, tick: 0, lastAppliedSeq: 0).encoded(capacity: maxShardPacketBytes)
-        reply.withUnsafeBytes { core.shardPacket(from: 0, $0, nowMillis: 0) }
+                                         tickRate: 60, tick: 0, lastAppliedSeq: 0).encoded(capacity: Limits.maxShardPacketBytes)
+        reply.withUnsafeBytes { core.shardPacket(from: "s0", $0, nowMillis: 0) }
+        io.drain(core)
     }
 
     /// The frame fan-out's sessions (after the input path's) and their match.
@@ -61,7 +70,7 @@ final class RelayPathFixture {
             for i in 0..<9 { pkt.inputs[i] = InputSample(buttons: 1, steer: Int8(i)) }
             send(pkt, from: p)
         }
-        core.flush()
+        io.drain(core)
         seq &+= 3
     }
 
@@ -97,11 +106,12 @@ final class RelayPathFixture {
             pkt.count = 1
             send(pkt, from: p)
         }
-        core.flush()
+        io.drain(core)
         precondition(nextFrame < shardFrames.count, "frame fan-out ran out of pre-encoded frames")
         let frame = shardFrames[nextFrame]
         nextFrame += 1
-        frame.bytes.withUnsafeBytes { core.shardPacket(from: 0, $0, nowMillis: 1) }
+        frame.bytes.withUnsafeBytes { core.shardPacket(from: "s0", $0, nowMillis: 1) }
+        io.drain(core)
         lastFrameTick = frame.tick
     }
 }

@@ -1,35 +1,38 @@
 import Benchmark
-import KKShard
+import KKShardCore
 import KKWire
 
-/// Counts the bytes the shard core would send.
-struct CountingShardOutput: ShardOutput {
+/// Plays the shard's I/O layer: drains the core's outbound queue and counts the bytes it would send.
+struct CountingShardOutput {
     var bytes = 0
-    mutating func send(_ b: UnsafeRawBufferPointer, to relay: Int, reliable: Bool) { bytes &+= b.count }
+    mutating func drain(_ core: ShardCore) {
+        for out in core.drainOutbound() { bytes &+= out.bytes.count }
+    }
 }
 
 /// A shard with `matches` running 8-kart matches, every player joined through one relay and
 /// sending an input every tick (so each tick applies 8 inputs per match, and every third tick
 /// encodes and sends one full frame per match).
 final class ShardTickFixture {
-    let core: ShardCore<Int>
+    let core: ShardCore
     var out = CountingShardOutput()
     let matches: Int
     var tick: UInt32 = 1
-    var batch = [UInt8](repeating: 0, count: maxShardPacketBytes)
+    var batch = [UInt8](repeating: 0, count: Limits.maxShardPacketBytes)
 
     init(matches: Int) {
         self.matches = matches
         var c = ShardConfig()
         c.maxMatches = matches
         c.playersPerMatch = 8
-        core = ShardCore<Int>(config: c)
+        core = ShardCore(config: c)
         for m in 0..<matches {
             try! core.createMatch(id: UInt64(m + 1), seed: UInt64(m))
             for p in 0..<8 {
                 let j = try! JoinRequestPacket(matchId: UInt64(m + 1), playerId: UInt64(m * 8 + p + 1), mode: .join)
-                    .encoded(capacity: maxShardPacketBytes)
-                j.withUnsafeBytes { core.receive($0, from: 1, output: &out) }
+                    .encoded(capacity: Limits.maxShardPacketBytes)
+                j.withUnsafeBytes { core.receive($0, from: RelayLink(1)) }
+                out.drain(core)
             }
         }
     }
@@ -52,10 +55,11 @@ final class ShardTickFixture {
                 try! b.finish(into: &w)
                 return w.count
             }
-            batch.withUnsafeBytes { core.receive(UnsafeRawBufferPointer(rebasing: $0[0..<n]), from: 1, output: &out) }
+            batch.withUnsafeBytes { core.receive(UnsafeRawBufferPointer(rebasing: $0[0..<n]), from: RelayLink(1)) }
             m = upto
         }
-        core.tick(output: &out)
+        core.tick()
+        out.drain(core)
         tick &+= 1
     }
 }

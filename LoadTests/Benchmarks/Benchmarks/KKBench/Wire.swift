@@ -19,7 +19,7 @@ final class WireFixture {
     let matchFrameEncoded: UnsafeMutableRawBufferPointer
 
     init() {
-        buffer = .allocate(byteCount: maxShardPacketBytes, alignment: 16)
+        buffer = .allocate(byteCount: Limits.maxShardPacketBytes, alignment: 16)
         buffer.initializeMemory(as: UInt8.self, repeating: 0)
         crcInput = .allocate(byteCount: 1200, alignment: 16)
         for i in 0..<1200 { crcInput[i] = UInt8(truncatingIfNeeded: i &* 131 &+ 7) }
@@ -46,7 +46,7 @@ final class WireFixture {
 
         inputEncoded = .allocate(byteCount: Limits.maxDatagramBytes, alignment: 16)
         frameEncoded = .allocate(byteCount: Limits.maxDatagramBytes, alignment: 16)
-        matchFrameEncoded = .allocate(byteCount: maxShardPacketBytes, alignment: 16)
+        matchFrameEncoded = .allocate(byteCount: Limits.maxShardPacketBytes, alignment: 16)
         inputBytes = try! encodeInput(into: inputEncoded)
         frameBytes = try! encodeFrame(into: frameEncoded)
         matchFrameBytes = try! encodeMatchFrame(into: matchFrameEncoded)
