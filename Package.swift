@@ -27,6 +27,7 @@ let package = Package(
         .executable(name: "kk-replay", targets: ["kk-replay"]),
         .executable(name: "kk-shard", targets: ["kk-shard"]),
         .executable(name: "kk-relay", targets: ["kk-relay"]),
+        .executable(name: "kk-udp-passthrough", targets: ["kk-udp-passthrough"]),
         .library(name: "KKMatch", targets: ["KKMatch"]),
         .executable(name: "kk-match", targets: ["kk-match"]),
         .executable(name: "kk-load", targets: ["kk-load"]),
@@ -86,9 +87,9 @@ let package = Package(
         .target(name: "KKClientSDK", dependencies: ["KKClient", "KKClientTransport", "KKDTLS", "KKLoop", "KKPhysics", "KKToken", "KKWire"]),
 
         // Services.
-        .target(name: "KKShard", dependencies: ["KKShardCore", "KKWire", "KKPhysics", "KKLoop", "KKENet", "KKRedis",
+        .target(name: "KKShard", dependencies: ["KKShardCore", "KKAdmin", "KKWire", "KKPhysics", "KKLoop", "KKENet", "KKRedis",
                                                 .product(name: "Logging", package: "swift-log")]),
-        .target(name: "KKRelay", dependencies: ["KKRelayCore", "KKWire", "KKToken", "KKLoop", "KKENet", "KKRedis", "KKDTLS",
+        .target(name: "KKRelay", dependencies: ["KKRelayCore", "KKAdmin", "KKWire", "KKToken", "KKLoop", "KKENet", "KKRedis", "KKDTLS",
                                                 .product(name: "Logging", package: "swift-log")]),
         // Admin HTTP (Hummingbird on its own thread) + Prometheus metrics for every process.
         .target(name: "KKAdmin", dependencies: [
@@ -120,6 +121,10 @@ let package = Package(
             "KKRelay", "KKAdmin", "KKLoop",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Benchmark only: plain UDP passthrough on the relay's socket layer (LoadTests/bench.sh).
+        .executableTarget(name: "kk-udp-passthrough", dependencies: [
+            "KKLoop", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "kk-shard", dependencies: [
             "KKShard", "KKAdmin", "KKLoop",
@@ -166,6 +171,10 @@ let package = Package(
         .testTarget(name: "KKRelayCoreTests", dependencies: ["KKRelayCore", "KKShardCore", "KKDelta", "KKPhysics", "KKToken", "KKWire",
                                                             "KKTestSupport"]),
         .testTarget(name: "KKLoopTests", dependencies: ["KKLoop"]),
+        .testTarget(name: "KKENetTests", dependencies: ["KKENet", "KKLoop", "KKTestSupport"]),
+        .testTarget(name: "KKAdminTests", dependencies: ["KKAdmin", "KKTestSupport", .product(name: "Prometheus", package: "swift-prometheus")]),
+        .testTarget(name: "KKClientTransportTests", dependencies: ["KKClientTransport", "KKDTLS", "KKLoop", "KKToken", "KKTestSupport"]),
+        .testTarget(name: "KKClientSDKTests", dependencies: ["KKClientSDK", "KKToken"]),
         .testTarget(name: "KKRelayTests", dependencies: ["KKRelay", "KKRelayCore", "KKShard", "KKDelta", "KKPhysics", "KKToken", "KKWire",
                                                         "KKTestSupport", "KKClientTransport", "KKDTLS", "KKLoop", "KKRedis", "KKAdmin",
                                                         .product(name: "Logging", package: "swift-log")]),

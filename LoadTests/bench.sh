@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Relay benchmark in one run: udpbench's C relay (udpfwd, udpfwd -M) and nginx next to
-# kk-relay's plain passthrough mode (same generator, same run); then the full DTLS path's max
+# kk-udp-passthrough (the relay's socket layer without DTLS) (same generator, same run); then the full DTLS path's max
 # pps through the real kk-relay (kk-load maxpps), and the DTLS cost in memory next to
 # udpbench's dtlsbench. Prints ratios against the baselines of this run only.
 #
 #   LoadTests/bench.sh            # about 8-10 minutes; needs release builds (built here under the lock)
 #   RAMP="40000 80000 120000" DTLS_LEVELS="40000 80000" LoadTests/bench.sh
 #
-# kk-relay passthrough prints its counters on stdout at exit; run.sh reads the step result from
+# kk-udp-passthrough prints its counters on stdout at exit; run.sh reads the step result from
 # stdout, so the command sends them to stderr (custom.log).
 # Everything goes to 127.0.0.1. Every load is bounded (udpbench's own bounds; kk-load's caps).
 set -euo pipefail
@@ -32,7 +32,7 @@ chmod -R u+w "$TMP/udpbench"
 (cd "$TMP/udpbench" && make distclean >/dev/null 2>&1 || true; make >/dev/null)
 echo "bench.sh: udpbench in $TMP/udpbench" >&2
 (cd "$TMP/udpbench" && \
-  CUSTOM_CMD="$BIN/kk-relay passthrough --listen 127.0.0.1:{PORT} --upstream 127.0.0.1:{ECHO} 1>&2" \
+  CUSTOM_CMD="$BIN/kk-udp-passthrough --listen 127.0.0.1:{PORT} --upstream 127.0.0.1:{ECHO} 1>&2" \
   CONFIGS="${CONFIGS:-udpfwd udpfwd-mux nginx-w1 custom}" MAX_CONFIGS="${MAX_CONFIGS:-udpfwd udpfwd-mux nginx-w1 custom}" \
   RUNS=${RUNS:-2} DUR=${DUR:-3} RAMP="${RAMP:-40000 80000 120000 160000 200000}" BISECT=${BISECT:-2} CONFIRM=${CONFIRM:-1} \
   LAT_BISECT=${LAT_BISECT:-1} DTLS=0 ./run.sh > "$OUT/udpbench.log" 2>&1)
@@ -75,13 +75,13 @@ echo "|---|---|---|"
 echo "| udpfwd | $F | $FU |"
 echo "| udpfwd-mux | $M | $MU |"
 echo "| nginx-w1 | $N | $NU |"
-echo "| kk-relay passthrough | $K | $KU |"
+echo "| kk-udp-passthrough | $K | $KU |"
 echo
 echo "| ratio | value |"
 echo "|---|---|"
-echo "| kk-relay passthrough max pps / udpfwd-mux | $(ratio "$K" "$M") |"
-echo "| kk-relay passthrough max pps / nginx-w1 | $(ratio "$K" "$N") |"
-echo "| kk-relay passthrough CPU µs per round trip / udpfwd-mux | $(ratio "$KU" "$MU") |"
+echo "| kk-udp-passthrough max pps / udpfwd-mux | $(ratio "$K" "$M") |"
+echo "| kk-udp-passthrough max pps / nginx-w1 | $(ratio "$K" "$N") |"
+echo "| kk-udp-passthrough CPU µs per round trip / udpfwd-mux | $(ratio "$KU" "$MU") |"
 echo "| kk-relay full DTLS path max input pps held / udpfwd-mux max pps ($D / $M) | $(ratio "$D" "$M") |"
 echo "| kk-relay full DTLS path max input pps held / nginx-w1 | $(ratio "$D" "$N") |"
 echo

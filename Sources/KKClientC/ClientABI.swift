@@ -76,10 +76,7 @@ public func kkClientCreate(_ json: UnsafePointer<CChar>?, _ length: Int, _ cfg: 
         let h = try ClientHandle(token: ticket.token, config: config)
         return OpaquePointer(Unmanaged.passRetained(h).toOpaque())
     } catch let e as ClientSDKError {
-        switch e {
-        case .noRelay: setError("the token lists no relay")
-        case .config(let why), .transport(let why): setError(why)
-        }
+        setError(e.description)
     } catch {
         setError("\(error)")
     }

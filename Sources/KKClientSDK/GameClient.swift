@@ -49,8 +49,8 @@ public final class GameClient {
         self.loop = loop
         self.token = token
         self.input = input
-        do { session = try ClientSession(config: config) } catch { throw .config("\(error)") }
-        do { context = try DTLSClientContext() } catch { throw .transport("\(error)") }
+        do { session = try ClientSession(config: config) } catch { throw .config(error) }
+        do { context = try DTLSClientContext() } catch { throw .dtls(error) }
         timer = LoopTimer(loop: loop)
         loop.updateTime()
         clock = TickClock(ticksPerSecond: MatchSimulation.ticksPerSecond, startNanos: monotonicNanos())
@@ -86,11 +86,12 @@ public final class GameClient {
                     handshakeMillis.append((t.establishedMillis ?? loop.nowMillis) - t.startedMillis)
                     session.handshakeCompleted(nowMillis: loop.nowMillis)
                     flushOutgoing()
-                case .failed(let why):
-                    if why.contains("refused the ticket") && session.state != .playing && session.state != .resuming {
+                case .failed(let error):
+                    // Alert 115 (unknown_psk_identity): the relay refused the ticket itself.
+                    if error == .alertReceived(115) && session.state != .playing && session.state != .resuming {
                         session.connectionFailed(.tokenExpired)
                     } else {
-                        handshakeGaveUp(why.contains("did not answer") ? .relayUnreachable : .handshakeFailed)
+                        handshakeGaveUp(error == .timeout ? .relayUnreachable : .handshakeFailed)
                     }
                 case .handshaking, .closed:
                     break
@@ -196,8 +197,22 @@ public final class GameClient {
 }
 
 /// Errors of the client SDK.
-public enum ClientSDKError: Error, Equatable, Sendable {
+public enum ClientSDKError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The connect token lists no relay.
     case noRelay
-    case config(String)
-    case transport(String)
+    /// The client configuration is invalid.
+    case config(ClientError)
+    /// The DTLS client context could not be set up.
+    case dtls(DTLSError)
+    /// The transport to a relay could not start.
+    case transport(ClientTransportError)
+
+    public var description: String {
+        switch self {
+        case .noRelay: "the connect token lists no relay"
+        case .config(let e): "bad client configuration: \(e)"
+        case .dtls(let e): "DTLS setup failed: \(e)"
+        case .transport(let e): "cannot open the connection to the relay: \(e)"
+        }
+    }
 }

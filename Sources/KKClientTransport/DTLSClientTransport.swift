@@ -11,7 +11,8 @@ public final class DTLSClientTransport {
     public enum State: Equatable, Sendable {
         case handshaking
         case established
-        case failed(String)
+        /// The handshake or the session failed (``DTLSClientTransport/describe(_:)`` words it for a player).
+        case failed(DTLSError)
         case closed
     }
 
@@ -39,7 +40,7 @@ public final class DTLSClientTransport {
         self.loop = loop
         self.relay = relay
         let local = PeerAddress(host: relay.family == 10 ? "::1" : "127.0.0.1", port: 0)!
-        do { udp = try BatchedUDPSocket(bind: local, batch: 16, socketBufferBytes: 1 << 20) } catch { throw .socket("\(error)") }
+        do { udp = try BatchedUDPSocket(bind: local, batch: 16, socketBufferBytes: 1 << 20) } catch { throw .socket(error) }
         do { session = try DTLSSession(client: context, token: token) } catch { throw .dtls(error) }
         timer = LoopTimer(loop: loop)
         loop.updateTime()
@@ -48,7 +49,7 @@ public final class DTLSClientTransport {
             let p = try LoopPoll(loop: loop, fd: udp.fd)
             poll = p
             p.start(.readable) { [unowned self] _ in self.readable() }
-        } catch { throw .socket("\(error)") }
+        } catch { throw .socket(error) }
         timer.start(afterMillis: 20, repeatMillis: 20) { [unowned self] in self.retransmit() }
         advance()
     }
@@ -62,7 +63,7 @@ public final class DTLSClientTransport {
     @discardableResult
     public func send(_ packet: UnsafeRawBufferPointer) -> Bool {
         guard state == .established else { return false }
-        do { try session.writePlaintext(packet) } catch { fail("\(error)"); return false }
+        do throws(DTLSError) { try session.writePlaintext(packet) } catch { fail(error); return false }
         bytesSent += packet.count
         drain()
         return true
@@ -92,7 +93,7 @@ public final class DTLSClientTransport {
             while true {
                 let n: Int?
                 do throws(DTLSError) { n = try session.readPlaintext(into: plaintext) } catch {
-                    if case .peerClosed = error { setState(.closed) } else { fail("\(error)") }
+                    if case .peerClosed = error { setState(.closed) } else { fail(error) }
                     return
                 }
                 guard let n else { break }
@@ -112,13 +113,13 @@ public final class DTLSClientTransport {
             setState(.established)
         case .failed(let e):
             drain()
-            fail(Self.describe(e))
+            fail(e)
         }
     }
 
     private func retransmit() {
         guard state == .handshaking else { return }
-        do { if try session.handleTimeout() { drain() } } catch { fail(Self.describe(error)) }
+        do { if try session.handleTimeout() { drain() } } catch { fail(error) }
     }
 
     private func drain() {
@@ -136,7 +137,7 @@ public final class DTLSClientTransport {
         udp.flush()
     }
 
-    private func fail(_ why: String) { setState(.failed(why)) }
+    private func fail(_ error: DTLSError) { setState(.failed(error)) }
 
     private func setState(_ s: State) {
         guard state != s else { return }
@@ -150,7 +151,7 @@ public final class DTLSClientTransport {
     }
 
     /// Words a player can understand for a handshake failure.
-    static func describe(_ e: DTLSError) -> String {
+    public static func describe(_ e: DTLSError) -> String {
         switch e {
         case .alertReceived(115): "handshake failed: the relay refused the ticket (expired or invalid)"
         case .timeout: "handshake failed: the relay did not answer"
@@ -161,6 +162,8 @@ public final class DTLSClientTransport {
 
 /// Why a client transport could not start.
 public enum ClientTransportError: Error, Equatable, Sendable {
-    case socket(String)
+    /// The UDP socket or its poll handle could not be set up.
+    case socket(IOError)
+    /// The DTLS session could not be created.
     case dtls(DTLSError)
 }

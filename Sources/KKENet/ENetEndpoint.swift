@@ -127,6 +127,15 @@ public final class ENetEndpoint {
     }
 
     /// Sends queued packets now.
+    /// Sends a packet of a sans-I/O core: reliable ones on the control channel, the others on
+    /// the stream channel. False when ENet refused it (the caller counts it).
+    public func send(_ bytes: ArraySlice<UInt8>, to peer: ENetPeerHandle, reliable: Bool) -> Bool {
+        let channel = reliable ? Self.controlChannel : Self.streamChannel
+        return bytes.withUnsafeBytes { raw -> Bool in
+            do throws(ENetError) { try send(raw, to: peer, channel: channel, reliable: reliable); return true } catch { return false }
+        }
+    }
+
     public func flush() { enet_host_flush(host) }
 
     /// Gracefully disconnects a peer (a `.disconnected` event follows).

@@ -3,8 +3,9 @@ import CLibUV
 /// A libuv loop owned by one thread. Every handle made from it (timers, polls, async, signals)
 /// must be used on that thread only, except ``LoopAsync/send()``.
 public final class EventLoop {
-    /// The libuv loop; stays at a fixed address until ``close()``.
-    public let raw: UnsafeMutablePointer<uv_loop_t>
+    /// The libuv loop; stays at a fixed address until ``close()``. For the adapters of this
+    /// package only (KKRedis attaches hiredis to it): no C pointer is public.
+    package let raw: UnsafeMutablePointer<uv_loop_t>
     private var closed = false
 
     public init() throws(IOError) {

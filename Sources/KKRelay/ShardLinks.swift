@@ -47,10 +47,7 @@ final class ShardLinks {
     /// Sends one of the core's packets to `shard`; false when no link is up (counted by the caller).
     func send(_ bytes: ArraySlice<UInt8>, to shard: ShardID, reliable: Bool) -> Bool {
         guard let peer = peers[shard] else { return false }
-        let channel = reliable ? ENetEndpoint.controlChannel : ENetEndpoint.streamChannel
-        return bytes.withUnsafeBytes { raw -> Bool in
-            do throws(ENetError) { try endpoint.send(raw, to: peer, channel: channel, reliable: reliable); return true } catch { return false }
-        }
+        return endpoint.send(bytes, to: peer, reliable: reliable)
     }
 
     /// Looks up the shard of `matchId` in Redis and reports it with ``RelayCore/routeLookedUp(matchId:_:nowMillis:)``.

@@ -28,7 +28,7 @@ public final class RelayCore {
     var streams: [ShardID: ShardStream] = [:]
     var frames: [UInt64: FrameCache] = [:]
     var routes = ShardRoutes()
-    var outbound = OutboundQueue<RelayTarget>()
+    let outbound = OutboundQueue<RelayTarget>()
     var deltaScratch: [UInt8] = []
     var stateScratch: [UInt8] = []
     /// Parse buffer for match frames, swapped with the frame cache's evicted slot.
@@ -54,9 +54,9 @@ public final class RelayCore {
     /// Everything queued since the last drain, in order; inputs merged since then are encoded
     /// into batches first. Drain to the end, and do not start a second drain while one runs:
     /// entries that calls into the core add meanwhile are yielded by the running one.
-    public func drainOutbound() -> RelayOutboundDrain {
+    public func drainOutbound() -> OutboundDrain<RelayTarget> {
         flushInputs()
-        return RelayOutboundDrain(core: self)
+        return outbound.drain()
     }
 
     // MARK: sessions

@@ -17,27 +17,3 @@ public enum RelayTarget: Sendable, Equatable {
     /// or ``RelayCore/shardLinkDown(_:nowMillis:)``.
     case connectShard(ShardID, host: String, port: UInt16)
 }
-
-/// One thing the relay core asks the I/O layer to do, in the order it must happen.
-public struct RelayOutbound {
-    public let target: RelayTarget
-    /// The packet (plaintext for a client, a wire packet for a shard); empty for other targets.
-    public let bytes: ArraySlice<UInt8>
-}
-
-/// Drains the relay core's outbound queue in order (``RelayCore/drainOutbound()``). Entries the
-/// I/O layer's calls into the core add while draining are drained in the same pass.
-public struct RelayOutboundDrain: Sequence, IteratorProtocol {
-    let core: RelayCore
-    var index = 0
-
-    public mutating func next() -> RelayOutbound? {
-        guard index < core.outbound.count else {
-            core.outbound.removeAll()
-            return nil
-        }
-        let e = core.outbound[index]
-        index += 1
-        return RelayOutbound(target: e.target, bytes: e.bytes)
-    }
-}

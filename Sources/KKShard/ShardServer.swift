@@ -94,12 +94,7 @@ public final class ShardServer {
         for out in core.drainOutbound() {
             switch out.target {
             case .relay(let link, let reliable):
-                guard let peer = peerOf[link] else { sendFailures += 1; continue }
-                let channel = reliable ? ENetEndpoint.controlChannel : ENetEndpoint.streamChannel
-                let sent = out.bytes.withUnsafeBytes { raw -> Bool in
-                    do throws(ENetError) { try endpoint.send(raw, to: peer, channel: channel, reliable: reliable); return true } catch { return false }
-                }
-                if !sent { sendFailures += 1 }
+                guard let peer = peerOf[link], endpoint.send(out.bytes, to: peer, reliable: reliable) else { sendFailures += 1; continue }
             case .unknownMatch(let j, let link):
                 if onUnknownMatch?(j, link) != true { core.refuseJoin(j, from: link) }
             }

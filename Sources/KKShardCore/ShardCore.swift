@@ -11,7 +11,7 @@ public final class ShardCore {
     public let config: ShardConfig
     public private(set) var matches: [UInt64: MatchHost] = [:]
     public var counters = ShardCounters()
-    var outbound = OutboundQueue<ShardTarget>(arenaBytes: 4 * Limits.maxShardPacketBytes)
+    let outbound = OutboundQueue<ShardTarget>(arenaBytes: 4 * Limits.maxShardPacketBytes)
     /// Matches that ended and were removed since the last call of ``takeEndedMatches()``.
     private var ended: [UInt64] = []
     private var stateBytes: [UInt8] = []
@@ -24,7 +24,7 @@ public final class ShardCore {
     }
 
     /// Everything queued since the last drain, in order. Drain to the end.
-    public func drainOutbound() -> ShardOutboundDrain { ShardOutboundDrain(core: self) }
+    public func drainOutbound() -> OutboundDrain<ShardTarget> { outbound.drain() }
 
     /// Hosts a new match (allocation).
     @discardableResult

@@ -17,30 +17,6 @@ public enum ShardTarget: Equatable, Sendable {
     case unknownMatch(JoinRequestPacket, from: RelayLink)
 }
 
-/// One thing the shard core asks the I/O layer to do, in order.
-public struct ShardOutbound {
-    public let target: ShardTarget
-    /// The packet for a relay; empty for other targets.
-    public let bytes: ArraySlice<UInt8>
-}
-
-/// Drains the shard core's outbound queue in order (``ShardCore/drainOutbound()``); entries
-/// added by calls into the core while draining are drained in the same pass.
-public struct ShardOutboundDrain: Sequence, IteratorProtocol {
-    let core: ShardCore
-    var index = 0
-
-    public mutating func next() -> ShardOutbound? {
-        guard index < core.outbound.count else {
-            core.outbound.removeAll()
-            return nil
-        }
-        let e = core.outbound[index]
-        index += 1
-        return ShardOutbound(target: e.target, bytes: e.bytes)
-    }
-}
-
 /// Why the shard dropped a packet from a relay: the one counter family of the shard process,
 /// `kk_shard_packets_dropped_total{reason}` (inputs have their own accounting counters).
 public enum ShardDropReason: Int, CaseIterable, Sendable {
@@ -49,35 +25,12 @@ public enum ShardDropReason: Int, CaseIterable, Sendable {
     /// A packet only a shard sends (JoinReply, MatchFrame) arrived from a relay.
     case wrongDirection
 
-    init(_ e: WireError) {
-        self = switch e {
-        case .truncated: .truncated
-        case .oversized: .oversized
-        case .wrongProtocol: .wrongProtocol
-        case .wrongVersion: .wrongVersion
-        case .unknownType: .unknownType
-        case .badChecksum: .badChecksum
-        case .countOutOfRange: .countOutOfRange
-        case .invalidField: .invalidField
-        case .trailingBytes: .trailingBytes
-        case .bufferTooSmall: .bufferTooSmall
-        }
-    }
+    /// The wire errors, in the order of the cases that mirror them.
+    private static let wireErrors: [WireError] = [.truncated, .oversized, .wrongProtocol, .wrongVersion, .unknownType,
+                                                  .badChecksum, .countOutOfRange, .invalidField, .trailingBytes, .bufferTooSmall]
 
-    /// The `reason` label.
-    public var label: String {
-        switch self {
-        case .truncated: "truncated"
-        case .oversized: "oversized"
-        case .wrongProtocol: "wrong_protocol"
-        case .wrongVersion: "wrong_version"
-        case .unknownType: "unknown_type"
-        case .badChecksum: "bad_checksum"
-        case .countOutOfRange: "count_out_of_range"
-        case .invalidField: "invalid_field"
-        case .trailingBytes: "trailing_bytes"
-        case .bufferTooSmall: "buffer_too_small"
-        case .wrongDirection: "wrong_direction"
-        }
-    }
+    init(_ e: WireError) { self = ShardDropReason(rawValue: Self.wireErrors.firstIndex(of: e)!)! }
+
+    /// The `reason` label (a wire error's ``WireError/metricLabel``).
+    public var label: String { rawValue < Self.wireErrors.count ? Self.wireErrors[rawValue].metricLabel : "wrong_direction" }
 }

@@ -6,7 +6,7 @@ import KKLoop
 /// upstream socket and an 8-byte session header {index u32, generation u32} is prepended
 /// towards the backend and stripped on the way back. recvmmsg/sendmmsg batches, buffers and the
 /// session table allocated up front: no allocation per datagram. Not a production mode.
-public final class PassthroughRelay {
+final class PassthroughRelay {
     public struct Counters: Sendable {
         public var clientIn = 0, upstreamOut = 0, upstreamIn = 0, clientOut = 0
         public var droppedNoSession = 0, droppedStale = 0, droppedTooBig = 0, droppedSendQueue = 0

@@ -1,0 +1,52 @@
+import Foundation
+import KKAdmin
+import KKTestSupport
+import Prometheus
+import Synchronization
+import Testing
+
+/// The admin HTTP server, readiness, status, metrics and config files of every process.
+@Suite(.serialized) struct AdminTests {
+    @Test func healthReadinessStatusAndMetricsOverHTTP() throws {
+        let registry = PrometheusCollectorRegistry()
+        let metrics = MetricSync(factory: MetricSync.prometheusFactory(registry: registry))
+        let state = AdminState()
+        let server = AdminServer(host: "127.0.0.1", port: 0, state: state, registry: registry, logger: .init(label: "test"))
+        defer { server.stop() }
+        let port = server.port
+        #expect(port > 0)
+        #expect(SystemTest.http(port: port, path: "/healthz")?.status == 200)
+        state.setReadiness(["redis unreachable"])
+        let notReady = SystemTest.http(port: port, path: "/readyz")
+        #expect(notReady?.status == 503 && notReady?.body.contains("redis unreachable") == true)
+        state.setReadiness([])
+        #expect(SystemTest.http(port: port, path: "/readyz")?.status == 200)
+        struct Doc: Encodable { var sessions: Int }
+        state.setStatus(Doc(sessions: 7))
+        #expect(SystemTest.http(port: port, path: "/status")?.body.contains("\"sessions\":7") == true)
+        // Counters only grow: a smaller total is ignored.
+        metrics.count("kk_test_things_total", [("reason", "a")], total: 5)
+        metrics.count("kk_test_things_total", [("reason", "a")], total: 3)
+        metrics.gauge("kk_test_level", value: 2.5)
+        let text = SystemTest.http(port: port, path: "/metrics")?.body ?? ""
+        #expect(SystemTest.metric(text, "kk_test_things_total{reason=\"a\"}") == 5)
+        #expect(SystemTest.metric(text, "kk_test_level") == 2.5)
+        let drained = Mutex(false)
+        state.onDrain = { drained.withLock { $0 = true } }
+        #expect(SystemTest.http("POST", port: port, path: "/drain")?.status == 202)
+        #expect(SystemTest.eventually(seconds: 5) { drained.withLock { $0 } })
+    }
+
+    @Test func configFileErrorsNameTheKey() {
+        struct Settings: Codable, Equatable { var port: UInt16 = 1; var name: String = "x" }
+        func message(_ json: String) -> String? {
+            do { _ = try ConfigFile.decode(Settings.self, data: Data(json.utf8), over: Settings(), name: "s.json"); return nil }
+            catch { return error.description }
+        }
+        #expect((try? ConfigFile.decode(Settings.self, data: Data(#"{"port": 9}"#.utf8), over: Settings(), name: "s.json"))
+            == Settings(port: 9, name: "x"))
+        #expect(message(#"{"prot": 9}"#)?.contains("prot") == true)
+        #expect(message(#"{"port": 70000}"#)?.contains("port") == true)
+        #expect(message(#"nonsense"#) != nil)
+    }
+}
