@@ -8,7 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash Ops/scripts/install-deps.sh
 started=$(date +%s)
-flags=(-c release -Xswiftc -enable-testing)
+# Its own build folder (.build-test): the plain release build of the demo and the benchmarks in
+# .build stays as it is instead of being rebuilt with other flags each time.
+flags=(--scratch-path .build-test -c release -Xswiftc -enable-testing)
 # One build for everything: the test bundle, the executables the system tests start and the
 # C ABI library (libKartKlashClient.so, which `swift test` alone does not build).
 set +e

@@ -70,6 +70,25 @@ public final class ProcessHost {
         }
     }
 
+    /// The common life of a service process after its parts started: the admin server on
+    /// `adminHost:adminPort` (0: any port), `publish(adminPort)` now and every second (status,
+    /// readiness, metrics), the loop until something stops it, then ``shutdown()``.
+    public func serve(adminHost: String, adminPort: Int, publish: @escaping (Int) -> Void) {
+        let port = startAdmin(host: adminHost, port: adminPort)
+        logger.info("admin http on \(adminHost):\(port)")
+        publish(port)
+        everySecond { publish(port) }
+        loop.run()
+        shutdown()
+    }
+
+    /// A logger for a service process at the level named on its command line (info if unknown).
+    public static func logger(label: String, level: String) -> Logger {
+        var l = Logger(label: label)
+        l.logLevel = Logger.Level(rawValue: level) ?? .info
+        return l
+    }
+
     /// Stops the admin server and the host's handles.
     public func shutdown() {
         statusTimer.stop(); statusTimer.close()

@@ -69,8 +69,7 @@ struct Serve: ParsableCommand {
         }
         let index = workerIndex ?? 0
         if cfg.adminPort != 0 { cfg.adminPort += UInt16(index) }
-        var logger = Logger(label: "kk-relay.\(index)")
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let logger = ProcessHost.logger(label: "kk-relay.\(index)", level: logLevel)
         let loop = try EventLoop()
         let host = ProcessHost(loop: loop, logger: logger)
         let relay: RelayServer
@@ -85,11 +84,6 @@ struct Serve: ParsableCommand {
         relay.onDrained = finish
         host.onTerminate(finish)
         try host.onDrain { relay.drain() }
-        let adminPort = host.startAdmin(host: cfg.adminHost, port: Int(cfg.adminPort))
-        logger.info("admin http on \(cfg.adminHost):\(adminPort)")
-        relay.publish(to: host, adminPort: adminPort)
-        host.everySecond { relay.publish(to: host, adminPort: adminPort) }
-        loop.run()
-        host.shutdown()
+        host.serve(adminHost: cfg.adminHost, adminPort: Int(cfg.adminPort)) { relay.publish(to: host, adminPort: $0) }
     }
 }

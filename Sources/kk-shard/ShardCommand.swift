@@ -58,8 +58,7 @@ struct ShardCommand: ParsableCommand {
 
     func run() throws {
         let cfg = try makeConfig()
-        var logger = Logger(label: "kk-shard.\(cfg.id)")
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let logger = ProcessHost.logger(label: "kk-shard.\(cfg.id)", level: logLevel)
         let loop = try EventLoop()
         let host = ProcessHost(loop: loop, logger: logger)
         let server: ShardServer
@@ -78,14 +77,9 @@ struct ShardCommand: ParsableCommand {
         try host.onDrain { registry.drain() }
         server.start()
         registry.start()
-        let adminPort = host.startAdmin(host: adminHost, port: Int(cfg.adminPort))
-        logger.info("admin http on \(adminHost):\(adminPort)")
-        registry.publish(to: host, adminPort: adminPort)
-        host.everySecond { registry.publish(to: host, adminPort: adminPort) }
-        loop.run()
+        host.serve(adminHost: adminHost, adminPort: Int(cfg.adminPort)) { registry.publish(to: host, adminPort: $0) }
         server.stop()
         registry.close()
-        host.shutdown()
         logger.info("exit \(host.exitCode)")
         if host.exitCode != 0 { throw ExitCode(host.exitCode) }
     }

@@ -108,7 +108,8 @@ import Testing
             "Limits.maxBatchEntries": Limits.maxBatchEntries,
             "Limits.maxPlayersPerMatch": Limits.maxPlayersPerMatch,
             "Limits.maxShardFramePayloadBytes": Limits.maxShardFramePayloadBytes,
-            "maxShardPacketBytes": Limits.maxShardPacketBytes,
+            "Limits.maxShardPacketBytes": Limits.maxShardPacketBytes,
+            "Limits.maxInputBatchBytes": Limits.maxInputBatchBytes,
             "BatchedInput.wireBytes": BatchedInput.wireBytes,
         ]
         var found: Set<String> = []
