@@ -51,6 +51,8 @@ let package = Package(
         shim("COpenSSL", pkg: "openssl", apt: "libssl-dev"),
         shim("CENet", pkg: "libenet", apt: "libenet-dev"),
         shim("CHiredis", pkg: "hiredis", apt: "libhiredis-dev"),
+        // hiredis on libuv: a fixed copy of hiredis' adapter, as real C (KKRedis attaches with it).
+        .target(name: "CRedisLibuv", dependencies: ["CHiredis", "CLibUV"], path: "Sources/CRedisLibuv"),
         // Linux socket calls Swift's Glibc does not expose (recvmmsg/sendmmsg).
         .systemLibrary(name: "CNetLinux", path: "Sources/CNetLinux"),
 
@@ -79,7 +81,7 @@ let package = Package(
 
         // I/O adapters (thin; one event-loop thread each).
         .target(name: "KKLoop", dependencies: ["CLibUV", "CNetLinux"]),
-        .target(name: "KKRedis", dependencies: ["CHiredis", "CLibUV", "COpenSSL", "KKLoop"]),
+        .target(name: "KKRedis", dependencies: ["CHiredis", "CRedisLibuv", "CLibUV", "COpenSSL", "KKLoop"]),
         .target(name: "KKENet", dependencies: ["CENet", "KKLoop"]),
 
         .target(name: "KKClientTransport", dependencies: ["KKDTLS", "KKLoop", "KKToken", "KKWire"]),
@@ -192,7 +194,7 @@ let package = Package(
         .testTarget(name: "KKLoadTests", dependencies: ["KKLoad"]),
         // Runs LoadTests/scenarios/smoke.json with kk-load against kk-shard/kk-relay processes it starts.
         .testTarget(name: "KKLoadSmokeTests", dependencies: ["kk-load", "kk-shard", "kk-relay", "KKLoad", "KKTestSupport"]),
-        .testTarget(name: "ShimSmokeTests", dependencies: ["CLibUV", "COpenSSL", "CENet", "CHiredis", "KKTestSupport"]),
+        .testTarget(name: "ShimSmokeTests", dependencies: ["CLibUV", "COpenSSL", "CENet", "CHiredis", "CRedisLibuv", "KKTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

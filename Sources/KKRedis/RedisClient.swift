@@ -1,5 +1,6 @@
 import CHiredis
 import CLibUV
+import CRedisLibuv
 import KKLoop
 
 /// One asynchronous hiredis connection attached to an ``EventLoop``. Loop-thread only.

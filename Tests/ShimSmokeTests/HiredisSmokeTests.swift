@@ -1,5 +1,6 @@
 import CHiredis
 import CLibUV
+import CRedisLibuv
 import Glibc
 import KKTestSupport
 import Testing
@@ -34,7 +35,7 @@ import Testing
         #expect(uv_loop_init(loop) == 0)
         let ac = redisAsyncConnect("127.0.0.1", Int32(port))
         #expect(ac != nil && ac!.pointee.err == 0)
-        #expect(crelay_redis_libuv_attach(ac, loop) == REDIS_OK)
+        #expect(crelay_redis_uv_attach(ac, loop) == REDIS_OK)
         let result = UnsafeMutablePointer<Int>.allocate(capacity: 1)
         defer { result.deallocate() }
         result.pointee = 0

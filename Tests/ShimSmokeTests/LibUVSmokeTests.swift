@@ -1,8 +1,4 @@
 import CLibUV
-// uv.h is included by both CLibUV's and CHiredis' shims; in a whole-module (release) build of
-// this test target its enum constants belong to whichever module clang built first, so the
-// file names both to see UV_RUN_DEFAULT.
-import CHiredis
 import Testing
 
 @Suite struct LibUVSmokeTests {
