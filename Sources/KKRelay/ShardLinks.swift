@@ -20,7 +20,6 @@ final class ShardLinks {
     private let nowMillis: () -> UInt64
     private var peers: [ShardID: ENetPeerHandle] = [:]
     private var shardOfPeer: [ENetPeerHandle: ShardID] = [:]
-    private var connected: Set<ShardID> = []
     /// Runs after results were fed to the core (the server drains its outbound queue).
     var afterResults: () -> Void = {}
 
@@ -72,7 +71,6 @@ final class ShardLinks {
     func connect(_ shard: ShardID, host: String, port: UInt16) {
         if let old = peers.removeValue(forKey: shard) {
             shardOfPeer[old] = nil
-            connected.remove(shard)
             endpoint.disconnect(old)
         }
         do {
@@ -90,18 +88,14 @@ final class ShardLinks {
         switch e {
         case .connected(let peer, _):
             guard let sid = shardOfPeer[peer] else { return }
-            connected.insert(sid)
             logger.info("shard link up", metadata: ["shard": "\(sid)"])
             core.shardLinkUp(sid)
         case .disconnected(let peer):
             guard let sid = shardOfPeer.removeValue(forKey: peer) else { return }
             peers[sid] = nil
-            if connected.remove(sid) != nil {
-                logger.warning("shard link down", metadata: ["shard": "\(sid)"])
-            } else {
-                logger.warning("shard unreachable", metadata: ["shard": "\(sid)"])
-            }
-            core.shardLinkDown(sid, nowMillis: nowMillis())
+            // The core knows whether the link had come up: "down" after play, "unreachable" before.
+            let wasUp = core.shardLinkDown(sid, nowMillis: nowMillis())
+            logger.warning(wasUp ? "shard link down" : "shard unreachable", metadata: ["shard": "\(sid)"])
         case .received(let peer, _, let bytes):
             if let sid = shardOfPeer[peer] { core.shardPacket(from: sid, bytes, nowMillis: nowMillis()) }
         }

@@ -75,15 +75,18 @@ extension RelayCore {
     }
 
     /// The ENet link to `shard` went down (or never came up): its matches are looked up again
-    /// (another shard may adopt them) and its sessions re-join as resumes.
-    public func shardLinkDown(_ shard: ShardID, nowMillis: UInt64) {
-        guard let link = routes.links.removeValue(forKey: shard) else { return }
+    /// (another shard may adopt them) and its sessions re-join as resumes. Returns whether the
+    /// link had been up (down) rather than never reached (unreachable).
+    @discardableResult
+    public func shardLinkDown(_ shard: ShardID, nowMillis: UInt64) -> Bool {
+        guard let link = routes.links.removeValue(forKey: shard) else { return false }
         for (mid, s) in routes.byMatch where s == shard {
             routes.byMatch[mid] = nil
             routes.pending.insert(mid)
             if !link.connected, routes.unreachableSince[mid] == nil { routes.unreachableSince[mid] = nowMillis }
         }
         shardLost(shard)
+        return link.connected
     }
 
     /// A message from the cluster's event channel (match moved or over, shard left).

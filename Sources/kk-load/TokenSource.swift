@@ -3,6 +3,7 @@ import Glibc
 import KKLoad
 import KKLocalStack
 import KKToken
+import KKWire
 
 /// Where connect tokens come from: minted here with the shared token key after allocating the
 /// match in Redis exactly as the match service does (docs/REDIS-KEYS.md; the default), or asked
@@ -35,7 +36,7 @@ struct LocalTokenSource: TokenSource {
                       "players", "\(playersPerMatch)")
             redis.run("SADD", prefix + "matches:active", "\(seq)")
             redis.run("SET", prefix + "match:\(seq):owner", shard, "PX", "\(ownershipTtlMillis)")
-            redis.run("PUBLISH", prefix + "events", "alloc \(seq) \(shard)")
+            redis.run("PUBLISH", prefix + "events", ClusterEvent.alloc(matchId: seq, shard: shard).text)
         }
         // Every client lists every relay, starting at a different one (spreads load; failover order).
         let k = index % relays.count
