@@ -57,17 +57,20 @@ let package = Package(
         .systemLibrary(name: "CNetLinux", path: "Sources/CNetLinux"),
 
         // Pure modules (no I/O).
-        .target(name: "KKWire"),
+        // The byte vocabulary every pure module reads and writes with (readers, writers, bit
+        // packing, byte sinks) and the protocol's limits: the leaf of the graph.
+        .target(name: "KKBytes"),
+        .target(name: "KKWire", dependencies: ["KKBytes"]),
         .target(name: "KKOrdering", dependencies: ["KKWire"]),
         .target(name: "KKToken", dependencies: ["KKWire", "COpenSSL"]),
 
         // I/O-free DTLS 1.2 (OpenSSL, memory BIOs): cookie gate, PSK-token handshake, sessions.
         .target(name: "KKDTLS", dependencies: ["COpenSSL", "KKToken", "KKWire"]),
 
-        .target(name: "KKPhysics"),
-        .target(name: "KKDelta", dependencies: ["KKPhysics", "KKWire"]),
+        .target(name: "KKPhysics", dependencies: ["KKBytes"]),
+        .target(name: "KKDelta", dependencies: ["KKBytes", "KKPhysics", "KKWire"]),
         .target(name: "KKPrediction", dependencies: ["KKPhysics"]),
-        .target(name: "KKNetSim", dependencies: ["KKPhysics", "KKDelta", "KKPrediction"]),
+        .target(name: "KKNetSim", dependencies: ["KKBytes", "KKPhysics", "KKDelta", "KKPrediction"]),
         // Client SDK core: session state machine, inputs, frames, prediction (no I/O).
         .target(name: "KKClient", dependencies: ["KKWire", "KKPhysics", "KKDelta", "KKPrediction"]),
         // The relay's protocol logic, sans I/O: sessions, input and frame paths, route table,
@@ -158,6 +161,7 @@ let package = Package(
         .target(name: "KKTestSupport", dependencies: ["KKPhysics", "KKLoop", "CHiredis", "KKLocalStack"]),
 
         // Tests: one target per module, plus the shim smoke tests.
+        .testTarget(name: "KKBytesTests", dependencies: ["KKBytes"]),
         .testTarget(name: "KKWireTests", dependencies: ["KKWire", "KKTestSupport"]),
         .testTarget(name: "KKOrderingTests", dependencies: ["KKOrdering", "KKWire", "KKTestSupport"]),
         .testTarget(name: "KKTokenTests", dependencies: ["KKToken", "KKWire", "KKTestSupport"]),

@@ -1,7 +1,8 @@
+import KKBytes
 import KKPhysics
 
 extension DeltaBody {
-    static func decode(_ r: inout BitReader, tick: UInt32, baseline b: MatchState, dt: Int64) throws(DeltaError) -> MatchState {
+    static func decode(_ r: inout DeltaBitReader, tick: UInt32, baseline b: MatchState, dt: Int64) throws(DeltaError) -> MatchState {
         let race = try decodeRace(&r, b.race, playerCount: b.karts.count, dt)
         var karts = b.karts
         var orders = InlineArray<5, Int>(repeating: 0) // one per motion field; no heap allocation
@@ -29,7 +30,7 @@ extension DeltaBody {
         return MatchState(tick: tick, race: race, karts: karts)
     }
 
-    static func decodeRace(_ r: inout BitReader, _ b: RaceState, playerCount: Int, _ dt: Int64) throws(DeltaError) -> RaceState {
+    static func decodeRace(_ r: inout DeltaBitReader, _ b: RaceState, playerCount: Int, _ dt: Int64) throws(DeltaError) -> RaceState {
         var race = b
         guard try r.flag() else {
             race.phaseTicks = UInt32(predictPhaseTicks(b, phase: b.phase, dt))
@@ -54,11 +55,11 @@ extension DeltaBody {
                 race.finishOrder[i] = slot
             }
         }
-        if try r.flag() { race.rng = try r.read(bits: 64) }
+        if try r.flag() { race.rng = try r.readWide(bits: 64) }
         return race
     }
 
-    static func decodeOther(_ r: inout BitReader, _ k: inout KartState, _ b: KartState, _ dt: Int64) throws(DeltaError) {
+    static func decodeOther(_ r: inout DeltaBitReader, _ k: inout KartState, _ b: KartState, _ dt: Int64) throws(DeltaError) {
         if try r.flag() {
             let buttons = try r.flag() ? UInt8(try r.read(bits: 8)) : b.lastInput.buttons
             let steer = Int64(b.lastInput.steer) &+ unzigzag(try r.expGolomb(k: 3))

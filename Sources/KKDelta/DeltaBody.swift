@@ -1,3 +1,4 @@
+import KKBytes
 import KKPhysics
 
 /// The bit-packed delta body. Every field is predicted from the baseline (and from fields
@@ -27,7 +28,7 @@ enum DeltaBody {
 
     // MARK: encode
 
-    static func encode(_ s: MatchState, baseline b: MatchState, dt: Int64, _ w: inout BitWriter) {
+    static func encode(_ s: MatchState, baseline b: MatchState, dt: Int64, _ w: inout DeltaBitWriter) {
         encodeRace(s.race, b.race, dt, &w)
         let n = s.karts.count
         // Residuals and orders live on the stack: this runs per client per frame on the relay.
@@ -60,7 +61,7 @@ enum DeltaBody {
         }
     }
 
-    static func encodeRace(_ r: RaceState, _ b: RaceState, _ dt: Int64, _ w: inout BitWriter) {
+    static func encodeRace(_ r: RaceState, _ b: RaceState, _ dt: Int64, _ w: inout DeltaBitWriter) {
         let phaseChanged = r.phase != b.phase
         let ticksChanged = Int64(r.phaseTicks) != predictPhaseTicks(b, phase: r.phase, dt)
         let lapsChanged = r.totalLaps != b.totalLaps
@@ -82,7 +83,7 @@ enum DeltaBody {
         w.bit(rngChanged); if rngChanged { w.write(r.rng, bits: 64) }
     }
 
-    static func encodeOther(_ k: KartState, _ b: KartState, _ dt: Int64, _ w: inout BitWriter) {
+    static func encodeOther(_ k: KartState, _ b: KartState, _ dt: Int64, _ w: inout DeltaBitWriter) {
         let c = [
             k.lap != b.lap, k.nextCheckpoint != b.nextCheckpoint, k.status != b.status,
             k.driftDir != b.driftDir, Int64(k.driftCharge) != predictDrift(b, dir: k.driftDir, dt),

@@ -33,22 +33,25 @@ public enum DeltaCodec {
     /// player count and is 0...255 ticks older, otherwise a full frame.
     public static func encode(_ state: MatchState, baseline: MatchState?, into out: inout [UInt8]) {
         let start = out.count
-        out.append(version)
+        var sink = ArraySink(bytes: out)
+        out = []
+        sink.put(version)
         if let b = baseline, b.karts.count == state.karts.count, state.tick >= b.tick, state.tick - b.tick <= 255 {
-            out.append(1)
-            put32(state.tick, &out)
-            out.append(UInt8(state.tick - b.tick))
-            var w = BitWriter(bytes: out)
-            out = []
+            sink.put(1)
+            sink.put32(state.tick)
+            sink.put(UInt8(state.tick - b.tick))
+            var w = BitWriter(consume sink)
             DeltaBody.encode(state, baseline: b, dt: Int64(state.tick - b.tick), &w)
-            out = w.finish()
+            sink = w.finish()
         } else {
-            out.append(0)
-            put32(state.tick, &out)
-            state.serialize(into: &out)
+            sink.put(0)
+            sink.put32(state.tick)
+            sink.bytes.reserveCapacity(sink.bytes.count + state.canonicalSize + trailerSize)
+            state.write(to: &sink)
         }
-        put32(UInt32(truncatingIfNeeded: state.hash), &out)
-        put32(CRC32C.checksum(out, start..<out.count), &out)
+        sink.put32(UInt32(truncatingIfNeeded: state.hash))
+        sink.put32(CRC32C.checksum(sink.bytes, start..<sink.bytes.count))
+        out = sink.bytes
     }
 
     /// Reads the header after checking the CRC.
@@ -69,9 +72,7 @@ public enum DeltaCodec {
         if let baseTick = h.baselineTick {
             guard let b = baseline else { throw .baselineMissing }
             guard b.tick == baseTick else { throw .baselineMismatch(expectedTick: baseTick, actualTick: b.tick) }
-            var r = BitReader(bytes, start: 7, end: bodyEnd)
-            state = try DeltaBody.decode(&r, tick: h.tick, baseline: b, dt: Int64(bytes[6]))
-            try r.finish()
+            state = try decodeBody(bytes, 7..<bodyEnd, tick: h.tick, baseline: b, dt: Int64(bytes[6]))
         } else {
             do {
                 state = try MatchState(deserializing: Array(bytes[6..<bodyEnd]))
@@ -84,6 +85,21 @@ public enum DeltaCodec {
         return state
     }
 
+    /// Decodes the bit-packed delta body in `bytes[range]`, which it must fill exactly.
+    static func decodeBody(_ bytes: [UInt8], _ range: Range<Int>, tick: UInt32, baseline: MatchState,
+                           dt: Int64) throws(DeltaError) -> MatchState {
+        var result: Result<MatchState, DeltaError> = .failure(.truncated)
+        bytes.withUnsafeBytes { raw in
+            var r = BitReader(DeltaReader(UnsafeRawBufferPointer(rebasing: raw[range])))
+            do throws(DeltaError) {
+                let state = try DeltaBody.decode(&r, tick: tick, baseline: baseline, dt: dt)
+                try r.finish().expectEnd()
+                result = .success(state)
+            } catch { result = .failure(error) }
+        }
+        return try result.get()
+    }
+
     static func checkFrame(_ bytes: [UInt8]) throws(DeltaError) {
         guard bytes.count >= 6 + trailerSize else { throw .truncated }
         guard CRC32C.checksum(bytes, 0..<(bytes.count - 4)) == get32(bytes, bytes.count - 4) else { throw .checksumMismatch }
@@ -91,12 +107,5 @@ public enum DeltaCodec {
         guard bytes[1] & ~1 == 0 else { throw .invalidField("flags") }
     }
 
-    static func put32(_ v: UInt32, _ out: inout [UInt8]) {
-        out.append(UInt8(truncatingIfNeeded: v)); out.append(UInt8(truncatingIfNeeded: v >> 8))
-        out.append(UInt8(truncatingIfNeeded: v >> 16)); out.append(UInt8(truncatingIfNeeded: v >> 24))
-    }
-
-    static func get32(_ b: [UInt8], _ i: Int) -> UInt32 {
-        UInt32(b[i]) | UInt32(b[i + 1]) << 8 | UInt32(b[i + 2]) << 16 | UInt32(b[i + 3]) << 24
-    }
+    static func get32(_ b: [UInt8], _ i: Int) -> UInt32 { loadUInt32LE(b, at: i) }
 }

@@ -1,3 +1,5 @@
+import KKBytes
+
 /// Errors of the delta codec. Any malformed, corrupted or mismatched payload ends in one
 /// of these; decoding never traps and never returns a wrong state knowingly.
 public enum DeltaError: Error, Equatable, Sendable {
@@ -19,3 +21,21 @@ public enum DeltaError: Error, Equatable, Sendable {
     /// Bytes left after the body.
     case trailingBytes
 }
+
+extension DeltaError: ByteErrorConvertible {
+    /// Byte-layer failures while reading a delta body.
+    public init(byteError: ByteError) {
+        switch byteError {
+        case .truncated, .bufferTooSmall: self = .truncated
+        case .trailingBytes, .nonZeroPadding: self = .trailingBytes
+        case .codeTooLong: self = .invalidField("exp-golomb prefix")
+        }
+    }
+}
+
+/// Reads a delta body's bytes.
+typealias DeltaReader = ByteReader<DeltaError>
+/// Packs a delta body's bits into the frame being built.
+typealias DeltaBitWriter = BitWriter<ArraySink>
+/// Unpacks a delta body's bits.
+typealias DeltaBitReader = BitReader<DeltaError>

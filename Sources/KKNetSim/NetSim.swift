@@ -1,3 +1,4 @@
+import KKBytes
 import KKDelta
 import KKPhysics
 import KKPrediction
@@ -23,7 +24,7 @@ public struct NetSim {
     static func time(ofTick k: Int) -> Int64 { Int64(k) * 1_000_000 / 60 }
 
     public init(config: NetSimConfig) throws(NetSimError) {
-        guard config.players >= 1 && config.players <= MatchState.maxPlayers else { throw .badConfig("players") }
+        guard config.players >= 1 && config.players <= Limits.maxPlayersPerMatch else { throw .badConfig("players") }
         guard config.sendIntervalTicks >= 1 else { throw .badConfig("sendIntervalTicks") }
         self.config = config
         let track: Track

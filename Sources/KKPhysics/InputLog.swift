@@ -1,3 +1,5 @@
+import KKBytes
+
 /// A recorded match: header plus every input change. Text format (`#` comments allowed):
 ///
 ///     kklog 1
@@ -72,7 +74,7 @@ public struct InputLog: Equatable, Sendable {
             switch head {
             case "track": guard w.count == 2 else { throw bad("track") }; track = String(w[1])
             case "players":
-                guard w.count == 2, let n = Int(w[1]), n >= 1, n <= MatchState.maxPlayers else { throw bad("players") }
+                guard w.count == 2, let n = Int(w[1]), n >= 1, n <= Limits.maxPlayersPerMatch else { throw bad("players") }
                 players = n
             case "seed": guard w.count == 2, let s = UInt64(w[1]) else { throw bad("seed") }; seed = s
             case "laps": guard w.count == 2, let l = UInt8(w[1]), l >= 1 else { throw bad("laps") }; laps = l

@@ -1,3 +1,5 @@
+import KKBytes
+
 /// The deterministic match simulation: a track, race rules and a `MatchState`, stepped
 /// at a fixed 60 Hz. The shard runs it authoritatively and clients run the same code to
 /// predict; given the same initial state and inputs every machine produces the same
@@ -15,10 +17,10 @@ public struct MatchSimulation: Sendable {
     public var state: MatchState
 
     /// A new match on the grid in countdown. `seed` shuffles the grid order and seeds
-    /// `RaceState.rng`. `playerCount` is clamped to 1...`MatchState.maxPlayers`.
+    /// `RaceState.rng`. `playerCount` is clamped to 1...`Limits.maxPlayersPerMatch`.
     public init(track: Track, playerCount: Int, seed: UInt64, rules: RaceRules? = nil) {
         let rules = rules ?? RaceRules(laps: track.laps)
-        let n = min(max(playerCount, 1), MatchState.maxPlayers)
+        let n = min(max(playerCount, 1), Limits.maxPlayersPerMatch)
         var rng = SplitMix64(seed: seed)
         var order = Array(0..<n)
         if n > 1 {

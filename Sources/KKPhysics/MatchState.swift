@@ -1,3 +1,5 @@
+import KKBytes
+
 /// The complete authoritative state of one match: every kart, the race, the tick.
 ///
 /// Its canonical binary form (`serialize(into:)`, documented in docs/GAMEPLAY.md) is the
@@ -5,9 +7,6 @@
 public struct MatchState: Equatable, Sendable {
     /// Canonical-form version written first.
     public static let version: UInt8 = 1
-    /// Largest supported player count.
-    public static let maxPlayers = 16
-
     /// Number of simulation steps taken since the match was created.
     public var tick: UInt32
     public var race: RaceState
@@ -57,9 +56,15 @@ public struct MatchState: Equatable, Sendable {
     /// per-frame path: no allocation in steady state). On error the state is unspecified, so
     /// parse into a scratch state and keep it only on success.
     public mutating func deserialize(from bytes: [UInt8]) throws(PhysicsError) {
-        var reader = ByteReader(bytes)
-        try read(from: &reader)
-        if reader.remaining != 0 { throw .trailingBytes(reader.remaining) }
+        var failure: PhysicsError?
+        bytes.withUnsafeBytes { raw in
+            var reader = ByteReader<PhysicsError>(raw)
+            do throws(PhysicsError) {
+                try read(from: &reader)
+                if reader.remaining != 0 { throw .trailingBytes(reader.remaining) }
+            } catch { failure = error }
+        }
+        if let failure { throw failure }
     }
 }
 

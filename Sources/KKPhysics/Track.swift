@@ -1,3 +1,5 @@
+import KKBytes
+
 /// A closed racing circuit: a centreline polyline with a constant width, checkpoints
 /// at centreline vertices (the first is the start/finish line) and a start grid behind it.
 ///
@@ -29,7 +31,7 @@ public struct Track: Sendable {
     public let points: [Point]
     /// Vertex indices of the checkpoints; `checkpoints[0]` is the start/finish line.
     public let checkpoints: [Int]
-    /// Start-grid positions (2 columns, 6 m rows behind the line), `MatchState.maxPlayers` of them.
+    /// Start-grid positions (2 columns, 6 m rows behind the line), `Limits.maxPlayersPerMatch` of them.
     public let grid: [Point]
     /// Heading of every grid slot (direction of the first segment).
     public let gridHeading: UInt16
@@ -75,7 +77,7 @@ public struct Track: Sendable {
         let g0 = gates[0]
         gridHeading = Trig.atan2(y: g0.ty, x: g0.tx)
         var grid: [Point] = []
-        for slot in 0..<MatchState.maxPlayers {
+        for slot in 0..<Limits.maxPlayersPerMatch {
             let back = Int64(6 + 6 * (slot / 2)) * 256   // Q8 metres behind the line
             let side: Int64 = (slot % 2 == 0 ? 3 : -3) * 256
             let x = g0.x - (g0.tx * back) / 65_536 - (g0.ty * side) / 65_536

@@ -51,7 +51,7 @@ public struct MatchSnapshot: Equatable, Sendable {
                 let tick = try r.readUInt32()
                 let hash = try r.readUInt64()
                 let n = Int(try r.readUInt8())
-                guard n <= MatchState.maxPlayers else { throw .countOutOfRange }
+                guard n <= Limits.maxPlayersPerMatch else { throw .countOutOfRange }
                 var players: [UInt64?] = []
                 var seqs: [UInt32] = []
                 for _ in 0..<n {

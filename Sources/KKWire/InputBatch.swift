@@ -16,7 +16,7 @@ public struct BatchedInput: Equatable, Hashable, Sendable {
     }
 
     /// Bytes of one entry on the wire.
-    public static let wireBytes = 8 + 8 + 4 + 4 + 2
+    public static let wireBytes = Limits.batchedInputBytes
 }
 
 /// Relay -> shard: a batch of the Z-ordered input stream, entries sorted by (tick, player, seq).

@@ -50,19 +50,19 @@ public struct InputPacket: WirePacket, Equatable {
         try w.writeUInt32(tick)
         try w.writeUInt32(ackFrameTick)
         try w.writeUInt8(UInt8(count))
-        var bits = BitWriter()
-        try bits.write(UInt32(inputs[0].raw), bits: 16, into: &w)
+        var bits = BitWriter(w)
+        try bits.write(UInt64(inputs[0].raw), bits: 16)
         var i = 1
         while i < count {
             if inputs[i] == inputs[i - 1] {
-                try bits.write(1, bits: 1, into: &w)
+                try bits.write(1, bits: 1)
             } else {
-                try bits.write(0, bits: 1, into: &w)
-                try bits.write(UInt32(inputs[i].raw), bits: 16, into: &w)
+                try bits.write(0, bits: 1)
+                try bits.write(UInt64(inputs[i].raw), bits: 16)
             }
             i += 1
         }
-        try bits.flush(into: &w)
+        w = try bits.finish()
     }
 
     @inlinable
@@ -70,18 +70,18 @@ public struct InputPacket: WirePacket, Equatable {
         self.init(seq: try r.readUInt32(), tick: try r.readUInt32(), ackFrameTick: try r.readUInt32())
         let n = Int(try r.readUInt8())
         guard n >= 1, n <= Limits.maxInputsPerPacket else { throw .countOutOfRange }
-        var bits = BitReader()
-        inputs[0] = InputSample(raw: UInt16(try bits.read(bits: 16, from: &r)))
+        var bits = BitReader(r)
+        inputs[0] = InputSample(raw: UInt16(truncatingIfNeeded: try bits.read(bits: 16)))
         var i = 1
         while i < n {
-            if try bits.read(bits: 1, from: &r) == 1 {
+            if try bits.read(bits: 1) == 1 {
                 inputs[i] = inputs[i - 1]
             } else {
-                inputs[i] = InputSample(raw: UInt16(try bits.read(bits: 16, from: &r)))
+                inputs[i] = InputSample(raw: UInt16(truncatingIfNeeded: try bits.read(bits: 16)))
             }
             i += 1
         }
-        try bits.checkPadding()
+        r = try bits.finish()
         count = n
     }
 }

@@ -1,8 +1,9 @@
 /// Reads little-endian fields from a borrowed byte buffer, advancing a cursor.
 ///
-/// Every `read*` throws ``WireError/truncated`` on short input and never traps. The reader
-/// borrows its bytes: keep the underlying buffer alive while the reader is in use.
-public struct WireReader {
+/// Every `read*` throws `Failure(byteError: .truncated)` on short input and never traps.
+/// The reader borrows its bytes: keep the underlying buffer alive while the reader is in use.
+/// `Failure` is the reading module's error (`WireReader` is `ByteReader<WireError>`).
+public struct ByteReader<Failure: ByteErrorConvertible> {
     @usableFromInline let base: UnsafeRawBufferPointer
     /// Offset of the next unread byte.
     @usableFromInline var _offset: Int
@@ -20,58 +21,63 @@ public struct WireReader {
     @inlinable public var remaining: Int { base.count - _offset }
 
     @inlinable
-    mutating func take(_ n: Int) throws(WireError) -> Int {
-        guard n >= 0, n <= base.count - _offset else { throw .truncated }
+    mutating func take(_ n: Int) throws(Failure) -> Int {
+        guard n >= 0, n <= base.count - _offset else { throw Failure(byteError: .truncated) }
         let at = _offset
         _offset += n
         return at
     }
 
     @inlinable
-    public mutating func readUInt8() throws(WireError) -> UInt8 {
+    public mutating func readUInt8() throws(Failure) -> UInt8 {
         let at = try take(1)
         return base[at]
     }
 
     @inlinable
-    public mutating func readInt8() throws(WireError) -> Int8 {
+    public mutating func readInt8() throws(Failure) -> Int8 {
         Int8(bitPattern: try readUInt8())
     }
 
     @inlinable
-    public mutating func readUInt16() throws(WireError) -> UInt16 {
+    public mutating func readUInt16() throws(Failure) -> UInt16 {
         let at = try take(2)
         return UInt16(littleEndian: base.loadUnaligned(fromByteOffset: at, as: UInt16.self))
     }
 
     @inlinable
-    public mutating func readUInt32() throws(WireError) -> UInt32 {
+    public mutating func readUInt32() throws(Failure) -> UInt32 {
         let at = try take(4)
         return UInt32(littleEndian: base.loadUnaligned(fromByteOffset: at, as: UInt32.self))
     }
 
     @inlinable
-    public mutating func readUInt64() throws(WireError) -> UInt64 {
+    public mutating func readInt32() throws(Failure) -> Int32 {
+        Int32(bitPattern: try readUInt32())
+    }
+
+    @inlinable
+    public mutating func readUInt64() throws(Failure) -> UInt64 {
         let at = try take(8)
         return UInt64(littleEndian: base.loadUnaligned(fromByteOffset: at, as: UInt64.self))
     }
 
     /// Skips `count` bytes and returns their range in the underlying buffer (a view, no copy).
     @inlinable
-    public mutating func readRange(count: Int) throws(WireError) -> Range<Int> {
+    public mutating func readRange(count: Int) throws(Failure) -> Range<Int> {
         let at = try take(count)
         return at..<(at + count)
     }
 
     /// Copies `count` bytes into a new array (for cold paths only).
-    public mutating func readArray(count: Int) throws(WireError) -> [UInt8] {
+    public mutating func readArray(count: Int) throws(Failure) -> [UInt8] {
         let range = try readRange(count: count)
         return Array(base[range])
     }
 
-    /// Throws ``WireError/trailingBytes`` unless every byte was read.
+    /// Throws `Failure(byteError: .trailingBytes)` unless every byte was read.
     @inlinable
-    public func expectEnd() throws(WireError) {
-        guard _offset == base.count else { throw .trailingBytes }
+    public func expectEnd() throws(Failure) {
+        guard _offset == base.count else { throw Failure(byteError: .trailingBytes) }
     }
 }

@@ -1,7 +1,9 @@
 /// Writes little-endian fields into a caller-owned byte buffer, advancing a cursor.
 ///
-/// Writing past the end throws ``WireError/bufferTooSmall``; nothing is allocated.
-public struct WireWriter {
+/// Writing past the end throws `Failure(byteError: .bufferTooSmall)`; nothing is allocated.
+/// `Failure` is the writing module's error (`WireWriter` is `ByteWriter<WireError>`). A writer
+/// is also a ``ByteSink``, so a ``BitWriter`` can pack bits straight into it.
+public struct ByteWriter<Failure: ByteErrorConvertible>: ByteSink {
     @usableFromInline let base: UnsafeMutableRawBufferPointer
     /// Bytes written so far (the offset of the next byte).
     @usableFromInline var _count: Int
@@ -22,45 +24,49 @@ public struct WireWriter {
     @inlinable public var written: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: base[0..<_count]) }
 
     @inlinable
-    mutating func reserve(_ n: Int) throws(WireError) -> Int {
-        guard n <= base.count - _count else { throw .bufferTooSmall }
+    mutating func reserve(_ n: Int) throws(Failure) -> Int {
+        guard n <= base.count - _count else { throw Failure(byteError: .bufferTooSmall) }
         let at = _count
         _count += n
         return at
     }
 
     @inlinable
-    public mutating func writeUInt8(_ v: UInt8) throws(WireError) {
+    public mutating func writeUInt8(_ v: UInt8) throws(Failure) {
         let at = try reserve(1)
         base[at] = v
     }
 
+    /// ``ByteSink`` conformance: the same as ``writeUInt8(_:)``.
     @inlinable
-    public mutating func writeInt8(_ v: Int8) throws(WireError) {
+    public mutating func put(_ byte: UInt8) throws(Failure) { try writeUInt8(byte) }
+
+    @inlinable
+    public mutating func writeInt8(_ v: Int8) throws(Failure) {
         try writeUInt8(UInt8(bitPattern: v))
     }
 
     @inlinable
-    public mutating func writeUInt16(_ v: UInt16) throws(WireError) {
+    public mutating func writeUInt16(_ v: UInt16) throws(Failure) {
         let at = try reserve(2)
         base.storeBytes(of: v.littleEndian, toByteOffset: at, as: UInt16.self)
     }
 
     @inlinable
-    public mutating func writeUInt32(_ v: UInt32) throws(WireError) {
+    public mutating func writeUInt32(_ v: UInt32) throws(Failure) {
         let at = try reserve(4)
         base.storeBytes(of: v.littleEndian, toByteOffset: at, as: UInt32.self)
     }
 
     @inlinable
-    public mutating func writeUInt64(_ v: UInt64) throws(WireError) {
+    public mutating func writeUInt64(_ v: UInt64) throws(Failure) {
         let at = try reserve(8)
         base.storeBytes(of: v.littleEndian, toByteOffset: at, as: UInt64.self)
     }
 
     /// Copies raw bytes in.
     @inlinable
-    public mutating func writeBytes(_ bytes: UnsafeRawBufferPointer) throws(WireError) {
+    public mutating func writeBytes(_ bytes: UnsafeRawBufferPointer) throws(Failure) {
         let at = try reserve(bytes.count)
         if bytes.count > 0 {
             UnsafeMutableRawBufferPointer(rebasing: base[at..<(at + bytes.count)]).copyMemory(from: bytes)
@@ -68,7 +74,7 @@ public struct WireWriter {
     }
 
     /// Copies an array's bytes in (cold paths).
-    public mutating func writeBytes(_ bytes: [UInt8]) throws(WireError) {
+    public mutating func writeBytes(_ bytes: [UInt8]) throws(Failure) {
         let at = try reserve(bytes.count)
         bytes.withUnsafeBytes { raw in
             if raw.count > 0 { UnsafeMutableRawBufferPointer(rebasing: base[at..<(at + raw.count)]).copyMemory(from: raw) }
@@ -77,7 +83,7 @@ public struct WireWriter {
 
     /// Reserves `n` bytes to be filled later (e.g. a length field) and returns their offset.
     @inlinable
-    public mutating func skip(_ n: Int) throws(WireError) -> Int { try reserve(n) }
+    public mutating func skip(_ n: Int) throws(Failure) -> Int { try reserve(n) }
 
     /// Overwrites a UInt16 at an offset already written.
     @inlinable
@@ -92,20 +98,20 @@ public struct WireWriter {
 
     /// Marks `n` bytes of ``unusedTail`` as written.
     @inlinable
-    public mutating func advance(by n: Int) throws(WireError) { _ = try reserve(n) }
+    public mutating func advance(by n: Int) throws(Failure) { _ = try reserve(n) }
 }
 
-extension WireWriter {
+extension ByteWriter {
     /// Runs `body` with a writer over a fresh buffer of `capacity` bytes and returns what it wrote.
     /// Allocates: for tests, tools and cold paths only.
     public static func bytes(capacity: Int = Limits.maxDatagramBytes,
-                             _ body: (inout WireWriter) throws(WireError) -> Void) throws(WireError) -> [UInt8] {
+                             _ body: (inout ByteWriter) throws(Failure) -> Void) throws(Failure) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: capacity)
         var n = 0
-        var failure: WireError?
+        var failure: Failure?
         out.withUnsafeMutableBytes { raw in
-            var w = WireWriter(raw)
-            do throws(WireError) { try body(&w) } catch { failure = error }
+            var w = ByteWriter(raw)
+            do throws(Failure) { try body(&w) } catch { failure = error }
             n = w.count
         }
         if let failure { throw failure }
@@ -114,15 +120,15 @@ extension WireWriter {
     }
 }
 
-extension WireWriter {
+extension ByteWriter {
     /// Runs `body` with a writer over the reused scratch `buffer` and returns how many bytes it
     /// wrote, or 0 when `body` failed (the packet does not fit). No allocation: the hot paths'
     /// way to encode a packet before handing `buffer[0..<n]` to a socket.
     @inlinable
-    public static func write(into buffer: inout [UInt8], _ body: (inout WireWriter) throws(WireError) -> Void) -> Int {
+    public static func write(into buffer: inout [UInt8], _ body: (inout ByteWriter) throws(Failure) -> Void) -> Int {
         buffer.withUnsafeMutableBytes { raw -> Int in
-            var w = WireWriter(raw)
-            do throws(WireError) { try body(&w) } catch { return 0 }
+            var w = ByteWriter(raw)
+            do throws(Failure) { try body(&w) } catch { return 0 }
             return w.count
         }
     }

@@ -1,6 +1,7 @@
-/// Sizes and bounds of the KartKlash wire protocol, in one place.
+/// Sizes and bounds of the KartKlash wire protocol and match state, in one place.
 ///
 /// Every reader checks counts against these before it trusts them; see docs/PROTOCOL.md.
+/// They live in the byte layer so that wire, physics and delta all see the same numbers.
 public enum Limits {
     /// Largest datagram (plaintext inside DTLS) the relay accepts or sends.
     public static let maxDatagramBytes = 1200
@@ -25,12 +26,15 @@ public enum Limits {
     public static let maxBatchEntries = 1024
     /// Largest relay-to-shard input batch packet (ENet fragments what exceeds its MTU).
     public static let maxInputBatchBytes = 4096
-    /// Most players a shard frame may list (players per match).
+    /// Most players in one match: kart slots in a match state, players a shard frame may list.
     public static let maxPlayersPerMatch = 16
+    /// Bytes of one entry of a relay-to-shard input batch (player id 8, match id 8, seq 4,
+    /// tick 4, input 2).
+    public static let batchedInputBytes = 8 + 8 + 4 + 4 + 2
     /// Largest match-state payload in a shard frame (ENet fragments large packets).
     public static let maxShardFramePayloadBytes = 16 * 1024
     /// Largest relay<->shard packet: a frame with the biggest payload and all players, or an
     /// input batch of ``maxBatchEntries`` entries (16 + 1024 x 26 = 26 640 bytes), whichever is larger.
     public static let maxShardPacketBytes = max(maxShardFramePayloadBytes + 512,
-                                                headerBytes + 4 + 2 + maxBatchEntries * BatchedInput.wireBytes + checksumBytes)
+                                                headerBytes + 4 + 2 + maxBatchEntries * batchedInputBytes + checksumBytes)
 }
