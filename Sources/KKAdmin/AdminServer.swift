@@ -21,25 +21,7 @@ public final class AdminServer: @unchecked Sendable {
                 extraRoutes: ((Router<BasicRequestContext>) -> Void)? = nil, logger: Logger) {
         self.state = state
         let router = Router()
-        router.get("/healthz") { _, _ in "ok\n" }
-        router.get("/readyz") { _, _ -> Response in
-            let (ready, reasons) = state.ready
-            let body = ready ? "ready\n" : reasons.joined(separator: "\n") + "\n"
-            return Response(status: ready ? .ok : .serviceUnavailable, headers: [.contentType: "text/plain"],
-                            body: .init(byteBuffer: ByteBuffer(string: body)))
-        }
-        router.get("/metrics") { _, _ -> Response in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                     body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
-        }
-        router.get("/status") { _, _ -> Response in
-            Response(status: .ok, headers: [.contentType: "application/json"],
-                     body: .init(byteBuffer: ByteBuffer(bytes: state.status)))
-        }
-        router.post("/drain") { _, _ -> Response in
-            state.requestDrain()
-            return Response(status: .accepted, body: .init(byteBuffer: ByteBuffer(string: "draining\n")))
-        }
+        AdminRoutes.add(to: router, state: state, registry: registry)
         extraRoutes?(router)
         let box = portBox
         let app = Application(router: router,

@@ -68,7 +68,8 @@ public final class MatchAllocator {
         relaysScript.run(on: client, keys: [.string(config.keys.relays)], args: [.string(config.keys.prefix)]) { reply in
             switch reply {
             case .array(let items): done(.success(items.compactMap(\.text)))
-            case .error(let e): done(.failure(Self.redisFailure(e)))
+            case .failed(let e): done(.failure(Self.redisFailure(e)))
+            case .error(let e): done(.failure(.unexpectedReply(e)))
             default: done(.failure(.unexpectedReply("\(reply)")))
             }
         }
@@ -76,8 +77,10 @@ public final class MatchAllocator {
 
     static func parseAllocation(_ reply: RedisReply) -> Result<Allocation, MatchError> {
         switch reply {
-        case .error(let e):
+        case .failed(let e):
             return .failure(redisFailure(e))
+        case .error(let e):
+            return .failure(.unexpectedReply(e))
         case .array(let items):
             let f = items.map { $0.text ?? "" }
             if f.count == 2, f[0] == "err" {
@@ -91,11 +94,14 @@ public final class MatchAllocator {
         }
     }
 
-    /// Local refusals and lost connections are "Redis unavailable" (too many in flight:
-    /// "overloaded"); server errors (script bugs, OOM) are unexpected replies.
-    static func redisFailure(_ message: String) -> MatchError {
-        if message == RedisError.tooManyInFlight.message { return .overloaded }
-        let local: [RedisError] = [.disconnected, .connectionLost, .closed]
-        return local.contains { $0.message == message } ? .redisUnavailable(message) : .unexpectedReply(message)
+    /// Commands Redis never answered: refusals and lost connections are "Redis unavailable"
+    /// (too many in flight: "overloaded"); the rest are client-side bugs, reported as unexpected.
+    /// (Server errors such as script bugs or OOM arrive as `.error` and are unexpected replies.)
+    static func redisFailure(_ error: RedisError) -> MatchError {
+        switch error {
+        case .tooManyInFlight: .overloaded
+        case .disconnected, .connectionLost, .closed: .redisUnavailable(error)
+        case .unsupportedCommand, .rejected, .unexpectedReply: .unexpectedReply(error.message)
+        }
     }
 }

@@ -116,7 +116,7 @@ public final class MatchBridge: MatchAllocating, @unchecked Sendable {
         let refusal: MatchError? = lock.withLock {
             if stopping { return .shuttingDown }
             if case .allocate = job {
-                if !stats.redisConnected { stats.refusedDisconnected += 1; return .redisUnavailable(RedisError.disconnected.message) }
+                if !stats.redisConnected { stats.refusedDisconnected += 1; return .redisUnavailable(.disconnected) }
                 if stats.queued >= options.maxQueued { stats.refusedOverloaded += 1; return .overloaded }
             }
             queue.append(job)

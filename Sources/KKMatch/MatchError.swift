@@ -1,9 +1,12 @@
+import KKRedis
+import KKToken
+
 /// Why a player got no match. Each case maps to one HTTP status and one metrics label.
 public enum MatchError: Error, Equatable, Sendable {
     /// No live, non-draining shard has room for a new match (HTTP 503).
     case noShardAvailable
     /// Redis is disconnected, or the connection dropped before the reply (HTTP 503).
-    case redisUnavailable(String)
+    case redisUnavailable(RedisError)
     /// The bridge's request queue is full (HTTP 503).
     case overloaded
     /// The service is shutting down (HTTP 503).
@@ -15,7 +18,7 @@ public enum MatchError: Error, Equatable, Sendable {
     /// Redis answered something the allocator does not understand (HTTP 500).
     case unexpectedReply(String)
     /// The token could not be sealed (HTTP 500).
-    case tokenFailure(String)
+    case tokenFailure(TokenError)
 
     /// A short, stable label for metrics (`result` dimension).
     public var metricLabel: String {
@@ -35,13 +38,13 @@ public enum MatchError: Error, Equatable, Sendable {
     public var message: String {
         switch self {
         case .noShardAvailable: "no shard available"
-        case .redisUnavailable(let why): "redis unavailable: \(why)"
+        case .redisUnavailable(let why): "redis unavailable: \(why.message)"
         case .overloaded: "too many pending match requests"
         case .shuttingDown: "match service shutting down"
         case .badRequest(let why): "bad request: \(why)"
         case .unauthorized: "unauthorized"
         case .unexpectedReply(let why): "unexpected redis reply: \(why)"
-        case .tokenFailure(let why): "token failure: \(why)"
+        case .tokenFailure(let why): "token failure: \(why.metricLabel)"
         }
     }
 }

@@ -137,7 +137,7 @@ public final class MatchService: Sendable {
             return Self.json(.ok, MatchResponse(matchId: allocation.matchId, shardId: allocation.shardId,
                                                 slot: allocation.slot, token: token))
         } catch {
-            return fail(.tokenFailure(error.metricLabel))
+            return fail(.tokenFailure(error))
         }
     }
 

@@ -18,7 +18,7 @@ private let modeCommands: Set<String> = ["subscribe", "psubscribe", "ssubscribe"
 
 extension RedisClient {
     /// Sends a command; `reply` runs exactly once on the loop thread. Returns false (after calling
-    /// `reply` synchronously with a local `.error`, see ``RedisError/message``) when refused:
+    /// `reply` synchronously with `.failed(RedisError)`) when refused:
     /// disconnected, closed, too many in flight, or a pub/sub / MONITOR command.
     @discardableResult
     public func command(_ args: [RedisArg], reply: @escaping (RedisReply) -> Void) -> Bool {
@@ -40,7 +40,7 @@ extension RedisClient {
             case .tooManyInFlight: stats.refusedInFlight += 1
             default: stats.refusedOther += 1
             }
-            reply(.error(refusal.message))
+            reply(.failed(refusal))
             return false
         }
         let ac = context!
@@ -57,7 +57,7 @@ extension RedisClient {
             let closing = ac.pointee.c.flags & crelay_redis_flag_closing() != 0
             stats.refusedOther += closing ? 0 : 1
             stats.refusedDisconnected += closing ? 1 : 0
-            reply(.error((closing ? RedisError.disconnected : .rejected).message))
+            reply(.failed(closing ? .disconnected : .rejected))
             return false
         }
         inFlight += 1
@@ -81,7 +81,7 @@ extension RedisClient {
             reply(RedisReply(copying: r.assumingMemoryBound(to: redisReply.self)))
         } else {
             stats.lostInFlight += 1
-            reply(.error((phase == .closed ? RedisError.closed : .connectionLost).message))
+            reply(.failed(phase == .closed ? .closed : .connectionLost))
         }
     }
 

@@ -8,9 +8,9 @@ import KKLoop
 /// - ``connect()`` starts connecting; when the server is down (at start or later) the client
 ///   retries forever with jittered exponential backoff until ``close()``.
 /// - ``command(_:reply:)`` never blocks and never queues while disconnected: it is refused at once
-///   (reply `.error("disconnected")`), as is a command beyond ``Options/maxInFlight``. Every
+///   (reply `.failed(.disconnected)`), as is a command beyond ``Options/maxInFlight``. Every
 ///   `reply` closure is called exactly once; commands in flight when the connection drops get
-///   `.error("connection lost")`.
+///   `.failed(.connectionLost)`.
 /// - ``close()`` frees the hiredis context (possibly deferred to the next loop turn when called
 ///   from a connect/disconnect notification); the client holds itself alive while a context exists.
 public final class RedisClient {
@@ -89,7 +89,7 @@ public final class RedisClient {
         attempt()
     }
 
-    /// Stops reconnecting and frees the connection. Pending replies get `.error("closed")`
+    /// Stops reconnecting and frees the connection. Pending replies get `.failed(.closed)`
     /// (or `"connection lost"`). No callback of this client runs after the context is freed,
     /// except those replies.
     public func close() {

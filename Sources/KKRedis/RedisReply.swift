@@ -9,10 +9,11 @@ public enum RedisReply: Equatable, Sendable {
     case `nil`
     /// Simple status such as `OK` or `PONG`.
     case status(String)
-    /// An error: either sent by the server (`ERR ...`, `NOSCRIPT ...`) or produced locally by the
-    /// client (see ``RedisError/message``) when the command could not be issued or its
-    /// connection was lost before the reply came.
+    /// An error reply sent by the server (`ERR ...`, `NOSCRIPT ...`).
     case error(String)
+    /// No reply from the server: the client could not issue the command or its connection was
+    /// lost before the reply came (produced locally, typed).
+    case failed(RedisError)
 
     /// The bulk string as UTF-8 text (lossy), or the status text.
     public var text: String? {
@@ -23,8 +24,13 @@ public enum RedisReply: Equatable, Sendable {
         }
     }
 
-    /// True for `.error`.
-    public var isError: Bool { if case .error = self { return true } else { return false } }
+    /// True for `.error` and `.failed`.
+    public var isError: Bool {
+        switch self {
+        case .error, .failed: return true
+        default: return false
+        }
+    }
 }
 
 /// One argument of a command. Every form is sent as a binary-safe bulk string.
@@ -46,8 +52,8 @@ public enum RedisArg: Sendable, ExpressibleByStringLiteral, ExpressibleByInteger
     }
 }
 
-/// Why the client refused or lost a command, or could not connect. Locally produced
-/// ``RedisReply/error(_:)`` replies carry ``message``.
+/// Why the client refused or lost a command, or could not connect; carried by
+/// ``RedisReply/failed(_:)``.
 public enum RedisError: Error, Equatable, Sendable {
     /// The connection is down (or still connecting); the command was not sent.
     case disconnected

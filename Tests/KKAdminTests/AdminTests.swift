@@ -37,11 +37,41 @@ import Testing
         #expect(SystemTest.eventually(seconds: 5) { drained.withLock { $0 } })
     }
 
+    /// The host of the Swift-concurrency services: their routes beside the admin endpoints on one
+    /// port, /status published, POST /drain stops it gracefully, a taken port is an error.
+    @Test func asyncServiceHostServesRoutesAndStopsOnDrain() async throws {
+        let host = AsyncServiceHost(name: "kk-test")
+        let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
+        struct Doc: Encodable { var answers = 42 }
+        let run = Task {
+            try await host.run(host: "127.0.0.1", port: 0, routes: { $0.get("/hello") { _, _ in "hi\n" } },
+                               status: { Doc() }, listening: { portSink.yield($0) })
+        }
+        var it = ports.makeAsyncIterator()
+        let port = try #require(await it.next())
+        #expect(SystemTest.http(port: port, path: "/hello")?.body == "hi\n")
+        #expect(SystemTest.http(port: port, path: "/healthz")?.status == 200)
+        #expect(SystemTest.eventually(seconds: 5) {
+            SystemTest.http(port: port, path: "/status")?.body.contains("\"answers\":42") == true
+        })
+        let second = AsyncServiceHost(name: "kk-test-2")
+        await #expect(throws: (any Error).self, "a port already taken fails the start") {
+            try await second.run(host: "127.0.0.1", port: port, routes: { _ in }, status: { Doc() })
+        }
+        #expect(SystemTest.http("POST", port: port, path: "/drain")?.status == 202)
+        try await run.value
+        #expect(host.admin.ready.0 == false && host.admin.ready.1 == ["shutting down"])
+        #expect(SystemTest.http(port: port, path: "/healthz") == nil, "the server stopped")
+    }
+
     @Test func configFileErrorsNameTheKey() {
         struct Settings: Codable, Equatable { var port: UInt16 = 1; var name: String = "x" }
         func message(_ json: String) -> String? {
-            do { _ = try ConfigFile.decode(Settings.self, data: Data(json.utf8), over: Settings(), name: "s.json"); return nil }
-            catch { return error.description }
+            let r = Result { () throws(ConfigFile.LoadError) in
+                try ConfigFile.decode(Settings.self, data: Data(json.utf8), over: Settings(), name: "s.json")
+            }
+            if case .failure(let error) = r { return error.description }
+            return nil
         }
         #expect((try? ConfigFile.decode(Settings.self, data: Data(#"{"port": 9}"#.utf8), over: Settings(), name: "s.json"))
             == Settings(port: 9, name: "x"))

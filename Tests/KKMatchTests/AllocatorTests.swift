@@ -186,7 +186,7 @@ import Testing
         let fx = try Fixture()
         let b = try await fx.bridge(port: 1, awaitConnected: false)  // nothing listens on port 1
         defer { b.shutdown() }
-        await #expect(throws: MatchError.redisUnavailable("disconnected")) { try await b.allocate(playerId: 1) }
+        await #expect(throws: MatchError.redisUnavailable(.disconnected)) { try await b.allocate(playerId: 1) }
         #expect(b.snapshot.refusedDisconnected == 1)
     }
 

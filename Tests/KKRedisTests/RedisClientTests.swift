@@ -85,19 +85,19 @@ import Testing
         defer { client.close(); loop.close() }
         var early: RedisReply?
         #expect(!client.command(["PING"]) { early = $0 })
-        #expect(early == .error("disconnected"))  // synchronously, before connect
+        #expect(early == .failed(.disconnected))  // synchronously, before connect
         client.connect()
         #expect(drive(loop) { client.isConnected })
         var replies: [RedisReply] = []
         #expect(client.command(["PING"]) { replies.append($0) })
         #expect(client.command(["PING"]) { replies.append($0) })
         #expect(!client.command(["PING"]) { replies.append($0) })
-        #expect(replies == [.error(RedisError.tooManyInFlight.message)])
+        #expect(replies == [.failed(.tooManyInFlight)])
         #expect(client.stats.refusedInFlight == 1)
         #expect(drive(loop) { replies.count == 3 })
         #expect(Array(replies[1...]) == [.status("PONG"), .status("PONG")])
         #expect(!client.command(["SUBSCRIBE", "x"]) { replies.append($0) })
-        #expect(replies.last == .error(RedisError.unsupportedCommand("SUBSCRIBE").message))
+        #expect(replies.last == .failed(.unsupportedCommand("SUBSCRIBE")))
         #expect(roundTrip(client, loop, ["NOSUCHCOMMAND"])?.isError == true)
     }
 
@@ -111,7 +111,7 @@ import Testing
         #expect(drive(loop) { replies.count == 2 })
         #expect(!client.isConnected)
         #expect(!client.command(["PING"]) { replies.append($0) })
-        #expect(replies.last == .error("closed"))
+        #expect(replies.last == .failed(.closed))
 
         // close() right after sending: the reply is failed at once.
         let c2 = RedisClient(loop: loop, options: client.options)
@@ -120,7 +120,7 @@ import Testing
         var r2: RedisReply?
         c2.command(["PING"]) { r2 = $0 }
         c2.close()
-        #expect(r2 == .error("closed"))
+        #expect(r2 == .failed(.closed))
 
         // close() from the connect notification (hiredis' connect callback): deferred free.
         let c3 = RedisClient(loop: loop, options: client.options)

@@ -28,11 +28,11 @@ import Testing
         #expect(client.command(["BLPOP", "kk:never", 30]) { blocked = $0 })
         server.kill()
         #expect(drive(loop) { !client.isConnected && !sub.isConnected && blocked != nil })
-        #expect(blocked == .error(RedisError.connectionLost.message))
+        #expect(blocked == .failed(.connectionLost))
         #expect(states == [true, false])
         var refused: RedisReply?
         #expect(!client.command(["GET", "k"]) { refused = $0 })
-        #expect(refused == .error("disconnected"))
+        #expect(refused == .failed(.disconnected))
         #expect(client.inFlight == 0)
 
         try server.start()
@@ -55,7 +55,7 @@ import Testing
         #expect(!client.isConnected)
         var refused: RedisReply?
         #expect(!client.command(["PING"]) { refused = $0 })
-        #expect(refused == .error("disconnected"))
+        #expect(refused == .failed(.disconnected))
         try server.start()
         #expect(drive(loop) { client.isConnected })
         #expect(roundTrip(client, loop, ["PING"]) == .status("PONG"))
@@ -79,7 +79,7 @@ import Testing
         loop.runOnce(wait: false)
         server.kill()
         #expect(drive(loop, timeoutMillis: 10_000) { !client.isConnected && reply != nil })
-        #expect(reply == .error(RedisError.connectionLost.message))
+        #expect(reply == .failed(.connectionLost))
         try server.start()
         #expect(drive(loop) { client.isConnected })
         #expect(roundTrip(client, loop, ["PING"]) == .status("PONG"))

@@ -1,0 +1,88 @@
+import Hummingbird
+import Logging
+import Prometheus
+import ServiceLifecycle
+import Synchronization
+
+/// The life of a service process built on Swift concurrency (kk-match; the platform services'
+/// executable): one HTTP server carrying the admin endpoints (``AdminRoutes``) beside the
+/// service's own routes, a Prometheus registry, a /status document refreshed every second, and
+/// a graceful stop on SIGTERM, SIGINT or POST /drain (swift-service-lifecycle's `ServiceGroup`).
+/// The event-loop processes (kk-relay, kk-shard) use ``ProcessHost`` instead.
+public final class AsyncServiceHost: Sendable {
+    /// Process name, for logs.
+    public let name: String
+    public let logger: Logger
+    public let registry = PrometheusCollectorRegistry()
+    /// Metrics factory over ``registry`` with the project's histogram buckets.
+    public let metricsFactory: PrometheusMetricsFactory
+    /// Readiness, status document and drain requests behind the admin endpoints.
+    public let admin = AdminState()
+    private let group = Mutex<ServiceGroup?>(nil)
+
+    public init(name: String, logLevel: String = "info") {
+        self.name = name
+        var l = Logger(label: name)
+        l.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        logger = l
+        metricsFactory = MetricSync.prometheusFactory(registry: registry)
+    }
+
+    /// Serves on `host:port` (0: any free port) until SIGTERM, SIGINT or POST /drain, then stops
+    /// gracefully and returns. `listening` gets the bound port once the server accepts;
+    /// `status` is published to /status now and every second; `services` run beside the HTTP
+    /// server and are shut down with it. Throws when the server cannot start (port taken...).
+    public func run(host: String, port: Int,
+                    routes: (Router<BasicRequestContext>) -> Void,
+                    status: @escaping @Sendable () -> any Encodable,
+                    services: [any Service] = [],
+                    listening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
+        let router = Router()
+        AdminRoutes.add(to: router, state: admin, registry: registry)
+        routes(router)
+        let name = name, logger = logger
+        let app = Application(router: router,
+                              configuration: .init(address: .hostname(host, port: port), serverName: name),
+                              onServerRunning: { channel in
+                                  let bound = channel.localAddress?.port ?? port
+                                  logger.info("\(name) listening on http://\(host):\(bound)")
+                                  listening(bound)
+                              },
+                              logger: logger)
+        let publisher = StatusPublisher(admin: admin, status: status)
+        let group = ServiceGroup(services: [app, publisher] + services,
+                                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        self.group.withLock { $0 = group }
+        admin.onDrain = { Task { await group.triggerGracefulShutdown() } }
+        defer { self.group.withLock { $0 = nil } }
+        try await group.run()
+        logger.info("\(name) stopped")
+    }
+
+    /// Starts a graceful stop, as SIGTERM or POST /drain would (for tests and embedders).
+    public func stop() async {
+        let g = group.withLock { $0 }
+        await g?.triggerGracefulShutdown()
+    }
+}
+
+/// Publishes the status document every second; on graceful shutdown marks the process not
+/// ready (load balancers stop sending) and returns.
+struct StatusPublisher: Service {
+    let admin: AdminState
+    let status: @Sendable () -> any Encodable
+
+    func run() async throws {
+        let admin = admin, status = status
+        await withGracefulShutdownHandler {
+            await cancelWhenGracefulShutdown {
+                while !Task.isCancelled {
+                    admin.setStatus(status())
+                    try? await Task.sleep(for: .seconds(1))
+                }
+            }
+        } onGracefulShutdown: {
+            admin.setReadiness(["shutting down"])
+        }
+    }
+}
