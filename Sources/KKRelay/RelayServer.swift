@@ -31,7 +31,6 @@ public final class RelayServer {
     private let housekeepingTimer: LoopTimer
     private let logger: Logger
     private var lastSecond: UInt64 = 0
-    private var sending = false
     public private(set) var drainStartedMillis: UInt64?
     /// Called when a drain finished (all sessions gone or the deadline passed).
     public var onDrained: (() -> Void)?
@@ -134,13 +133,10 @@ public final class RelayServer {
         }
     }
 
-    /// Carries out what the core queued, in order, then sends the batched datagrams. Calls
-    /// made while it runs (a Redis reply delivered synchronously, say) return at once: what
-    /// they queued is drained by the running pass.
+    /// Carries out what the core queued, in order, then sends the batched datagrams. A call
+    /// made while it runs (a Redis reply delivered synchronously, say) drains nothing: what it
+    /// queued is delivered by the running pass (the queue knows it is being drained).
     func sendOutbound() {
-        guard !sending else { return }
-        sending = true
-        defer { sending = false }
         for out in core.drainOutbound() {
             switch out.target {
             case .client(let id): connections.send(out.bytes, to: id)

@@ -20,7 +20,6 @@ public final class ShardServer {
     private var linkOf: [ENetPeerHandle: RelayLink] = [:]
     private var peerOf: [RelayLink: ENetPeerHandle] = [:]
     private var nextLink: UInt32 = 1
-    private var sending = false
     /// Nanoseconds spent in the last tick (all matches).
     public private(set) var lastTickNanos: UInt64 = 0
     /// Called after every tick with its duration in nanoseconds (metrics histogram).
@@ -84,13 +83,10 @@ public final class ShardServer {
         }
     }
 
-    /// Carries out what the core queued, in order. Calls made while it runs (the registry
-    /// replaying a held join from a synchronous Redis reply) return at once: what they queued
-    /// is drained by the running pass.
+    /// Carries out what the core queued, in order. A call made while it runs (the registry
+    /// replaying a held join from a synchronous Redis reply) drains nothing: what it queued is
+    /// delivered by the running pass (the queue knows it is being drained).
     func sendOutbound() {
-        guard !sending else { return }
-        sending = true
-        defer { sending = false }
         for out in core.drainOutbound() {
             switch out.target {
             case .relay(let link, let reliable):

@@ -26,6 +26,7 @@ public final class OutboundQueue<Target> {
     @usableFromInline var entries: [Entry] = []
     @usableFromInline var arena: [UInt8]
     @usableFromInline var used = 0
+    @usableFromInline var draining = false
 
     /// A queue whose arena starts at `arenaBytes` (it grows when a burst needs more).
     @inlinable
@@ -45,8 +46,18 @@ public final class OutboundQueue<Target> {
     }
 
     /// Yields every entry in order, entries appended meanwhile included, then empties the queue.
+    /// A drain started while another one runs (an I/O callback that fires synchronously inside
+    /// the first drain and drains again) yields nothing: the running drain delivers what was
+    /// queued, once and in order. So the I/O layer needs no re-entrancy guard of its own.
     @inlinable
-    public func drain() -> OutboundDrain<Target> { OutboundDrain(queue: self) }
+    public func drain() -> OutboundDrain<Target> {
+        let nested = draining
+        draining = true
+        return OutboundDrain(queue: self, nested: nested)
+    }
+
+    /// True while a drain runs.
+    @inlinable public var isDraining: Bool { draining }
 
     /// Queues an action without bytes.
     @inlinable
@@ -93,11 +104,12 @@ public final class OutboundQueue<Target> {
         if e.end == used, (entries.last?.end ?? 0) <= e.start { used = e.start }
     }
 
-    /// Forgets every entry (capacity is kept).
+    /// Forgets every entry (capacity is kept) and ends a drain.
     @inlinable
     public func removeAll() {
         entries.removeAll(keepingCapacity: true)
         used = 0
+        draining = false
     }
 }
 
@@ -115,16 +127,23 @@ public struct OutboundEntry<Target> {
 }
 
 /// Drains an ``OutboundQueue`` in order. Entries that calls made while draining append are
-/// yielded by the same pass; at the end the queue is emptied. Drain to the end.
+/// yielded by the same pass; at the end the queue is emptied. Drain to the end (until `next()`
+/// returns nil): the queue counts as draining until then.
 public struct OutboundDrain<Target>: Sequence, IteratorProtocol {
     @usableFromInline let queue: OutboundQueue<Target>
     @usableFromInline var index = 0
+    /// Started inside another drain: yields nothing.
+    @usableFromInline let nested: Bool
 
     @inlinable
-    init(queue: OutboundQueue<Target>) { self.queue = queue }
+    init(queue: OutboundQueue<Target>, nested: Bool) {
+        self.queue = queue
+        self.nested = nested
+    }
 
     @inlinable
     public mutating func next() -> OutboundEntry<Target>? {
+        if nested { return nil }
         guard index < queue.count else {
             queue.removeAll()
             return nil
