@@ -33,6 +33,7 @@ static inline long crelay_ssl_ctx_set_min_proto(SSL_CTX *ctx, int v) { return SS
 static inline long crelay_ssl_ctx_set_max_proto(SSL_CTX *ctx, int v) { return SSL_CTX_set_max_proto_version(ctx, v); }
 static inline long crelay_ssl_ctx_set_read_ahead(SSL_CTX *ctx, int yes) { return SSL_CTX_set_read_ahead(ctx, yes); }
 static inline int crelay_ssl_ctx_set_ecdh_groups(SSL_CTX *ctx, const char *list) { return (int)SSL_CTX_set1_groups_list(ctx, list); }
+static inline long crelay_ssl_ctx_set_dh_auto(SSL_CTX *ctx) { return SSL_CTX_set_dh_auto(ctx, 1); }
 /* Frees a session's 16+ KB read/write record buffers while they are empty (idle clients). */
 static inline long crelay_ssl_ctx_set_release_buffers(SSL_CTX *ctx) { return (long)SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS); }
 static inline unsigned long crelay_ssl_op_no_query_mtu(void) { return SSL_OP_NO_QUERY_MTU; }

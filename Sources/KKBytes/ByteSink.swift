@@ -1,26 +1,22 @@
-/// A destination for bytes written one at a time: an array, a hasher, a ``ByteWriter``.
-///
-/// Sinks that cannot fail (``ArraySink``, hashers) have `Failure == Never`, so writing to them
-/// needs no `try`; a ``ByteWriter`` fails when its buffer is full.
+/// A destination that always takes the next byte: an array (``ArraySink``), a hasher. Canonical
+/// forms are written to any sink; the fallible, fixed-size destination is ``ByteWriter``.
 public protocol ByteSink {
-    /// What writing can fail with (`Never` for sinks that always accept).
-    associatedtype Failure: Error
     /// Appends one byte.
-    mutating func put(_ byte: UInt8) throws(Failure)
+    mutating func put(_ byte: UInt8)
 }
 
 extension ByteSink {
     /// Appends a little-endian UInt16.
-    @inlinable public mutating func put16(_ v: UInt16) throws(Failure) {
-        try put(UInt8(truncatingIfNeeded: v)); try put(UInt8(truncatingIfNeeded: v >> 8))
+    @inlinable public mutating func put16(_ v: UInt16) {
+        put(UInt8(truncatingIfNeeded: v)); put(UInt8(truncatingIfNeeded: v &>> 8))
     }
     /// Appends a little-endian UInt32.
-    @inlinable public mutating func put32(_ v: UInt32) throws(Failure) {
-        try put16(UInt16(truncatingIfNeeded: v)); try put16(UInt16(truncatingIfNeeded: v >> 16))
+    @inlinable public mutating func put32(_ v: UInt32) {
+        put16(UInt16(truncatingIfNeeded: v)); put16(UInt16(truncatingIfNeeded: v &>> 16))
     }
     /// Appends a little-endian UInt64.
-    @inlinable public mutating func put64(_ v: UInt64) throws(Failure) {
-        try put32(UInt32(truncatingIfNeeded: v)); try put32(UInt32(truncatingIfNeeded: v >> 32))
+    @inlinable public mutating func put64(_ v: UInt64) {
+        put32(UInt32(truncatingIfNeeded: v)); put32(UInt32(truncatingIfNeeded: v &>> 32))
     }
 }
 
@@ -34,5 +30,5 @@ public struct ArraySink: ByteSink {
 /// Reads a little-endian UInt32 at `offset` of an array already checked to be long enough.
 @inlinable
 public func loadUInt32LE(_ bytes: [UInt8], at offset: Int) -> UInt32 {
-    UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16 | UInt32(bytes[offset + 3]) << 24
+    UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) &<< 8 | UInt32(bytes[offset + 2]) &<< 16 | UInt32(bytes[offset + 3]) &<< 24
 }

@@ -1,9 +1,9 @@
 /// Writes little-endian fields into a caller-owned byte buffer, advancing a cursor.
 ///
 /// Writing past the end throws `Failure(byteError: .bufferTooSmall)`; nothing is allocated.
-/// `Failure` is the writing module's error (`WireWriter` is `ByteWriter<WireError>`). A writer
-/// is also a ``ByteSink``, so a ``BitWriter`` can pack bits straight into it.
-public struct ByteWriter<Failure: ByteErrorConvertible>: ByteSink {
+/// `Failure` is the writing module's error (`WireWriter` is `ByteWriter<WireError>`); a
+/// ``BitWriter`` can pack bits straight into it.
+public struct ByteWriter<Failure: ByteErrorConvertible> {
     @usableFromInline let base: UnsafeMutableRawBufferPointer
     /// Bytes written so far (the offset of the next byte).
     @usableFromInline var _count: Int
@@ -36,10 +36,6 @@ public struct ByteWriter<Failure: ByteErrorConvertible>: ByteSink {
         let at = try reserve(1)
         base[at] = v
     }
-
-    /// ``ByteSink`` conformance: the same as ``writeUInt8(_:)``.
-    @inlinable
-    public mutating func put(_ byte: UInt8) throws(Failure) { try writeUInt8(byte) }
 
     @inlinable
     public mutating func writeInt8(_ v: Int8) throws(Failure) {

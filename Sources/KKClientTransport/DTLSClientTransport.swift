@@ -73,6 +73,9 @@ public final class DTLSClientTransport {
     @discardableResult
     public func send(_ packet: [UInt8]) -> Bool { packet.withUnsafeBytes { send($0) } }
 
+    /// The UDP socket (tests send forged datagrams from the client's own address with it).
+    package var socketDescriptor: Int32 { udp.fd }
+
     /// Sends a close_notify and stops.
     public func close() {
         guard state != .closed else { return }

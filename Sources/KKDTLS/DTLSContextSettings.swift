@@ -30,8 +30,11 @@ public struct DTLSRetransmitPolicy: Sendable, Equatable {
 /// What server and client contexts share: DTLS 1.2 only, ECDHE-PSK suites, X25519/P-256,
 /// no tickets, no session cache, no renegotiation, fixed MTU (no querying), no read-ahead.
 enum DTLSContextSettings {
-    /// ChaCha20-Poly1305 first; AES-128-CBC-SHA256 for peers without it.
-    static let pskCipherList = "ECDHE-PSK-CHACHA20-POLY1305:ECDHE-PSK-AES128-CBC-SHA256"
+    /// AEAD suites only: ChaCha20-Poly1305 first, AES-128-GCM (finite-field DHE, the only PSK
+    /// AES-GCM suite with forward secrecy OpenSSL has) for peers without it. No CBC suite: with
+    /// encrypt-then-MAC OpenSSL answers a record with a bad MAC by failing the session (so a forged
+    /// datagram could kick a player), and without it CBC in DTLS is open to timing attacks.
+    static let pskCipherList = "ECDHE-PSK-CHACHA20-POLY1305:DHE-PSK-AES128-GCM-SHA256"
     static let groups = "X25519:P-256"
 
     static func makeContext(method: OpaquePointer?) throws(DTLSError) -> OpaquePointer {
@@ -42,6 +45,7 @@ enum DTLSContextSettings {
         _ = crelay_ssl_ctx_set_options(ctx, options)
         _ = crelay_ssl_ctx_set_session_cache_off(ctx)
         _ = crelay_ssl_ctx_set_read_ahead(ctx, 0)
+        _ = crelay_ssl_ctx_set_dh_auto(ctx)
         // Memory per client: release the record buffers between datagrams.
         _ = crelay_ssl_ctx_set_release_buffers(ctx)
         guard crelay_ssl_ctx_set_min_proto(ctx, crelay_dtls1_2_version()) == 1,

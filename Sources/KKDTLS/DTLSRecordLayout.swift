@@ -15,7 +15,7 @@ public enum DTLSRecordLayout {
     /// DTLS 1.0 wire version: what a HelloVerifyRequest carries (RFC 6347 §4.2.1).
     static let dtls10: UInt16 = 0xFEFF
     /// DTLS 1.2 wire version (numerically smaller is newer).
-    static let dtls12: UInt16 = 0xFEFD
+    public static let dtls12: UInt16 = 0xFEFD
     static let randomBytes = 32
     static let maxSessionIdBytes = 32
     /// Bytes of the HelloVerifyRequest datagram the gate writes.

@@ -33,6 +33,8 @@ public final class DTLSSession {
     var state: State = .handshaking
     var listened = false
     var authenticatedToken: PrivateToken?
+    /// The negotiated cipher's smallest authenticated record body (set when established).
+    var minimumRecordBody = DTLSRecordFilter.minimumChaChaBodyBytes
 
     /// Why the PSK callback refused the identity, when it did (also in `.failed(.tokenRejected)`).
     public internal(set) var tokenRejection: TokenError?
@@ -110,16 +112,29 @@ public final class DTLSSession {
     /// The validated connect token (server side), once the handshake completed.
     public var token: PrivateToken? { isEstablished ? authenticatedToken : nil }
 
-    /// Queues one received datagram for OpenSSL.
-    public func feed(_ datagram: UnsafeRawBufferPointer) throws(DTLSError) {
-        guard let base = datagram.baseAddress, datagram.count > 0 else { return }
+    /// Queues one received datagram for OpenSSL. Once the session is established only the
+    /// records that can authenticate reach OpenSSL (``DTLSRecordFilter``); `rejected` is called
+    /// once per record dropped before it, so no forged datagram can make the session answer with
+    /// an alert or fail.
+    public func feed(_ datagram: UnsafeRawBufferPointer,
+                     rejected: (DTLSRecordRejection) -> Void = { _ in }) throws(DTLSError) {
+        guard datagram.count > 0 else { return }
         switch state {
         case .failed, .closed: throw .closed
-        case .handshaking, .established: break
+        case .handshaking: try queue(datagram)
+        case .established:
+            var failed = false
+            DTLSRecordFilter.walk(datagram, minimumBodyBytes: minimumRecordBody, accept: { record in
+                if !failed { do throws(DTLSError) { try queue(record) } catch { failed = true } }
+            }, reject: rejected)
+            if failed { throw .setupFailed(.capture()) }
         }
-        guard datagram.count <= Int(Int32.max), BIO_write(rbio, base, Int32(datagram.count)) == Int32(datagram.count) else {
-            throw .setupFailed(.capture())
-        }
+    }
+
+    /// Appends bytes to the read BIO.
+    private func queue(_ bytes: UnsafeRawBufferPointer) throws(DTLSError) {
+        guard let base = bytes.baseAddress, bytes.count <= Int(Int32.max),
+              BIO_write(rbio, base, Int32(bytes.count)) == Int32(bytes.count) else { throw .setupFailed(.capture()) }
     }
 
     /// Drives the handshake with what has been fed.
@@ -138,6 +153,9 @@ public final class DTLSSession {
         let r = SSL_do_handshake(ssl)
         if r == 1 {
             state = .established
+            if let cipher = SSL_get_current_cipher(ssl), SSL_CIPHER_get_cipher_nid(cipher) != NID_chacha20_poly1305 {
+                minimumRecordBody = DTLSRecordFilter.minimumGCMBodyBytes
+            }
             return .established
         }
         let code = SSL_get_error(ssl, r)

@@ -33,25 +33,25 @@ public enum DeltaCodec {
     /// player count and is 0...255 ticks older, otherwise a full frame.
     public static func encode(_ state: MatchState, baseline: MatchState?, into out: inout [UInt8]) {
         let start = out.count
-        var sink = ArraySink(bytes: out)
-        out = []
-        sink.put(version)
+        // The writer takes `out`'s buffer and gives it back by swapping: never two references
+        // to it, so appending never copies (the relay encodes per client per frame).
+        var w = DeltaBitWriter()
+        swap(&out, &w.sink.bytes)
+        defer { swap(&out, &w.sink.bytes) }
+        w.sink.put(version)
         if let b = baseline, b.karts.count == state.karts.count, state.tick >= b.tick, state.tick - b.tick <= 255 {
-            sink.put(1)
-            sink.put32(state.tick)
-            sink.put(UInt8(state.tick - b.tick))
-            var w = BitWriter(consume sink)
+            w.sink.put(1)
+            w.sink.put32(state.tick)
+            w.sink.put(UInt8(state.tick - b.tick))
             DeltaBody.encode(state, baseline: b, dt: Int64(state.tick - b.tick), &w)
-            sink = w.finish()
+            w.flush()
         } else {
-            sink.put(0)
-            sink.put32(state.tick)
-            sink.bytes.reserveCapacity(sink.bytes.count + state.canonicalSize + trailerSize)
-            state.write(to: &sink)
+            w.sink.put(0)
+            w.sink.put32(state.tick)
+            state.serialize(into: &w.sink.bytes)
         }
-        sink.put32(UInt32(truncatingIfNeeded: state.hash))
-        sink.put32(CRC32C.checksum(sink.bytes, start..<sink.bytes.count))
-        out = sink.bytes
+        w.sink.put32(UInt32(truncatingIfNeeded: state.hash))
+        w.sink.put32(CRC32C.checksum(w.sink.bytes, start..<w.sink.bytes.count))
     }
 
     /// Reads the header after checking the CRC.

@@ -2,20 +2,20 @@ import KKBytes
 
 extension MatchState {
     /// Writes the canonical form (layout in docs/GAMEPLAY.md) to any sink.
-    @inlinable public func write<S: ByteSink>(to s: inout S) throws(S.Failure) {
-        try s.put(MatchState.version)
-        try s.put32(tick)
-        try s.put(UInt8(truncatingIfNeeded: karts.count))
-        try s.put(race.phase.rawValue)
-        try s.put32(race.phaseTicks)
-        try s.put(race.totalLaps)
-        try s.put16(race.graceTicks)
-        try s.put(race.finishedCount)
-        try s.put64(race.rng)
+    @inlinable public func write<S: ByteSink>(to s: inout S) {
+        s.put(MatchState.version)
+        s.put32(tick)
+        s.put(UInt8(truncatingIfNeeded: karts.count))
+        s.put(race.phase.rawValue)
+        s.put32(race.phaseTicks)
+        s.put(race.totalLaps)
+        s.put16(race.graceTicks)
+        s.put(race.finishedCount)
+        s.put64(race.rng)
         for i in 0..<karts.count {
-            try s.put(i < race.finishOrder.count ? race.finishOrder[i] : 0xFF)
+            s.put(i < race.finishOrder.count ? race.finishOrder[i] : 0xFF)
         }
-        for i in 0..<karts.count { try KartState.write(karts[i], to: &s) }
+        for i in 0..<karts.count { KartState.write(karts[i], to: &s) }
     }
 
     /// Parses into `self`, reusing the storage of its kart and finish-order arrays (no
@@ -51,15 +51,15 @@ extension MatchState {
 }
 
 extension KartState {
-    @inlinable static func write<S: ByteSink>(_ k: KartState, to s: inout S) throws(S.Failure) {
-        try s.put32(UInt32(bitPattern: k.x)); try s.put32(UInt32(bitPattern: k.y))
-        try s.put32(UInt32(bitPattern: k.vx)); try s.put32(UInt32(bitPattern: k.vy))
-        try s.put16(k.heading)
-        try s.put(k.lap); try s.put(k.nextCheckpoint); try s.put(k.status.rawValue)
-        try s.put(UInt8(bitPattern: k.driftDir))
-        try s.put16(k.driftCharge); try s.put16(k.boostTicks); try s.put(k.boostStock)
-        try s.put(k.lastInput.buttons); try s.put(UInt8(bitPattern: k.lastInput.steer))
-        try s.put16(k.idleTicks); try s.put32(k.finishTick)
+    @inlinable static func write<S: ByteSink>(_ k: KartState, to s: inout S) {
+        s.put32(UInt32(bitPattern: k.x)); s.put32(UInt32(bitPattern: k.y))
+        s.put32(UInt32(bitPattern: k.vx)); s.put32(UInt32(bitPattern: k.vy))
+        s.put16(k.heading)
+        s.put(k.lap); s.put(k.nextCheckpoint); s.put(k.status.rawValue)
+        s.put(UInt8(bitPattern: k.driftDir))
+        s.put16(k.driftCharge); s.put16(k.boostTicks); s.put(k.boostStock)
+        s.put(k.lastInput.buttons); s.put(UInt8(bitPattern: k.lastInput.steer))
+        s.put16(k.idleTicks); s.put32(k.finishTick)
     }
 
     static func read(from r: inout ByteReader<PhysicsError>) throws(PhysicsError) -> KartState {

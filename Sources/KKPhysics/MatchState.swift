@@ -35,10 +35,10 @@ public struct MatchState: Equatable, Sendable {
     /// Appends the canonical little-endian form to `bytes`.
     public func serialize(into bytes: inout [UInt8]) {
         bytes.reserveCapacity(bytes.count + canonicalSize)
-        var sink = ArraySink(bytes: bytes)
-        bytes = []
+        var sink = ArraySink()
+        swap(&bytes, &sink.bytes)  // one reference to the buffer at any time: appends never copy
         write(to: &sink)
-        bytes = sink.bytes
+        swap(&bytes, &sink.bytes)
     }
 
     /// A placeholder with no karts (never a valid frame): a parse buffer to deserialize into.

@@ -59,7 +59,7 @@ final class ClientConnections {
     /// A datagram for a connection: the handshake advances, or the records' plaintext goes to the core.
     func receive(_ bytes: UnsafeRawBufferPointer, on conn: ClientConnection, nowMillis: UInt64) {
         do {
-            try conn.dtls.feed(bytes)
+            try conn.dtls.feed(bytes) { core.counters.drop(RelayDropReason(record: $0)) }
         } catch {
             core.counters.drop(.dtlsFailed)
             return
@@ -87,9 +87,11 @@ final class ClientConnections {
         while true {
             let n: Int?
             do { n = try conn.dtls.readPlaintext(into: plaintext) } catch {
-                if case .peerClosed = error { core.sessionEnded(conn.id) } else { core.counters.drop(RelayDropReason(handshake: error)) }
-                sendCiphertext(conn)
-                if conn.dtls.isEstablished == false { core.sessionEnded(conn.id); remove(conn) }
+                // The authenticated peer closed, or OpenSSL failed the session: it ends without
+                // an answer (an alert would tell a forger what worked; the client resumes).
+                if case .peerClosed = error {} else { core.counters.drop(RelayDropReason(handshake: error)) }
+                core.sessionEnded(conn.id)
+                remove(conn)
                 return
             }
             guard let n else { break }

@@ -37,6 +37,18 @@ extension RelayDropReason {
         }
     }
 
+    init(record: DTLSRecordRejection) {
+        self = switch record {
+        case .truncated: .recordTruncated
+        case .wrongVersion: .recordWrongVersion
+        case .staleEpoch: .recordStaleEpoch
+        case .futureEpoch: .recordFutureEpoch
+        case .unexpectedType: .recordUnexpectedType
+        case .tooShort: .recordTooShort
+        case .tooLong: .recordTooLong
+        }
+    }
+
     /// A handshake (or session) that failed with `error`.
     init(handshake error: DTLSError) {
         self = switch error {

@@ -16,6 +16,10 @@ public enum RelayDropReason: Int, CaseIterable, Sendable {
     case tokenTruncated, tokenOversized, tokenBadEncoding, tokenWrongVersion, tokenWrongProtocol, tokenExpired
     case tokenNotYetValid, tokenUnknownKey, tokenAuthenticationFailed, tokenInvalidContent, tokenCryptoFailure
     case cookieInvalid, handshakeAlert, handshakeFailed, handshakeTimeout, dtlsProtocolError, dtlsSetupFailed
+    // Records on an established session's address that cannot authenticate, dropped before
+    // OpenSSL sees them (a forged datagram never ends a session or gets an alert).
+    case recordTruncated, recordWrongVersion, recordStaleEpoch, recordFutureEpoch, recordUnexpectedType
+    case recordTooShort, recordTooLong
 
     /// The `reason` label (snake case of the case name).
     public var label: String { Self.labels[rawValue] }

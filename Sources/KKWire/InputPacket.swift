@@ -50,19 +50,19 @@ public struct InputPacket: WirePacket, Equatable {
         try w.writeUInt32(tick)
         try w.writeUInt32(ackFrameTick)
         try w.writeUInt8(UInt8(count))
-        var bits = BitWriter(w)
-        try bits.write(UInt64(inputs[0].raw), bits: 16)
+        var bits = BitWriter()
+        try bits.write(UInt64(inputs[0].raw), bits: 16, to: &w)
         var i = 1
         while i < count {
             if inputs[i] == inputs[i - 1] {
-                try bits.write(1, bits: 1)
+                try bits.write(1, bits: 1, to: &w)
             } else {
-                try bits.write(0, bits: 1)
-                try bits.write(UInt64(inputs[i].raw), bits: 16)
+                try bits.write(0, bits: 1, to: &w)
+                try bits.write(UInt64(inputs[i].raw), bits: 16, to: &w)
             }
             i += 1
         }
-        w = try bits.finish()
+        try bits.flush(to: &w)
     }
 
     @inlinable

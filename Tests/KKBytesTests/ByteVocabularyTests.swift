@@ -57,7 +57,7 @@ enum SampleError: Error, Equatable, ByteErrorConvertible {
         var sink = ArraySink()
         sink.put16(0x1234); sink.put32(0xDEAD_BEEF); sink.put64(1)
         let viaWriter = try ByteWriter<ByteError>.bytes(capacity: 14) { w throws(ByteError) in
-            try w.put16(0x1234); try w.put32(0xDEAD_BEEF); try w.put64(1)
+            try w.writeUInt16(0x1234); try w.writeUInt32(0xDEAD_BEEF); try w.writeUInt64(1)
         }
         #expect(sink.bytes == viaWriter)
         #expect(loadUInt32LE(sink.bytes, at: 2) == 0xDEAD_BEEF)
@@ -66,14 +66,16 @@ enum SampleError: Error, Equatable, ByteErrorConvertible {
 
 @Suite struct BitPackingTests {
     @Test func bitsRoundTripLowestFirst() {
-        var w = BitWriter(ArraySink())
-        w.write(0b101, bits: 3)
-        w.bit(true)
-        w.write(0xABCD, bits: 16)
-        w.write(0x0123_4567_89AB_CDEF, bits: 64)
-        w.expGolomb(0, k: 0)
-        w.expGolomb(1000, k: 3)
-        let bytes = w.finish().bytes
+        var w = BitWriter()
+        var sink = ArraySink()
+        w.write(0b101, bits: 3, to: &sink)
+        w.bit(true, to: &sink)
+        w.write(0xABCD, bits: 16, to: &sink)
+        w.write(0x0123_4567_89AB_CDEF, bits: 64, to: &sink)
+        w.expGolomb(0, k: 0, to: &sink)
+        w.expGolomb(1000, k: 3, to: &sink)
+        w.flush(to: &sink)
+        let bytes = sink.bytes
         #expect(bytes[0] == 0b1101 | 0xD0, "first byte: 101, then 1, then the low nibble of 0xABCD")
         bytes.withUnsafeBytes { raw in
             var r = BitReader(ByteReader<ByteError>(raw))
@@ -109,8 +111,10 @@ enum SampleError: Error, Equatable, ByteErrorConvertible {
     @Test func bitWriterIntoAFullWriterFails() {
         var buffer = [UInt8](repeating: 0, count: 1)
         buffer.withUnsafeMutableBytes { raw in
-            var bits = BitWriter(ByteWriter<SampleError>(raw))
-            #expect(throws: SampleError.bytes(.bufferTooSmall)) { try bits.write(0xFFFF, bits: 16) }
+            var w = ByteWriter<SampleError>(raw)
+            var bits = BitWriter()
+            #expect(throws: SampleError.bytes(.bufferTooSmall)) { try bits.write(0xFFFF, bits: 16, to: &w) }
+            #expect(w.count == 1, "the byte that fit was written")
         }
     }
 
@@ -118,10 +122,12 @@ enum SampleError: Error, Equatable, ByteErrorConvertible {
         for n: Int64 in [0, -1, 1, -2, 2, .max, .min] { #expect(unzigzag(zigzag(n)) == n) }
         #expect(zigzag(-1) == 1 && zigzag(1) == 2)
         for (u, k) in [(UInt64(0), 0), (1, 0), (1000, 3), (1 << 40, 5)] {
-            var w = BitWriter(ArraySink())
-            w.expGolomb(u, k: k)
-            w.write(1, bits: 1) // a marker so the count of written bits is exact
-            let written = w.finish().bytes
+            var w = BitWriter()
+            var sink = ArraySink()
+            w.expGolomb(u, k: k, to: &sink)
+            w.write(1, bits: 1, to: &sink) // a marker so the count of written bits is exact
+            w.flush(to: &sink)
+            let written = sink.bytes
             #expect((expGolombBits(u, k: k) + 1 + 7) / 8 == written.count)
         }
     }

@@ -115,23 +115,25 @@ import Testing
         #expect(h.clientReceived.last == Array("still up".utf8))
     }
 
-    /// A client without ChaCha20 gets the AES-128-CBC-SHA256 fallback; a 1200-byte datagram
-    /// still fits the documented ciphertext bound.
-    @Test func cbcFallbackSuite() throws {
-        let h = try Harness(clientCiphers: "ECDHE-PSK-AES128-CBC-SHA256")
+    /// A client without ChaCha20 gets the AES-128-GCM fallback; a 1200-byte datagram still fits
+    /// the documented ciphertext bound.
+    @Test func aesGCMFallbackSuite() throws {
+        let h = try Harness(clientCiphers: "DHE-PSK-AES128-GCM-SHA256")
         try h.run()
         let server = try #require(h.serverSession)
         #expect(server.isEstablished && h.client.isEstablished)
-        #expect(server.cipherSuiteName == "ECDHE-PSK-AES128-CBC-SHA256")
+        #expect(server.cipherSuiteName == "DHE-PSK-AES128-GCM-SHA256")
         try h.send([UInt8](repeating: 3, count: Limits.maxDatagramBytes), from: server)
         try h.flush()
         #expect(h.clientReceived.last?.count == Limits.maxDatagramBytes)
         #expect(h.largestDatagram <= Limits.maxDatagramBytes + DTLSRecordLayout.maxRecordOverhead)
     }
 
-    /// A client offering no suite the relay accepts fails the handshake (handshake_failure, 40).
-    @Test func noCommonSuiteFails() throws {
-        let h = try Harness(clientCiphers: "PSK-AES128-CBC-SHA256")
+    /// A client offering no suite the relay accepts fails the handshake (handshake_failure, 40):
+    /// CBC suites are refused (with encrypt-then-MAC a forged record would fail the session).
+    @Test(arguments: ["PSK-AES128-CBC-SHA256", "ECDHE-PSK-AES128-CBC-SHA256"])
+    func noCommonSuiteFails(clientCiphers: String) throws {
+        let h = try Harness(clientCiphers: clientCiphers)
         try h.run()
         guard case .failed(.handshakeFailed) = h.serverResult else { Issue.record("\(h.serverResult)"); return }
         #expect(h.clientResult == .failed(.alertReceived(40)))

@@ -112,6 +112,60 @@ import Testing
         #expect(relay.sessionCount == 2)
     }
 
+    /// Sixty-odd datagram shapes forged from a playing client's own address and port (its own
+    /// socket sends them): each is dropped and counted by reason before OpenSSL sees it or fails
+    /// to authenticate there; the relay never answers one with an alert, and the session keeps
+    /// playing (inputs applied, frames arriving).
+    @Test func forgedDatagramsFromAPlayersAddressNeverEndItsSession() throws {
+        let s = try LiveStack()
+        let relay = try s.addRelay()
+        s.allocate(match: 46)
+        let c = try s.client(player: 5, match: 46, relay: relay)
+        #expect(drive(s.loop) { c.transport.state == .established })
+        c.send(HelloPacket(mode: .join, lastFrameTick: 0, nextInputSeq: 1))
+        #expect(drive(s.loop) { c.welcome != nil })
+        var to = sockaddr_in()
+        to.sin_family = sa_family_t(AF_INET)
+        to.sin_port = relay.port.bigEndian
+        to.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var expected: [String: Int] = [:]
+        var seq: UInt32 = 1
+        for round in 0..<3 {
+            let forgeries = ForgedDTLS.datagrams(seed: 100 + UInt64(round))
+            let before = relay.counters.datagramsIn
+            for f in forgeries {
+                // A datagram longer than the receive buffer arrives cut (its record runs past the end).
+                let labels = f.bytes.count > Limits.datagramBufferBytes ? ["truncated"] : f.expected
+                if !f.isRandom { for label in labels { expected["record_" + label, default: 0] += 1 } }
+                let sent = withUnsafePointer(to: &to) { p in
+                    p.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        sendto(c.transport.socketDescriptor, f.bytes, f.bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                    }
+                }
+                #expect(sent == f.bytes.count)
+            }
+            #expect(drive(s.loop) { relay.counters.datagramsIn >= before + forgeries.count })
+            // Still playing: inputs reach the shard, frames reach the client.
+            let applied = s.shard.core.counters.inputsApplied
+            let tick = (s.shard.core.matches[46]?.tick ?? 0) + 10
+            for _ in 0..<3 {
+                c.send(InputPacket(seq: seq, tick: tick + seq, ackFrameTick: c.lastFrameTick, newestFirst: [InputSample(buttons: 1, steer: 0)]))
+                seq += 1
+            }
+            #expect(drive(s.loop) { s.shard.core.counters.inputsApplied >= applied + 3 }, "round \(round)")
+            let frames = c.frames
+            #expect(drive(s.loop) { c.frames > frames + 2 }, "round \(round)")
+            #expect(c.transport.state == .established && c.disconnect == nil, "round \(round)")
+            #expect(relay.sessionCount == 1)
+        }
+        for (label, count) in expected {
+            let reason = try #require(RelayDropReason.allCases.first { $0.label == label }, "\(label)")
+            #expect(relay.counters.drops(reason) >= count, "\(label)")
+        }
+        #expect(relay.counters.drops(.dtlsProtocolError) == 0 && relay.counters.drops(.dtlsFailed) == 0)
+        #expect(relay.counters.drops(.rateLimited) == 0, "the forgeries stayed within the address's budget")
+    }
+
     @Test func sessionLimitAndDrainKeepsSessionsUntilDeadline() throws {
         let s = try LiveStack()
         var cfg = try s.relayConfig()
