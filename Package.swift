@@ -181,7 +181,7 @@ let package = Package(
         .testTarget(name: "KKENetTests", dependencies: ["KKENet", "KKLoop", "KKTestSupport"]),
         .testTarget(name: "KKAdminTests", dependencies: ["KKAdmin", "KKTestSupport", .product(name: "Prometheus", package: "swift-prometheus")]),
         .testTarget(name: "KKClientTransportTests", dependencies: ["KKClientTransport", "KKDTLS", "KKLoop", "KKToken", "KKTestSupport"]),
-        .testTarget(name: "KKClientSDKTests", dependencies: ["KKClientSDK", "KKToken"]),
+        .testTarget(name: "KKClientSDKTests", dependencies: ["KKClientSDK", "KKClient", "KKLoop", "KKPhysics", "KKToken"]),
         .testTarget(name: "KKRelayTests", dependencies: ["KKRelay", "KKRelayCore", "KKShard", "KKDelta", "KKPhysics", "KKToken", "KKWire",
                                                         "KKTestSupport", "KKClientTransport", "KKDTLS", "KKLoop", "KKRedis", "KKAdmin",
                                                         .product(name: "Logging", package: "swift-log")]),

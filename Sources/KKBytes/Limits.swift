@@ -26,6 +26,8 @@ public enum Limits {
     public static let maxBatchEntries = 1024
     /// Largest relay-to-shard input batch packet (ENet fragments what exceeds its MTU).
     public static let maxInputBatchBytes = 4096
+    /// Input arrivals a frame's input margin covers (the shard's window per player).
+    public static let inputMarginArrivals = 64
     /// Most players in one match: kart slots in a match state, players a shard frame may list.
     public static let maxPlayersPerMatch = 16
     /// Bytes of one entry of a relay-to-shard input batch (player id 8, match id 8, seq 4,

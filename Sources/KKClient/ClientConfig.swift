@@ -20,6 +20,10 @@ public struct ClientConfig: Sendable, Equatable {
     public var extraLeadTicks: Int = 1
     /// Upper bound of the tick lead.
     public var maxLeadTicks: Int = 45
+    /// Adapt the lead to the shard's report of how early inputs arrive (``InputLeadController``).
+    public var adaptiveLead = true
+    /// The smallest arrival margin, in ticks, the adaptive lead aims for (0...10).
+    public var targetInputMargin: Int = 1
     /// Ticks the client may predict per update when catching up.
     public var maxCatchUpTicks: Int = 8
     /// Remote karts are drawn this many ticks behind the newest frame.
@@ -40,6 +44,7 @@ public struct ClientConfig: Sendable, Equatable {
         if !(1...Limits.maxInputsPerPacket).contains(inputRedundancy) { throw .badConfig("inputRedundancy must be 1...32") }
         if pingIntervalMillis < 100 { throw .badConfig("pingIntervalMillis must be >= 100") }
         if maxLeadTicks < 1 || maxLeadTicks > 120 { throw .badConfig("maxLeadTicks must be 1...120") }
+        if !(0...10).contains(targetInputMargin) { throw .badConfig("targetInputMargin must be 0...10") }
         if maxCatchUpTicks < 1 { throw .badConfig("maxCatchUpTicks must be >= 1") }
         if frameRing < 8 || frameRing > 1024 { throw .badConfig("frameRing must be 8...1024") }
         if frameIntervalTicks < 1 { throw .badConfig("frameIntervalTicks must be >= 1") }

@@ -69,6 +69,7 @@ extension ClientSession {
         guard st.tick == f.tick, slot < st.karts.count else { stats.badPackets += 1; throw .badSlot(slot) }
         countFrame(f, tick: st.tick)
         clock.observe(tick: st.tick, nowMicros: now)
+        observeInputMargin(f.inputMargin, now)
         if Int32(bitPattern: f.lastAppliedSeq &- ackedSeq) > 0 {
             if tickAnchor != nil { stats.inputsAcked += Int(f.lastAppliedSeq &- ackedSeq) }
             if probe != nil { probeApplied(after: ackedSeq, upTo: f.lastAppliedSeq, now) }
@@ -143,3 +144,20 @@ extension ClientSession {
         try result.get()
     }
 }
+
+extension ClientSession {
+    /// Feeds the shard's input-margin report to the adaptive lead. A change shows in the report
+    /// once the shard's window (64 arrivals, one per input packet) has seen only inputs sent
+    /// under it, plus a round trip.
+    func observeInputMargin(_ margin: Int8, _ now: Int64) {
+        guard margin != PlayerAck.unknownMargin else { return }
+        stats.inputMargin = Int(margin)
+        guard config.adaptiveLead else { return }
+        let window = Int64(Limits.inputMarginArrivals * config.sendEveryTicks) * clock.tickMicros
+        let base = clock.leadTicks(rtt: rtt, sendEveryTicks: config.sendEveryTicks, extra: config.extraLeadTicks,
+                                   max: config.maxLeadTicks)
+        leadControl.observe(margin: margin, nowMicros: now, holdMicros: window + rtt.smoothedMicros,
+                            baseLead: base, maxLead: config.maxLeadTicks)
+    }
+}
+

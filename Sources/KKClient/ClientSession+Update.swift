@@ -44,9 +44,11 @@ extension ClientSession {
     /// and samples remote karts. Prediction goes on while resuming: the game keeps running.
     private func predict(_ now: Int64, input: KartInput) {
         guard driver != nil, let serverQ8 = clock.serverTickQ8(nowMicros: now) else { return }
-        let lead = clock.leadTicks(rtt: rtt, sendEveryTicks: config.sendEveryTicks, extra: config.extraLeadTicks,
+        let base = clock.leadTicks(rtt: rtt, sendEveryTicks: config.sendEveryTicks, extra: config.extraLeadTicks,
                                    max: config.maxLeadTicks)
+        let lead = config.adaptiveLead ? leadControl.lead(base: base, maxLead: config.maxLeadTicks) : base
         stats.leadTicks = lead
+        stats.leadAdjustTicks = leadControl.adjustTicks
         let next = driver!.nextInputTick
         if tickAnchor == nil { tickAnchor = next }
         let target = serverQ8 / 256 + Int64(lead)

@@ -35,6 +35,7 @@ public final class ClientSession {
     var driver: PredictionDriver?
     var clock: ServerClock
     var rtt = RttEstimator()
+    var leadControl: InputLeadController
     var outgoing: OutgoingQueue
     var corrections = DistanceHistogram()
     var predictionErrors = DistanceHistogram()
@@ -71,6 +72,7 @@ public final class ClientSession {
         self.config = config
         do { track = try TrackCatalog.track(named: config.track) } catch { throw .badTrack(config.track) }
         clock = ServerClock(tickRate: MatchSimulation.ticksPerSecond)
+        leadControl = InputLeadController(targetMargin: config.targetInputMargin)
         outgoing = OutgoingQueue(slots: config.outgoingSlots)
         payload.reserveCapacity(Limits.maxFramePayloadBytes)
     }

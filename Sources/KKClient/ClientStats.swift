@@ -41,6 +41,10 @@ public struct ClientStats: Sendable, Equatable {
     // Session.
     public var resumes = 0
     public var leadTicks = 0
+    /// What the adaptive lead adds to (negative: takes from) the RTT formula's lead, ticks.
+    public var leadAdjustTicks = 0
+    /// The newest input margin the shard reported (ticks; nil before the first report).
+    public var inputMargin: Int?
     public var outgoingDropped = 0
 
     public init() {}

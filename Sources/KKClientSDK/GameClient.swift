@@ -27,11 +27,20 @@ public final class GameClient {
     private var lastHeardMillis: UInt64 = 0
     /// A relay silent this long while playing is given up for the next one.
     public var relayTimeoutMillis: UInt64 = 1_500
-    /// A handshake unfinished after this long moves on to the next relay of the token (or,
-    /// when every relay was tried, ends the session with ``EndReason/relayUnreachable``).
-    /// OpenSSL's own DTLS retransmission would take about 35 s to give up.
-    public var handshakeTimeoutMillis: UInt64 = 4_000
+    /// A handshake unfinished after this long is abandoned for the next relay of the token (the
+    /// same one again when it is the only one). Within an attempt OpenSSL retransmits each
+    /// flight (250 ms, 500 ms, then every second).
+    public var handshakeTimeoutMillis: UInt64 = 5_000
+    /// How long a first connection is tried, relay after relay with a growing pause between
+    /// attempts (250 ms doubling to 2 s), before the session ends with
+    /// ``EndReason/relayUnreachable``: the bound a player waits at most.
+    public var connectTimeoutMillis: UInt64 = 15_000
     private var handshakeStartedMillis: UInt64 = 0
+    /// When the first connection attempt started (nil once connected).
+    private var connectStartedMillis: UInt64?
+    /// Connection attempts that failed so far, and when the next one starts.
+    public private(set) var connectAttempts = 1
+    private var retryAtMillis: UInt64?
     /// Relay changes so far (resumes).
     public private(set) var relayChanges = 0
     /// Handshake durations, ms (for load reports).
@@ -59,6 +68,7 @@ public final class GameClient {
             // Say so at once rather than after a refused handshake.
             session.connectionFailed(.tokenExpired)
         } else {
+            connectStartedMillis = loop.nowMillis
             connect()
         }
         timer.start(afterMillis: 1) { [unowned self] in self.onTimer() }
@@ -83,6 +93,7 @@ public final class GameClient {
                 switch s {
                 case .established:
                     lastHeardMillis = loop.nowMillis
+                    connectStartedMillis = nil
                     handshakeMillis.append((t.establishedMillis ?? loop.nowMillis) - t.startedMillis)
                     session.handshakeCompleted(nowMillis: loop.nowMillis)
                     flushOutgoing()
@@ -108,15 +119,20 @@ public final class GameClient {
     private func handshakeGaveUp(_ failure: TransportFailure) {
         if session.state == .playing || session.state == .resuming {
             switchRelay()
-        } else if relayIndex + 1 < token.relays.count {
-            transport?.close()
-            transport = nil
-            relayIndex += 1
-            connect()
-        } else {
-            transport?.close()
-            session.connectionFailed(failure)
+            return
         }
+        transport?.close()
+        transport = nil
+        let now = loop.nowMillis
+        guard now < (connectStartedMillis ?? now) + connectTimeoutMillis else {
+            session.connectionFailed(failure)
+            return
+        }
+        // The next relay (the same one when there is one), after a pause that grows with the
+        // attempts so a relay that is down, or a path that loses everything, is not hammered.
+        relayIndex += 1
+        retryAtMillis = now + min(2_000, 250 << UInt64(min(connectAttempts - 1, 3)))
+        connectAttempts += 1
     }
 
     /// Moves to the next relay in the list, presenting the resume ticket when there is one.
@@ -147,6 +163,10 @@ public final class GameClient {
             onTick?(self)
         }
         flushOutgoing()
+        if transport == nil, let at = retryAtMillis, now >= at, !stopped {
+            retryAtMillis = nil
+            connect()
+        }
         if session.state == .playing, transport?.state == .established, now > lastHeardMillis + relayTimeoutMillis {
             switchRelay()
         } else if let t = transport, t.state == .handshaking, now > handshakeStartedMillis + handshakeTimeoutMillis {

@@ -56,6 +56,8 @@ public final class ImpairingProxy {
 
     /// Datagrams and bytes through the proxy, and what the impairment did.
     public private(set) var bytesUp = 0, bytesDown = 0, dropped = 0, duplicated = 0, reordered = 0, overflow = 0
+    /// Of `dropped`, those lost in a burst; datagrams a delay spike held back.
+    public private(set) var burstDropped = 0, spiked = 0
 
     public init(loop: EventLoop, impairment: LinkImpairment, seed: UInt64, maxQueued: Int = 1 << 17) {
         self.loop = loop
@@ -135,8 +137,13 @@ public final class ImpairingProxy {
     }
 
     private func handle(_ v: ImpairmentModel.Verdict, bytes: UnsafeRawBufferPointer, session sid: Int, toRelay: Bool, now: Int64) {
-        guard let at = v.deliverAtMicros else { dropped += 1; return }
+        guard let at = v.deliverAtMicros else {
+            dropped += 1
+            if v.burstDropped { burstDropped += 1 }
+            return
+        }
         if v.reordered { reordered += 1 }
+        if v.spiked { spiked += 1 }
         deliverOrQueue(at: at, bytes: bytes, session: sid, toRelay: toRelay, now: now)
         if let d = v.duplicateAtMicros {
             duplicated += 1

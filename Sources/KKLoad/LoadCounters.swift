@@ -25,6 +25,10 @@ public struct LoadCounters: Sendable, Equatable, Codable {
     public var impairDropped = 0
     public var impairDuplicated = 0
     public var impairReordered = 0
+    /// Of the dropped, those lost in a burst (Gilbert-Elliott bad state).
+    public var impairBurstDropped = 0
+    /// Datagrams delayed by a delay spike.
+    public var impairSpiked = 0
 
     public init() {}
 
@@ -39,6 +43,7 @@ public struct LoadCounters: Sendable, Equatable, Codable {
         ("corrections", \.corrections), ("snaps", \.snaps), ("resumes", \.resumes), ("relayChanges", \.relayChanges),
         ("badPackets", \.badPackets), ("frameStalls", \.frameStalls),
         ("impairDropped", \.impairDropped), ("impairDuplicated", \.impairDuplicated), ("impairReordered", \.impairReordered),
+        ("impairBurstDropped", \.impairBurstDropped), ("impairSpiked", \.impairSpiked),
     ]
 
     public static func + (a: LoadCounters, b: LoadCounters) -> LoadCounters {

@@ -36,6 +36,7 @@ public enum MarkdownReport {
         o += "| lost inputs (ticks stepped without the client's input) | \(s.lostInputs) of \(r.counters.inputChecks) checked |\n"
         o += "| bad packets | \(r.counters.badPackets) |\n"
         o += "| impairment: dropped / duplicated / reordered | \(r.counters.impairDropped) / \(r.counters.impairDuplicated) / \(r.counters.impairReordered) |\n"
+        o += "| impairment: dropped in bursts / delayed by spikes | \(r.counters.impairBurstDropped) / \(r.counters.impairSpiked) |\n"
         o += String(format: "| CPU seconds: generator / relays / shards / redis | %.1f / %.1f / %.1f / %.1f |\n\n",
                     r.cpuSeconds.generator, r.cpuSeconds.relays, r.cpuSeconds.shards, r.cpuSeconds.redis)
         if !r.faults.isEmpty {

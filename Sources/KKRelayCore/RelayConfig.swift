@@ -16,7 +16,7 @@ public struct RelayConfig: Sendable, Codable, Equatable {
     /// Handshakes in progress at once (covers half-open sessions from a wrong key).
     public var maxConcurrentHandshakes: Int = 1_000
     /// A handshake not finished within this is dropped.
-    public var handshakeTimeoutMillis: UInt64 = 5_000
+    public var handshakeTimeoutMillis: UInt64 = 10_000
     public var idleTimeoutMillis: UInt64 = 10_000
     /// Per source address: datagrams per second (burst = 1 s worth).
     public var packetsPerSecondPerAddress: Double = 400

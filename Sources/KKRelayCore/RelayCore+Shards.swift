@@ -64,11 +64,16 @@ extension RelayCore {
         guard let state = cache.latest else { return }
         for id in ids {
             guard let s = sessions[id], s.phase == .playing else { continue }
-            if let seq = f.lastAppliedSeq(of: s.playerId) { s.lastAppliedSeq = seq }
+            var margin = PlayerAck.unknownMargin
+            if let ack = f.ack(of: s.playerId) {
+                s.lastAppliedSeq = ack.lastAppliedSeq
+                margin = ack.inputMargin
+            }
             let baseline: MatchState? = s.ackedFrameTick == 0 ? nil : cache.state(at: s.ackedFrameTick)
             deltaScratch.removeAll(keepingCapacity: true)
             DeltaCodec.encode(state, baseline: baseline, into: &deltaScratch)
-            let packet = FramePacket(tick: f.tick, baselineTick: baseline?.tick, lastAppliedSeq: s.lastAppliedSeq)
+            let packet = FramePacket(tick: f.tick, baselineTick: baseline?.tick, lastAppliedSeq: s.lastAppliedSeq,
+                                     inputMargin: margin)
             let n = deltaScratch.withUnsafeBytes { payload in
                 outbound.append(.client(session: id)) { (w) throws(WireError) in
                     try packet.encode(protocolId: config.protocolId, into: &w) { (pw) throws(WireError) in try pw.writeBytes(payload) }

@@ -51,6 +51,7 @@ extension ShardRegistry {
         m.count("kk_shard_tick_overruns_total", total: c.tickOverruns)
         m.count("kk_shard_inputs_applied_total", total: c.inputsApplied)
         m.count("kk_shard_inputs_late_total", total: c.inputsLate)
+        m.count("kk_shard_inputs_duplicate_total", total: c.inputsDuplicate)
         m.count("kk_shard_inputs_dropped_total", total: c.inputsDropped)
         m.count("kk_shard_joins_total", [("result", "accepted")], total: c.joinsAccepted)
         m.count("kk_shard_joins_total", [("result", "refused")], total: c.joinsRefused)

@@ -15,6 +15,8 @@ public final class MatchHost {
     public private(set) var relayOf: [RelayLink?]
     /// Newest input sequence applied per slot.
     public private(set) var lastAppliedSeq: [UInt32]
+    /// How early each slot's inputs arrive (reported in every frame).
+    public private(set) var timing: [InputTiming]
     private var inputs: ServerInputBuffer
     /// Input sequence per (slot, tick % capacity), to know what was applied.
     private var seqRing: [UInt32]
@@ -38,6 +40,7 @@ public final class MatchHost {
         self.players = players ?? [UInt64?](repeating: nil, count: n)
         self.relayOf = [RelayLink?](repeating: nil, count: n)
         self.lastAppliedSeq = lastAppliedSeq ?? [UInt32](repeating: 0, count: n)
+        self.timing = [InputTiming](repeating: InputTiming(), count: n)
         inputs = ServerInputBuffer(players: n, startTick: simulation.state.tick &+ 1)
         seqRing = [UInt32](repeating: 0, count: n * 256)
         stepInputs = [KartInput](repeating: .neutral, count: n)
@@ -60,6 +63,7 @@ public final class MatchHost {
     public func join(playerId: UInt64, via relay: RelayLink) -> JoinReplyPacket.Result {
         if let s = slot(of: playerId) {
             relayOf[s] = relay
+            timing[s].reset()
             return .ok
         }
         if isFinished { return .matchOver }
@@ -81,16 +85,31 @@ public final class MatchHost {
     }
 
     /// Outcome of offering one input.
-    public enum InputOutcome { case applied, late, dropped }
+    public enum InputOutcome {
+        /// Queued for its tick.
+        case applied
+        /// Its tick was already stepped (the player's input lead is too short for its path).
+        case late
+        /// The tick's input was already queued (a copy; the relay passes each input once, so
+        /// only a resume through another relay repeats one).
+        case duplicate
+        /// Not from the relay the player is on, or too far ahead.
+        case dropped
+    }
 
     /// Queues one input for its tick. Only the relay the player is joined through may send it.
     public func offer(_ e: BatchedInput, from relay: RelayLink) -> InputOutcome {
         guard let s = slot(of: e.playerId), relayOf[s] == relay else { return .dropped }
+        let ahead = Int(Int32(bitPattern: e.tick &- inputs.nextTick))
         switch inputs.insert(player: s, tick: e.tick, input: KartInput(buttons: e.input.buttons, steer: e.input.steer)) {
         case .accepted:
             seqRing[s * ringCapacity + Int(e.tick % UInt32(ringCapacity))] = e.seq
+            timing[s].arrived(ticksAhead: ahead)
             return .applied
-        case .duplicate, .late: return .late
+        case .late:
+            timing[s].arrived(ticksAhead: ahead)
+            return .late
+        case .duplicate: return .duplicate
         case .tooEarly: return .dropped
         }
     }

@@ -75,6 +75,7 @@ public final class ShardCore {
                     switch m.offer(e, from: relay) {
                     case .applied: counters.inputsApplied += 1
                     case .late: counters.inputsLate += 1
+                    case .duplicate: counters.inputsDuplicate += 1
                     case .dropped: counters.inputsDropped += 1
                     }
                 }
@@ -152,7 +153,9 @@ public final class ShardCore {
         m.state.serialize(into: &stateBytes)
         var frame = MatchFramePacket(matchId: matchId, tick: m.tick, stateHash: m.state.hash)
         for s in 0..<m.slotCount {
-            if let p = m.players[s] { try? frame.addPlayer(PlayerAck(playerId: p, lastAppliedSeq: m.lastAppliedSeq[s])) }
+            if let p = m.players[s] {
+                try? frame.addPlayer(PlayerAck(playerId: p, lastAppliedSeq: m.lastAppliedSeq[s], inputMargin: m.timing[s].lowestMargin))
+            }
         }
         let n = stateBytes.withUnsafeBytes { payload in
             outbound.append(.relay(first, reliable: false), maxBytes: Limits.maxShardPacketBytes) { (w) throws(WireError) in

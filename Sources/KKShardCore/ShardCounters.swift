@@ -1,8 +1,11 @@
 /// Counters of one shard, owned by its loop thread and exported as metrics.
 public struct ShardCounters: Sendable {
     public var inputsApplied = 0
-    /// Inputs for a tick already stepped (includes redundant copies a client resends on purpose).
+    /// Inputs whose tick was already stepped when they arrived: the player's input lead was too
+    /// short for its path (the frames' input margin tells the client).
     public var inputsLate = 0
+    /// Copies of an input already queued for its tick (a resume through another relay).
+    public var inputsDuplicate = 0
     /// Inputs too far in the future, for an unknown match, or for a player not joined via that relay.
     public var inputsDropped = 0
     /// Packets from relays that were dropped, by reason (``ShardDropReason``).

@@ -9,13 +9,18 @@ public struct FramePacket: Equatable, Sendable {
     public var baselineTick: UInt32?
     /// Newest input sequence of this player the shard had applied at `tick`.
     public var lastAppliedSeq: UInt32
+    /// How early this player's recent inputs reached the shard, in ticks (the smallest margin;
+    /// negative: late; `PlayerAck.unknownMargin`: unknown): the client's input lead follows it.
+    public var inputMargin: Int8
     /// Where the payload sits in the buffer that was decoded.
     public var payload: Range<Int>
 
-    public init(tick: UInt32, baselineTick: UInt32?, lastAppliedSeq: UInt32, payload: Range<Int> = 0..<0) {
+    public init(tick: UInt32, baselineTick: UInt32?, lastAppliedSeq: UInt32, inputMargin: Int8 = PlayerAck.unknownMargin,
+                payload: Range<Int> = 0..<0) {
         self.tick = tick
         self.baselineTick = baselineTick
         self.lastAppliedSeq = lastAppliedSeq
+        self.inputMargin = inputMargin
         self.payload = payload
     }
 
@@ -29,6 +34,7 @@ public struct FramePacket: Equatable, Sendable {
         try w.writeUInt32(tick)
         if let baselineTick { try w.writeUInt32(baselineTick) }
         try w.writeUInt32(lastAppliedSeq)
+        try w.writeInt8(inputMargin)
         let lengthAt = try w.skip(2)
         let before = w.count
         try body(&w)
@@ -48,6 +54,7 @@ public struct FramePacket: Equatable, Sendable {
         default: throw .unknownType
         }
         lastAppliedSeq = try r.readUInt32()
+        inputMargin = try r.readInt8()
         let n = Int(try r.readUInt16())
         guard n <= Limits.maxFramePayloadBytes else { throw .countOutOfRange }
         payload = try r.readRange(count: n)

@@ -1,12 +1,20 @@
-/// One player's acknowledgement inside a shard frame: newest input sequence applied.
+/// One player's acknowledgement inside a shard frame: newest input sequence applied, and how
+/// early the player's inputs have been arriving.
 public struct PlayerAck: Equatable, Hashable, Sendable {
+    /// ``inputMargin`` before the shard has seen an input of the player.
+    public static let unknownMargin = Int8.min
+
     public var playerId: UInt64
     public var lastAppliedSeq: UInt32
+    /// The smallest number of ticks by which the player's recent inputs reached the shard before
+    /// their tick was stepped (negative: that many ticks late); ``unknownMargin`` when unknown.
+    public var inputMargin: Int8
 
     @inlinable
-    public init(playerId: UInt64, lastAppliedSeq: UInt32) {
+    public init(playerId: UInt64, lastAppliedSeq: UInt32, inputMargin: Int8 = PlayerAck.unknownMargin) {
         self.playerId = playerId
         self.lastAppliedSeq = lastAppliedSeq
+        self.inputMargin = inputMargin
     }
 }
 
@@ -44,7 +52,13 @@ public struct MatchFramePacket: Equatable, Sendable {
     /// The ack of `playerId`, if listed.
     @inlinable
     public func lastAppliedSeq(of playerId: UInt64) -> UInt32? {
-        for i in 0..<playerCount where players[i].playerId == playerId { return players[i].lastAppliedSeq }
+        ack(of: playerId)?.lastAppliedSeq
+    }
+
+    /// The whole entry of `playerId`, if listed.
+    @inlinable
+    public func ack(of playerId: UInt64) -> PlayerAck? {
+        for i in 0..<playerCount where players[i].playerId == playerId { return players[i] }
         return nil
     }
 
@@ -67,6 +81,7 @@ public struct MatchFramePacket: Equatable, Sendable {
         for i in 0..<playerCount {
             try w.writeUInt64(players[i].playerId)
             try w.writeUInt32(players[i].lastAppliedSeq)
+            try w.writeInt8(players[i].inputMargin)
         }
         let lengthAt = try w.skip(2)
         let before = w.count
@@ -83,7 +98,8 @@ public struct MatchFramePacket: Equatable, Sendable {
         let n = Int(try r.readUInt8())
         guard n <= Limits.maxPlayersPerMatch else { throw .countOutOfRange }
         for _ in 0..<n {
-            try addPlayer(PlayerAck(playerId: try r.readUInt64(), lastAppliedSeq: try r.readUInt32()))
+            try addPlayer(PlayerAck(playerId: try r.readUInt64(), lastAppliedSeq: try r.readUInt32(),
+                                    inputMargin: try r.readInt8()))
         }
         let len = Int(try r.readUInt16())
         guard len <= Limits.maxShardFramePayloadBytes else { throw .countOutOfRange }

@@ -244,6 +244,7 @@ final class LoadWorker: @unchecked Sendable, ClientWorker {
         if let p = proxy {
             k.wireBytesUp = p.bytesUp; k.wireBytesDown = p.bytesDown
             k.impairDropped = p.dropped; k.impairDuplicated = p.duplicated; k.impairReordered = p.reordered
+            k.impairBurstDropped = p.burstDropped; k.impairSpiked = p.spiked
         }
         current.counters = k
         current.gauges = g

@@ -98,7 +98,8 @@ final class Stack {
     /// Counters worth keeping from the stack's /metrics, summed over its processes.
     func metrics() -> [String: Double] {
         let names = [
-            "kk_shard_inputs_applied_total", "kk_shard_inputs_late_total", "kk_shard_inputs_dropped_total",
+            "kk_shard_inputs_applied_total", "kk_shard_inputs_late_total", "kk_shard_inputs_duplicate_total",
+            "kk_shard_inputs_dropped_total",
             "kk_shard_matches_adopted_total", "kk_shard_tick_overruns_total", "kk_shard_frames_sent_total",
             "kk_relay_handshakes_total{result=\"ok\"}", "kk_relay_handshakes_total{result=\"failed\"}",
             "kk_relay_joins_total{kind=\"join\"}", "kk_relay_joins_total{kind=\"resume\"}",

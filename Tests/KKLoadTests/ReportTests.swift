@@ -136,11 +136,14 @@ import Testing
         bad.inputHz = 25
         bad.impairment.up.loss = 2
         #expect(bad.validate().count == 2)
-        for f in ["smoke", "capacity", "chaos"] {
-            let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-                .deletingLastPathComponent().appendingPathComponent("LoadTests/scenarios/\(f).json")
-            let sc = try Scenario.load(try Data(contentsOf: url))
-            #expect(sc.validate().isEmpty, "\(f)")
+        let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("LoadTests/scenarios")
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".json") }
+        #expect(files.count >= 10)
+        for f in files {
+            let sc = try Scenario.load(try Data(contentsOf: dir.appendingPathComponent(f)))
+            #expect(sc.validate().isEmpty, "\(f): \(sc.validate())")
+            #expect(sc.name + ".json" == f, "a scenario is named after its file")
         }
     }
 

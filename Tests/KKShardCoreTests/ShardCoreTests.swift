@@ -98,6 +98,37 @@ struct RecordingOutput {
         #expect(core.counters.inputsLate == 30)
     }
 
+    /// Every frame tells each player how early its inputs arrive: the smallest margin of its
+    /// recent first arrivals (late ones negative and counted), unknown before any.
+    @Test func framesReportEachPlayersInputMargin() throws {
+        let core = try makeCore()
+        var out = RecordingOutput()
+        try send(JoinRequestPacket(matchId: 77, playerId: 5, mode: .join), to: core, from: 1, &out)
+        try send(JoinRequestPacket(matchId: 77, playerId: 6, mode: .join), to: core, from: 1, &out)
+        #expect(InputTiming.window == Limits.inputMarginArrivals)
+        let accel = InputSample(buttons: KartInput.accelerate, steer: 0)
+        let next = core.matches[77]!.tick + 1
+        // Player 5: inputs 6...9 ticks ahead of the next step.
+        let early = (6...9).map { BatchedInput(matchId: 77, playerId: 5, tick: next + UInt32($0), seq: UInt32($0), input: accel) }
+        try batch(early).withUnsafeBytes { core.receive($0, from: 1, output: &out) }
+        for _ in 0..<3 { core.tick(output: &out) }
+        var ack = try #require(out.frames(to: 1).last?.0.ack(of: 5))
+        #expect(ack.inputMargin == 6)
+        #expect(out.frames(to: 1).last?.0.ack(of: 6)?.inputMargin == PlayerAck.unknownMargin)
+        // An input for a tick already stepped: late by 2, reported and counted.
+        let stepped = core.matches[77]!.tick
+        try batch([BatchedInput(matchId: 77, playerId: 5, tick: stepped - 1, seq: 50, input: accel)])
+            .withUnsafeBytes { core.receive($0, from: 1, output: &out) }
+        #expect(core.counters.inputsLate == 1)
+        for _ in 0..<3 { core.tick(output: &out) }
+        ack = try #require(out.frames(to: 1).last?.0.ack(of: 5))
+        #expect(ack.inputMargin == -2)
+        // A resume resets the window: the new path's timing counts, not the old one's.
+        try send(JoinRequestPacket(matchId: 77, playerId: 5, mode: .resume), to: core, from: 2, &out)
+        for _ in 0..<3 { core.tick(output: &out) }
+        #expect(out.frames(to: 2).last?.0.ack(of: 5)?.inputMargin == PlayerAck.unknownMargin)
+    }
+
     @Test func inputsFromAnotherRelayOrForeignPlayersAreDropped() throws {
         let core = try makeCore()
         var out = RecordingOutput()

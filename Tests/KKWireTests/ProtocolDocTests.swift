@@ -46,6 +46,7 @@ import Testing
     static func decodesToSample(_ name: String, _ raw: UnsafeRawBufferPointer) throws -> Bool {
         func frameMatches(_ f: FramePacket, _ s: FramePacket) -> Bool {
             f.tick == s.tick && f.baselineTick == s.baselineTick && f.lastAppliedSeq == s.lastAppliedSeq
+                && f.inputMargin == s.inputMargin
                 && Array(raw[f.payload]) == Samples.framePayload
         }
         switch name {

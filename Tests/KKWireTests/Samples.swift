@@ -12,8 +12,8 @@ enum Samples {
     static let disconnect = DisconnectPacket(reason: .matchOver)
     static let welcome = WelcomePacket(playerId: 42, matchId: 9, slot: 3, tickRate: 60, serverTick: 5000,
                                        lastAppliedSeq: 998, resumeTicket: Array("TICKET".utf8))
-    static let fullFrame = FramePacket(tick: 5000, baselineTick: nil, lastAppliedSeq: 998)
-    static let deltaFrame = FramePacket(tick: 5003, baselineTick: 5000, lastAppliedSeq: 1000)
+    static let fullFrame = FramePacket(tick: 5000, baselineTick: nil, lastAppliedSeq: 998, inputMargin: 3)
+    static let deltaFrame = FramePacket(tick: 5003, baselineTick: 5000, lastAppliedSeq: 1000, inputMargin: -2)
     static let framePayload: [UInt8] = [0xDE, 0xAD, 0xBE, 0xEF]
     static let relayHello = RelayHelloPacket(relayId: 0x0102_0304_0506_0708)
     static let joinRequest = JoinRequestPacket(matchId: 9, playerId: 42, mode: .join)
@@ -26,7 +26,7 @@ enum Samples {
     ]
     static var matchFrame: MatchFramePacket {
         var f = MatchFramePacket(matchId: 9, tick: 5000, stateHash: 0x1122_3344_5566_7788)
-        try! f.addPlayer(PlayerAck(playerId: 42, lastAppliedSeq: 998))
+        try! f.addPlayer(PlayerAck(playerId: 42, lastAppliedSeq: 998, inputMargin: 3))
         try! f.addPlayer(PlayerAck(playerId: 43, lastAppliedSeq: 75))
         return f
     }
