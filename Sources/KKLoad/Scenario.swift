@@ -21,6 +21,9 @@ public struct Scenario: Sendable, Equatable, Codable {
     public var frameHz = 20
     /// Inputs per packet (newest + unacknowledged older ones).
     public var inputRedundancy = 16
+    /// SDK clients adapt their input lead to the shard's input-margin reports (false: the RTT
+    /// formula alone, for comparisons).
+    public var adaptiveLead = true
     public var ramp = Ramp()
     /// Seconds to hold once every client has started.
     public var holdSeconds = 10
@@ -119,7 +122,7 @@ public struct Scenario: Sendable, Equatable, Codable {
         try take(.holdSeconds, &holdSeconds); try take(.maxSeconds, &maxSeconds); try take(.threads, &threads)
         try take(.relays, &relays); try take(.shards, &shards); try take(.laps, &laps); try take(.impairment, &impairment)
         try take(.faults, &faults); try take(.thresholds, &thresholds); try take(.stallMillis, &stallMillis)
-        try take(.ownershipTtlMillis, &ownershipTtlMillis)
+        try take(.ownershipTtlMillis, &ownershipTtlMillis); try take(.adaptiveLead, &adaptiveLead)
         capacity = try c.decodeIfPresent(CapacityBudget.self, forKey: .capacity)
     }
 }

@@ -171,6 +171,7 @@ final class LoadWorker: @unchecked Sendable, ClientWorker {
         config.sendEveryTicks = sc.sendEveryTicks
         config.inputRedundancy = sc.inputRedundancy
         config.frameIntervalTicks = sc.frameEveryTicks
+        config.adaptiveLead = sc.adaptiveLead
         var bot: BotDriver?
         let track = self.track
         let seed = UInt64(plan.index) &+ sc.impairment.seed
