@@ -83,7 +83,7 @@ let package = Package(
         .target(name: "KKTerminalUI", dependencies: ["KKPhysics"]),
 
         // I/O adapters (thin; one event-loop thread each).
-        .target(name: "KKLoop", dependencies: ["CLibUV", "CNetLinux"]),
+        .target(name: "KKLoop", dependencies: ["CLibUV", "CNetLinux", "KKBytes"]),
         .target(name: "KKRedis", dependencies: ["CHiredis", "CRedisLibuv", "CLibUV", "COpenSSL", "KKLoop"]),
         .target(name: "KKENet", dependencies: ["CENet", "KKLoop"]),
 
@@ -124,7 +124,7 @@ let package = Package(
         // Tools.
         .executableTarget(name: "kk-replay", dependencies: ["KKPhysics"]),
         .executableTarget(name: "kk-relay", dependencies: [
-            "KKRelay", "KKAdmin", "KKLoop",
+            "KKRelay", "KKAdmin", "KKLoop", "KKWire",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -141,7 +141,7 @@ let package = Package(
         // Load generator: pure report/scenario/impairment logic, and the kk-load tool (see LoadTests/README.md).
         .target(name: "KKLoad", dependencies: ["KKPhysics", .product(name: "Histogram", package: "hdrhistogram-swift")]),
         // The in-process impairing UDP proxy (seeded latency, jitter, loss, duplication, reordering).
-        .target(name: "KKImpair", dependencies: ["KKLoad", "KKLoop"]),
+        .target(name: "KKImpair", dependencies: ["KKBytes", "KKLoad", "KKLoop"]),
         .executableTarget(name: "kk-load", dependencies: [
             "KKLoad", "KKImpair", "KKClientSDK", "KKClient", "KKClientTransport", "KKDTLS", "KKLoop", "KKToken", "KKPhysics", "KKWire",
             "KKLocalStack", .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -181,6 +181,8 @@ let package = Package(
         .testTarget(name: "KKENetTests", dependencies: ["KKENet", "KKLoop", "KKTestSupport"]),
         .testTarget(name: "KKAdminTests", dependencies: ["KKAdmin", "KKTestSupport", .product(name: "Prometheus", package: "swift-prometheus")]),
         .testTarget(name: "KKClientTransportTests", dependencies: ["KKClientTransport", "KKDTLS", "KKLoop", "KKToken", "KKTestSupport"]),
+        .testTarget(name: "KKClientCTests", dependencies: ["KKClientC", "CKartKlashClient", "KKClientSDK", "KKToken"]),
+        .testTarget(name: "KKImpairTests", dependencies: ["KKImpair", "KKLoad", "KKLoop", "KKTestSupport"]),
         .testTarget(name: "KKClientSDKTests", dependencies: ["KKClientSDK", "KKClient", "KKLoop", "KKPhysics", "KKToken"]),
         .testTarget(name: "KKRelayTests", dependencies: ["KKRelay", "KKRelayCore", "KKShard", "KKDelta", "KKPhysics", "KKToken", "KKWire",
                                                         "KKTestSupport", "KKClientTransport", "KKDTLS", "KKLoop", "KKRedis", "KKAdmin",

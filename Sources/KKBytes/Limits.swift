@@ -8,6 +8,9 @@ public enum Limits {
     /// Size of receive and scratch buffers for one datagram (plaintext out of DTLS, the cookie
     /// gate's HelloVerifyRequest): room for anything an Ethernet path delivers.
     public static let datagramBufferBytes = 2048
+    /// Largest ciphertext datagram on the client link: a 1200-byte plaintext in one DTLS record
+    /// (ChaCha20-Poly1305 adds 29 bytes) fits with room; receive slots of UDP sockets take it.
+    public static let maxCiphertextDatagramBytes = 1500
     /// Protocol id a deployment uses unless configured otherwise ("KKED", little-endian).
     public static let defaultProtocolId: UInt32 = 0x4445_4B4B
     /// Wire protocol version carried in every packet.

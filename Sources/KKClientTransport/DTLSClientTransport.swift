@@ -23,7 +23,7 @@ public final class DTLSClientTransport {
     private let timer: LoopTimer
     private let session: DTLSSession
     private let loop: EventLoop
-    private let plaintext = UnsafeMutableRawBufferPointer.allocate(byteCount: 2048, alignment: 16)
+    private let plaintext = UnsafeMutableRawBufferPointer.allocate(byteCount: Limits.datagramBufferBytes, alignment: 16)
     /// Called for every decrypted packet (bytes valid during the call).
     public var onPacket: (UnsafeRawBufferPointer) -> Void = { _ in }
     /// Called on every state change.

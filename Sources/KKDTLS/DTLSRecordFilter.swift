@@ -1,3 +1,5 @@
+import KKWire
+
 /// Why a record that reached an established session was dropped before OpenSSL saw it.
 ///
 /// UDP source addresses are trivially forged, so anything arriving on a playing client's address
@@ -51,7 +53,7 @@ public enum DTLSRecordFilter {
     /// Smallest body of an authenticated AES-GCM record: 8-byte explicit nonce, 16-byte tag, one byte.
     public static let minimumGCMBodyBytes = 25
     /// Largest body: a datagram buffer's worth (no record this protocol sends comes close).
-    public static let maximumBodyBytes = 2048
+    public static let maximumBodyBytes = Limits.datagramBufferBytes
 
     // Content types an established peer sends (change_cipher_spec, 20, belongs to the handshake).
     @usableFromInline static let alert: UInt8 = 21

@@ -1,3 +1,5 @@
+import KKWire
+
 /// DTLS 1.2 byte layout (RFC 6347 §4.1, §4.2.2) the cookie gate parses and writes.
 ///
 /// Record header (13): content type u8, version u16, epoch u16, sequence u48, length u16.
@@ -24,5 +26,5 @@ public enum DTLSRecordLayout {
     /// for the CBC fallback; ChaCha20-Poly1305 adds 29). Size ciphertext buffers with this.
     public static let maxRecordOverhead = recordHeaderBytes + 16 + 48 + 16
     /// A caller buffer of this size holds any datagram ``DTLSSession/drainOutgoing(into:)`` returns.
-    public static let maxCiphertextDatagramBytes = 1500
+    public static let maxCiphertextDatagramBytes = Limits.maxCiphertextDatagramBytes
 }

@@ -1,3 +1,4 @@
+import KKBytes
 import KKLoad
 import KKLoop
 
@@ -46,7 +47,7 @@ public final class ImpairingProxy {
     private var order: UInt64 = 0
     private let timer: LoopTimer
     private var armedAt: Int64 = .max
-    private let slotBytes = 1500
+    private let slotBytes = Limits.maxCiphertextDatagramBytes
     private let maxSlots: Int
     private var slots: UnsafeMutableRawPointer
     private var slotCount: Int

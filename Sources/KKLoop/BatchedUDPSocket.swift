@@ -1,5 +1,6 @@
 import CNetLinux
 import Glibc
+import KKBytes
 
 /// A non-blocking UDP socket that receives with recvmmsg and sends with sendmmsg from
 /// buffers allocated once: no allocation per datagram, and about one system call per batch.
@@ -30,7 +31,7 @@ public final class BatchedUDPSocket {
 
     /// Opens and binds a socket. With `reusePort`, several processes may bind the same port
     /// (the kernel spreads datagrams by source address hash).
-    public init(bind address: PeerAddress, reusePort: Bool = false, batch: Int = 32, slotBytes: Int = 1500,
+    public init(bind address: PeerAddress, reusePort: Bool = false, batch: Int = 32, slotBytes: Int = Limits.maxCiphertextDatagramBytes,
                 socketBufferBytes: Int32 = 4 << 20) throws(IOError) {
         let s = socket(address.family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard s >= 0 else { throw .errno("socket") }

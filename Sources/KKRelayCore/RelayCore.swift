@@ -48,7 +48,7 @@ public final class RelayCore {
         self.config = config
         self.tickets = tickets
         sessions.reserveCapacity(config.maxSessions)
-        deltaScratch.reserveCapacity(2048)
+        deltaScratch.reserveCapacity(Limits.datagramBufferBytes)
     }
 
     /// Everything queued since the last drain, in order; inputs merged since then are encoded

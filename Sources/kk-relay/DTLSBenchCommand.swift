@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import KKDTLS
 import KKToken
+import KKWire
 
 /// `kk-relay dtls-bench`: the relay's DTLS server side in memory (no sockets), timed the way
 /// udpbench's dtlsbench times its server: full handshakes through the cookie gate with the
@@ -36,7 +37,7 @@ struct DTLSBench: ParsableCommand {
         let now = UInt64(time(nil))
         var wire = [UInt8](repeating: 0, count: DTLSRecordLayout.maxCiphertextDatagramBytes)
         var response = [UInt8](repeating: 0, count: 256)
-        var plain = [UInt8](repeating: 0, count: 2048)
+        var plain = [UInt8](repeating: 0, count: Limits.datagramBufferBytes)
         var serverNanos: UInt64 = 0, clientNanos: UInt64 = 0
         var cookies = 0, flights = 0
         var suite = "?"
