@@ -23,7 +23,7 @@ public struct ClientConfig: Sendable, Equatable {
     /// Adapt the lead to the shard's report of how early inputs arrive (``InputLeadController``).
     public var adaptiveLead = true
     /// The smallest arrival margin, in ticks, the adaptive lead aims for (0...10).
-    public var targetInputMargin: Int = 1
+    public var targetInputMargin: Int = 2
     /// Ticks the client may predict per update when catching up.
     public var maxCatchUpTicks: Int = 8
     /// Remote karts are drawn this many ticks behind the newest frame.

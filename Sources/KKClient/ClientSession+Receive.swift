@@ -46,6 +46,12 @@ extension ClientSession {
         resumeTicket = w.resumeTicket
         if Int32(bitPattern: w.lastAppliedSeq &- ackedSeq) > 0 { ackedSeq = w.lastAppliedSeq }
         if clock.offsetMicros == nil { clock.observe(tick: w.serverTick, nowMicros: now) }
+        // The Hello -> Welcome round trip is the first RTT sample when no pong came yet: without
+        // it the first inputs would be stamped with a lead of a few ticks and arrive late.
+        if rtt.samples == 0, lastHelloMicros > 0 {
+            rtt.add(sampleMicros: now - lastHelloMicros)
+            stats.rttMillis = Double(rtt.smoothedMicros) / 1000
+        }
         state = .playing
         helloSent = false
         lastSentSeq = nil

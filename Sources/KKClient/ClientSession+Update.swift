@@ -25,7 +25,9 @@ extension ClientSession {
 
     private func pingIfDue(_ now: Int64) {
         guard now >= nextPingMicros else { return }
-        nextPingMicros = now + Self.micros(config.pingIntervalMillis)
+        // Four times as often until a few samples are in: the lead needs a good RTT early.
+        let interval = rtt.samples < 4 ? config.pingIntervalMillis / 4 : config.pingIntervalMillis
+        nextPingMicros = now + Self.micros(interval)
         pingId &+= 1
         queue(PingPacket(pingId: pingId, clientTimeMicros: UInt64(bitPattern: now)))
         stats.pingsSent += 1
@@ -49,9 +51,21 @@ extension ClientSession {
         let lead = config.adaptiveLead ? leadControl.lead(base: base, maxLead: config.maxLeadTicks) : base
         stats.leadTicks = lead
         stats.leadAdjustTicks = leadControl.adjustTicks
-        let next = driver!.nextInputTick
-        if tickAnchor == nil { tickAnchor = next }
         let target = serverQ8 / 256 + Int64(lead)
+        if tickAnchor == nil {
+            // The session's first inputs: ticks from the first frame up to the target would reach
+            // the shard after it stepped them. They are filled with what the shard uses for a
+            // tick without input (the kart's last input) and never sent; sending starts at the
+            // target, so the first inputs arrive in time instead of late.
+            let first = driver!.nextInputTick
+            if target > Int64(first) {
+                let slot = driver!.predictor.localSlot
+                let upTo = UInt32(clamping: min(target - 1, Int64(first) + 2 * Int64(config.maxLeadTicks)))
+                driver!.record(upTo: upTo) { sim in sim.state.karts[slot].lastInput }
+            }
+            tickAnchor = driver!.nextInputTick
+        }
+        let next = driver!.nextInputTick
         if target >= Int64(next) {
             let upTo = UInt32(clamping: min(target, Int64(next) + Int64(config.maxCatchUpTicks) - 1))
             driver!.record(upTo: upTo) { _ in input }

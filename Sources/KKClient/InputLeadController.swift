@@ -8,10 +8,13 @@ import KKWire
 /// one tick (``ServerClock/leadTicks(rtt:sendEveryTicks:extra:max:)``); that formula cannot see
 /// loss (a lost packet's inputs arrive a send interval later, with the next packet) nor a jitter
 /// distribution with a long tail. This controller adds what the measurements say is missing and
-/// takes away what is not needed: when the reported margin falls below ``targetMargin`` it raises
-/// the lead at once by the shortfall; when the margin stays at least two ticks above the target
-/// it lowers the lead one tick at a time. After each change it waits ``holdMicros`` (the report's
-/// window plus a round trip) so that it judges the new lead, not arrivals made under the old one.
+/// takes away what is not needed, asymmetrically (a late input costs a tick of the player's
+/// control, a tick of extra lead costs 17 ms of latency nobody sees under prediction): when the
+/// reported margin falls below ``targetMargin`` it raises the lead at once by the shortfall; only
+/// after the margin has stayed at least two ticks above the target for ``quietMicros`` (10 s, so
+/// the rare bursts of a lossy path keep their cover) does it lower the lead, one tick at a time.
+/// After each change it waits `holdMicros` (the report's window plus a round trip) so that it
+/// judges the new lead, not arrivals made under the old one.
 public struct InputLeadController: Sendable, Equatable {
     /// The smallest margin, in ticks, the controller aims to keep the player's arrivals at.
     public var targetMargin: Int
@@ -19,11 +22,17 @@ public struct InputLeadController: Sendable, Equatable {
     public private(set) var adjustTicks = 0
     /// The newest margin the shard reported (nil before the first report).
     public private(set) var lastMargin: Int?
+    /// How long the margin must stay comfortably above the target before the lead is lowered.
+    public var quietMicros: Int64
     /// Raises and lowers so far.
     public private(set) var raises = 0, lowers = 0
     private var lastChangeMicros: Int64?
+    private var comfortableSinceMicros: Int64?
 
-    public init(targetMargin: Int = 1) { self.targetMargin = targetMargin }
+    public init(targetMargin: Int = 1, quietMicros: Int64 = 10_000_000) {
+        self.targetMargin = targetMargin
+        self.quietMicros = quietMicros
+    }
 
     /// A frame reported `margin`; `holdMicros` is how long a change takes to show in the report.
     /// `baseLead` is the formula's lead now and `maxLead` the configured cap (the adjusted lead
@@ -32,6 +41,11 @@ public struct InputLeadController: Sendable, Equatable {
         guard margin != PlayerAck.unknownMargin else { return }
         let m = Int(margin)
         lastMargin = m
+        if m >= targetMargin + 2 {
+            if comfortableSinceMicros == nil { comfortableSinceMicros = nowMicros }
+        } else {
+            comfortableSinceMicros = nil
+        }
         if let last = lastChangeMicros, nowMicros < last + holdMicros { return }
         if m < targetMargin {
             let raised = min(maxLead - baseLead, adjustTicks + (targetMargin - m))
@@ -40,10 +54,11 @@ public struct InputLeadController: Sendable, Equatable {
                 raises += 1
                 lastChangeMicros = nowMicros
             }
-        } else if m >= targetMargin + 2, baseLead + adjustTicks > 1 {
+        } else if let since = comfortableSinceMicros, nowMicros >= since + quietMicros, baseLead + adjustTicks > 1 {
             adjustTicks -= 1
             lowers += 1
             lastChangeMicros = nowMicros
+            comfortableSinceMicros = nowMicros  // each further tick needs another quiet period
         }
     }
 

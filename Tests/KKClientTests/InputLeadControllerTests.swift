@@ -22,21 +22,31 @@ import Testing
         #expect(c.adjustTicks == 5 && c.raises == 2)
     }
 
-    @Test func lowersOneTickAtATimeWhenThereIsRoomToSpare() {
-        var c = InputLeadController(targetMargin: 1)
+    @Test func lowersOneTickAtATimeOnlyAfterAQuietPeriod() {
+        var c = InputLeadController(targetMargin: 1, quietMicros: 10_000_000)
         c.observe(margin: -1, nowMicros: 0, holdMicros: hold, baseLead: 10, maxLead: 45)
         #expect(c.adjustTicks == 2)
         // At target or one above: keep.
         c.observe(margin: 2, nowMicros: 3_000_000, holdMicros: hold, baseLead: 10, maxLead: 45)
         #expect(c.adjustTicks == 2)
-        // Two or more above: one tick down, then hold.
+        // Two or more above, but not for the quiet period yet: keep.
         c.observe(margin: 6, nowMicros: 4_000_000, holdMicros: hold, baseLead: 10, maxLead: 45)
-        c.observe(margin: 6, nowMicros: 4_500_000, holdMicros: hold, baseLead: 10, maxLead: 45)
+        c.observe(margin: 6, nowMicros: 9_000_000, holdMicros: hold, baseLead: 10, maxLead: 45)
+        #expect(c.adjustTicks == 2)
+        // A report at the target interrupts the quiet period: it starts again.
+        c.observe(margin: 1, nowMicros: 10_000_000, holdMicros: hold, baseLead: 10, maxLead: 45)
+        c.observe(margin: 6, nowMicros: 11_000_000, holdMicros: hold, baseLead: 10, maxLead: 45)
+        c.observe(margin: 6, nowMicros: 20_000_000, holdMicros: hold, baseLead: 10, maxLead: 45)
+        #expect(c.adjustTicks == 2)
+        c.observe(margin: 6, nowMicros: 21_000_000, holdMicros: hold, baseLead: 10, maxLead: 45)
         #expect(c.adjustTicks == 1 && c.lowers == 1)
-        var now: Int64 = 6_100_000
+        // Each further tick needs another quiet period.
+        c.observe(margin: 6, nowMicros: 25_000_000, holdMicros: hold, baseLead: 10, maxLead: 45)
+        #expect(c.adjustTicks == 1)
+        var now: Int64 = 31_000_001
         for _ in 0..<20 {
             c.observe(margin: 6, nowMicros: now, holdMicros: hold, baseLead: 3, maxLead: 45)
-            now += hold + 1
+            now += 10_000_001
         }
         // It goes below the formula's lead, but never below one tick.
         #expect(c.lead(base: 3, maxLead: 45) == 1)
