@@ -30,6 +30,7 @@ let package = Package(
         .executable(name: "kk-udp-passthrough", targets: ["kk-udp-passthrough"]),
         .library(name: "KKMatch", targets: ["KKMatch"]),
         .executable(name: "kk-match", targets: ["kk-match"]),
+        .executable(name: "kk-services", targets: ["kk-services"]),
         .executable(name: "kk-load", targets: ["kk-load"]),
         .library(name: "KKLoad", targets: ["KKLoad"]),
         .executable(name: "kk-client", targets: ["kk-client"]),
@@ -44,6 +45,10 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.7.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // C shims: headers + static inline wrappers of macros, prefix crelay_.
@@ -121,6 +126,29 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
 
+        // Platform services: PostgreSQL access and migrations (adapter), one module per service,
+        // and kk-services hosting any subset of them.
+        .target(name: "KKPostgres", dependencies: [
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "KKAuth", dependencies: [
+            "KKPostgres",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+            .product(name: "JWTKit", package: "jwt-kit"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "kk-services", dependencies: [
+            "KKAuth", "KKPostgres", "KKAdmin",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
         // Tools.
         .executableTarget(name: "kk-replay", dependencies: ["KKPhysics"]),
         .executableTarget(name: "kk-relay", dependencies: [
@@ -163,6 +191,12 @@ let package = Package(
 
         // Tests: one target per module, plus the shim smoke tests.
         .testTarget(name: "KKBytesTests", dependencies: ["KKBytes"]),
+        .testTarget(name: "KKAuthTests", dependencies: [
+            "KKAuth", "KKPostgres", "KKTestSupport",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+        ]),
         .testTarget(name: "KKWireTests", dependencies: ["KKWire", "KKTestSupport"]),
         .testTarget(name: "KKOrderingTests", dependencies: ["KKOrdering", "KKWire", "KKTestSupport"]),
         .testTarget(name: "KKTokenTests", dependencies: ["KKToken", "KKWire", "KKTestSupport"]),

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: installs what is needed, builds once (release, with testing enabled, so the
 # process-level tests drive the optimized kk-relay/kk-shard/kk-load the way users run them),
-# starts a real redis-server on a loopback port, runs every test, stops redis by pid.
+# starts a real redis-server and a real PostgreSQL 15 on loopback ports, runs every test, stops
+# both by pid.
 # Exit code is the tests' exit code. No test verdict depends on the machine's speed: timing
 # figures are printed as FIGURE lines and judged by benchmarks (LoadTests/bench.sh).
 set -euo pipefail
@@ -21,9 +22,11 @@ if [ "$rc" -ne 0 ]; then echo "test.sh: build failed ($rc)"; exit "$rc"; fi
 built=$(date +%s)
 echo "test.sh: build took $((built - started)) s"
 read -r port pid < <(bash Ops/scripts/redis-local.sh)
-trap 'kill "$pid" 2>/dev/null || true' EXIT
+read -r pgport pgpid pgdir pgpass < <(bash Ops/scripts/postgres-local.sh)
+trap 'kill "$pid" 2>/dev/null || true; kill "$pgpid" 2>/dev/null || true; for _ in $(seq 1 100); do kill -0 "$pgpid" 2>/dev/null || break; sleep 0.05; done; rm -rf "$pgdir"' EXIT
 export KK_REDIS_PORT="$port"
-echo "test.sh: redis-server pid $pid on 127.0.0.1:$port"
+export KK_POSTGRES_URL="postgres://kk:$pgpass@127.0.0.1:$pgport/kk"
+echo "test.sh: redis-server pid $pid on 127.0.0.1:$port; postgres pid $pgpid on 127.0.0.1:$pgport"
 set +e
 swift test "${flags[@]}" --skip-build --no-parallel 2>&1 | grep --line-buffered -vE "prohibited flag|^\[[0-9]+/[0-9]+\]"
 rc=${PIPESTATUS[0]}

@@ -1,0 +1,36 @@
+import Hummingbird
+import KKPostgres
+
+/// Why an auth request was refused. Each case is one HTTP status and one stable `error` label.
+public enum AuthError: Error, Equatable, Sendable {
+    /// The request body or a field is malformed (400).
+    case badRequest(String)
+    /// No valid access token, or the session behind it was revoked (401).
+    case unauthorized
+    /// The refresh token is unknown, expired, revoked, or was used twice (401; a second use
+    /// revokes its session: someone else holds a copy).
+    case refreshRefused
+    /// PostgreSQL did not answer (503).
+    case storeUnavailable(PostgresStoreError)
+    /// The token could not be signed (500).
+    case signingFailed(String)
+
+    public var status: HTTPResponse.Status {
+        switch self {
+        case .badRequest: .badRequest
+        case .unauthorized, .refreshRefused: .unauthorized
+        case .storeUnavailable: .serviceUnavailable
+        case .signingFailed: .internalServerError
+        }
+    }
+
+    public var label: String {
+        switch self {
+        case .badRequest: "bad_request"
+        case .unauthorized: "unauthorized"
+        case .refreshRefused: "refresh_refused"
+        case .storeUnavailable: "store_unavailable"
+        case .signingFailed: "signing_failed"
+        }
+    }
+}

@@ -1,0 +1,147 @@
+import Foundation
+import Hummingbird
+import HummingbirdAuth
+import KKPostgres
+import Logging
+import NIOCore
+
+/// Settings of the auth service.
+public struct AuthConfig: Sendable {
+    /// Access token lifetime (revocation takes effect at the next refresh, or at once for the
+    /// routes that check the session, such as /v1/auth/me).
+    public var accessTokenSeconds: Int = 900
+    /// Refresh token (session) lifetime; each refresh extends it.
+    public var sessionSeconds: Int = 30 * 86_400
+    public init() {}
+}
+
+/// The auth routes (Hummingbird) over ``AuthStore`` and ``AuthTokens``:
+///
+/// - `POST /v1/auth/device` `{"deviceId"}`: the device's account (created on first use) and a new session.
+/// - `POST /v1/auth/refresh` `{"refreshToken"}`: a new access and refresh token (the old refresh token dies).
+/// - `POST /v1/auth/logout` (bearer access token): revokes the session.
+/// - `GET /v1/auth/me` (bearer access token): the account and session, if the session is live.
+public struct AuthService: Sendable {
+    public let store: AuthStore
+    public let tokens: AuthTokens
+    public let config: AuthConfig
+
+    public init(store: AuthStore, tokens: AuthTokens, config: AuthConfig = AuthConfig()) {
+        self.store = store; self.tokens = tokens; self.config = config
+    }
+
+    /// What a login or refresh returns.
+    public struct TokenPair: Codable, Sendable, Equatable {
+        public var accountId: Int64
+        public var accessToken: String
+        public var refreshToken: String
+        public var expiresIn: Int
+    }
+
+    struct DeviceLogin: Decodable { var deviceId: String }
+    struct Refresh: Decodable { var refreshToken: String }
+    struct Me: Codable { var accountId: Int64; var sessionId: String }
+    struct ErrorBody: Codable { var error: String; var message: String }
+
+    public func addRoutes(to router: Router<BasicRequestContext>) {
+        router.post("/v1/auth/device") { req, ctx -> Response in
+            await respond { () throws(AuthError) in
+                let body: DeviceLogin = try await decode(req, ctx)
+                guard (8...128).contains(body.deviceId.utf8.count),
+                      body.deviceId.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+                    throw .badRequest("deviceId must be 8-128 characters of A-Z, a-z, 0-9, - and _")
+                }
+                let account: Int64
+                do throws(PostgresStoreError) { account = try await store.account(forDevice: body.deviceId) } catch { throw .storeUnavailable(error) }
+                return try await json(.ok, newSession(account: account))
+            }
+        }
+        router.post("/v1/auth/refresh") { req, ctx -> Response in
+            await respond { () throws(AuthError) in
+                let body: Refresh = try await decode(req, ctx)
+                guard let (session, hash) = AuthTokens.parseRefreshToken(body.refreshToken) else { throw .refreshRefused }
+                let next = AuthTokens.newRefreshToken(session: session)
+                let account: Int64?
+                do throws(PostgresStoreError) {
+                    account = try await store.rotate(session, oldHash: hash, newHash: next.hash,
+                                                     expires: Date().addingTimeInterval(TimeInterval(config.sessionSeconds)))
+                } catch { throw .storeUnavailable(error) }
+                guard let account else { throw .refreshRefused }
+                let access = try await accessToken(account: account, session: session)
+                return try json(.ok, TokenPair(accountId: account, accessToken: access, refreshToken: next.token,
+                                               expiresIn: config.accessTokenSeconds))
+            }
+        }
+        router.post("/v1/auth/logout") { req, _ -> Response in
+            await respond { () throws(AuthError) in
+                let claims = try await bearer(req)
+                do throws(PostgresStoreError) { try await store.revoke(claims.sessionId!) } catch { throw .storeUnavailable(error) }
+                return Response(status: .noContent)
+            }
+        }
+        router.get("/v1/auth/me") { req, _ -> Response in
+            await respond { () throws(AuthError) in
+                let claims = try await bearer(req)
+                let live: Bool
+                do throws(PostgresStoreError) { live = try await store.isLive(claims.sessionId!) } catch { throw .storeUnavailable(error) }
+                guard live else { throw .unauthorized }
+                return try json(.ok, Me(accountId: claims.accountId!, sessionId: claims.sid))
+            }
+        }
+    }
+
+    /// A new session for `account`: its refresh token and a first access token.
+    func newSession(account: Int64) async throws(AuthError) -> TokenPair {
+        let session = UUID()
+        let refresh = AuthTokens.newRefreshToken(session: session)
+        do throws(PostgresStoreError) {
+            try await store.createSession(session, account: account, refreshHash: refresh.hash,
+                                          expires: Date().addingTimeInterval(TimeInterval(config.sessionSeconds)))
+        } catch { throw .storeUnavailable(error) }
+        let access = try await accessToken(account: account, session: session)
+        return TokenPair(accountId: account, accessToken: access, refreshToken: refresh.token, expiresIn: config.accessTokenSeconds)
+    }
+
+    func accessToken(account: Int64, session: UUID) async throws(AuthError) -> String {
+        let now = Date()
+        let claims = AccessClaims(sub: .init(value: String(account)), sid: session.uuidString.lowercased(),
+                                  iss: .init(value: AccessClaims.issuer), iat: .init(value: now),
+                                  exp: .init(value: now.addingTimeInterval(TimeInterval(config.accessTokenSeconds))))
+        do { return try await tokens.sign(claims) } catch { throw .signingFailed("\(error)") }
+    }
+
+    /// The verified claims of the request's bearer token.
+    func bearer(_ req: Request) async throws(AuthError) -> AccessClaims {
+        guard let token = req.headers.bearer?.token, let claims = await tokens.verify(token),
+              claims.accountId != nil, claims.sessionId != nil else { throw .unauthorized }
+        return claims
+    }
+
+    func decode<T: Decodable>(_ req: Request, _ ctx: BasicRequestContext) async throws(AuthError) -> T {
+        do {
+            let buffer = try await req.body.collect(upTo: 4096)
+            return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
+        } catch { throw .badRequest("body must be JSON: \(T.self)") }
+    }
+
+    func json<T: Encodable>(_ status: HTTPResponse.Status, _ value: T) throws(AuthError) -> Response {
+        let data: Data
+        do { data = try JSONEncoder().encode(value) } catch { throw .signingFailed("encoding: \(error)") }
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    func respond(_ body: () async throws(AuthError) -> Response) async -> Response {
+        do throws(AuthError) { return try await body() } catch {
+            let message: String = switch error {
+            case .badRequest(let why): why
+            case .storeUnavailable(let e): e.description
+            case .signingFailed(let why): why
+            case .unauthorized: "a valid access token of a live session is required"
+            case .refreshRefused: "the refresh token is unknown, expired, revoked or already used"
+            }
+            let data = (try? JSONEncoder().encode(ErrorBody(error: error.label, message: message))) ?? Data()
+            return Response(status: error.status, headers: [.contentType: "application/json"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        }
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import KKPostgres
+import Logging
+import PostgresNIO
+
+/// The auth schema's SQL: accounts found or created by device, sessions created, rotated and
+/// revoked. Every call has a deadline (postgres-nio waits, rather than fails, while the
+/// database is down), after which it throws ``PostgresStoreError/unavailable(_:)``.
+public struct AuthStore: Sendable {
+    let client: PostgresClient
+    let logger: Logger
+    let deadline: Duration
+
+    public init(client: PostgresClient, logger: Logger, deadline: Duration = .seconds(3)) {
+        self.client = client; self.logger = logger; self.deadline = deadline
+    }
+
+    /// The account of `deviceId`, created on its first login. Concurrent first logins of one
+    /// device serialize on an advisory lock, so they get the same account.
+    public func account(forDevice deviceId: String) async throws(PostgresStoreError) -> Int64 {
+        try await timed { [client, logger] in
+            try await client.withTransaction(logger: logger) { conn -> Int64 in
+                try await conn.query("SELECT pg_advisory_xact_lock(hashtext(\(deviceId)))", logger: logger)
+                for try await id in try await conn.query(
+                    "UPDATE auth.devices SET last_login_at = now() WHERE device_id = \(deviceId) RETURNING account_id",
+                    logger: logger).decode(Int64.self) {
+                    return id
+                }
+                var account: Int64 = 0
+                for try await id in try await conn.query("INSERT INTO auth.accounts DEFAULT VALUES RETURNING id",
+                                                         logger: logger).decode(Int64.self) { account = id }
+                try await conn.query("INSERT INTO auth.devices (device_id, account_id) VALUES (\(deviceId), \(account))",
+                                     logger: logger)
+                return account
+            }
+        }
+    }
+
+    /// A new session of `account` with the hash of its refresh token.
+    public func createSession(_ id: UUID, account: Int64, refreshHash: [UInt8], expires: Date) async throws(PostgresStoreError) {
+        try await timed { [client, logger] in
+            try await client.query("""
+                INSERT INTO auth.sessions (id, account_id, refresh_hash, expires_at)
+                VALUES (\(id), \(account), \(Data(refreshHash)), \(expires))
+                """, logger: logger)
+        }
+    }
+
+    /// Replaces the session's refresh hash if `oldHash` is the current one and the session is
+    /// live; returns its account. A live session presented with another hash (a refresh token
+    /// used twice: someone kept a copy) is revoked and nil returned, as for an unknown one.
+    public func rotate(_ id: UUID, oldHash: [UInt8], newHash: [UInt8], expires: Date) async throws(PostgresStoreError) -> Int64? {
+        try await timed { [client, logger] in
+            for try await account in try await client.query("""
+                UPDATE auth.sessions SET refresh_hash = \(Data(newHash)), expires_at = \(expires)
+                WHERE id = \(id) AND refresh_hash = \(Data(oldHash)) AND revoked_at IS NULL AND expires_at > now()
+                RETURNING account_id
+                """, logger: logger).decode(Int64.self) {
+                return account
+            }
+            try await client.query("UPDATE auth.sessions SET revoked_at = now() WHERE id = \(id) AND revoked_at IS NULL",
+                                   logger: logger)
+            return nil
+        }
+    }
+
+    /// Revokes a session (logout, or an operator's decision).
+    public func revoke(_ id: UUID) async throws(PostgresStoreError) {
+        try await timed { [client, logger] in
+            try await client.query("UPDATE auth.sessions SET revoked_at = now() WHERE id = \(id) AND revoked_at IS NULL",
+                                   logger: logger)
+        }
+    }
+
+    /// True while the session is neither revoked nor expired.
+    public func isLive(_ id: UUID) async throws(PostgresStoreError) -> Bool {
+        try await timed { [client, logger] in
+            for try await n in try await client.query(
+                "SELECT count(*) FROM auth.sessions WHERE id = \(id) AND revoked_at IS NULL AND expires_at > now()",
+                logger: logger).decode(Int64.self) {
+                return n > 0
+            }
+            return false
+        }
+    }
+
+    /// Runs `body` with the store's deadline; any failure is ``PostgresStoreError/unavailable(_:)``.
+    func timed<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws(PostgresStoreError) -> T {
+        let deadline = self.deadline
+        do {
+            return try await withThrowingTaskGroup(of: T?.self) { group in
+                group.addTask { try await body() }
+                group.addTask { try await Task.sleep(for: deadline); return nil }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let value = first else {
+                    throw PostgresStoreError.unavailable("no answer within \(deadline)")
+                }
+                return value
+            }
+        } catch let e as PostgresStoreError {
+            throw e
+        } catch {
+            throw .unavailable(String(describing: error).prefix(300).description)
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+import KKAdmin
+import KKAuth
+import KKPostgres
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+
+/// `kk-services`: the platform services (accounts and auth now; lobby, results, voice and assets
+/// as they land), any subset in one process: one HTTP port with each service's routes and the
+/// admin endpoints, PostgreSQL through postgres-nio, migrations applied at start. Bad
+/// configuration: message on stderr, exit code 2; a start-up failure (database unreachable, a
+/// migration failed): exit code 1.
+@main
+struct ServicesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kk-services",
+        abstract: "KartKlash platform services (auth, ...) over PostgreSQL.")
+
+    @Option(help: "Services to run, comma-separated (auth).") var services = "auth"
+    @Option(help: "HTTP listen host.") var httpHost = "127.0.0.1"
+    @Option(help: "HTTP listen port (0: any free port).") var httpPort = 7090
+    @Option(help: "PostgreSQL URL postgres://user:password@host:port/db (default: $KK_POSTGRES_URL).") var postgresUrl: String?
+    @Option(help: "Ed25519 seed signing access tokens, 64 hex characters (default: $KK_JWT_KEY).") var jwtKey: String?
+    @Option(help: "Access token lifetime, seconds.") var accessTokenSeconds = 900
+    @Option(help: "Log level.") var logLevel = "info"
+
+    static let known: Set<String> = ["auth"]
+
+    func validate() throws {
+        let wanted = services.split(separator: ",").map { String($0) }
+        guard !wanted.isEmpty else { throw ValidationError("--services is empty") }
+        for s in wanted where !Self.known.contains(s) {
+            throw ValidationError("unknown service '\(s)': known are \(Self.known.sorted().joined(separator: ", "))")
+        }
+        guard (0...65535).contains(httpPort) else { throw ValidationError("--http-port must be 0-65535") }
+        guard (60...86_400).contains(accessTokenSeconds) else { throw ValidationError("--access-token-seconds must be 60-86400") }
+    }
+
+    func run() async throws {
+        let env = ProcessInfo.processInfo.environment
+        guard let url = postgresUrl ?? env["KK_POSTGRES_URL"] else {
+            throw ValidationError("missing PostgreSQL URL: pass --postgres-url or set KK_POSTGRES_URL")
+        }
+        let settings: PostgresSettings
+        do { settings = try PostgresSettings(url: url) } catch { throw ValidationError(error.description) }
+        guard let keyHex = jwtKey ?? env["KK_JWT_KEY"], let seed = Self.hex(keyHex), seed.count == 32 else {
+            throw ValidationError("missing or bad signing key: pass --jwt-key or set KK_JWT_KEY (64 hex characters)")
+        }
+        let host = AsyncServiceHost(name: "kk-services", logLevel: logLevel)
+        let logger = host.logger
+        let client = PostgresClient(configuration: settings.clientConfiguration, backgroundLogger: logger)
+        var authConfig = AuthConfig()
+        authConfig.accessTokenSeconds = accessTokenSeconds
+        let auth = AuthService(store: AuthStore(client: client, logger: logger), tokens: try await AuthTokens(seed: seed),
+                               config: authConfig)
+        host.admin.setReadiness(["migrations: pending"])
+        let startup = StartupMigrations(client: client, sets: [try AuthMigrations.set()], admin: host.admin, logger: logger)
+        struct Status: Encodable { var service = "kk-services"; var pid = Int(getpid()); var services: String; var postgres: String }
+        let status = Status(services: services, postgres: settings.description)
+        logger.info("kk-services: \(services) on \(settings)")
+        try await host.run(host: httpHost, port: httpPort, routes: { auth.addRoutes(to: $0) }, status: { status },
+                           services: [client, startup])
+    }
+
+    static func hex(_ s: String) -> [UInt8]? {
+        let chars = Array(s.utf8)
+        guard chars.count % 2 == 0 else { return nil }
+        var out: [UInt8] = []
+        var i = 0
+        while i < chars.count {
+            guard let b = UInt8(String(decoding: chars[i..<i + 2], as: UTF8.self), radix: 16) else { return nil }
+            out.append(b)
+            i += 2
+        }
+        return out
+    }
+}
+
+/// Applies every service's migrations once the database answers, then marks the process ready
+/// and waits for shutdown. A failed migration stops the process (exit 1) with the reason.
+struct StartupMigrations: Service {
+    let client: PostgresClient
+    let sets: [MigrationSet]
+    let admin: AdminState
+    let logger: Logger
+
+    func run() async throws {
+        for set in sets {
+            let applied = try await MigrationRunner.apply(set, on: client, logger: logger)
+            logger.info("schema \(set.schema): \(applied.isEmpty ? "up to date" : "applied \(applied)")")
+        }
+        admin.setReadiness([])
+        try? await gracefulShutdown()
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import KKAuth
+import KKPostgres
+import KKTestSupport
+import Logging
+import NIOCore
+import PostgresNIO
+import Testing
+
+/// The auth service against a real PostgreSQL 15 (started by .ci/run, or by the test itself).
+@Suite(.serialized) struct AuthServiceTests {
+    let logger = Logger(label: "auth-test")
+
+    /// Runs `body` with a running client of the test database.
+    func withDatabase(_ body: (PostgresClient) async throws -> Void) async throws {
+        let settings = try PostgresSettings(url: try PostgresTestServer.url())
+        let client = PostgresClient(configuration: settings.clientConfiguration, backgroundLogger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            try await body(client)
+        }
+    }
+
+    @Test func migrationsApplyFromAnEmptyDatabaseOnceAndOnlyOnce() async throws {
+        try await withDatabase { client in
+            try await client.query("DROP SCHEMA IF EXISTS auth CASCADE", logger: logger)
+            let set = try AuthMigrations.set()
+            #expect(try await MigrationRunner.apply(set, on: client, logger: logger) == [1])
+            #expect(try await MigrationRunner.apply(set, on: client, logger: logger) == [])
+            var accounts = -1
+            for try await n in try await client.query("SELECT count(*)::int FROM auth.accounts", logger: logger).decode(Int.self) {
+                accounts = n
+            }
+            #expect(accounts == 0)
+            // A broken migration rolls back whole and names itself.
+            let broken = try MigrationSet(schema: "auth", migrations: AuthMigrations.all + [
+                Migration(version: 2, name: "broken", sql: "CREATE TABLE auth.good (id int);\nCREATE TABLE nonsense (;\n"),
+            ])
+            await #expect(throws: PostgresStoreError.self) { try await MigrationRunner.apply(broken, on: client, logger: logger) }
+            var good = -1
+            for try await n in try await client.query(
+                "SELECT count(*)::int FROM information_schema.tables WHERE table_schema = 'auth' AND table_name = 'good'",
+                logger: logger).decode(Int.self) { good = n }
+            #expect(good == 0, "the failed migration left nothing behind")
+        }
+        #expect(throws: PostgresStoreError.self) { try MigrationSet(schema: "auth", migrations: [Migration(version: 2, name: "gap", sql: "")]) }
+        #expect(throws: PostgresStoreError.self) { try PostgresSettings(url: "mysql://x@y/z") }
+    }
+
+    @Test func deviceLoginRefreshRotationReuseAndLogout() async throws {
+        try await withDatabase { client in
+            try await MigrationRunner.apply(try AuthMigrations.set(), on: client, logger: logger)
+            let seed = (0..<32).map { UInt8($0) }
+            let service = AuthService(store: AuthStore(client: client, logger: logger), tokens: try await AuthTokens(seed: seed))
+            let router = Router()
+            service.addRoutes(to: router)
+            let app = Application(router: router)
+            let device = "device-\(UInt64.random(in: 0...UInt64.max))"
+            try await app.test(.router) { http in
+                func post(_ uri: String, _ json: String, bearer: String? = nil) async throws -> (HTTPResponse.Status, Data) {
+                    var headers: HTTPFields = [.contentType: "application/json"]
+                    if let bearer { headers[.authorization] = "Bearer \(bearer)" }
+                    return try await http.execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: json)) {
+                        ($0.status, Data($0.body.readableBytesView))
+                    }
+                }
+                func me(_ token: String) async throws -> HTTPResponse.Status {
+                    try await http.execute(uri: "/v1/auth/me", method: .get, headers: [.authorization: "Bearer \(token)"]) { $0.status }
+                }
+                let (s1, b1) = try await post("/v1/auth/device", #"{"deviceId": "\#(device)"}"#)
+                #expect(s1 == .ok)
+                let first = try JSONDecoder().decode(AuthService.TokenPair.self, from: b1)
+                // The same device is the same account, in a new session.
+                let (_, b2) = try await post("/v1/auth/device", #"{"deviceId": "\#(device)"}"#)
+                let second = try JSONDecoder().decode(AuthService.TokenPair.self, from: b2)
+                #expect(second.accountId == first.accountId && second.refreshToken != first.refreshToken)
+                #expect(try await me(first.accessToken) == .ok)
+                // A tampered token and no token are refused.
+                var tampered = Array(first.accessToken.utf8)
+                tampered[tampered.count - 3] = tampered[tampered.count - 3] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
+                #expect(try await me(String(decoding: tampered, as: UTF8.self)) == .unauthorized)
+                // Refresh rotates: the new pair works, the old refresh token is dead, and using it
+                // again revokes the session (someone kept a copy), so the new one dies too.
+                let (s3, b3) = try await post("/v1/auth/refresh", #"{"refreshToken": "\#(first.refreshToken)"}"#)
+                #expect(s3 == .ok)
+                let rotated = try JSONDecoder().decode(AuthService.TokenPair.self, from: b3)
+                #expect(rotated.accountId == first.accountId && rotated.refreshToken != first.refreshToken)
+                let (s4, _) = try await post("/v1/auth/refresh", #"{"refreshToken": "\#(first.refreshToken)"}"#)
+                #expect(s4 == .unauthorized)
+                let (s5, _) = try await post("/v1/auth/refresh", #"{"refreshToken": "\#(rotated.refreshToken)"}"#)
+                #expect(s5 == .unauthorized, "reuse revoked the session")
+                #expect(try await me(rotated.accessToken) == .unauthorized)
+                // Logout revokes the other session; its refresh token dies with it.
+                let (s6, _) = try await post("/v1/auth/logout", "", bearer: second.accessToken)
+                #expect(s6 == .noContent)
+                #expect(try await me(second.accessToken) == .unauthorized)
+                let (s7, _) = try await post("/v1/auth/refresh", #"{"refreshToken": "\#(second.refreshToken)"}"#)
+                #expect(s7 == .unauthorized)
+                // Bad input is a 400 with a reason, never a crash.
+                let (s8, b8) = try await post("/v1/auth/device", #"{"deviceId": "short"}"#)
+                #expect(s8 == .badRequest && String(decoding: b8, as: UTF8.self).contains("bad_request"))
+                let (s9, _) = try await post("/v1/auth/device", "not json")
+                #expect(s9 == .badRequest)
+                let (s10, _) = try await post("/v1/auth/refresh", #"{"refreshToken": "garbage"}"#)
+                #expect(s10 == .unauthorized)
+            }
+        }
+    }
+}
