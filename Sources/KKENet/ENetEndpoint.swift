@@ -11,7 +11,7 @@ public struct ENetPeerHandle: Hashable, @unchecked Sendable {
         var buf = [CChar](repeating: 0, count: 64)
         var addr = raw.pointee.address
         enet_address_get_host_ip(&addr, &buf, 64)
-        return "\(String(cString: buf)):\(addr.port)"
+        return "\(String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)):\(addr.port)"
     }
     /// Round-trip time ENet measured, milliseconds.
     public var roundTripMillis: UInt32 { raw.pointee.roundTripTime }

@@ -71,10 +71,10 @@ public struct PeerAddress: Hashable, Sendable, CustomStringConvertible {
         return withSockaddr { sa, _ in
             if family == AF_INET {
                 sa.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { var addr = $0.pointee.sin_addr; inet_ntop(AF_INET, &addr, &buf, 64) }
-                return "\(String(cString: buf)):\(port)"
+                return "\(String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)):\(port)"
             }
             sa.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { var addr = $0.pointee.sin6_addr; inet_ntop(AF_INET6, &addr, &buf, 64) }
-            return "[\(String(cString: buf))]:\(port)"
+            return "[\(String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))]:\(port)"
         }
     }
 }
