@@ -192,7 +192,7 @@ let package = Package(
         // Tests: one target per module, plus the shim smoke tests.
         .testTarget(name: "KKBytesTests", dependencies: ["KKBytes"]),
         .testTarget(name: "KKAuthTests", dependencies: [
-            "KKAuth", "KKPostgres", "KKTestSupport",
+            "KKAuth", "KKPostgres", "KKTestSupport", "kk-services",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -10,8 +10,9 @@ import ServiceLifecycle
 /// `kk-services`: the platform services (accounts and auth now; lobby, results, voice and assets
 /// as they land), any subset in one process: one HTTP port with each service's routes and the
 /// admin endpoints, PostgreSQL through postgres-nio, migrations applied at start. Bad
-/// configuration: message on stderr, exit code 2; a start-up failure (database unreachable, a
-/// migration failed): exit code 1.
+/// configuration: message on stderr, exit code 64 (usage); a start-up failure (a migration
+/// failed, the port is taken): exit code 1. The process is ready (/readyz 200) once its
+/// migrations ran; while PostgreSQL is unreachable it waits, not ready.
 @main
 struct ServicesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
