@@ -133,7 +133,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "KKAuth", dependencies: [
-            "KKPostgres",
+            "KKPostgres", "COpenSSL",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
             .product(name: "JWTKit", package: "jwt-kit"),

@@ -10,6 +10,8 @@ public enum AuthError: Error, Equatable, Sendable {
     /// The refresh token is unknown, expired, revoked, or was used twice (401; a second use
     /// revokes its session: someone else holds a copy).
     case refreshRefused
+    /// The email is taken, or the account already has credentials (409).
+    case conflict(String)
     /// PostgreSQL did not answer (503).
     case storeUnavailable(PostgresStoreError)
     /// The token could not be signed (500).
@@ -18,6 +20,7 @@ public enum AuthError: Error, Equatable, Sendable {
     public var status: HTTPResponse.Status {
         switch self {
         case .badRequest: .badRequest
+        case .conflict: .conflict
         case .unauthorized, .refreshRefused: .unauthorized
         case .storeUnavailable: .serviceUnavailable
         case .signingFailed: .internalServerError
@@ -27,6 +30,7 @@ public enum AuthError: Error, Equatable, Sendable {
     public var label: String {
         switch self {
         case .badRequest: "bad_request"
+        case .conflict: "conflict"
         case .unauthorized: "unauthorized"
         case .refreshRefused: "refresh_refused"
         case .storeUnavailable: "store_unavailable"

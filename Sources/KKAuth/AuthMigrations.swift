@@ -31,6 +31,18 @@ public enum AuthMigrations {
             );
             CREATE INDEX sessions_account ON auth.sessions (account_id);
             """),
+        Migration(version: 2, name: "email_credentials", sql: """
+            -- Email + password credentials of an account (one per account; emails unique without case).
+            CREATE TABLE auth.credentials (
+                account_id bigint PRIMARY KEY REFERENCES auth.accounts (id) ON DELETE CASCADE,
+                email text NOT NULL,
+                params text NOT NULL,
+                salt bytea NOT NULL,
+                hash bytea NOT NULL,
+                created_at timestamptz NOT NULL DEFAULT now()
+            );
+            CREATE UNIQUE INDEX credentials_email ON auth.credentials (lower(email));
+            """),
     ]
 
     public static func set() throws(PostgresStoreError) -> MigrationSet {

@@ -21,10 +21,14 @@ public struct AuthConfig: Sendable {
 /// - `POST /v1/auth/refresh` `{"refreshToken"}`: a new access and refresh token (the old refresh token dies).
 /// - `POST /v1/auth/logout` (bearer access token): revokes the session.
 /// - `GET /v1/auth/me` (bearer access token): the account and session, if the session is live.
+/// - `POST /v1/auth/email/register` (bearer) `{"email", "password"}`: gives the account (a
+///   device's, say) email credentials, so other devices can log in to it.
+/// - `POST /v1/auth/email/login` `{"email", "password"}`: a new session of that account.
 public struct AuthService: Sendable {
     public let store: AuthStore
     public let tokens: AuthTokens
     public let config: AuthConfig
+    public var hasher = PasswordHasher()
 
     public init(store: AuthStore, tokens: AuthTokens, config: AuthConfig = AuthConfig()) {
         self.store = store; self.tokens = tokens; self.config = config
@@ -40,6 +44,18 @@ public struct AuthService: Sendable {
 
     struct DeviceLogin: Decodable { var deviceId: String }
     struct Refresh: Decodable { var refreshToken: String }
+    struct EmailLogin: Decodable { var email: String; var password: String }
+
+    /// Hashed against when an email is unknown, so an unknown email costs what a wrong password does.
+    static let dummyCredentials = PasswordHasher.Stored(params: "scrypt$15$8$1", salt: [UInt8](repeating: 7, count: 16),
+                                                        hash: [UInt8](repeating: 0, count: 32))
+
+    static func check(_ b: EmailLogin) throws(AuthError) {
+        let email = b.email
+        guard (3...254).contains(email.utf8.count), email.contains("@"), !email.contains(where: \.isWhitespace),
+              !email.hasPrefix("@"), !email.hasSuffix("@") else { throw .badRequest("not an email address") }
+        guard (10...128).contains(b.password.count) else { throw .badRequest("a password has 10 to 128 characters") }
+    }
     struct Me: Codable { var accountId: Int64; var sessionId: String }
     struct ErrorBody: Codable { var error: String; var message: String }
 
@@ -77,6 +93,33 @@ public struct AuthService: Sendable {
                 let claims = try await bearer(req)
                 do throws(PostgresStoreError) { try await store.revoke(claims.sessionId!) } catch { throw .storeUnavailable(error) }
                 return Response(status: .noContent)
+            }
+        }
+        router.post("/v1/auth/email/register") { req, ctx -> Response in
+            await respond { () throws(AuthError) in
+                let claims = try await bearer(req)
+                let body: EmailLogin = try await decode(req, ctx)
+                try Self.check(body)
+                guard let stored = hasher.hash(body.password) else { throw .signingFailed("scrypt failed") }
+                let added: Bool
+                do throws(PostgresStoreError) {
+                    added = try await store.addCredentials(account: claims.accountId!, email: body.email, stored: stored)
+                } catch { throw .storeUnavailable(error) }
+                guard added else { throw .conflict("the email is taken, or this account already has credentials") }
+                return Response(status: .created)
+            }
+        }
+        router.post("/v1/auth/email/login") { req, ctx -> Response in
+            await respond { () throws(AuthError) in
+                let body: EmailLogin = try await decode(req, ctx)
+                try Self.check(body)
+                let found: (account: Int64, stored: PasswordHasher.Stored)?
+                do throws(PostgresStoreError) { found = try await store.credentials(email: body.email) } catch {
+                    throw .storeUnavailable(error)
+                }
+                let ok = PasswordHasher.verify(body.password, against: found?.stored ?? Self.dummyCredentials)
+                guard ok, let account = found?.account else { throw .unauthorized }
+                return try await json(.ok, newSession(account: account))
             }
         }
         router.get("/v1/auth/me") { req, _ -> Response in
@@ -134,6 +177,7 @@ public struct AuthService: Sendable {
         do throws(AuthError) { return try await body() } catch {
             let message: String = switch error {
             case .badRequest(let why): why
+            case .conflict(let why): why
             case .storeUnavailable(let e): e.description
             case .signingFailed(let why): why
             case .unauthorized: "a valid access token of a live session is required"

@@ -64,6 +64,32 @@ public struct AuthStore: Sendable {
         }
     }
 
+    /// Gives `account` email credentials; false when the email is taken or the account has some.
+    public func addCredentials(account: Int64, email: String, stored: PasswordHasher.Stored) async throws(PostgresStoreError) -> Bool {
+        try await timed { [client, logger] in
+            for try await _ in try await client.query("""
+                INSERT INTO auth.credentials (account_id, email, params, salt, hash)
+                VALUES (\(account), \(email), \(stored.params), \(Data(stored.salt)), \(Data(stored.hash)))
+                ON CONFLICT DO NOTHING RETURNING account_id
+                """, logger: logger).decode(Int64.self) {
+                return true
+            }
+            return false
+        }
+    }
+
+    /// The account and stored hash of `email` (any case), if registered.
+    public func credentials(email: String) async throws(PostgresStoreError) -> (account: Int64, stored: PasswordHasher.Stored)? {
+        try await timed { [client, logger] in
+            for try await (account, params, salt, hash) in try await client.query(
+                "SELECT account_id, params, salt, hash FROM auth.credentials WHERE lower(email) = lower(\(email))",
+                logger: logger).decode((Int64, String, Data, Data).self) {
+                return (account, PasswordHasher.Stored(params: params, salt: Array(salt), hash: Array(hash)))
+            }
+            return nil
+        }
+    }
+
     /// Revokes a session (logout, or an operator's decision).
     public func revoke(_ id: UUID) async throws(PostgresStoreError) {
         try await timed { [client, logger] in

@@ -32,13 +32,14 @@ public struct Migration: Sendable, Equatable {
 
 /// A service's schema and its migrations, in version order (1, 2, 3... without gaps).
 public struct MigrationSet: Sendable {
-    /// The PostgreSQL schema the service owns (lower-case letters and underscores).
+    /// The PostgreSQL schema the service owns (a plain lower-case identifier).
     public let schema: String
     public let migrations: [Migration]
 
     public init(schema: String, migrations: [Migration]) throws(PostgresStoreError) {
-        guard !schema.isEmpty, schema.allSatisfy({ $0 == "_" || ($0.isASCII && $0.isLowercase) }) else {
-            throw .badMigrations("schema name '\(schema)' must be lower-case letters and underscores")
+        guard let first = schema.first, first == "_" || (first.isASCII && first.isLowercase),
+              schema.allSatisfy({ $0 == "_" || ($0.isASCII && ($0.isLowercase || $0.isNumber)) }) else {
+            throw .badMigrations("schema name '\(schema)' must be lower-case letters, digits and underscores, not starting with a digit")
         }
         let sorted = migrations.sorted { $0.version < $1.version }
         for (i, m) in sorted.enumerated() where m.version != i + 1 {

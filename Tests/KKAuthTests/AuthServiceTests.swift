@@ -26,23 +26,31 @@ import Testing
 
     @Test func migrationsApplyFromAnEmptyDatabaseOnceAndOnlyOnce() async throws {
         try await withDatabase { client in
-            try await client.query("DROP SCHEMA IF EXISTS auth CASCADE", logger: logger)
-            let set = try AuthMigrations.set()
-            #expect(try await MigrationRunner.apply(set, on: client, logger: logger) == [1])
+            // The auth migrations into a schema of this test's own (other suites share `auth`),
+            // from empty: all of them once, then nothing.
+            let schema = "auth_mt_\(UInt32.random(in: 0...UInt32.max))"
+            let mine = AuthMigrations.all.map {
+                Migration(version: $0.version, name: $0.name, sql: $0.sql.replacingOccurrences(of: "auth.", with: "\(schema)."))
+            }
+            let set = try MigrationSet(schema: schema, migrations: mine)
+            defer { Task { [client, logger] in try? await client.query(PostgresQuery(unsafeSQL: "DROP SCHEMA \(schema) CASCADE"), logger: logger) } }
+            #expect(try await MigrationRunner.apply(set, on: client, logger: logger) == AuthMigrations.all.map(\.version))
             #expect(try await MigrationRunner.apply(set, on: client, logger: logger) == [])
             var accounts = -1
-            for try await n in try await client.query("SELECT count(*)::int FROM auth.accounts", logger: logger).decode(Int.self) {
+            for try await n in try await client.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM \(schema).accounts"),
+                                                      logger: logger).decode(Int.self) {
                 accounts = n
             }
             #expect(accounts == 0)
             // A broken migration rolls back whole and names itself.
-            let broken = try MigrationSet(schema: "auth", migrations: AuthMigrations.all + [
-                Migration(version: 2, name: "broken", sql: "CREATE TABLE auth.good (id int);\nCREATE TABLE nonsense (;\n"),
+            let next = mine.count + 1
+            let broken = try MigrationSet(schema: schema, migrations: mine + [
+                Migration(version: next, name: "broken", sql: "CREATE TABLE \(schema).good (id int);\nCREATE TABLE nonsense (;\n"),
             ])
             await #expect(throws: PostgresStoreError.self) { try await MigrationRunner.apply(broken, on: client, logger: logger) }
             var good = -1
             for try await n in try await client.query(
-                "SELECT count(*)::int FROM information_schema.tables WHERE table_schema = 'auth' AND table_name = 'good'",
+                "SELECT count(*)::int FROM information_schema.tables WHERE table_schema = \(schema) AND table_name = 'good'",
                 logger: logger).decode(Int.self) { good = n }
             #expect(good == 0, "the failed migration left nothing behind")
         }
@@ -106,6 +114,70 @@ import Testing
                 #expect(s9 == .badRequest)
                 let (s10, _) = try await post("/v1/auth/refresh", #"{"refreshToken": "garbage"}"#)
                 #expect(s10 == .unauthorized)
+            }
+        }
+    }
+}
+
+/// Email + password: scrypt hashes, linking to a device's account, login from elsewhere.
+@Suite(.serialized) struct EmailCredentialTests {
+    let logger = Logger(label: "auth-email-test")
+
+    @Test func hashesAreSaltedAndVerifiedInConstantTime() {
+        let h = PasswordHasher()
+        let a = h.hash("correct horse battery")!, b = h.hash("correct horse battery")!
+        #expect(a.salt != b.salt && a.hash != b.hash, "a salt per hash")
+        #expect(PasswordHasher.verify("correct horse battery", against: a))
+        #expect(!PasswordHasher.verify("correct horse batterY", against: a))
+        #expect(!PasswordHasher.verify("", against: a))
+        var bad = a
+        bad.params = "scrypt$99$8$1"
+        #expect(!PasswordHasher.verify("correct horse battery", against: bad), "absurd parameters are refused, not run")
+    }
+
+    @Test func registerOnADeviceAccountThenLogInByEmail() async throws {
+        let settings = try PostgresSettings(url: try PostgresTestServer.url())
+        let client = PostgresClient(configuration: settings.clientConfiguration, backgroundLogger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            try await MigrationRunner.apply(try AuthMigrations.set(), on: client, logger: logger)
+            let service = AuthService(store: AuthStore(client: client, logger: logger),
+                                      tokens: try await AuthTokens(seed: (0..<32).map { UInt8($0) }))
+            let router = Router()
+            service.addRoutes(to: router)
+            let app = Application(router: router)
+            let n = UInt64.random(in: 0...UInt64.max)
+            let email = "racer-\(n)@example.com"
+            try await app.test(.router) { http in
+                func post(_ uri: String, _ json: String, bearer: String? = nil) async throws -> (HTTPResponse.Status, Data) {
+                    var headers: HTTPFields = [.contentType: "application/json"]
+                    if let bearer { headers[.authorization] = "Bearer \(bearer)" }
+                    return try await http.execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: json)) {
+                        ($0.status, Data($0.body.readableBytesView))
+                    }
+                }
+                let (_, b1) = try await post("/v1/auth/device", #"{"deviceId": "phone-\#(n)"}"#)
+                let phone = try JSONDecoder().decode(AuthService.TokenPair.self, from: b1)
+                let creds = #"{"email": "\#(email)", "password": "a long secret 42"}"#
+                #expect(try await post("/v1/auth/email/register", creds).0 == .unauthorized, "needs a session")
+                #expect(try await post("/v1/auth/email/register", creds, bearer: phone.accessToken).0 == .created)
+                // From another machine: the same account, by email (any case).
+                let upper = #"{"email": "\#(email.uppercased())", "password": "a long secret 42"}"#
+                let (s2, b2) = try await post("/v1/auth/email/login", upper)
+                #expect(s2 == .ok)
+                #expect(try JSONDecoder().decode(AuthService.TokenPair.self, from: b2).accountId == phone.accountId)
+                #expect(try await post("/v1/auth/email/login", #"{"email": "\#(email)", "password": "a long secret 43"}"#).0 == .unauthorized)
+                #expect(try await post("/v1/auth/email/login", #"{"email": "nobody-\#(n)@example.com", "password": "a long secret 42"}"#).0
+                        == .unauthorized)
+                // The email is taken for another account; bad input is a 400.
+                let (_, b3) = try await post("/v1/auth/device", #"{"deviceId": "tablet-\#(n)"}"#)
+                let tablet = try JSONDecoder().decode(AuthService.TokenPair.self, from: b3)
+                #expect(try await post("/v1/auth/email/register", creds, bearer: tablet.accessToken).0 == .conflict)
+                #expect(try await post("/v1/auth/email/register", #"{"email": "x", "password": "a long secret 42"}"#,
+                                       bearer: tablet.accessToken).0 == .badRequest)
+                #expect(try await post("/v1/auth/email/register", #"{"email": "t-\#(n)@example.com", "password": "short"}"#,
+                                       bearer: tablet.accessToken).0 == .badRequest)
             }
         }
     }
