@@ -12,6 +12,8 @@ public enum AuthError: Error, Equatable, Sendable {
     case refreshRefused
     /// The email is taken, or the account already has credentials (409).
     case conflict(String)
+    /// Too many failed logins for this email in the current window (429).
+    case tooManyAttempts(retryAfterSeconds: Int)
     /// PostgreSQL did not answer (503).
     case storeUnavailable(PostgresStoreError)
     /// The token could not be signed (500).
@@ -21,6 +23,7 @@ public enum AuthError: Error, Equatable, Sendable {
         switch self {
         case .badRequest: .badRequest
         case .conflict: .conflict
+        case .tooManyAttempts: .tooManyRequests
         case .unauthorized, .refreshRefused: .unauthorized
         case .storeUnavailable: .serviceUnavailable
         case .signingFailed: .internalServerError
@@ -31,6 +34,7 @@ public enum AuthError: Error, Equatable, Sendable {
         switch self {
         case .badRequest: "bad_request"
         case .conflict: "conflict"
+        case .tooManyAttempts: "too_many_attempts"
         case .unauthorized: "unauthorized"
         case .refreshRefused: "refresh_refused"
         case .storeUnavailable: "store_unavailable"

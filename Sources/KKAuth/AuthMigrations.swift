@@ -43,6 +43,15 @@ public enum AuthMigrations {
             );
             CREATE UNIQUE INDEX credentials_email ON auth.credentials (lower(email));
             """),
+        Migration(version: 3, name: "login_failures", sql: """
+            -- Failed logins per key (an email, lower case) in the current window: the login rate limit,
+            -- shared by every kk-services instance.
+            CREATE TABLE auth.login_failures (
+                key text PRIMARY KEY,
+                window_start timestamptz NOT NULL,
+                failures integer NOT NULL
+            );
+            """),
     ]
 
     public static func set() throws(PostgresStoreError) -> MigrationSet {

@@ -12,6 +12,10 @@ public struct AuthConfig: Sendable {
     public var accessTokenSeconds: Int = 900
     /// Refresh token (session) lifetime; each refresh extends it.
     public var sessionSeconds: Int = 30 * 86_400
+    /// Failed email logins allowed per email per window; more are refused with 429 until the
+    /// window ends (a guesser gets this many tries per window, whatever address it uses).
+    public var maxLoginFailures: Int = 5
+    public var loginFailureWindowSeconds: Int = 900
     public init() {}
 }
 
@@ -113,12 +117,25 @@ public struct AuthService: Sendable {
             await respond { () throws(AuthError) in
                 let body: EmailLogin = try await decode(req, ctx)
                 try Self.check(body)
+                let key = "email:" + body.email.lowercased()
+                let window = config.loginFailureWindowSeconds
+                let failures: Int
+                do throws(PostgresStoreError) { failures = try await store.failures(key: key, windowSeconds: window) } catch {
+                    throw .storeUnavailable(error)
+                }
+                guard failures < config.maxLoginFailures else { throw .tooManyAttempts(retryAfterSeconds: window) }
                 let found: (account: Int64, stored: PasswordHasher.Stored)?
                 do throws(PostgresStoreError) { found = try await store.credentials(email: body.email) } catch {
                     throw .storeUnavailable(error)
                 }
                 let ok = PasswordHasher.verify(body.password, against: found?.stored ?? Self.dummyCredentials)
-                guard ok, let account = found?.account else { throw .unauthorized }
+                guard ok, let account = found?.account else {
+                    do throws(PostgresStoreError) { try await store.recordFailure(key: key, windowSeconds: window) } catch {
+                        throw .storeUnavailable(error)
+                    }
+                    throw .unauthorized
+                }
+                do throws(PostgresStoreError) { try await store.clearFailures(key: key) } catch { throw .storeUnavailable(error) }
                 return try await json(.ok, newSession(account: account))
             }
         }
@@ -178,6 +195,7 @@ public struct AuthService: Sendable {
             let message: String = switch error {
             case .badRequest(let why): why
             case .conflict(let why): why
+            case .tooManyAttempts(let s): "too many failed logins for this email; try again in \(s) s"
             case .storeUnavailable(let e): e.description
             case .signingFailed(let why): why
             case .unauthorized: "a valid access token of a live session is required"

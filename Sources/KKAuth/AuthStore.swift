@@ -90,6 +90,40 @@ public struct AuthStore: Sendable {
         }
     }
 
+    /// Failures of `key` in the window that is running (0 when none or when it ended).
+    public func failures(key: String, windowSeconds: Int) async throws(PostgresStoreError) -> Int {
+        try await timed { [client, logger] in
+            for try await n in try await client.query("""
+                SELECT failures FROM auth.login_failures
+                WHERE key = \(key) AND window_start > now() - make_interval(secs => \(windowSeconds))
+                """, logger: logger).decode(Int.self) {
+                return n
+            }
+            return 0
+        }
+    }
+
+    /// Counts one failure of `key` (a new window when the last one ended).
+    public func recordFailure(key: String, windowSeconds: Int) async throws(PostgresStoreError) {
+        try await timed { [client, logger] in
+            try await client.query("""
+                INSERT INTO auth.login_failures (key, window_start, failures) VALUES (\(key), now(), 1)
+                ON CONFLICT (key) DO UPDATE SET
+                    failures = CASE WHEN auth.login_failures.window_start <= now() - make_interval(secs => \(windowSeconds))
+                                    THEN 1 ELSE auth.login_failures.failures + 1 END,
+                    window_start = CASE WHEN auth.login_failures.window_start <= now() - make_interval(secs => \(windowSeconds))
+                                        THEN now() ELSE auth.login_failures.window_start END
+                """, logger: logger)
+        }
+    }
+
+    /// Forgets the failures of `key` (a successful login).
+    public func clearFailures(key: String) async throws(PostgresStoreError) {
+        try await timed { [client, logger] in
+            try await client.query("DELETE FROM auth.login_failures WHERE key = \(key)", logger: logger)
+        }
+    }
+
     /// Revokes a session (logout, or an operator's decision).
     public func revoke(_ id: UUID) async throws(PostgresStoreError) {
         try await timed { [client, logger] in

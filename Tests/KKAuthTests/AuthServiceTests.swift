@@ -170,6 +170,14 @@ import Testing
                 #expect(try await post("/v1/auth/email/login", #"{"email": "\#(email)", "password": "a long secret 43"}"#).0 == .unauthorized)
                 #expect(try await post("/v1/auth/email/login", #"{"email": "nobody-\#(n)@example.com", "password": "a long secret 42"}"#).0
                         == .unauthorized)
+                // Five failures in the window (the one above and four more) lock the email: 429
+                // even for the right password.
+                for _ in 0..<4 {
+                    #expect(try await post("/v1/auth/email/login", #"{"email": "\#(email)", "password": "wrong password!"}"#).0
+                            == .unauthorized)
+                }
+                let (s429, b429) = try await post("/v1/auth/email/login", creds)
+                #expect(s429 == .tooManyRequests && String(decoding: b429, as: UTF8.self).contains("too_many_attempts"))
                 // The email is taken for another account; bad input is a 400.
                 let (_, b3) = try await post("/v1/auth/device", #"{"deviceId": "tablet-\#(n)"}"#)
                 let tablet = try JSONDecoder().decode(AuthService.TokenPair.self, from: b3)
