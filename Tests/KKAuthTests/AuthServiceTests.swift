@@ -13,19 +13,8 @@ import Testing
 @Suite(.serialized) struct AuthServiceTests {
     let logger = Logger(label: "auth-test")
 
-    /// Runs `body` with a running client of the test database.
-    func withDatabase(_ body: (PostgresClient) async throws -> Void) async throws {
-        let settings = try PostgresSettings(url: try PostgresTestServer.url())
-        let client = PostgresClient(configuration: settings.clientConfiguration, backgroundLogger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
-            try await body(client)
-        }
-    }
-
     @Test func migrationsApplyFromAnEmptyDatabaseOnceAndOnlyOnce() async throws {
-        try await withDatabase { client in
+        try await withDatabase(logger: logger) { client in
             // The auth migrations into a schema of this test's own (other suites share `auth`),
             // from empty: all of them once, then nothing.
             let schema = "auth_mt_\(UInt32.random(in: 0...UInt32.max))"
@@ -59,7 +48,7 @@ import Testing
     }
 
     @Test func deviceLoginRefreshRotationReuseAndLogout() async throws {
-        try await withDatabase { client in
+        try await withDatabase(logger: logger) { client in
             try await MigrationRunner.apply(try AuthMigrations.set(), on: client, logger: logger)
             let seed = (0..<32).map { UInt8($0) }
             let service = AuthService(store: AuthStore(client: client, logger: logger), tokens: try await AuthTokens(seed: seed))
@@ -68,21 +57,14 @@ import Testing
             let app = Application(router: router)
             let device = "device-\(UInt64.random(in: 0...UInt64.max))"
             try await app.test(.router) { http in
-                func post(_ uri: String, _ json: String, bearer: String? = nil) async throws -> (HTTPResponse.Status, Data) {
-                    var headers: HTTPFields = [.contentType: "application/json"]
-                    if let bearer { headers[.authorization] = "Bearer \(bearer)" }
-                    return try await http.execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: json)) {
-                        ($0.status, Data($0.body.readableBytesView))
-                    }
-                }
                 func me(_ token: String) async throws -> HTTPResponse.Status {
                     try await http.execute(uri: "/v1/auth/me", method: .get, headers: [.authorization: "Bearer \(token)"]) { $0.status }
                 }
-                let (s1, b1) = try await post("/v1/auth/device", #"{"deviceId": "\#(device)"}"#)
+                let (s1, b1) = try await post(http, "/v1/auth/device", #"{"deviceId": "\#(device)"}"#)
                 #expect(s1 == .ok)
                 let first = try JSONDecoder().decode(AuthService.TokenPair.self, from: b1)
                 // The same device is the same account, in a new session.
-                let (_, b2) = try await post("/v1/auth/device", #"{"deviceId": "\#(device)"}"#)
+                let (_, b2) = try await post(http, "/v1/auth/device", #"{"deviceId": "\#(device)"}"#)
                 let second = try JSONDecoder().decode(AuthService.TokenPair.self, from: b2)
                 #expect(second.accountId == first.accountId && second.refreshToken != first.refreshToken)
                 #expect(try await me(first.accessToken) == .ok)
@@ -92,27 +74,27 @@ import Testing
                 #expect(try await me(String(decoding: tampered, as: UTF8.self)) == .unauthorized)
                 // Refresh rotates: the new pair works, the old refresh token is dead, and using it
                 // again revokes the session (someone kept a copy), so the new one dies too.
-                let (s3, b3) = try await post("/v1/auth/refresh", #"{"refreshToken": "\#(first.refreshToken)"}"#)
+                let (s3, b3) = try await post(http, "/v1/auth/refresh", #"{"refreshToken": "\#(first.refreshToken)"}"#)
                 #expect(s3 == .ok)
                 let rotated = try JSONDecoder().decode(AuthService.TokenPair.self, from: b3)
                 #expect(rotated.accountId == first.accountId && rotated.refreshToken != first.refreshToken)
-                let (s4, _) = try await post("/v1/auth/refresh", #"{"refreshToken": "\#(first.refreshToken)"}"#)
+                let (s4, _) = try await post(http, "/v1/auth/refresh", #"{"refreshToken": "\#(first.refreshToken)"}"#)
                 #expect(s4 == .unauthorized)
-                let (s5, _) = try await post("/v1/auth/refresh", #"{"refreshToken": "\#(rotated.refreshToken)"}"#)
+                let (s5, _) = try await post(http, "/v1/auth/refresh", #"{"refreshToken": "\#(rotated.refreshToken)"}"#)
                 #expect(s5 == .unauthorized, "reuse revoked the session")
                 #expect(try await me(rotated.accessToken) == .unauthorized)
                 // Logout revokes the other session; its refresh token dies with it.
-                let (s6, _) = try await post("/v1/auth/logout", "", bearer: second.accessToken)
+                let (s6, _) = try await post(http, "/v1/auth/logout", "", bearer: second.accessToken)
                 #expect(s6 == .noContent)
                 #expect(try await me(second.accessToken) == .unauthorized)
-                let (s7, _) = try await post("/v1/auth/refresh", #"{"refreshToken": "\#(second.refreshToken)"}"#)
+                let (s7, _) = try await post(http, "/v1/auth/refresh", #"{"refreshToken": "\#(second.refreshToken)"}"#)
                 #expect(s7 == .unauthorized)
                 // Bad input is a 400 with a reason, never a crash.
-                let (s8, b8) = try await post("/v1/auth/device", #"{"deviceId": "short"}"#)
+                let (s8, b8) = try await post(http, "/v1/auth/device", #"{"deviceId": "short"}"#)
                 #expect(s8 == .badRequest && String(decoding: b8, as: UTF8.self).contains("bad_request"))
-                let (s9, _) = try await post("/v1/auth/device", "not json")
+                let (s9, _) = try await post(http, "/v1/auth/device", "not json")
                 #expect(s9 == .badRequest)
-                let (s10, _) = try await post("/v1/auth/refresh", #"{"refreshToken": "garbage"}"#)
+                let (s10, _) = try await post(http, "/v1/auth/refresh", #"{"refreshToken": "garbage"}"#)
                 #expect(s10 == .unauthorized)
             }
         }
@@ -136,11 +118,7 @@ import Testing
     }
 
     @Test func registerOnADeviceAccountThenLogInByEmail() async throws {
-        let settings = try PostgresSettings(url: try PostgresTestServer.url())
-        let client = PostgresClient(configuration: settings.clientConfiguration, backgroundLogger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
+        try await withDatabase(logger: logger) { client in
             try await MigrationRunner.apply(try AuthMigrations.set(), on: client, logger: logger)
             let service = AuthService(store: AuthStore(client: client, logger: logger),
                                       tokens: try await AuthTokens(seed: (0..<32).map { UInt8($0) }))
@@ -150,43 +128,56 @@ import Testing
             let n = UInt64.random(in: 0...UInt64.max)
             let email = "racer-\(n)@example.com"
             try await app.test(.router) { http in
-                func post(_ uri: String, _ json: String, bearer: String? = nil) async throws -> (HTTPResponse.Status, Data) {
-                    var headers: HTTPFields = [.contentType: "application/json"]
-                    if let bearer { headers[.authorization] = "Bearer \(bearer)" }
-                    return try await http.execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: json)) {
-                        ($0.status, Data($0.body.readableBytesView))
-                    }
-                }
-                let (_, b1) = try await post("/v1/auth/device", #"{"deviceId": "phone-\#(n)"}"#)
+                let (_, b1) = try await post(http, "/v1/auth/device", #"{"deviceId": "phone-\#(n)"}"#)
                 let phone = try JSONDecoder().decode(AuthService.TokenPair.self, from: b1)
                 let creds = #"{"email": "\#(email)", "password": "a long secret 42"}"#
-                #expect(try await post("/v1/auth/email/register", creds).0 == .unauthorized, "needs a session")
-                #expect(try await post("/v1/auth/email/register", creds, bearer: phone.accessToken).0 == .created)
+                #expect(try await post(http, "/v1/auth/email/register", creds).0 == .unauthorized, "needs a session")
+                #expect(try await post(http, "/v1/auth/email/register", creds, bearer: phone.accessToken).0 == .created)
                 // From another machine: the same account, by email (any case).
                 let upper = #"{"email": "\#(email.uppercased())", "password": "a long secret 42"}"#
-                let (s2, b2) = try await post("/v1/auth/email/login", upper)
+                let (s2, b2) = try await post(http, "/v1/auth/email/login", upper)
                 #expect(s2 == .ok)
                 #expect(try JSONDecoder().decode(AuthService.TokenPair.self, from: b2).accountId == phone.accountId)
-                #expect(try await post("/v1/auth/email/login", #"{"email": "\#(email)", "password": "a long secret 43"}"#).0 == .unauthorized)
-                #expect(try await post("/v1/auth/email/login", #"{"email": "nobody-\#(n)@example.com", "password": "a long secret 42"}"#).0
+                #expect(try await post(http, "/v1/auth/email/login", #"{"email": "\#(email)", "password": "a long secret 43"}"#).0 == .unauthorized)
+                #expect(try await post(http, "/v1/auth/email/login", #"{"email": "nobody-\#(n)@example.com", "password": "a long secret 42"}"#).0
                         == .unauthorized)
                 // Five failures in the window (the one above and four more) lock the email: 429
                 // even for the right password.
                 for _ in 0..<4 {
-                    #expect(try await post("/v1/auth/email/login", #"{"email": "\#(email)", "password": "wrong password!"}"#).0
+                    #expect(try await post(http, "/v1/auth/email/login", #"{"email": "\#(email)", "password": "wrong password!"}"#).0
                             == .unauthorized)
                 }
-                let (s429, b429) = try await post("/v1/auth/email/login", creds)
+                let (s429, b429) = try await post(http, "/v1/auth/email/login", creds)
                 #expect(s429 == .tooManyRequests && String(decoding: b429, as: UTF8.self).contains("too_many_attempts"))
                 // The email is taken for another account; bad input is a 400.
-                let (_, b3) = try await post("/v1/auth/device", #"{"deviceId": "tablet-\#(n)"}"#)
+                let (_, b3) = try await post(http, "/v1/auth/device", #"{"deviceId": "tablet-\#(n)"}"#)
                 let tablet = try JSONDecoder().decode(AuthService.TokenPair.self, from: b3)
-                #expect(try await post("/v1/auth/email/register", creds, bearer: tablet.accessToken).0 == .conflict)
-                #expect(try await post("/v1/auth/email/register", #"{"email": "x", "password": "a long secret 42"}"#,
+                #expect(try await post(http, "/v1/auth/email/register", creds, bearer: tablet.accessToken).0 == .conflict)
+                #expect(try await post(http, "/v1/auth/email/register", #"{"email": "x", "password": "a long secret 42"}"#,
                                        bearer: tablet.accessToken).0 == .badRequest)
-                #expect(try await post("/v1/auth/email/register", #"{"email": "t-\#(n)@example.com", "password": "short"}"#,
+                #expect(try await post(http, "/v1/auth/email/register", #"{"email": "t-\#(n)@example.com", "password": "short"}"#,
                                        bearer: tablet.accessToken).0 == .badRequest)
             }
         }
+    }
+}
+
+/// POSTs JSON (with an optional bearer token) through the in-process test client.
+func post(_ http: some TestClientProtocol, _ uri: String, _ json: String, bearer: String? = nil) async throws -> (HTTPResponse.Status, Data) {
+    var headers: HTTPFields = [.contentType: "application/json"]
+    if let bearer { headers[.authorization] = "Bearer \(bearer)" }
+    return try await http.execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: json)) {
+        ($0.status, Data($0.body.readableBytesView))
+    }
+}
+
+/// Runs `body` with a running client of the test database.
+func withDatabase(logger: Logger, _ body: (PostgresClient) async throws -> Void) async throws {
+    let settings = try PostgresSettings(url: try PostgresTestServer.url())
+    let client = PostgresClient(configuration: settings.clientConfiguration, backgroundLogger: logger)
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { await client.run() }
+        defer { group.cancelAll() }
+        try await body(client)
     }
 }
