@@ -41,7 +41,7 @@ struct ServicesCommand: AsyncParsableCommand {
 
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
-        guard let url = postgresUrl ?? env["KK_POSTGRES_URL"] else {
+        guard let url = postgresUrl ?? env["KK_POSTGRES_URL"], !url.isEmpty else {
             throw ValidationError("missing PostgreSQL URL: pass --postgres-url or set KK_POSTGRES_URL")
         }
         let settings: PostgresSettings
