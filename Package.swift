@@ -133,7 +133,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "KKAuth", dependencies: [
-            "KKPostgres", "COpenSSL",
+            "KKPostgres", "KKToken", "COpenSSL",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
             .product(name: "JWTKit", package: "jwt-kit"),
@@ -142,7 +142,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "kk-services", dependencies: [
-            "KKAuth", "KKPostgres", "KKAdmin",
+            "KKAuth", "KKPostgres", "KKAdmin", "KKToken",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

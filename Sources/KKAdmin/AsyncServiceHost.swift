@@ -2,7 +2,6 @@ import Hummingbird
 import Logging
 import Prometheus
 import ServiceLifecycle
-import Synchronization
 
 /// The life of a service process built on Swift concurrency (kk-match; the platform services'
 /// executable): one HTTP server carrying the admin endpoints (``AdminRoutes``) beside the
@@ -18,7 +17,6 @@ public final class AsyncServiceHost: Sendable {
     public let metricsFactory: PrometheusMetricsFactory
     /// Readiness, status document and drain requests behind the admin endpoints.
     public let admin = AdminState()
-    private let group = Mutex<ServiceGroup?>(nil)
 
     public init(name: String, logLevel: String = "info") {
         self.name = name
@@ -52,17 +50,9 @@ public final class AsyncServiceHost: Sendable {
         let publisher = StatusPublisher(admin: admin, status: status)
         let group = ServiceGroup(services: [app, publisher] + services,
                                  gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        self.group.withLock { $0 = group }
         admin.onDrain = { Task { await group.triggerGracefulShutdown() } }
-        defer { self.group.withLock { $0 = nil } }
         try await group.run()
         logger.info("\(name) stopped")
-    }
-
-    /// Starts a graceful stop, as SIGTERM or POST /drain would (for tests and embedders).
-    public func stop() async {
-        let g = group.withLock { $0 }
-        await g?.triggerGracefulShutdown()
     }
 }
 
@@ -73,7 +63,6 @@ struct StatusPublisher: Service {
     let status: @Sendable () -> any Encodable
 
     func run() async throws {
-        let admin = admin, status = status
         await withGracefulShutdownHandler {
             await cancelWhenGracefulShutdown {
                 while !Task.isCancelled {

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdAuth
 import KKPostgres
+import KKToken
 import Logging
 import NIOCore
 
@@ -80,7 +81,7 @@ public struct AuthService: Sendable {
             await respond { () throws(AuthError) in
                 let body: Refresh = try await decode(req, ctx)
                 guard let (session, hash) = AuthTokens.parseRefreshToken(body.refreshToken) else { throw .refreshRefused }
-                let next = AuthTokens.newRefreshToken(session: session)
+                let next = try Self.refreshToken(session: session)
                 let account: Int64?
                 do throws(PostgresStoreError) {
                     account = try await store.rotate(session, oldHash: hash, newHash: next.hash,
@@ -153,13 +154,19 @@ public struct AuthService: Sendable {
     /// A new session for `account`: its refresh token and a first access token.
     func newSession(account: Int64) async throws(AuthError) -> TokenPair {
         let session = UUID()
-        let refresh = AuthTokens.newRefreshToken(session: session)
+        let refresh = try Self.refreshToken(session: session)
         do throws(PostgresStoreError) {
             try await store.createSession(session, account: account, refreshHash: refresh.hash,
                                           expires: Date().addingTimeInterval(TimeInterval(config.sessionSeconds)))
         } catch { throw .storeUnavailable(error) }
         let access = try await accessToken(account: account, session: session)
         return TokenPair(accountId: account, accessToken: access, refreshToken: refresh.token, expiresIn: config.accessTokenSeconds)
+    }
+
+    static func refreshToken(session: UUID) throws(AuthError) -> (token: String, hash: [UInt8]) {
+        do throws(TokenError) { return try AuthTokens.newRefreshToken(session: session) } catch {
+            throw .signingFailed("no random bytes: \(error)")
+        }
     }
 
     func accessToken(account: Int64, session: UUID) async throws(AuthError) -> String {

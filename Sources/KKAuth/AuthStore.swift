@@ -145,6 +145,7 @@ public struct AuthStore: Sendable {
     }
 
     /// Runs `body` with the store's deadline; any failure is ``PostgresStoreError/unavailable(_:)``.
+    @discardableResult
     func timed<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws(PostgresStoreError) -> T {
         let deadline = self.deadline
         do {

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import JWTKit
+import KKToken
 
 /// The claims of an access token: the account (`sub`), the session (`sid`), issuer and expiry.
 public struct AccessClaims: JWTPayload, Equatable {
@@ -44,11 +45,10 @@ public struct AuthTokens: Sendable {
         try? await keys.verify(token, as: AccessClaims.self)
     }
 
-    /// A new refresh token for `session` and the hash to store.
-    public static func newRefreshToken(session: UUID) -> (token: String, hash: [UInt8]) {
-        let secret = (0..<32).map { _ in UInt8.random(in: 0...255) }
-        let text = Data(secret).base64EncodedString().replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    /// A new refresh token for `session` and the hash to store (OpenSSL's random bytes,
+    /// base64url as the connect tokens are).
+    public static func newRefreshToken(session: UUID) throws(TokenError) -> (token: String, hash: [UInt8]) {
+        let text = Base64URL.encode(try secureRandomBytes(32))
         return ("\(session.uuidString.lowercased()).\(text)", hash(text))
     }
 

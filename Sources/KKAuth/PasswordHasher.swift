@@ -1,5 +1,6 @@
 import COpenSSL
 import Foundation
+import KKToken
 
 /// Memory-hard password hashing: scrypt through OpenSSL (N = 2^15, r = 8, p = 1: 32 MiB and
 /// tens of milliseconds per guess), a 16-byte random salt per account, a 32-byte result compared
@@ -21,8 +22,7 @@ public struct PasswordHasher: Sendable {
     }
 
     public func hash(_ password: String) -> Stored? {
-        let salt = (0..<Self.saltBytes).map { _ in UInt8.random(in: 0...255) }
-        guard let h = Self.scrypt(password, salt: salt, logN: logN, r: r, p: p) else { return nil }
+        guard let salt = try? secureRandomBytes(Self.saltBytes), let h = Self.scrypt(password, salt: salt, logN: logN, r: r, p: p) else { return nil }
         return Stored(params: "scrypt$\(logN)$\(r)$\(p)", salt: salt, hash: h)
     }
 

@@ -160,10 +160,13 @@ extension ClientSession {
         stats.inputMargin = Int(margin)
         guard config.adaptiveLead else { return }
         let window = Int64(Limits.inputMarginArrivals * config.sendEveryTicks) * clock.tickMicros
-        let base = clock.leadTicks(rtt: rtt, sendEveryTicks: config.sendEveryTicks, extra: config.extraLeadTicks,
-                                   max: config.maxLeadTicks)
         leadControl.observe(margin: margin, nowMicros: now, holdMicros: window + rtt.smoothedMicros,
-                            baseLead: base, maxLead: config.maxLeadTicks)
+                            baseLead: baseLeadTicks, maxLead: config.maxLeadTicks)
+    }
+
+    /// The lead the RTT formula gives now (before the adaptive adjustment).
+    var baseLeadTicks: Int {
+        clock.leadTicks(rtt: rtt, sendEveryTicks: config.sendEveryTicks, extra: config.extraLeadTicks, max: config.maxLeadTicks)
     }
 }
 

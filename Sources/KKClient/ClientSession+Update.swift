@@ -46,8 +46,7 @@ extension ClientSession {
     /// and samples remote karts. Prediction goes on while resuming: the game keeps running.
     private func predict(_ now: Int64, input: KartInput) {
         guard driver != nil, let serverQ8 = clock.serverTickQ8(nowMicros: now) else { return }
-        let base = clock.leadTicks(rtt: rtt, sendEveryTicks: config.sendEveryTicks, extra: config.extraLeadTicks,
-                                   max: config.maxLeadTicks)
+        let base = baseLeadTicks
         let lead = config.adaptiveLead ? leadControl.lead(base: base, maxLead: config.maxLeadTicks) : base
         stats.leadTicks = lead
         stats.leadAdjustTicks = leadControl.adjustTicks

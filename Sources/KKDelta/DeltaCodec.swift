@@ -57,7 +57,7 @@ public enum DeltaCodec {
     /// Reads the header after checking the CRC.
     public static func header(_ bytes: [UInt8]) throws(DeltaError) -> Header {
         try checkFrame(bytes)
-        let tick = get32(bytes, 2)
+        let tick = loadUInt32LE(bytes, at: 2)
         if bytes[1] & 1 == 0 { return Header(tick: tick, baselineTick: nil) }
         guard bytes.count >= 7 + trailerSize else { throw .truncated }
         return Header(tick: tick, baselineTick: tick &- UInt32(bytes[6]))
@@ -81,7 +81,7 @@ public enum DeltaCodec {
             }
             guard state.tick == h.tick else { throw .invalidField("tick") }
         }
-        guard UInt32(truncatingIfNeeded: state.hash) == get32(bytes, bodyEnd) else { throw .stateHashMismatch }
+        guard UInt32(truncatingIfNeeded: state.hash) == loadUInt32LE(bytes, at: bodyEnd) else { throw .stateHashMismatch }
         return state
     }
 
@@ -102,10 +102,9 @@ public enum DeltaCodec {
 
     static func checkFrame(_ bytes: [UInt8]) throws(DeltaError) {
         guard bytes.count >= 6 + trailerSize else { throw .truncated }
-        guard CRC32C.checksum(bytes, 0..<(bytes.count - 4)) == get32(bytes, bytes.count - 4) else { throw .checksumMismatch }
+        guard CRC32C.checksum(bytes, 0..<(bytes.count - 4)) == loadUInt32LE(bytes, at: bytes.count - 4) else { throw .checksumMismatch }
         guard bytes[0] == version else { throw .badVersion(bytes[0]) }
         guard bytes[1] & ~1 == 0 else { throw .invalidField("flags") }
     }
 
-    static func get32(_ b: [UInt8], _ i: Int) -> UInt32 { loadUInt32LE(b, at: i) }
 }

@@ -28,16 +28,7 @@ public struct TokenKey: Sendable, Equatable {
 
     /// Parses 64 hex characters (how keys are written in Config/ and environment variables).
     public init(hex: String) throws(TokenError) {
-        let chars = Array(hex.utf8)
-        guard chars.count == 64 else { throw .invalidContent }
-        var out = [UInt8]()
-        out.reserveCapacity(32)
-        var i = 0
-        while i < 64 {
-            guard let hi = Self.nibble(chars[i]), let lo = Self.nibble(chars[i + 1]) else { throw .invalidContent }
-            out.append(hi << 4 | lo)
-            i += 2
-        }
+        guard hex.utf8.count == 64, let out = Self.bytes(hex: hex) else { throw .invalidContent }
         try self.init(bytes: out)
     }
 
@@ -50,6 +41,22 @@ public struct TokenKey: Sendable, Equatable {
         var out = [UInt8]()
         for b in bytes { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 15)]) }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Decodes hexadecimal text (either case, an even number of digits); nil when it is not.
+    /// How keys and secrets are written in Config/, flags and environment variables.
+    public static func bytes(hex: String) -> [UInt8]? {
+        let chars = Array(hex.utf8)
+        guard chars.count % 2 == 0 else { return nil }
+        var out = [UInt8]()
+        out.reserveCapacity(chars.count / 2)
+        var i = 0
+        while i < chars.count {
+            guard let hi = nibble(chars[i]), let lo = nibble(chars[i + 1]) else { return nil }
+            out.append(hi << 4 | lo)
+            i += 2
+        }
+        return out
     }
 
     static func nibble(_ c: UInt8) -> UInt8? {

@@ -3,6 +3,7 @@ import Foundation
 import KKAdmin
 import KKAuth
 import KKPostgres
+import KKToken
 import Logging
 import PostgresNIO
 import ServiceLifecycle
@@ -46,7 +47,7 @@ struct ServicesCommand: AsyncParsableCommand {
         }
         let settings: PostgresSettings
         do { settings = try PostgresSettings(url: url) } catch { throw ValidationError(error.description) }
-        guard let keyHex = jwtKey ?? env["KK_JWT_KEY"], let seed = Self.hex(keyHex), seed.count == 32 else {
+        guard let keyHex = jwtKey ?? env["KK_JWT_KEY"], let seed = TokenKey.bytes(hex: keyHex), seed.count == 32 else {
             throw ValidationError("missing or bad signing key: pass --jwt-key or set KK_JWT_KEY (64 hex characters)")
         }
         let host = AsyncServiceHost(name: "kk-services", logLevel: logLevel)
@@ -63,19 +64,6 @@ struct ServicesCommand: AsyncParsableCommand {
         logger.info("kk-services: \(services) on \(settings)")
         try await host.run(host: httpHost, port: httpPort, routes: { auth.addRoutes(to: $0) }, status: { status },
                            services: [client, startup])
-    }
-
-    static func hex(_ s: String) -> [UInt8]? {
-        let chars = Array(s.utf8)
-        guard chars.count % 2 == 0 else { return nil }
-        var out: [UInt8] = []
-        var i = 0
-        while i < chars.count {
-            guard let b = UInt8(String(decoding: chars[i..<i + 2], as: UTF8.self), radix: 16) else { return nil }
-            out.append(b)
-            i += 2
-        }
-        return out
     }
 }
 
