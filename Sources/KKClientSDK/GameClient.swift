@@ -38,7 +38,7 @@ public final class GameClient {
     private var handshakeStartedMillis: UInt64 = 0
     /// When the first connection attempt started (nil once connected).
     private var connectStartedMillis: UInt64?
-    /// Connection attempts that failed so far, and when the next one starts.
+    /// Connection attempts made so far (the running one included), and when the next one starts.
     public private(set) var connectAttempts = 1
     private var retryAtMillis: UInt64?
     /// Relay changes so far (resumes).
@@ -163,7 +163,7 @@ public final class GameClient {
             onTick?(self)
         }
         flushOutgoing()
-        if transport == nil, let at = retryAtMillis, now >= at, !stopped {
+        if transport == nil, let at = retryAtMillis, now >= at {
             retryAtMillis = nil
             connect()
         }
