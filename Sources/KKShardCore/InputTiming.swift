@@ -3,18 +3,16 @@ import KKWire
 /// How early one player's inputs reach the shard: for each input's first arrival, its tick minus
 /// the tick the shard steps next (0: just in time; negative: late, its tick already stepped).
 /// The shard reports the smallest margin of the last ``window`` arrivals in every frame
-/// (``PlayerAck/inputMargin``), and the client grows or shrinks its input lead to keep it at a
-/// tick or so: enough for what its path's delay, jitter and loss do, no more (the input buffer of
-/// Overwatch and Rocket League). Pure, fixed size.
+/// (``PlayerAck/inputMargin``), and the client grows or shrinks its input lead to keep it at its
+/// target (2 ticks): enough for what its path's delay, jitter and loss do, no more (the input
+/// buffer of Overwatch and Rocket League). Late arrivals are counted by the shard
+/// (`ShardCounters.inputsLate`). Pure, fixed size.
 public struct InputTiming: Sendable {
     /// Arrivals the reported margin covers (about two seconds of inputs at 30 packets/s).
     public static let window = Limits.inputMarginArrivals
     private var margins = InlineArray<64, Int8>(repeating: 0)  // Limits.inputMarginArrivals
     private var count = 0
     private var next = 0
-    /// First arrivals after their tick was stepped, since the match started.
-    public private(set) var late = 0
-
     public init() {}
 
     /// One input's first arrival, `ticksAhead` ticks before the tick the shard steps next.
@@ -22,7 +20,6 @@ public struct InputTiming: Sendable {
         margins[next] = Int8(clamping: ticksAhead)
         next = (next + 1) % Self.window
         count = min(count + 1, Self.window)
-        if ticksAhead < 0 { late += 1 }
     }
 
     /// The smallest margin of the window, or `PlayerAck.unknownMargin` before any arrival.
