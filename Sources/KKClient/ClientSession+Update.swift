@@ -73,8 +73,13 @@ extension ClientSession {
         }
         let renderQ8 = serverQ8 - Int64(config.interpolationDelayTicks) * 256
         let predictTo = driver!.nextInputTick
+        let before = driver!.predictor.smoother
         remotePoses.withUnsafeMutableBufferPointer { poses in
             driver!.render(predictTo: predictTo, renderTimeQ8: renderQ8, poses: poses)
+        }
+        if let probe, !before.isSettled {
+            let after = driver!.predictor.smoother
+            probe.visualStep(CorrectionSmoother.length(before.offsetX - after.offsetX, before.offsetY - after.offsetY))
         }
     }
 

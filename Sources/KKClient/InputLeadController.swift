@@ -9,15 +9,27 @@ import KKWire
 /// loss (a lost packet's inputs arrive a send interval later, with the next packet) nor a jitter
 /// distribution with a long tail. This controller adds what the measurements say is missing and
 /// takes away what is not needed, asymmetrically (a late input costs a tick of the player's
-/// control, a tick of extra lead costs 17 ms of latency nobody sees under prediction): when the
-/// reported margin falls below ``targetMargin`` it raises the lead at once by the shortfall; only
-/// after the margin has stayed at least two ticks above the target for ``quietMicros`` (10 s, so
-/// the rare bursts of a lossy path keep their cover) does it lower the lead, one tick at a time.
-/// After each change it waits `holdMicros` (the report's window plus a round trip) so that it
-/// judges the new lead, not arrivals made under the old one.
+/// control, a tick of extra lead costs 17 ms of latency and a tick more of prediction, whose
+/// corrections grow with it): when the reported margin falls below ``targetMargin`` it raises the
+/// lead at once by the shortfall; once every report for ``quietMicros`` (4 s: two report windows
+/// at 30 Hz, so a lossy path's bursts show up) has had at least a tick to spare, it lowers the
+/// lead by the smallest spare margin seen in that period, in one step. After each change it waits
+/// `holdMicros` (the report's window plus a round trip) so that it judges the new lead, not
+/// arrivals made under the old one.
+///
+/// The window's smallest margin covers the losses the window saw; a run of lost packets longer
+/// than any in the window makes an input late anyway. So the target itself adapts: each report of
+/// a late input (negative margin) raises the target by a tick (up to three above the configured
+/// one), and a minute without one lowers it again: a lossy path keeps a tick or two more than a
+/// clean one, and a clean path predicts no further ahead than it must.
 public struct InputLeadController: Sendable, Equatable {
-    /// The smallest margin, in ticks, the controller aims to keep the player's arrivals at.
-    public var targetMargin: Int
+    /// The smallest margin, in ticks, the controller aims to keep the player's arrivals at now.
+    public private(set) var targetMargin: Int
+    /// The configured target: the lowest the adaptive target goes.
+    public let minTargetMargin: Int
+    /// How long without a late input before the target comes down a tick.
+    public var lateQuietMicros: Int64 = 60_000_000
+    private var lastLateMicros: Int64 = 0
     /// Ticks added to (negative: taken from) the lead computed from RTT and jitter.
     public private(set) var adjustTicks = 0
     /// The newest margin the shard reported (nil before the first report).
@@ -28,9 +40,12 @@ public struct InputLeadController: Sendable, Equatable {
     public private(set) var raises = 0, lowers = 0
     private var lastChangeMicros: Int64?
     private var comfortableSinceMicros: Int64?
+    /// The smallest margin reported since `comfortableSinceMicros`.
+    private var comfortableMin = Int.max
 
-    public init(targetMargin: Int = 1, quietMicros: Int64 = 10_000_000) {
+    public init(targetMargin: Int = 1, quietMicros: Int64 = 4_000_000) {
         self.targetMargin = targetMargin
+        self.minTargetMargin = targetMargin
         self.quietMicros = quietMicros
     }
 
@@ -41,24 +56,33 @@ public struct InputLeadController: Sendable, Equatable {
         guard margin != PlayerAck.unknownMargin else { return }
         let m = Int(margin)
         lastMargin = m
-        if m >= targetMargin + 2 {
-            if comfortableSinceMicros == nil { comfortableSinceMicros = nowMicros }
-        } else {
-            comfortableSinceMicros = nil
-        }
+        // Reports made under the previous lead say nothing about this one.
         if let last = lastChangeMicros, nowMicros < last + holdMicros { return }
+        if m < 0 {
+            targetMargin = min(minTargetMargin + 3, targetMargin + 1)
+            lastLateMicros = nowMicros
+        } else if targetMargin > minTargetMargin, nowMicros >= lastLateMicros + lateQuietMicros {
+            targetMargin -= 1
+            lastLateMicros = nowMicros
+        }
         if m < targetMargin {
+            comfortableSinceMicros = nil
             let raised = min(maxLead - baseLead, adjustTicks + (targetMargin - m))
             if raised > adjustTicks {
                 adjustTicks = raised
                 raises += 1
                 lastChangeMicros = nowMicros
             }
-        } else if let since = comfortableSinceMicros, nowMicros >= since + quietMicros, baseLead + adjustTicks > 1 {
-            adjustTicks -= 1
+            return
+        }
+        guard m > targetMargin else { comfortableSinceMicros = nil; return }
+        if comfortableSinceMicros == nil { comfortableSinceMicros = nowMicros; comfortableMin = m }
+        comfortableMin = min(comfortableMin, m)
+        if let since = comfortableSinceMicros, nowMicros >= since + quietMicros, baseLead + adjustTicks > 1 {
+            adjustTicks -= min(comfortableMin - targetMargin, baseLead + adjustTicks - 1)
             lowers += 1
             lastChangeMicros = nowMicros
-            comfortableSinceMicros = nowMicros  // each further tick needs another quiet period
+            comfortableSinceMicros = nil  // the next lowering needs a quiet period under this lead
         }
     }
 

@@ -7,11 +7,16 @@ public final class SessionProbe {
     public var inputApplied: (_ seq: UInt32, _ recordedMicros: Int64, _ appliedMicros: Int64) -> Void
     /// A frame moved the local kart's predicted position by `q16` metres (16.16 fixed point).
     public var correction: (_ q16: Int64) -> Void
+    /// A rendered frame moved the local kart's drawn position by `q16` metres more than its
+    /// prediction moved (the smoother paying off a correction; called only while it is).
+    public var visualStep: (_ q16: Int64) -> Void
 
     public init(inputApplied: @escaping (UInt32, Int64, Int64) -> Void = { _, _, _ in },
-                correction: @escaping (Int64) -> Void = { _ in }) {
+                correction: @escaping (Int64) -> Void = { _ in },
+                visualStep: @escaping (Int64) -> Void = { _ in }) {
         self.inputApplied = inputApplied
         self.correction = correction
+        self.visualStep = visualStep
     }
 }
 

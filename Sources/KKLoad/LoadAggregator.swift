@@ -10,6 +10,7 @@ public struct LoadAggregator: Sendable {
     public private(set) var latency = LatencyHistogram()
     public private(set) var handshake = LatencyHistogram()
     public private(set) var correctionMm = LatencyHistogram()
+    public private(set) var visualStepMm = LatencyHistogram()
     public private(set) var stalls = LatencyHistogram()
     public private(set) var timeline: [SecondLine] = []
     public private(set) var steps: [StepResult] = []
@@ -47,6 +48,7 @@ public struct LoadAggregator: Sendable {
             lat.merge(s.latency)
             handshake.merge(s.handshake)
             correctionMm.merge(s.correctionMm)
+            visualStepMm.merge(s.visualStepMm)
             stalled.merge(s.stalls)
         }
         stalls.merge(stalled)
@@ -96,6 +98,7 @@ public struct LoadAggregator: Sendable {
             latency.merge(s.latency)
             handshake.merge(s.handshake)
             correctionMm.merge(s.correctionMm)
+            visualStepMm.merge(s.visualStepMm)
             stalls.merge(s.stalls)
         }
     }

@@ -29,6 +29,9 @@ public struct LoadCounters: Sendable, Equatable, Codable {
     public var impairBurstDropped = 0
     /// Datagrams delayed by a delay spike.
     public var impairSpiked = 0
+    /// Sum over seconds of the input lead (ticks) of every playing client (mean lead =
+    /// this / playing client-seconds).
+    public var leadTickSeconds = 0
 
     public init() {}
 
@@ -44,6 +47,7 @@ public struct LoadCounters: Sendable, Equatable, Codable {
         ("badPackets", \.badPackets), ("frameStalls", \.frameStalls),
         ("impairDropped", \.impairDropped), ("impairDuplicated", \.impairDuplicated), ("impairReordered", \.impairReordered),
         ("impairBurstDropped", \.impairBurstDropped), ("impairSpiked", \.impairSpiked),
+        ("leadTickSeconds", \.leadTickSeconds),
     ]
 
     public static func + (a: LoadCounters, b: LoadCounters) -> LoadCounters {
@@ -102,6 +106,8 @@ public struct WorkerSample: Sendable {
     public var handshake = LatencyHistogram()
     /// Correction distances, mm.
     public var correctionMm = LatencyHistogram()
+    /// Per rendered frame, how far smoothing moved the drawn local kart off its prediction, mm.
+    public var visualStepMm = LatencyHistogram()
     /// Frame gaps longer than the stall threshold (resume time), µs.
     public var stalls = LatencyHistogram()
 

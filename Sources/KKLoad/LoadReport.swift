@@ -20,6 +20,8 @@ public struct LoadReport: Sendable, Equatable, Codable {
     public var latencyMicros = LatencyHistogram()
     public var handshakeMicros = LatencyHistogram()
     public var correctionMm = LatencyHistogram()
+    /// Per rendered frame, the smoother's visible move of the local kart, mm.
+    public var visualStepMm = LatencyHistogram()
     public var stallMicros = LatencyHistogram()
     public var steps: [StepResult] = []
     public var timeline: [SecondLine] = []
@@ -80,6 +82,10 @@ public struct LoadReport: Sendable, Equatable, Codable {
         public var latencyMillis: HistogramSummary
         public var handshakeMillis: HistogramSummary
         public var correctionMetres: HistogramSummary
+        /// Per rendered frame while smoothing, how far the drawn kart moved off its prediction.
+        public var visualStepMetres: HistogramSummary
+        /// Mean input lead over playing client-seconds, ticks.
+        public var meanLeadTicks: Double
         public var stallMillis: HistogramSummary
         public var downLoss: Double
         public var upLoss: Double
@@ -126,6 +132,7 @@ public struct LoadReport: Sendable, Equatable, Codable {
         latencyMicros.merge(other.latencyMicros)
         handshakeMicros.merge(other.handshakeMicros)
         correctionMm.merge(other.correctionMm)
+        visualStepMm.merge(other.visualStepMm)
         stallMicros.merge(other.stallMicros)
         for s in other.steps {
             if let i = steps.firstIndex(where: { $0.index == s.index }) {
@@ -189,7 +196,9 @@ public struct LoadReport: Sendable, Equatable, Codable {
         if let capacity { knee = KneeResult.find(steps, budget: capacity) }
         var s = Summary(
             latencyMillis: latencyMicros.summary(divisor: 1000), handshakeMillis: handshakeMicros.summary(divisor: 1000),
-            correctionMetres: correctionMm.summary(divisor: 1000), stallMillis: stallMicros.summary(divisor: 1000),
+            correctionMetres: correctionMm.summary(divisor: 1000),
+            visualStepMetres: visualStepMm.summary(divisor: 1000),
+            meanLeadTicks: Double(counters.leadTickSeconds) / cs, stallMillis: stallMicros.summary(divisor: 1000),
             downLoss: counters.downLoss, upLoss: counters.upLoss,
             bytesUpPerClientPerSecond: Double(counters.bytesUp) / cs, bytesDownPerClientPerSecond: Double(counters.bytesDown) / cs,
             wireBytesUpPerClientPerSecond: Double(counters.wireBytesUp) / cs,

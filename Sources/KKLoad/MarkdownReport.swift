@@ -32,6 +32,9 @@ public enum MarkdownReport {
         }
         o += "| frames full / delta | \(r.counters.framesFull) / \(r.counters.framesDelta) (" + String(format: "%.2f%% full", s.fullFrameShare * 100) + ") |\n"
         o += String(format: "| corrections per client-second | %.3f |\n", s.correctionsPerClientSecond)
+        o += String(format: "| smoothing: drawn kart's move off its prediction per frame, p99 / max | %.3f / %.3f m |\n",
+                    s.visualStepMetres.p99, s.visualStepMetres.max)
+        o += String(format: "| mean input lead | %.1f ticks |\n", s.meanLeadTicks)
         o += "| resumes / relay changes | \(r.counters.resumes) / \(r.counters.relayChanges) |\n"
         o += "| lost inputs (ticks stepped without the client's input) | \(s.lostInputs) of \(r.counters.inputChecks) checked |\n"
         o += "| bad packets | \(r.counters.badPackets) |\n"

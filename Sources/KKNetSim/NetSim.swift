@@ -36,7 +36,8 @@ public struct NetSim {
         for p in 0..<config.players {
             do {
                 clients.append(try SimClient(slot: p, track: track, rules: rules, initial: sim.state, botSeed: config.seed,
-                                             wobble: config.botWobble, interpDelay: config.interpolationDelayTicks))
+                                             wobble: config.botWobble, interpDelay: config.interpolationDelayTicks,
+                                             remoteGuess: config.remoteGuess))
             } catch { throw .badConfig("client \(p)") }
         }
         let tickMicros: Int64 = 16_667

@@ -1,4 +1,5 @@
 import KKPhysics
+import KKPrediction
 
 /// Configuration of a netcode simulation run.
 public struct NetSimConfig: Sendable {
@@ -23,6 +24,8 @@ public struct NetSimConfig: Sendable {
     public var botWobble: UInt64 = 600
     /// Render delay of the remote-kart interpolation buffer, ticks.
     public var interpolationDelayTicks = 6
+    /// How clients guess remote karts' inputs beyond the newest frame.
+    public var remoteGuess = ClientPredictor.RemoteInputGuess.default
 
     public init() {}
 

@@ -74,10 +74,11 @@ struct SimClient {
     var predictor: ClientPredictor { driver.predictor }
     var interp: InterpolationBuffer { driver.interp }
 
-    init(slot: Int, track: Track, rules: RaceRules, initial: MatchState, botSeed: UInt64, wobble: UInt64, interpDelay: Int) throws(PredictionError) {
+    init(slot: Int, track: Track, rules: RaceRules, initial: MatchState, botSeed: UInt64, wobble: UInt64, interpDelay: Int,
+         remoteGuess: ClientPredictor.RemoteInputGuess) throws(PredictionError) {
         self.slot = slot
         driver = try PredictionDriver(track: track, rules: rules, localSlot: slot, initial: initial,
-                                      interpolationDelayTicks: interpDelay, frameRing: 128)
+                                      interpolationDelayTicks: interpDelay, frameRing: 128, remoteGuess: remoteGuess)
         bot = BotDriver(slot: slot, seed: botSeed, wobble: wobble)
     }
 

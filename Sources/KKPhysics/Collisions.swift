@@ -25,8 +25,9 @@ enum Collisions {
         }
     }
 
-    /// Circle-circle collisions between all pairs (i < j, in slot order): separate the
-    /// overlap equally and exchange the approaching normal velocity (restitution 0.5).
+    /// Circle-circle collisions between all pairs (i < j, in slot order): soft contact (see
+    /// `KartTuning.contactSeparationDivisor`): push the pair apart by part of the overlap and
+    /// exchange the approaching normal velocity (restitution 0.5) scaled by the overlap's depth.
     static func karts(_ karts: inout [KartState]) {
         let minDist = 2 * KartTuning.radius
         let n = karts.count
@@ -53,7 +54,8 @@ enum Collisions {
         let dist = Fx.isqrt(d2)
         var nx: Int64 = 65_536, ny: Int64 = 0
         if dist > 0 { nx = dx * 65_536 / dist; ny = dy * 65_536 / dist }
-        let push = (minDist - dist) / 2 + 1
+        let overlap = minDist - dist
+        let push = overlap / KartTuning.contactSeparationDivisor + 1
         let px = Fx.mul(nx, push), py = Fx.mul(ny, push)
         karts[i].x = MatchSimulation.clampWorld(Int64(karts[i].x) - px)
         karts[i].y = MatchSimulation.clampWorld(Int64(karts[i].y) - py)
@@ -63,7 +65,8 @@ enum Collisions {
         let rvy = Int64(karts[j].vy) - Int64(karts[i].vy)
         let rv = Fx.mul(rvx, nx) + Fx.mul(rvy, ny)
         guard rv < 0 else { return }
-        let impulse = -rv * 3 / 4
+        let depth = min(overlap, KartTuning.contactFullImpulseDepth)
+        let impulse = -rv * 3 / 4 * depth / KartTuning.contactFullImpulseDepth
         let ix = Fx.mul(impulse, nx), iy = Fx.mul(impulse, ny)
         let m = KartTuning.maxAxisVelocity
         karts[i].vx = Int32(Fx.clamp(Int64(karts[i].vx) - ix, -m, m))

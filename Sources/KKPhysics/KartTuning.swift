@@ -40,6 +40,14 @@ public enum KartTuning {
     public static let maxAxisVelocity: Int64 = 131_072
     /// Kart collision radius: 1 m.
     public static let radius: Int64 = 65_536
+    /// Kart-to-kart contact is soft, so that a contact a client predicted slightly wrong (its
+    /// remote karts run on guessed inputs) costs a small correction, not a bounce: each tick
+    /// the pair is pushed apart by 1/`contactSeparationDivisor` of the overlap each (a quarter
+    /// together), and the closing speed is exchanged in proportion to how deep the overlap is,
+    /// fully from `contactFullImpulseDepth` (1 m) on. A grazing touch nudges; a hard hit (which
+    /// overlaps deep within a tick) still bounces.
+    public static let contactSeparationDivisor: Int64 = 8
+    public static let contactFullImpulseDepth: Int64 = 65_536
     /// Fraction of tangential speed kept when scraping a wall.
     public static let wallScrapeKeep: Int64 = 58_982
 }

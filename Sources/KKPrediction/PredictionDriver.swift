@@ -22,8 +22,10 @@ public struct PredictionDriver: Sendable {
     ///   - initial: the first authoritative state (kept as a baseline too).
     ///   - frameRing: decoded frames kept as delta baselines.
     public init(track: Track, rules: RaceRules?, localSlot: Int, initial: MatchState,
-                interpolationDelayTicks: Int = 6, frameRing: Int = 128) throws(PredictionError) {
-        predictor = try ClientPredictor(track: track, rules: rules, localSlot: localSlot, initial: initial)
+                interpolationDelayTicks: Int = 6, frameRing: Int = 128,
+                remoteGuess: ClientPredictor.RemoteInputGuess = .default) throws(PredictionError) {
+        predictor = try ClientPredictor(track: track, rules: rules, localSlot: localSlot, initial: initial,
+                                        remoteGuess: remoteGuess)
         interp = InterpolationBuffer(playerCount: initial.karts.count, delayTicks: interpolationDelayTicks)
         received = [MatchState?](repeating: nil, count: max(frameRing, 8))
         received[Int(initial.tick % UInt32(received.count))] = initial

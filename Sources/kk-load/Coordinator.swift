@@ -152,6 +152,7 @@ final class Coordinator {
         report.latencyMicros = agg.latency
         report.handshakeMicros = agg.handshake
         report.correctionMm = agg.correctionMm
+        report.visualStepMm = agg.visualStepMm
         report.stallMicros = agg.stalls
         report.steps = agg.steps
         report.timeline = agg.timeline

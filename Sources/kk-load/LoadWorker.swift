@@ -93,6 +93,8 @@ final class LoadWorker: @unchecked Sendable, ClientWorker {
     private var second = 0
     private var createFailures = 0
     private var stallCount = 0
+    /// Sum of playing clients' leads at each second's sample (``LoadCounters/leadTickSeconds``).
+    private var leadTickSeconds = 0
     private let track: Track
 
     init(index: Int, settings: WorkerSettings, outbox: SampleBox) {
@@ -192,7 +194,8 @@ final class LoadWorker: @unchecked Sendable, ClientWorker {
                     }
                     c.lastConfirmMicros = applied
                 },
-                correction: { [unowned self] q16 in current.correctionMm.record(UInt64(max(0, q16)) * 1000 / 65_536) })
+                correction: { [unowned self] q16 in current.correctionMm.record(UInt64(max(0, q16)) * 1000 / 65_536) },
+                visualStep: { [unowned self] q16 in current.visualStepMm.record(UInt64(max(0, q16)) * 1000 / 65_536) })
             clients.append(c)
         } catch {
             createFailures += 1
@@ -229,7 +232,9 @@ final class LoadWorker: @unchecked Sendable, ClientWorker {
             switch c.game.session.state {
             case .idle, .connecting, .handshaking: g.handshaking += 1
             case .joining: g.joining += 1
-            case .playing: g.playing += 1
+            case .playing:
+                g.playing += 1
+                if !final { leadTickSeconds += st.leadTicks }
             case .resuming: g.resuming += 1
             case .ended(let why):
                 switch why {
@@ -242,6 +247,7 @@ final class LoadWorker: @unchecked Sendable, ClientWorker {
         g.started += createFailures
         g.failed += createFailures
         k.frameStalls = stallCount
+        k.leadTickSeconds = leadTickSeconds
         if let p = proxy {
             k.wireBytesUp = p.bytesUp; k.wireBytesDown = p.bytesDown
             k.impairDropped = p.dropped; k.impairDuplicated = p.duplicated; k.impairReordered = p.reordered

@@ -38,13 +38,13 @@ final class PredictionTests: XCTestCase {
     func testExactPredictionNeedsNoCorrection() throws {
         let track = try TrackCatalog.track(named: "oval")
         var server = MatchSimulation(track: track, playerCount: 4, seed: 1)
-        var client = try ClientPredictor(track: track, localSlot: 2, initial: server.state)
+        var client = try ClientPredictor(track: track, localSlot: 2, initial: server.state, remoteGuess: .repeatLast)
         var bot = BotDriver(slot: 2, seed: 1)
         let remote = KartInput(buttons: KartInput.accelerate, steer: 0)
         var inputs = [KartInput](repeating: remote, count: 4)
         // Remote karts hold one input from the start, so "repeat last" is exact.
         server.step(inputs: inputs)
-        client = try ClientPredictor(track: track, localSlot: 2, initial: server.state)
+        client = try ClientPredictor(track: track, localSlot: 2, initial: server.state, remoteGuess: .repeatLast)
         var pending: [MatchState] = []
         for _ in 0..<600 {
             let input = bot.input(state: client.sim.state, track: track)
@@ -60,11 +60,21 @@ final class PredictionTests: XCTestCase {
     }
 
     /// After a rollback the client's state equals the server's when the server has
-    /// the same inputs.
+    /// the same inputs (remote karts guessed by repeating their last input).
     func testRollbackResimulatesUnacknowledgedInputs() throws {
+        try checkRollback(guess: .repeatLast)
+    }
+
+    /// The same with remote karts guessed to follow the track: the re-simulation uses exactly
+    /// the guesses ``TrackFollower`` gives from the authoritative frame.
+    func testRollbackWithFollowTrackGuessesResimulatesTheSameGuesses() throws {
+        try checkRollback(guess: .followTrack(residualHalfLifeTicks: 3))
+    }
+
+    private func checkRollback(guess: ClientPredictor.RemoteInputGuess) throws {
         let track = try TrackCatalog.track(named: "canyon")
         var server = MatchSimulation(track: track, playerCount: 3, seed: 4)
-        var client = try ClientPredictor(track: track, localSlot: 0, initial: server.state)
+        var client = try ClientPredictor(track: track, localSlot: 0, initial: server.state, remoteGuess: guess)
         var bots = (0..<3).map { BotDriver(slot: $0, seed: 2, wobble: 5000) }
         var history: [MatchState] = []
         var serverInputs = [KartInput](repeating: .neutral, count: 3)
@@ -81,14 +91,28 @@ final class PredictionTests: XCTestCase {
                 let r = try client.reconcile(authoritative: auth)
                 if r.kind == .rolledBack { rolled += 1; XCTAssertEqual(r.depth, 8) }
                 // Reference: from the authoritative state, the local inputs of the 8
-                // unacknowledged ticks, remote karts repeating their last input.
+                // unacknowledged ticks, remote karts guessed from the frame.
                 var ref = MatchSimulation(track: track, state: auth)
                 var inputs = auth.karts.map { $0.lastInput }
+                let lateral = auth.karts.map { TrackFollower.lateral($0, track: track) }
+                let residual = auth.karts.indices.map {
+                    Int64(auth.karts[$0].lastInput.steer) - TrackFollower.steer(auth.karts[$0], track: track, lateral: lateral[$0])
+                }
                 for tick in Int(auth.tick)...t {
                     inputs[0] = localInputs[tick]
+                    let after = tick - Int(auth.tick)
+                    if guess != .repeatLast, after > 0, ref.state.race.phase == .racing {
+                        for i in 1..<3 {
+                            let g = TrackFollower.steer(ref.state.karts[i], track: track, lateral: lateral[i]) + residual[i] / (Int64(1) << (after / 3))
+                            inputs[i].steer = Int8(Fx.clamp(g, -127, 127))
+                        }
+                    }
                     ref.step(inputs: inputs)
                 }
-                XCTAssertEqual(ref.state, client.sim.state)
+                // A confirmed frame is not re-simulated: with repeatLast its remote inputs equal
+                // the ones predicted from, so the prediction equals the reference; followTrack's
+                // prediction stays anchored at the older frame it was made from.
+                if guess == .repeatLast || r.kind == .rolledBack { XCTAssertEqual(ref.state, client.sim.state) }
             }
         }
         XCTAssertGreaterThan(rolled, 0)

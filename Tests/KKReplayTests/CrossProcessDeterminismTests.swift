@@ -5,7 +5,7 @@ import XCTest
 /// Runs the built `kk-replay` binary in a separate process and checks that its per-tick
 /// hashes equal an in-process replay of the same log, and the committed golden hash.
 final class CrossProcessDeterminismTests: XCTestCase {
-    static let goldenFinalHash: UInt64 = 4_076_237_113_406_020_577
+    static let goldenFinalHash: UInt64 = 811_976_053_964_594_915
 
     var packageRoot: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
