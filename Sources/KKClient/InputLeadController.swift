@@ -12,8 +12,9 @@ import KKWire
 /// control, a tick of extra lead costs 17 ms of latency and a tick more of prediction, whose
 /// corrections grow with it): when the reported margin falls below ``targetMargin`` it raises the
 /// lead at once by the shortfall; once every report for ``quietMicros`` (4 s: two report windows
-/// at 30 Hz, so a lossy path's bursts show up) has had at least a tick to spare, it lowers the
-/// lead by the smallest spare margin seen in that period, in one step. After each change it waits
+/// at 30 Hz, so a lossy path's bursts show up) has had at least two ticks to spare, it lowers the
+/// lead in one step to leave one spare tick over the smallest margin seen in that period (the
+/// window's minimum misses rarer loss runs: two packets lost in a row at 1% loss). After each change it waits
 /// `holdMicros` (the report's window plus a round trip) so that it judges the new lead, not
 /// arrivals made under the old one.
 ///
@@ -21,7 +22,8 @@ import KKWire
 /// than any in the window makes an input late anyway. So the target itself adapts: each report of
 /// a late input (negative margin) raises the target by a tick (up to three above the configured
 /// one), and a minute without one lowers it again: a lossy path keeps a tick or two more than a
-/// clean one, and a clean path predicts no further ahead than it must.
+/// clean one, and a clean path predicts no further ahead than it must. After a late input the
+/// lead is not lowered for 20 s either.
 public struct InputLeadController: Sendable, Equatable {
     /// The smallest margin, in ticks, the controller aims to keep the player's arrivals at now.
     public private(set) var targetMargin: Int
@@ -30,6 +32,7 @@ public struct InputLeadController: Sendable, Equatable {
     /// How long without a late input before the target comes down a tick.
     public var lateQuietMicros: Int64 = 60_000_000
     private var lastLateMicros: Int64 = 0
+    private var lastTargetChangeMicros: Int64 = 0
     /// Ticks added to (negative: taken from) the lead computed from RTT and jitter.
     public private(set) var adjustTicks = 0
     /// The newest margin the shard reported (nil before the first report).
@@ -61,9 +64,10 @@ public struct InputLeadController: Sendable, Equatable {
         if m < 0 {
             targetMargin = min(minTargetMargin + 3, targetMargin + 1)
             lastLateMicros = nowMicros
-        } else if targetMargin > minTargetMargin, nowMicros >= lastLateMicros + lateQuietMicros {
+            lastTargetChangeMicros = nowMicros
+        } else if targetMargin > minTargetMargin, nowMicros >= lastTargetChangeMicros + lateQuietMicros {
             targetMargin -= 1
-            lastLateMicros = nowMicros
+            lastTargetChangeMicros = nowMicros
         }
         if m < targetMargin {
             comfortableSinceMicros = nil
@@ -75,11 +79,14 @@ public struct InputLeadController: Sendable, Equatable {
             }
             return
         }
-        guard m > targetMargin else { comfortableSinceMicros = nil; return }
+        guard m >= targetMargin + 2 else { comfortableSinceMicros = nil; return }
         if comfortableSinceMicros == nil { comfortableSinceMicros = nowMicros; comfortableMin = m }
         comfortableMin = min(comfortableMin, m)
-        if let since = comfortableSinceMicros, nowMicros >= since + quietMicros, baseLead + adjustTicks > 1 {
-            adjustTicks -= min(comfortableMin - targetMargin, baseLead + adjustTicks - 1)
+        // After a late input the path has shown it has long loss runs or delay spikes: lowering
+        // waits for a third of the target's quiet minute too.
+        let lateQuiet = lastLateMicros == 0 || nowMicros >= lastLateMicros + lateQuietMicros / 3
+        if let since = comfortableSinceMicros, nowMicros >= since + quietMicros, lateQuiet, baseLead + adjustTicks > 1 {
+            adjustTicks -= min(comfortableMin - targetMargin - 1, baseLead + adjustTicks - 1)
             lowers += 1
             lastChangeMicros = nowMicros
             comfortableSinceMicros = nil  // the next lowering needs a quiet period under this lead
