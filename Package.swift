@@ -113,13 +113,13 @@ let package = Package(
 
         // Matchmaking front door: allocator (Redis Lua) + HTTP routes; kk-match serves them.
         .target(name: "KKMatch", dependencies: [
-            "KKRedis", "KKLoop", "KKToken",
+            "KKRedis", "KKLoop", "KKToken", "KKAccessToken",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
         .executableTarget(name: "kk-match", dependencies: [
-            "KKMatch", "KKAdmin", "KKToken", "KKRedis", "KKWire", "KKPhysics",
+            "KKMatch", "KKAdmin", "KKToken", "KKRedis", "KKWire", "KKPhysics", "KKAccessToken",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
@@ -132,8 +132,14 @@ let package = Package(
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Access tokens (EdDSA JWT): signed by KKAuth, verified offline by every other service.
+        .target(name: "KKAccessToken", dependencies: [
+            "KKToken",
+            .product(name: "JWTKit", package: "jwt-kit"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .target(name: "KKAuth", dependencies: [
-            "KKPostgres", "KKToken", "COpenSSL",
+            "KKPostgres", "KKToken", "KKAccessToken", "COpenSSL",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
             .product(name: "JWTKit", package: "jwt-kit"),
@@ -192,7 +198,7 @@ let package = Package(
         // Tests: one target per module, plus the shim smoke tests.
         .testTarget(name: "KKBytesTests", dependencies: ["KKBytes"]),
         .testTarget(name: "KKAuthTests", dependencies: [
-            "KKAuth", "KKPostgres", "KKTestSupport", "kk-services",
+            "KKAuth", "KKAccessToken", "KKAdmin", "KKPostgres", "KKTestSupport", "kk-services",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -228,7 +234,7 @@ let package = Package(
             "kk-shard", "kk-relay", "kk-client", "KKClientSDK", "KKImpair", "KKLoad", "KKClient", "KKToken", "KKLoop", "KKPhysics", "KKWire", "CHiredis", "KKTestSupport",
         ]),
         .testTarget(name: "KKMatchTests", dependencies: [
-            "KKMatch", "kk-match", "KKAdmin", "KKRedis", "KKLoop", "KKToken", "KKTestSupport",
+            "KKMatch", "kk-match", "KKAccessToken", "KKAdmin", "KKRedis", "KKLoop", "KKToken", "KKTestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),

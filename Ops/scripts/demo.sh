@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The main job: installs what is needed, builds, and runs a local KartKlash stack on loopback —
-# redis, 2 sim shards, 2 edge relays, the match service — then synthetic clients that ask the
-# match service for a match, do the real DTLS handshake and race, with a live summary.
+# redis, PostgreSQL, the platform services (kk-services: accounts and auth), 2 sim shards, 2 edge
+# relays, the match service — then synthetic clients that log in as real (device) accounts, ask
+# the match service for a match with their access token, do the real DTLS handshake and race,
+# with a live summary.
 # Everything is stopped by pid on exit. Knob: DEMO_CLIENTS (default 32; the scenario is
 # LoadTests/scenarios/demo.json: 40 ms RTT, 1% loss each way, ~30 s).
 set -euo pipefail
@@ -13,10 +15,15 @@ swift build -c release 2>&1 | grep -vE "prohibited flag|^\[[0-9]+/[0-9]+\]" | ta
 bin=$(swift build -c release --show-bin-path)
 run=$(mktemp -d /tmp/kk-demo.XXXXXX)
 pids=()
+pg_dir=""
 cleanup() {
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
   sleep 1
   for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+  if [ -n "$pg_dir" ]; then
+    runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$pg_dir/data" -m fast -w stop >/dev/null 2>&1 || true
+    rm -rf "$pg_dir"
+  fi
   echo "demo: stopped; logs in $run"
 }
 trap cleanup EXIT
@@ -35,14 +42,23 @@ for i in 1 2; do
     --admin-port $((7780 + i)) --redis-port "$rport" --workers 1 >"$run/relay-$i.log" 2>&1 &
   pids+=("$!"); echo "demo: kk-relay relay-$i pid $! (udp 127.0.0.1:$((7776 + i)), admin :$((7780 + i)))"
 done
-KK_TOKEN_KEY=$key "$bin/kk-match" --http-port 7080 --redis-port "$rport" >"$run/match.log" 2>&1 &
-pids+=("$!"); echo "demo: kk-match pid $! (http 127.0.0.1:7080)"
-for port in 7401 7402 7781 7782 7080; do
+read -r pgport pgpid pg_dir pgpass < <(bash Ops/scripts/postgres-local.sh)
+echo "demo: postgresql on 127.0.0.1:$pgport (pid $pgpid)"
+jwt=$(openssl rand -hex 32)
+authkey=$(KK_JWT_KEY=$jwt "$bin/kk-services" --print-public-key)
+KK_JWT_KEY=$jwt KK_POSTGRES_URL="postgres://kk:$pgpass@127.0.0.1:$pgport/kk" "$bin/kk-services" --services auth \
+  --http-port 7090 >"$run/services.log" 2>&1 &
+pids+=("$!"); echo "demo: kk-services (auth) pid $! (http 127.0.0.1:7090, access-token key $authkey)"
+KK_TOKEN_KEY=$key KK_AUTH_PUBLIC_KEY=$authkey "$bin/kk-match" --http-port 7080 --redis-port "$rport" >"$run/match.log" 2>&1 &
+pids+=("$!"); echo "demo: kk-match pid $! (http 127.0.0.1:7080, players authenticated by the auth service's tokens)"
+for port in 7401 7402 7781 7782 7090 7080; do
   for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
   echo "demo: :$port $(curl -s "http://127.0.0.1:$port/readyz" | head -1)"
 done
-echo "demo: $clients synthetic clients through the match service (one summary line per second)"
+echo "demo: $clients synthetic clients log in (device accounts) and ask the match service (one summary line per second)"
+echo "demo: join them: $bin/kk-client --auth-url http://127.0.0.1:7090 --match-url http://127.0.0.1:7080"
 "$bin/kk-load" --scenario LoadTests/scenarios/demo.json --clients "$clients" --match-url http://127.0.0.1:7080 \
+  --auth-url http://127.0.0.1:7090 \
   --shard-pid "${pids[1]}" --shard-pid "${pids[2]}" --relay-pid "${pids[3]}" --relay-pid "${pids[4]}" \
   --report "$run/report.json" || true
 echo

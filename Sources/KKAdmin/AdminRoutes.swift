@@ -5,7 +5,7 @@ import Prometheus
 /// ``AsyncServiceHost`` (Swift-concurrency services, where they sit beside the service's routes).
 public enum AdminRoutes {
     /// Adds /healthz, /readyz, /metrics, /status and POST /drain to `router`.
-    public static func add(to router: Router<BasicRequestContext>, state: AdminState, registry: PrometheusCollectorRegistry) {
+    public static func add<Context: RequestContext>(to router: Router<Context>, state: AdminState, registry: PrometheusCollectorRegistry) {
         router.get("/healthz") { _, _ in "ok\n" }
         router.get("/readyz") { _, _ -> Response in
             let (ready, reasons) = state.ready

@@ -31,11 +31,11 @@ public final class AsyncServiceHost: Sendable {
     /// `status` is published to /status now and every second; `services` run beside the HTTP
     /// server and are shut down with it. Throws when the server cannot start (port taken...).
     public func run(host: String, port: Int,
-                    routes: (Router<BasicRequestContext>) -> Void,
+                    routes: (Router<ServiceRequestContext>) -> Void,
                     status: @escaping @Sendable () -> any Encodable,
                     services: [any Service] = [],
                     listening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
-        let router = Router()
+        let router = Router(context: ServiceRequestContext.self)
         AdminRoutes.add(to: router, state: admin, registry: registry)
         routes(router)
         let name = name, logger = logger

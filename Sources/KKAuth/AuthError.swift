@@ -10,8 +10,10 @@ public enum AuthError: Error, Equatable, Sendable {
     /// The refresh token is unknown, expired, revoked, or was used twice (401; a second use
     /// revokes its session: someone else holds a copy).
     case refreshRefused
-    /// The email is taken, or the account already has credentials (409).
+    /// The email is taken, the account already has credentials, a device belongs elsewhere (409).
     case conflict(String)
+    /// The thing named does not belong to the account (404).
+    case notFound(String)
     /// Too many failed logins for this email in the current window (429).
     case tooManyAttempts(retryAfterSeconds: Int)
     /// PostgreSQL did not answer (503).
@@ -23,6 +25,7 @@ public enum AuthError: Error, Equatable, Sendable {
         switch self {
         case .badRequest: .badRequest
         case .conflict: .conflict
+        case .notFound: .notFound
         case .tooManyAttempts: .tooManyRequests
         case .unauthorized, .refreshRefused: .unauthorized
         case .storeUnavailable: .serviceUnavailable
@@ -34,6 +37,7 @@ public enum AuthError: Error, Equatable, Sendable {
         switch self {
         case .badRequest: "bad_request"
         case .conflict: "conflict"
+        case .notFound: "not_found"
         case .tooManyAttempts: "too_many_attempts"
         case .unauthorized: "unauthorized"
         case .refreshRefused: "refresh_refused"

@@ -16,6 +16,9 @@ public struct AuthConfig: Sendable {
     /// Failed email logins allowed per email per window; more are refused with 429 until the
     /// window ends (a guesser gets this many tries per window, whatever address it uses).
     public var maxLoginFailures: Int = 5
+    /// Failed email logins allowed per client address per window, whatever the emails (a
+    /// guesser spraying many accounts from one address).
+    public var maxLoginFailuresPerAddress: Int = 20
     public var loginFailureWindowSeconds: Int = 900
     public init() {}
 }
@@ -25,7 +28,15 @@ public struct AuthConfig: Sendable {
 /// - `POST /v1/auth/device` `{"deviceId"}`: the device's account (created on first use) and a new session.
 /// - `POST /v1/auth/refresh` `{"refreshToken"}`: a new access and refresh token (the old refresh token dies).
 /// - `POST /v1/auth/logout` (bearer access token): revokes the session.
+/// - `POST /v1/auth/logout-all` (bearer): revokes every session of the account ("log out everywhere").
 /// - `GET /v1/auth/me` (bearer access token): the account and session, if the session is live.
+/// - `GET /v1/auth/devices` (bearer): the devices that log in to the account.
+/// - `POST /v1/auth/devices/link` (bearer) `{"deviceId"}`: the device logs in to this account from
+///   now on (409 when it belongs to another account that has email credentials or other devices).
+/// - `POST /v1/auth/devices/unlink` (bearer) `{"deviceId"}`: the device no longer logs in to this
+///   account (its next login creates a new one); 404 when it is not this account's, 409 when it is
+///   the account's last way in (no email credentials, no other device).
+/// - `GET /v1/auth/keys`: the access-token public keys as a JWKS (Ed25519, by `kid`).
 /// - `POST /v1/auth/email/register` (bearer) `{"email", "password"}`: gives the account (a
 ///   device's, say) email credentials, so other devices can log in to it.
 /// - `POST /v1/auth/email/login` `{"email", "password"}`: a new session of that account.
@@ -62,16 +73,20 @@ public struct AuthService: Sendable {
         guard (10...128).contains(b.password.count) else { throw .badRequest("a password has 10 to 128 characters") }
     }
     struct Me: Codable { var accountId: Int64; var sessionId: String }
+    struct Devices: Codable { var devices: [String] }
+
+    static func checkDevice(_ id: String) throws(AuthError) {
+        guard (8...128).contains(id.utf8.count), id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+            throw .badRequest("deviceId must be 8-128 characters of A-Z, a-z, 0-9, - and _")
+        }
+    }
     struct ErrorBody: Codable { var error: String; var message: String }
 
-    public func addRoutes(to router: Router<BasicRequestContext>) {
+    public func addRoutes<Context: RemoteAddressRequestContext>(to router: Router<Context>) {
         router.post("/v1/auth/device") { req, ctx -> Response in
             await respond { () throws(AuthError) in
                 let body: DeviceLogin = try await decode(req, ctx)
-                guard (8...128).contains(body.deviceId.utf8.count),
-                      body.deviceId.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
-                    throw .badRequest("deviceId must be 8-128 characters of A-Z, a-z, 0-9, - and _")
-                }
+                try Self.checkDevice(body.deviceId)
                 let account: Int64
                 do throws(PostgresStoreError) { account = try await store.account(forDevice: body.deviceId) } catch { throw .storeUnavailable(error) }
                 return try await json(.ok, newSession(account: account))
@@ -119,26 +134,87 @@ public struct AuthService: Sendable {
                 let body: EmailLogin = try await decode(req, ctx)
                 try Self.check(body)
                 let key = "email:" + body.email.lowercased()
+                let addressKey = ctx.remoteAddress?.ipAddress.map { "addr:" + $0 }
                 let window = config.loginFailureWindowSeconds
-                let failures: Int
-                do throws(PostgresStoreError) { failures = try await store.failures(key: key, windowSeconds: window) } catch {
-                    throw .storeUnavailable(error)
+                let failures: Int, addressFailures: Int
+                do throws(PostgresStoreError) {
+                    failures = try await store.failures(key: key, windowSeconds: window)
+                    if let addressKey { addressFailures = try await store.failures(key: addressKey, windowSeconds: window) } else {
+                        addressFailures = 0
+                    }
+                } catch { throw .storeUnavailable(error) }
+                guard failures < config.maxLoginFailures, addressFailures < config.maxLoginFailuresPerAddress else {
+                    throw .tooManyAttempts(retryAfterSeconds: window)
                 }
-                guard failures < config.maxLoginFailures else { throw .tooManyAttempts(retryAfterSeconds: window) }
                 let found: (account: Int64, stored: PasswordHasher.Stored)?
                 do throws(PostgresStoreError) { found = try await store.credentials(email: body.email) } catch {
                     throw .storeUnavailable(error)
                 }
                 let ok = PasswordHasher.verify(body.password, against: found?.stored ?? Self.dummyCredentials)
                 guard ok, let account = found?.account else {
-                    do throws(PostgresStoreError) { try await store.recordFailure(key: key, windowSeconds: window) } catch {
-                        throw .storeUnavailable(error)
-                    }
+                    do throws(PostgresStoreError) {
+                        try await store.recordFailure(key: key, windowSeconds: window)
+                        if let addressKey { try await store.recordFailure(key: addressKey, windowSeconds: window) }
+                    } catch { throw .storeUnavailable(error) }
                     throw .unauthorized
                 }
                 do throws(PostgresStoreError) { try await store.clearFailures(key: key) } catch { throw .storeUnavailable(error) }
                 return try await json(.ok, newSession(account: account))
             }
+        }
+        router.post("/v1/auth/logout-all") { req, _ -> Response in
+            await respond { () throws(AuthError) in
+                let claims = try await bearer(req)
+                do throws(PostgresStoreError) { _ = try await store.revokeAll(account: claims.accountId!) } catch {
+                    throw .storeUnavailable(error)
+                }
+                return Response(status: .noContent)
+            }
+        }
+        router.get("/v1/auth/devices") { req, _ -> Response in
+            await respond { () throws(AuthError) in
+                let claims = try await liveBearer(req)
+                let devices: [String]
+                do throws(PostgresStoreError) { devices = try await store.devices(account: claims.accountId!) } catch {
+                    throw .storeUnavailable(error)
+                }
+                return try json(.ok, Devices(devices: devices))
+            }
+        }
+        router.post("/v1/auth/devices/link") { req, ctx -> Response in
+            await respond { () throws(AuthError) in
+                let claims = try await liveBearer(req)
+                let body: DeviceLogin = try await decode(req, ctx)
+                try Self.checkDevice(body.deviceId)
+                let result: AuthStore.LinkResult
+                do throws(PostgresStoreError) { result = try await store.link(device: body.deviceId, to: claims.accountId!) } catch {
+                    throw .storeUnavailable(error)
+                }
+                switch result {
+                case .linked: return Response(status: .created)
+                case .alreadyLinked: return Response(status: .noContent)
+                case .ownedElsewhere: throw .conflict("the device belongs to another account with email credentials or other devices")
+                }
+            }
+        }
+        router.post("/v1/auth/devices/unlink") { req, ctx -> Response in
+            await respond { () throws(AuthError) in
+                let claims = try await liveBearer(req)
+                let body: DeviceLogin = try await decode(req, ctx)
+                try Self.checkDevice(body.deviceId)
+                let result: AuthStore.UnlinkResult
+                do throws(PostgresStoreError) { result = try await store.unlink(device: body.deviceId, from: claims.accountId!) } catch {
+                    throw .storeUnavailable(error)
+                }
+                switch result {
+                case .unlinked: return Response(status: .noContent)
+                case .notLinked: throw .notFound("the device does not log in to this account")
+                case .lastWayIn: throw .conflict("the device is the account's last way in: register an email first")
+                }
+            }
+        }
+        router.get("/v1/auth/keys") { _, _ -> Response in
+            await respond { () throws(AuthError) in try json(.ok, tokens.jwks) }
         }
         router.get("/v1/auth/me") { req, _ -> Response in
             await respond { () throws(AuthError) in
@@ -170,10 +246,7 @@ public struct AuthService: Sendable {
     }
 
     func accessToken(account: Int64, session: UUID) async throws(AuthError) -> String {
-        let now = Date()
-        let claims = AccessClaims(sub: .init(value: String(account)), sid: session.uuidString.lowercased(),
-                                  iss: .init(value: AccessClaims.issuer), iat: .init(value: now),
-                                  exp: .init(value: now.addingTimeInterval(TimeInterval(config.accessTokenSeconds))))
+        let claims = AccessClaims(account: account, session: session, issuedAt: Date(), lifetimeSeconds: config.accessTokenSeconds)
         do { return try await tokens.sign(claims) } catch { throw .signingFailed("\(error)") }
     }
 
@@ -184,7 +257,17 @@ public struct AuthService: Sendable {
         return claims
     }
 
-    func decode<T: Decodable>(_ req: Request, _ ctx: BasicRequestContext) async throws(AuthError) -> T {
+    /// ``bearer(_:)`` whose session is still live (revocation effective at once, not only at the
+    /// token's expiry): for the routes that change the account.
+    func liveBearer(_ req: Request) async throws(AuthError) -> AccessClaims {
+        let claims = try await bearer(req)
+        let live: Bool
+        do throws(PostgresStoreError) { live = try await store.isLive(claims.sessionId!) } catch { throw .storeUnavailable(error) }
+        guard live else { throw .unauthorized }
+        return claims
+    }
+
+    func decode<T: Decodable, Context: RequestContext>(_ req: Request, _ ctx: Context) async throws(AuthError) -> T {
         do {
             let buffer = try await req.body.collect(upTo: 4096)
             return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
@@ -202,6 +285,7 @@ public struct AuthService: Sendable {
             let message: String = switch error {
             case .badRequest(let why): why
             case .conflict(let why): why
+            case .notFound(let why): why
             case .tooManyAttempts(let s): "too many failed logins for this email; try again in \(s) s"
             case .storeUnavailable(let e): e.description
             case .signingFailed(let why): why
@@ -209,8 +293,9 @@ public struct AuthService: Sendable {
             case .refreshRefused: "the refresh token is unknown, expired, revoked or already used"
             }
             let data = (try? JSONEncoder().encode(ErrorBody(error: error.label, message: message))) ?? Data()
-            return Response(status: error.status, headers: [.contentType: "application/json"],
-                            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+            var headers: HTTPFields = [.contentType: "application/json"]
+            if case .tooManyAttempts(let s) = error { headers[.retryAfter] = String(s) }
+            return Response(status: error.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
     }
 }

@@ -132,6 +132,97 @@ public struct AuthStore: Sendable {
         }
     }
 
+    /// Revokes every live session of `account` ("log out everywhere"); returns how many.
+    @discardableResult
+    public func revokeAll(account: Int64) async throws(PostgresStoreError) -> Int {
+        try await timed { [client, logger] in
+            var n = 0
+            for try await _ in try await client.query(
+                "UPDATE auth.sessions SET revoked_at = now() WHERE account_id = \(account) AND revoked_at IS NULL RETURNING id",
+                logger: logger).decode(UUID.self) { n += 1 }
+            return n
+        }
+    }
+
+    /// The device ids that log in to `account`, oldest first.
+    public func devices(account: Int64) async throws(PostgresStoreError) -> [String] {
+        try await timed { [client, logger] in
+            var ids: [String] = []
+            for try await id in try await client.query(
+                "SELECT device_id FROM auth.devices WHERE account_id = \(account) ORDER BY created_at, device_id",
+                logger: logger).decode(String.self) { ids.append(id) }
+            return ids
+        }
+    }
+
+    /// What ``link(device:to:)`` did.
+    public enum LinkResult: Equatable, Sendable {
+        /// The device now logs in to the account (it was new, or it moved from an anonymous
+        /// single-device account, whose sessions were revoked).
+        case linked
+        case alreadyLinked
+        /// It belongs to an account that has email credentials or other devices: not moved.
+        case ownedElsewhere
+    }
+
+    /// Makes `device` log in to `account`. Serialized with the device's first login.
+    public func link(device: String, to account: Int64) async throws(PostgresStoreError) -> LinkResult {
+        try await timed { [client, logger] in
+            try await client.withTransaction(logger: logger) { conn -> LinkResult in
+                try await conn.query("SELECT pg_advisory_xact_lock(hashtext(\(device)))", logger: logger)
+                var owner: Int64?
+                for try await id in try await conn.query(
+                    "SELECT account_id FROM auth.devices WHERE device_id = \(device) FOR UPDATE", logger: logger).decode(Int64.self) {
+                    owner = id
+                }
+                guard let owner else {
+                    try await conn.query("INSERT INTO auth.devices (device_id, account_id) VALUES (\(device), \(account))", logger: logger)
+                    return .linked
+                }
+                if owner == account { return .alreadyLinked }
+                var claimed = false
+                for try await n in try await conn.query(
+                    "SELECT (SELECT count(*) FROM auth.credentials WHERE account_id = \(owner)) + (SELECT count(*) FROM auth.devices WHERE account_id = \(owner) AND device_id <> \(device))",
+                    logger: logger).decode(Int64.self) { claimed = n > 0 }
+                if claimed { return .ownedElsewhere }
+                try await conn.query("UPDATE auth.devices SET account_id = \(account) WHERE device_id = \(device)", logger: logger)
+                try await conn.query("UPDATE auth.sessions SET revoked_at = now() WHERE account_id = \(owner) AND revoked_at IS NULL",
+                                     logger: logger)
+                return .linked
+            }
+        }
+    }
+
+    /// What ``unlink(device:from:)`` did.
+    public enum UnlinkResult: Equatable, Sendable {
+        case unlinked
+        /// The device does not log in to this account.
+        case notLinked
+        /// It is the account's last way in (no email credentials, no other device): kept.
+        case lastWayIn
+    }
+
+    /// Stops `device` logging in to `account` (its next login creates a new account).
+    public func unlink(device: String, from account: Int64) async throws(PostgresStoreError) -> UnlinkResult {
+        try await timed { [client, logger] in
+            try await client.withTransaction(logger: logger) { conn -> UnlinkResult in
+                try await conn.query("SELECT pg_advisory_xact_lock(hashtext(\(device)))", logger: logger)
+                var mine = false
+                for try await n in try await conn.query(
+                    "SELECT count(*) FROM auth.devices WHERE device_id = \(device) AND account_id = \(account)",
+                    logger: logger).decode(Int64.self) { mine = n > 0 }
+                guard mine else { return .notLinked }
+                var otherWays: Int64 = 0
+                for try await n in try await conn.query(
+                    "SELECT (SELECT count(*) FROM auth.credentials WHERE account_id = \(account)) + (SELECT count(*) FROM auth.devices WHERE account_id = \(account) AND device_id <> \(device))",
+                    logger: logger).decode(Int64.self) { otherWays = n }
+                guard otherWays > 0 else { return .lastWayIn }
+                try await conn.query("DELETE FROM auth.devices WHERE device_id = \(device)", logger: logger)
+                return .unlinked
+            }
+        }
+    }
+
     /// True while the session is neither revoked nor expired.
     public func isLive(_ id: UUID) async throws(PostgresStoreError) -> Bool {
         try await timed { [client, logger] in

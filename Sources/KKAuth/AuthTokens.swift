@@ -1,49 +1,42 @@
 import Crypto
 import Foundation
-import JWTKit
+@_exported import KKAccessToken
 import KKToken
 
-/// The claims of an access token: the account (`sub`), the session (`sid`), issuer and expiry.
-public struct AccessClaims: JWTPayload, Equatable {
-    public var sub: SubjectClaim
-    public var sid: String
-    public var iss: IssuerClaim
-    public var iat: IssuedAtClaim
-    public var exp: ExpirationClaim
-
-    public static let issuer = "kartklash-auth"
-
-    public var accountId: Int64? { Int64(sub.value) }
-    public var sessionId: UUID? { UUID(uuidString: sid) }
-
-    public func verify(using algorithm: some JWTAlgorithm) async throws {
-        try exp.verifyNotExpired()
-        guard iss.value == Self.issuer else { throw JWTError.claimVerificationFailure(failedClaim: iss, reason: "issuer") }
-    }
-}
-
-/// Signs and verifies access tokens (EdDSA, Ed25519, with a key id so keys can rotate) and makes
-/// refresh tokens: `<session uuid>.<32 random bytes, base64url>`, of which only the SHA-256 of
-/// the secret part is stored.
+/// The auth service's tokens: access tokens signed with ``AccessTokenSigner`` (EdDSA, Ed25519,
+/// with a key id so keys can rotate; other services verify them offline with
+/// ``AccessTokenVerifier``), and refresh tokens `<session uuid>.<32 random bytes, base64url>`, of
+/// which only the SHA-256 of the secret part is stored.
 public struct AuthTokens: Sendable {
-    public static let keyId = "auth-1"
-    let keys: JWTKeyCollection
+    public let signer: AccessTokenSigner
+    public let verifier: AccessTokenVerifier
 
-    /// `seed`: the 32-byte Ed25519 private key seed (64 hex characters in configuration).
-    public init(seed: [UInt8]) async throws {
-        let key = try Curve25519.Signing.PrivateKey(rawRepresentation: seed)
-        keys = JWTKeyCollection()
-        await keys.add(eddsa: EdDSA.PrivateKey(backing: key), kid: JWKIdentifier(string: Self.keyId))
+    /// `seed`: the 32-byte Ed25519 private key seed (64 hex characters in configuration);
+    /// `previousKeys`: public keys whose tokens stay valid during a rotation.
+    public init(seed: [UInt8], keyId: String = AccessTokenSigner.defaultKeyId,
+                previousKeys: [AccessPublicKey] = []) async throws(AccessKeyError) {
+        signer = try await AccessTokenSigner(seed: seed, keyId: keyId)
+        verifier = try await signer.verifier(others: previousKeys)
     }
 
-    public func sign(_ claims: AccessClaims) async throws -> String {
-        try await keys.sign(claims, kid: JWKIdentifier(string: Self.keyId))
+    public func sign(_ claims: AccessClaims) async throws -> String { try await signer.sign(claims) }
+
+    /// The signing key's public half as a JSON Web Key Set (RFC 8037 OKP / Ed25519), served at
+    /// `GET /v1/auth/keys` for services that fetch keys rather than being configured with them.
+    public var jwks: JWKS { JWKS(keys: [.init(kid: signer.publicKey.keyId, x: Base64URL.encode(signer.publicKey.raw))]) }
+
+    public struct JWKS: Codable, Equatable, Sendable {
+        public struct Key: Codable, Equatable, Sendable {
+            public var kty = "OKP", crv = "Ed25519", use = "sig", alg = "EdDSA"
+            public var kid: String
+            public var x: String
+            init(kid: String, x: String) { self.kid = kid; self.x = x }
+        }
+        public var keys: [Key]
     }
 
     /// The claims of a valid token, or nil (bad signature, expired, malformed, other issuer).
-    public func verify(_ token: String) async -> AccessClaims? {
-        try? await keys.verify(token, as: AccessClaims.self)
-    }
+    public func verify(_ token: String) async -> AccessClaims? { await verifier.verify(token) }
 
     /// A new refresh token for `session` and the hash to store (OpenSSL's random bytes,
     /// base64url as the connect tokens are).

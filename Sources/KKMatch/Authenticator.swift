@@ -1,13 +1,30 @@
+import KKAccessToken
+
 /// Turns a match request into a player id.
 ///
-/// This is where real authentication plugs in: an implementation that verifies the
-/// `Authorization` header (a session JWT from the account service, a platform ticket, ...) and
-/// returns the account's stable player id, ignoring the `player` field or checking it against
-/// the account. ``DevAuthenticator`` trusts the request (development login).
+/// ``BearerAuthenticator`` (the default of kk-match) verifies the `Authorization: Bearer`
+/// access token of the auth service offline and plays the account; ``DevAuthenticator`` trusts
+/// the request (development login, only behind kk-match's `--dev-auth`, for load tests).
 public protocol Authenticator: Sendable {
     /// Returns the player id (never 0) or throws ``MatchError/unauthorized`` /
     /// ``MatchError/badRequest(_:)``.
-    func playerId(player: String?, authorization: String?) throws(MatchError) -> UInt64
+    func playerId(player: String?, authorization: String?) async throws(MatchError) -> UInt64
+}
+
+/// Real login: the request's bearer access token (issued by the auth service, checked against
+/// its public keys: signature, issuer, expiry) names the account, and the account id is the
+/// player id of the connect token. The body's `player` field is ignored.
+public struct BearerAuthenticator: Authenticator {
+    public let verifier: AccessTokenVerifier
+
+    public init(verifier: AccessTokenVerifier) { self.verifier = verifier }
+
+    public func playerId(player: String?, authorization: String?) async throws(MatchError) -> UInt64 {
+        guard let claims = await verifier.verify(authorization: authorization), let account = claims.accountId else {
+            throw .unauthorized
+        }
+        return UInt64(account)
+    }
 }
 
 /// Development login: anyone may play as anyone. `player` is either a decimal id (1 ...

@@ -82,7 +82,7 @@ public final class MatchService: Sendable {
     private let issuer: LockedIssuer
     private let metrics: MatchMetrics
 
-    public init(allocator: any MatchAllocating, authenticator: any Authenticator = DevAuthenticator(),
+    public init(allocator: any MatchAllocating, authenticator: any Authenticator,
                 config: MatchServiceConfig, metricsFactory: any MetricsFactory) throws(TokenError) {
         self.allocator = allocator
         self.authenticator = authenticator
@@ -113,7 +113,7 @@ public final class MatchService: Sendable {
             do { req = try JSONDecoder().decode(MatchRequest.self, from: Data(body.readableBytesView)) } catch {
                 throw MatchError.badRequest("body must be JSON {\"player\": \"<name or id>\"}")
             }
-            pid = try authenticator.playerId(player: req.player, authorization: authorization)
+            pid = try await authenticator.playerId(player: req.player, authorization: authorization)
         } catch let e as MatchError {
             return fail(e)
         } catch {

@@ -19,6 +19,7 @@ struct ClientCommand: ParsableCommand {
             """)
 
     @Option(help: "Match service base URL, e.g. http://127.0.0.1:7080 (POST /v1/match).") var matchUrl: String?
+    @Option(help: "Auth service base URL (kk-services), e.g. http://127.0.0.1:7090: log in (this device's account, kept in ~/.config/kartklash, mode 0600) and play as that account.") var authUrl: String?
     @Option(help: "Connect token JSON file (a ConnectToken, or the match service's answer).") var tokenFile: String?
     @Option(help: "Player name sent to the match service.") var player: String = ProcessInfo.processInfo.environment["USER"] ?? "player"
     @Option(help: "Track (default: the match service's answer, else oval).") var track: String?
@@ -32,6 +33,7 @@ struct ClientCommand: ParsableCommand {
 
     func validate() throws {
         if (matchUrl == nil) == (tokenFile == nil) { throw ValidationError("give exactly one of --match-url or --token-file") }
+        if authUrl != nil && matchUrl == nil { throw ValidationError("--auth-url goes with --match-url") }
         if ![20, 30, 60].contains(sendHz) { throw ValidationError("--send-hz must be 20, 30 or 60") }
         if !(1...32).contains(redundancy) { throw ValidationError("--redundancy must be 1...32") }
         if !(1...60).contains(fps) { throw ValidationError("--fps must be 1...60") }
@@ -39,13 +41,24 @@ struct ClientCommand: ParsableCommand {
     }
 
     func run() throws {
+        var access: String?
+        if let authUrl {
+            do {
+                let s = try SecurePreferences(path: SecurePreferences.defaultPath()).session(using: AuthClient(baseURL: authUrl))
+                access = s.accessToken
+                if headless { ClientApp.line("logged in as account \(s.accountId)") }
+            } catch {
+                ClientApp.errorLine("kk-client: \(error.message)")
+                throw ExitCode(2)
+            }
+        }
         let ticket: MatchTicket
         do {
             if let tokenFile {
                 ticket = try MatchTicket.read(file: tokenFile)
             } else {
                 if headless { ClientApp.line("contacting the match service at \(matchUrl!)...") }
-                ticket = try MatchService.requestMatch(baseURL: matchUrl!, player: player)
+                ticket = try MatchService.requestMatch(baseURL: matchUrl!, player: player, accessToken: access)
             }
         } catch {
             ClientApp.errorLine("kk-client: \(error.message)")

@@ -35,6 +35,7 @@ struct Run: ParsableCommand {
     @Option(help: "Pid of a running shard (CPU split, faults; repeat).") var shardPid: [Int32] = []
     @Option(help: "Ownership TTL to write when allocating on a running stack, ms.") var ownershipTtlMs = 3000
     @Option(help: "Get tokens from kk-match (http://127.0.0.1:PORT) instead of minting them.") var matchUrl: String?
+    @Option(help: "With --match-url: log each client in to this auth service (kk-services, http://127.0.0.1:PORT) as a device account first, and ask kk-match with its access token.") var authUrl: String?
     @Option(help: "Impairing proxy: auto (when the scenario impairs), always, never.") var proxy = "auto"
     @Option(help: "JSON report path (.md and .html reports are written next to it).") var report: String?
     @Option(help: "Log directory of a spawned stack.") var logDir: String?
@@ -83,8 +84,9 @@ struct Run: ParsableCommand {
         defer { stack.stop() }
 
         let source: any TokenSource
+        if authUrl != nil && matchUrl == nil { throw ValidationError("--auth-url needs --match-url") }
         if let matchUrl {
-            source = try MatchServiceTokenSource(url: matchUrl)
+            source = try MatchServiceTokenSource(url: matchUrl, authURL: authUrl)
         } else {
             guard let redis = RedisSync(host: stack.redisHost, port: stack.redisPort) else {
                 log("kk-load: cannot connect to redis on \(stack.redisHost):\(stack.redisPort)")

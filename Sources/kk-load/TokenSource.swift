@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import KKClientSDK
 import KKLoad
 import KKLocalStack
 import KKToken
@@ -46,33 +47,38 @@ struct LocalTokenSource: TokenSource {
     }
 }
 
-/// Asks kk-match for each client's token (loopback only).
+/// Asks kk-match for each client's token (loopback only). With an auth service (`--auth-url`)
+/// each client first logs in as a device of its own (`kkload-<run>-<index>`: a real account,
+/// created on its first login) and asks with its bearer access token, as a player's game does;
+/// without one, kk-match must run with `--dev-auth` and plays the name `load-<run>-<index>`.
 struct MatchServiceTokenSource: TokenSource {
-    let port: Int
+    let matchURL: String
+    let auth: AuthClient?
     let runId = UInt32.random(in: 1...UInt32.max)
+    /// Accounts logged in (one per client).
+    private(set) var logins = 0
 
-    init(url: String) throws {
-        // http://127.x.y.z:PORT[/]
-        let rest = url.hasPrefix("http://") ? String(url.dropFirst(7)) : url
-        let hostPort = rest.split(separator: "/").first.map(String.init) ?? rest
-        let parts = hostPort.split(separator: ":")
-        guard parts.count == 2, parts[0].hasPrefix("127."), let p = Int(parts[1]) else {
-            throw LoadError("--match-url must be http://127.x.x.x:PORT (loopback only)")
+    init(url: String, authURL: String?) throws {
+        for (name, u) in [("--match-url", url), ("--auth-url", authURL ?? "http://127.0.0.1:1")] {
+            let rest = u.hasPrefix("http://") ? String(u.dropFirst(7)) : ""
+            guard rest.hasPrefix("127.") || rest.hasPrefix("[::1]") else {
+                throw LoadError("\(name) must be http://127.x.x.x:PORT or http://[::1]:PORT (loopback only)")
+            }
         }
-        guard parts[0] == "127.0.0.1" else { throw LoadError("--match-url: only 127.0.0.1 is supported by the HTTP helper") }
-        port = p
+        matchURL = url
+        auth = authURL.map { AuthClient(baseURL: $0) }
     }
 
-    struct Answer: Decodable { var token: ConnectToken }
-
     mutating func token(for index: Int) throws -> ConnectToken {
-        let body = "{\"player\":\"load-\(runId)-\(index)\"}"
-        guard let r = LocalProbe.http("POST", port: port, path: "/v1/match", body: body) else {
-            throw LoadError("match service on 127.0.0.1:\(port) did not answer")
+        var access: String?
+        if let auth {
+            do { access = try auth.loginDevice(deviceId: "kkload-\(runId)-\(index)").accessToken } catch {
+                throw LoadError("auth service: \(error.message)")
+            }
+            logins += 1
         }
-        guard r.status == 200 || r.status == 201 else { throw LoadError("match service answered \(r.status): \(r.body.prefix(200))") }
-        do { return try JSONDecoder().decode(Answer.self, from: Data(r.body.utf8)).token } catch {
-            throw LoadError("match service answer has no token: \(error)")
-        }
+        do {
+            return try MatchService.requestMatch(baseURL: matchURL, player: "load-\(runId)-\(index)", accessToken: access).token
+        } catch { throw LoadError("match service: \(error.message)") }
     }
 }

@@ -2,8 +2,9 @@ import ArgumentParser
 import Foundation
 
 /// `kk-match`: the matchmaking front door. One HTTP server carries `POST /v1/match` and the admin
-/// endpoints (/healthz, /readyz = Redis connected, /metrics, /status, /drain). SIGTERM, SIGINT
-/// or POST /drain stop it gracefully. Bad configuration: message on stderr, exit code 2.
+/// endpoints (/healthz, /readyz = Redis connected, /metrics, /status, /drain). A request must
+/// carry the auth service's bearer access token (the account plays), unless `--dev-auth`. SIGTERM,
+/// SIGINT or POST /drain stop it gracefully. Bad configuration: message on stderr, exit code 2.
 @main
 struct KKMatchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,6 +23,9 @@ struct KKMatchCommand: AsyncParsableCommand {
     @Option(help: "Player slots per match.") var playersPerMatch = "8"
     @Option(help: "Track of new matches.") var track = "oval"
     @Option(help: "Redis key prefix.") var keyPrefix = "kk:"
+    @Option(help: ArgumentHelp("Public key of the auth service's access tokens, [kid:]64 hex (repeatable during a key rotation; default: $KK_AUTH_PUBLIC_KEY, comma-separated).",
+                               valueName: "key")) var authPublicKey: [String] = []
+    @Flag(help: "Development login: anyone may play as any name, no account (load tests only; off by default).") var devAuth = false
 
     /// Parses and validates (usage and config errors exit 2, ArgumentParser's own would exit 64),
     /// then runs until stopped (exit 0) or a start-up failure (exit 1).

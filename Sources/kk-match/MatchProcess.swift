@@ -1,5 +1,6 @@
 import Foundation
 import KKAdmin
+import KKAccessToken
 import KKMatch
 
 /// The running process: the Redis bridge and the match routes, hosted by `AsyncServiceHost`
@@ -28,7 +29,14 @@ struct MatchProcess {
                                                     allocator: allocator),
                                      onConnectionChange: { up in state.setReadiness(up ? [] : ["redis: disconnected"]) })
         defer { bridge.shutdown() }
-        let service = try MatchService(allocator: bridge,
+        let authenticator: any Authenticator
+        if config.devAuth {
+            authenticator = DevAuthenticator()
+            host.logger.warning("kk-match: --dev-auth: anyone may play as anyone (load tests only)")
+        } else {
+            authenticator = BearerAuthenticator(verifier: try await AccessTokenVerifier(publicKeys: config.authPublicKeys))
+        }
+        let service = try MatchService(allocator: bridge, authenticator: authenticator,
                                        config: MatchServiceConfig(tokenKey: config.tokenKey, tokenSeconds: config.tokenSeconds,
                                                                   staticRelays: config.staticRelays),
                                        metricsFactory: host.metricsFactory)

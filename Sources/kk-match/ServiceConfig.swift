@@ -1,4 +1,5 @@
 import Foundation
+import KKAccessToken
 import KKMatch
 import KKPhysics
 import KKToken
@@ -22,6 +23,9 @@ struct ServiceConfig {
     var playersPerMatch: Int
     var track: String
     var keyPrefix: String
+    /// The auth service's public keys (empty only with `devAuth`).
+    var authPublicKeys: [AccessPublicKey]
+    var devAuth: Bool
 
     /// Validates raw option text; every problem names the option and what is wanted.
     init(_ o: KKMatchCommand, environment: [String: String]) throws(ConfigError) {
@@ -59,6 +63,19 @@ struct ServiceConfig {
             throw ConfigError("bad --key-prefix '\(o.keyPrefix)': want a name ending with ':' (default kk:)")
         }
         keyPrefix = o.keyPrefix
+        devAuth = o.devAuth
+        let keyTexts = o.authPublicKey.isEmpty
+            ? (environment["KK_AUTH_PUBLIC_KEY"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            : o.authPublicKey
+        authPublicKeys = try keyTexts.map { (t) throws(ConfigError) in
+            do throws(AccessKeyError) { return try AccessPublicKey(parsing: t) } catch { throw ConfigError("--auth-public-key: \(error)") }
+        }
+        if authPublicKeys.isEmpty && !devAuth {
+            throw ConfigError("no way to authenticate players: pass --auth-public-key [kid:]HEX (or set KK_AUTH_PUBLIC_KEY) with the auth service's public key, or --dev-auth (anyone plays as anyone; load tests only)")
+        }
+        if !authPublicKeys.isEmpty && devAuth {
+            throw ConfigError("--dev-auth and --auth-public-key exclude each other")
+        }
     }
 
     private static func host(_ h: String, _ name: String) throws(ConfigError) -> String {

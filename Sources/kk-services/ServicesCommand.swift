@@ -26,6 +26,10 @@ struct ServicesCommand: AsyncParsableCommand {
     @Option(help: "PostgreSQL URL postgres://user:password@host:port/db (default: $KK_POSTGRES_URL).") var postgresUrl: String?
     @Option(help: "Ed25519 seed signing access tokens, 64 hex characters (default: $KK_JWT_KEY).") var jwtKey: String?
     @Option(help: "Access token lifetime, seconds.") var accessTokenSeconds = 900
+    @Option(help: "Key id (kid) of the signing key (rotate: a new key gets a new id).") var jwtKeyId = AccessTokenSigner.defaultKeyId
+    @Option(help: ArgumentHelp("Public key of a previous signing key whose tokens stay valid during a rotation, kid:64 hex (repeatable).",
+                               valueName: "kid:hex")) var previousPublicKey: [String] = []
+    @Flag(help: "Print the public key of the signing key as kid:hex (for kk-match's --auth-public-key) and exit.") var printPublicKey = false
     @Option(help: "Log level.") var logLevel = "info"
 
     static let known: Set<String> = ["auth"]
@@ -42,21 +46,32 @@ struct ServicesCommand: AsyncParsableCommand {
 
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
+        guard let keyHex = jwtKey ?? env["KK_JWT_KEY"], let seed = TokenKey.bytes(hex: keyHex), seed.count == 32 else {
+            throw ValidationError("missing or bad signing key: pass --jwt-key or set KK_JWT_KEY (64 hex characters)")
+        }
+        let previous: [AccessPublicKey]
+        do throws(AccessKeyError) { previous = try previousPublicKey.map { (t) throws(AccessKeyError) in try AccessPublicKey(parsing: t) } } catch {
+            throw ValidationError("--previous-public-key: \(error)")
+        }
+        let tokens: AuthTokens
+        do throws(AccessKeyError) { tokens = try await AuthTokens(seed: seed, keyId: jwtKeyId, previousKeys: previous) } catch {
+            throw ValidationError("\(error)")
+        }
+        if printPublicKey {
+            print("\(tokens.signer.publicKey.keyId):" + tokens.signer.publicKey.raw.map { String(format: "%02x", $0) }.joined())
+            return
+        }
         guard let url = postgresUrl ?? env["KK_POSTGRES_URL"], !url.isEmpty else {
             throw ValidationError("missing PostgreSQL URL: pass --postgres-url or set KK_POSTGRES_URL")
         }
         let settings: PostgresSettings
         do { settings = try PostgresSettings(url: url) } catch { throw ValidationError(error.description) }
-        guard let keyHex = jwtKey ?? env["KK_JWT_KEY"], let seed = TokenKey.bytes(hex: keyHex), seed.count == 32 else {
-            throw ValidationError("missing or bad signing key: pass --jwt-key or set KK_JWT_KEY (64 hex characters)")
-        }
         let host = AsyncServiceHost(name: "kk-services", logLevel: logLevel)
         let logger = host.logger
         let client = PostgresClient(configuration: settings.clientConfiguration, backgroundLogger: logger)
         var authConfig = AuthConfig()
         authConfig.accessTokenSeconds = accessTokenSeconds
-        let auth = AuthService(store: AuthStore(client: client, logger: logger), tokens: try await AuthTokens(seed: seed),
-                               config: authConfig)
+        let auth = AuthService(store: AuthStore(client: client, logger: logger), tokens: tokens, config: authConfig)
         host.admin.setReadiness(["migrations: pending"])
         let startup = StartupMigrations(client: client, sets: [try AuthMigrations.set()], admin: host.admin, logger: logger)
         struct Status: Encodable { var service = "kk-services"; var pid = Int(getpid()); var services: String; var postgres: String }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import KKAdmin
 import KKAuth
 import KKPostgres
 import KKTestSupport
@@ -52,7 +53,7 @@ import Testing
             try await MigrationRunner.apply(try AuthMigrations.set(), on: client, logger: logger)
             let seed = (0..<32).map { UInt8($0) }
             let service = AuthService(store: AuthStore(client: client, logger: logger), tokens: try await AuthTokens(seed: seed))
-            let router = Router()
+            let router = Router(context: ServiceRequestContext.self)
             service.addRoutes(to: router)
             let app = Application(router: router)
             let device = "device-\(UInt64.random(in: 0...UInt64.max))"
@@ -122,7 +123,7 @@ import Testing
             try await MigrationRunner.apply(try AuthMigrations.set(), on: client, logger: logger)
             let service = AuthService(store: AuthStore(client: client, logger: logger),
                                       tokens: try await AuthTokens(seed: (0..<32).map { UInt8($0) }))
-            let router = Router()
+            let router = Router(context: ServiceRequestContext.self)
             service.addRoutes(to: router)
             let app = Application(router: router)
             let n = UInt64.random(in: 0...UInt64.max)

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import KKAccessToken
 import KKMatch
 import KKToken
 import Metrics
@@ -9,10 +10,11 @@ import Testing
 
 @Suite struct MatchServiceTests {
     /// The router of one service on `bridge`, plus its metrics registry.
-    private func makeApp(_ bridge: MatchBridge, key: TokenKey, staticRelays: [String] = []) throws
+    private func makeApp(_ bridge: MatchBridge, key: TokenKey, staticRelays: [String] = [],
+                         authenticator: any Authenticator = DevAuthenticator()) throws
         -> (some ApplicationProtocol, PrometheusCollectorRegistry) {
         let registry = PrometheusCollectorRegistry()
-        let service = try MatchService(allocator: bridge,
+        let service = try MatchService(allocator: bridge, authenticator: authenticator,
                                        config: MatchServiceConfig(tokenKey: key, tokenSeconds: 30, staticRelays: staticRelays),
                                        metricsFactory: PrometheusMetricsFactory(registry: registry))
         let router = Router()
@@ -61,6 +63,43 @@ import Testing
         let text = String(decoding: registry.emitToBuffer(), as: UTF8.self)
         #expect(text.contains(#"kk_match_requests_total{result="ok"} 3"#))
         #expect(text.contains("kk_match_allocation_seconds_count 3"))
+    }
+
+    /// Real login: the auth service's access token names the account, whose id is the player id;
+    /// no token, a forged one or an expired one is a 401 and allocates nothing.
+    @Test func bearerAccessTokenPlaysTheAccountAndNothingElseGetsIn() async throws {
+        let fx = try Fixture()
+        defer { fx.cleanup() }
+        fx.addShard("s1")
+        fx.addRelay("r1", addr: "10.0.0.1:7000")
+        let bridge = try await fx.bridge()
+        defer { bridge.shutdown() }
+        await bridge.refreshRelays()
+        let signer = try await AccessTokenSigner(seed: (0..<32).map { UInt8($0 &* 7) })
+        let verifier = try await AccessTokenVerifier(publicKeys: [signer.publicKey])
+        let (app, registry) = try makeApp(bridge, key: try TokenKey.random(), authenticator: BearerAuthenticator(verifier: verifier))
+        let good = try await signer.sign(AccessClaims(account: 31_337, session: UUID(), issuedAt: Date(), lifetimeSeconds: 300))
+        let expired = try await signer.sign(AccessClaims(account: 31_337, session: UUID(), issuedAt: Date().addingTimeInterval(-900),
+                                                         lifetimeSeconds: 300))
+        let forger = try await AccessTokenSigner(seed: [UInt8](repeating: 9, count: 32))
+        let forged = try await forger.sign(AccessClaims(account: 1, session: UUID(), issuedAt: Date(), lifetimeSeconds: 300))
+        try await app.test(.router) { client in
+            for auth in [nil, "Bearer \(expired)", "Bearer \(forged)", "Bearer not.a.jwt", "Basic \(good)"] {
+                var headers: HTTPFields = [.contentType: "application/json"]
+                if let auth { headers[.authorization] = auth }
+                let res = try await client.execute(uri: "/v1/match", method: .post, headers: headers, body: ByteBuffer(string: #"{"player": "mallory"}"#))
+                #expect(res.status == .unauthorized, "\(auth ?? "no header")")
+            }
+            let res = try await client.execute(uri: "/v1/match", method: .post,
+                                               headers: [.contentType: "application/json", .authorization: "Bearer \(good)"],
+                                               body: ByteBuffer(string: #"{"player": "ignored"}"#))
+            #expect(res.status == .ok)
+            let body = try JSONDecoder().decode(MatchResponse.self, from: Data(res.body.readableBytesView))
+            #expect(body.token.playerId == 31_337)
+        }
+        let text = String(decoding: registry.emitToBuffer(), as: UTF8.self)
+        #expect(text.contains(#"kk_match_requests_total{result="ok"} 1"#))
+        #expect(text.contains(#"kk_match_requests_total{result="unauthorized"} 5"#))
     }
 
     @Test func badInputIs400AndNoShardIs503() async throws {

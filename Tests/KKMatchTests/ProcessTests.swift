@@ -1,4 +1,5 @@
 import Foundation
+import KKAccessToken
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -37,6 +38,9 @@ import Testing
         let key = String(repeating: "ab", count: 32)
         let cases: [([String], [String: String], String)] = [
             ([], ["KK_TOKEN_KEY": ""], "missing token key"),
+            (["--token-key", key], ["KK_AUTH_PUBLIC_KEY": ""], "no way to authenticate players"),
+            (["--token-key", key, "--auth-public-key", "auth-1:abcd"], [:], "--auth-public-key"),
+            (["--token-key", key, "--dev-auth", "--auth-public-key", String(repeating: "ab", count: 32)], [:], "exclude each other"),
             (["--token-key", "abcd"], [:], "64 hex characters"),
             (["--token-key", String(repeating: "zz", count: 32)], [:], "not hexadecimal"),
             (["--token-key", key, "--http-port", "70000"], [:], "--http-port"),
@@ -58,12 +62,15 @@ import Testing
         defer { fx.cleanup() }
         fx.addShard("p1")
         let key = try TokenKey.random()
+        let signer = try await AccessTokenSigner(seed: (0..<32).map { UInt8($0) }, keyId: "auth-7")
+        let publicKey = "auth-7:" + signer.publicKey.raw.map { String(format: "%02x", $0) }.joined()
+        let access = try await signer.sign(AccessClaims(account: 777, session: UUID(), issuedAt: Date(), lifetimeSeconds: 60))
         let log = NSTemporaryDirectory() + "kk-match-run-\(UInt64.random(in: 0...UInt64.max)).log"
         defer { try? FileManager.default.removeItem(atPath: log) }
         let p = try ChildProcess(path: try Self.binary(),
                                  arguments: ["--http-port", "0", "--redis-port", "\(fx.port)", "--key-prefix", fx.keys.prefix,
                                              "--relay", "192.0.2.9:7000", "--token-seconds", "45"],
-                                 environment: ["KK_TOKEN_KEY": key.hex], logPath: log)
+                                 environment: ["KK_TOKEN_KEY": key.hex, "KK_AUTH_PUBLIC_KEY": publicKey], logPath: log)
         defer { p.stop() }
         // An external process: no event to await, so poll its log for the bound port, then
         // /readyz (bounded, 10 s).
@@ -82,10 +89,11 @@ import Testing
         }
         let base = "http://127.0.0.1:\(port)"
         #expect(ready, "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
-        let (body, status) = try await Self.http("POST", base + "/v1/match", body: #"{"player": "erin"}"#)
+        #expect(try await Self.http("POST", base + "/v1/match", body: #"{"player": "erin"}"#).1 == 401, "no account, no match")
+        let (body, status) = try await Self.http("POST", base + "/v1/match", body: #"{"player": "erin"}"#, bearer: access)
         #expect(status == 200)
         let res = try JSONDecoder().decode(MatchResponse.self, from: body)
-        #expect(res.shardId == "p1" && res.token.relays == ["192.0.2.9:7000"])
+        #expect(res.shardId == "p1" && res.token.relays == ["192.0.2.9:7000"] && res.token.playerId == 777)
         #expect(res.token.expireTime - res.token.createTime == 45)
         _ = try TokenValidator(keys: [key]).validate(text: res.token.sealed, now: UInt64(Date().timeIntervalSince1970))
         let (metrics, _) = try await Self.http("GET", base + "/metrics")
@@ -96,8 +104,9 @@ import Testing
         #expect(exit.map { ($0 >> 8) & 0xff } == 0)
     }
 
-    static func http(_ method: String, _ url: String, body: String? = nil) async throws -> (Data, Int) {
+    static func http(_ method: String, _ url: String, body: String? = nil, bearer: String? = nil) async throws -> (Data, Int) {
         var req = URLRequest(url: URL(string: url)!)
+        if let bearer { req.setValue("Bearer \(bearer)", forHTTPHeaderField: "Authorization") }
         req.httpMethod = method
         req.timeoutInterval = 5
         if let body { req.httpBody = Data(body.utf8); req.setValue("application/json", forHTTPHeaderField: "Content-Type") }
