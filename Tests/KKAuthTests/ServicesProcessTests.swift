@@ -1,4 +1,6 @@
 import Foundation
+import Glibc
+import KKClientSDK
 import KKTestSupport
 import Testing
 
@@ -28,12 +30,65 @@ import Testing
         #expect(exit.map { ($0 >> 8) & 0xff } == 0)
     }
 
+    /// The SDK's auth client against the real service: device login, refresh before expiry,
+    /// rotation, email credentials, log out everywhere, and the session kept in a 0600 file.
+    @Test func sdkAuthClientLogsInRefreshesAndKeepsTheSessionPrivate() throws {
+        let url = try PostgresTestServer.url()
+        let dir = SystemTest.tempDir("kk-services-sdk")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let port = Int(SystemTest.freePort())
+        let p = try ChildProcess(path: SystemTest.product("kk-services"),
+                                 arguments: ["--http-port", "\(port)", "--services", "auth", "--log-level", "warning",
+                                             "--access-token-seconds", "300"],
+                                 environment: ["KK_POSTGRES_URL": url, "KK_JWT_KEY": key], logPath: "\(dir)/log")
+        defer { p.stop() }
+        #expect(SystemTest.eventually(seconds: 20) { SystemTest.http(port: port, path: "/readyz")?.status == 200 })
+        let auth = AuthClient(baseURL: "http://127.0.0.1:\(port)")
+        let n = UInt64.random(in: 0...UInt64.max)
+        let s = try auth.loginDevice(deviceId: "sdk-\(n)", now: 1_000)
+        #expect(s.accessExpiresAt == 1_300 && !s.description.contains(s.accessToken) && !s.description.contains(s.refreshToken))
+        #expect(try auth.validSession(s, now: 1_200) == s, "more than a minute left: kept")
+        let refreshed = try auth.validSession(s, now: 1_250)
+        #expect(refreshed.accountId == s.accountId && refreshed.refreshToken != s.refreshToken)
+        #expect(throws: AuthClientError.refused(status: 401, code: "refresh_refused")) { try auth.refresh(s) }
+        // Email credentials, then a login elsewhere; a wrong password is a typed refusal.
+        let email = "sdk-\(n)@example.com"
+        try auth.registerEmail(refreshed, email: email, password: "sdk secret 123")
+        #expect(try auth.loginEmail(email: email, password: "sdk secret 123").accountId == s.accountId)
+        #expect(throws: AuthClientError.refused(status: 401, code: "unauthorized")) { try auth.loginEmail(email: email, password: "not it at all") }
+        // Secure preferences: 0600, the same device id every time, a stored session reused.
+        let prefs = SecurePreferences(path: "\(dir)/cfg/session.json")
+        let stored = try prefs.session(using: auth)
+        var st = stat()
+        #expect(stat(prefs.path, &st) == 0 && st.st_mode & 0o777 == 0o600)
+        #expect(try prefs.deviceId() == prefs.deviceId())
+        #expect(try prefs.session(using: auth) == stored, "the stored session is still good")
+        // Log out everywhere: the access token lives on until it expires (verified offline), but
+        // the refresh near its expiry is refused, so a fresh device login replaces the session.
+        try auth.logoutEverywhere(stored)
+        let again = try prefs.session(using: auth, now: Int64(time(nil)) + 290)
+        #expect(again.accountId == stored.accountId && again.refreshToken != stored.refreshToken)
+        chmod(prefs.path, 0o644)
+        #expect(throws: AuthClientError.self) { try prefs.load() }
+        // Unreachable service: a typed error, no hang.
+        #expect(throws: AuthClientError.self) { try AuthClient(baseURL: "http://127.0.0.1:1", timeoutMillis: 500).loginDevice(deviceId: "x-\(n)-y") }
+        // The public key kk-match is configured with.
+        let keyDir = SystemTest.tempDir("kk-services-key")
+        defer { try? FileManager.default.removeItem(atPath: keyDir) }
+        let k = try ChildProcess(path: SystemTest.product("kk-services"), arguments: ["--print-public-key"],
+                                 environment: ["KK_JWT_KEY": key], logPath: "\(keyDir)/log")
+        #expect(k.wait(seconds: 10).map { ($0 >> 8) & 0xff } == 0)
+        let printed = ((try? String(contentsOfFile: "\(keyDir)/log", encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(printed.hasPrefix("auth-1:") && printed.utf8.count == 7 + 64, "\(printed)")
+    }
+
     @Test func badConfigurationIsRefusedWithAMessage() throws {
         let cases: [([String], [String: String], String)] = [
             (["--services", "lobby"], ["KK_POSTGRES_URL": "postgres://kk@127.0.0.1:1/kk", "KK_JWT_KEY": key], "unknown service"),
             ([], ["KK_POSTGRES_URL": "", "KK_JWT_KEY": key], "PostgreSQL URL"),  // (.ci/run exports one)
             ([], ["KK_POSTGRES_URL": "mysql://x@y/z", "KK_JWT_KEY": key], "bad PostgreSQL URL"),
             ([], ["KK_POSTGRES_URL": "postgres://kk@127.0.0.1:1/kk", "KK_JWT_KEY": "abcd"], "signing key"),
+            (["--previous-public-key", "old:1234"], ["KK_POSTGRES_URL": "postgres://kk@127.0.0.1:1/kk", "KK_JWT_KEY": key], "--previous-public-key"),
         ]
         for (args, env, expected) in cases {
             let dir = SystemTest.tempDir("kk-services-bad")
