@@ -45,6 +45,8 @@ public struct AuthService: Sendable {
     public let tokens: AuthTokens
     public let config: AuthConfig
     public var hasher = PasswordHasher()
+    /// Request bodies are at most this long (400 beyond).
+    public static let maxBodyBytes = 4096
 
     public init(store: AuthStore, tokens: AuthTokens, config: AuthConfig = AuthConfig()) {
         self.store = store; self.tokens = tokens; self.config = config
@@ -268,10 +270,13 @@ public struct AuthService: Sendable {
     }
 
     func decode<T: Decodable, Context: RequestContext>(_ req: Request, _ ctx: Context) async throws(AuthError) -> T {
-        do {
-            let buffer = try await req.body.collect(upTo: 4096)
-            return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
-        } catch { throw .badRequest("body must be JSON: \(T.self)") }
+        let buffer: ByteBuffer
+        do { buffer = try await req.body.collect(upTo: Self.maxBodyBytes) } catch {
+            throw .badRequest("body larger than \(Self.maxBodyBytes) bytes")
+        }
+        do { return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView)) } catch {
+            throw .badRequest("body must be JSON: \(T.self)")
+        }
     }
 
     func json<T: Encodable>(_ status: HTTPResponse.Status, _ value: T) throws(AuthError) -> Response {

@@ -235,24 +235,9 @@ public struct AuthStore: Sendable {
         }
     }
 
-    /// Runs `body` with the store's deadline; any failure is ``PostgresStoreError/unavailable(_:)``.
+    /// Runs `body` with the store's deadline (``PostgresDeadline``).
     @discardableResult
     func timed<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws(PostgresStoreError) -> T {
-        let deadline = self.deadline
-        do {
-            return try await withThrowingTaskGroup(of: T?.self) { group in
-                group.addTask { try await body() }
-                group.addTask { try await Task.sleep(for: deadline); return nil }
-                defer { group.cancelAll() }
-                guard let first = try await group.next(), let value = first else {
-                    throw PostgresStoreError.unavailable("no answer within \(deadline)")
-                }
-                return value
-            }
-        } catch let e as PostgresStoreError {
-            throw e
-        } catch {
-            throw .unavailable(String(describing: error).prefix(300).description)
-        }
+        try await PostgresDeadline.run(deadline, body)
     }
 }

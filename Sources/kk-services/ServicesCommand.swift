@@ -83,7 +83,9 @@ struct ServicesCommand: AsyncParsableCommand {
 }
 
 /// Applies every service's migrations once the database answers, then marks the process ready
-/// and waits for shutdown. A failed migration stops the process (exit 1) with the reason.
+/// and keeps checking the database every 2 s: while it does not answer, /readyz says so (503
+/// "postgres: ...") and requests get 503s with the reason; nothing is half-written (each write
+/// is one transaction or one statement). A failed migration stops the process (exit 1).
 struct StartupMigrations: Service {
     let client: PostgresClient
     let sets: [MigrationSet]
@@ -91,11 +93,35 @@ struct StartupMigrations: Service {
     let logger: Logger
 
     func run() async throws {
+        // Wait for the database, saying why on /readyz meanwhile.
+        while true {
+            do throws(PostgresStoreError) {
+                try await PostgresDeadline.ping(client, logger: logger)
+                break
+            } catch {
+                admin.setReadiness(["postgres: \(error)", "migrations: pending"])
+                if Task.isCancelled { return }
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
         for set in sets {
             let applied = try await MigrationRunner.apply(set, on: client, logger: logger)
             logger.info("schema \(set.schema): \(applied.isEmpty ? "up to date" : "applied \(applied)")")
         }
         admin.setReadiness([])
-        try? await gracefulShutdown()
+        await cancelWhenGracefulShutdown {
+            var down = false
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(2))
+                do throws(PostgresStoreError) {
+                    try await PostgresDeadline.ping(client, logger: logger)
+                    if down { logger.info("postgres answers again"); down = false }
+                    admin.setReadiness([])
+                } catch {
+                    if !down { logger.warning("postgres: \(error)"); down = true }
+                    admin.setReadiness(["postgres: \(error)"])
+                }
+            }
+        }
     }
 }

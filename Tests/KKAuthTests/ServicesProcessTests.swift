@@ -82,6 +82,26 @@ import Testing
         #expect(printed.hasPrefix("auth-1:") && printed.utf8.count == 7 + 64, "\(printed)")
     }
 
+    /// No database: not ready, and /readyz says why (the process keeps waiting for it).
+    @Test func readinessSaysWhyWhileTheDatabaseIsDown() throws {
+        let dir = SystemTest.tempDir("kk-services-down")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let port = Int(SystemTest.freePort())
+        let p = try ChildProcess(path: SystemTest.product("kk-services"),
+                                 arguments: ["--http-port", "\(port)", "--log-level", "warning"],
+                                 environment: ["KK_POSTGRES_URL": "postgres://kk:x@127.0.0.1:1/kk", "KK_JWT_KEY": key], logPath: "\(dir)/log")
+        defer { p.stop() }
+        #expect(SystemTest.eventually(seconds: 20) {
+            guard let r = SystemTest.http(port: port, path: "/readyz") else { return false }
+            return r.status == 503 && r.body.contains("postgres:")
+        }, "\(String(describing: SystemTest.http(port: port, path: "/readyz")))")
+        #expect(SystemTest.http(port: port, path: "/healthz")?.status == 200, "alive, just not ready")
+        // Requests wait at most the store's deadline (3 s), then get a 503 with the reason.
+        let (status, body) = try BlockingHTTP.request("POST", url: "http://127.0.0.1:\(port)/v1/auth/device",
+                                                      body: Array(#"{"deviceId": "down-device-2"}"#.utf8), timeoutMillis: 10_000)
+        #expect(status == 503 && String(decoding: body, as: UTF8.self).contains("store_unavailable"))
+    }
+
     @Test func badConfigurationIsRefusedWithAMessage() throws {
         let cases: [([String], [String: String], String)] = [
             (["--services", "lobby"], ["KK_POSTGRES_URL": "postgres://kk@127.0.0.1:1/kk", "KK_JWT_KEY": key], "unknown service"),
