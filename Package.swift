@@ -139,7 +139,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "KKAuth", dependencies: [
-            "KKPostgres", "KKToken", "KKAccessToken", "COpenSSL",
+            "KKPostgres", "KKToken", "KKAccessToken", "KKAdmin", "COpenSSL",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
             .product(name: "JWTKit", package: "jwt-kit"),
@@ -147,8 +147,14 @@ let package = Package(
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .target(name: "KKSocial", dependencies: [
+            "KKPostgres", "KKAccessToken", "KKAdmin",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "kk-services", dependencies: [
-            "KKAuth", "KKPostgres", "KKAdmin", "KKToken",
+            "KKAuth", "KKSocial", "KKPostgres", "KKAdmin", "KKToken",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -198,7 +204,7 @@ let package = Package(
         // Tests: one target per module, plus the shim smoke tests.
         .testTarget(name: "KKBytesTests", dependencies: ["KKBytes"]),
         .testTarget(name: "KKAuthTests", dependencies: [
-            "KKAuth", "KKAccessToken", "KKAdmin", "KKPostgres", "KKTestSupport", "kk-services", "KKClientSDK",
+            "KKAuth", "KKSocial", "KKAccessToken", "KKAdmin", "KKPostgres", "KKTestSupport", "kk-services", "KKClientSDK",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -1,8 +1,9 @@
 import Hummingbird
+import KKAdmin
 import KKPostgres
 
 /// Why an auth request was refused. Each case is one HTTP status and one stable `error` label.
-public enum AuthError: Error, Equatable, Sendable {
+public enum AuthError: ServiceHTTPError, Equatable, Sendable {
     /// The request body or a field is malformed (400).
     case badRequest(String)
     /// No valid access token, or the session behind it was revoked (401).
@@ -44,5 +45,23 @@ public enum AuthError: Error, Equatable, Sendable {
         case .storeUnavailable: "store_unavailable"
         case .signingFailed: "signing_failed"
         }
+    }
+
+    public var message: String {
+        switch self {
+        case .badRequest(let why): why
+        case .conflict(let why): why
+        case .notFound(let why): why
+        case .tooManyAttempts(let s): "too many failed logins; try again in \(s) s"
+        case .storeUnavailable(let e): e.description
+        case .signingFailed(let why): why
+        case .unauthorized: "a valid access token of a live session is required"
+        case .refreshRefused: "the refresh token is unknown, expired, revoked or already used"
+        }
+    }
+
+    public var extraHeaders: HTTPFields {
+        if case .tooManyAttempts(let s) = self { return [.retryAfter: String(s)] }
+        return [:]
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdAuth
+import KKAdmin
 import KKPostgres
 import KKToken
 import Logging
@@ -82,7 +83,6 @@ public struct AuthService: Sendable {
             throw .badRequest("deviceId must be 8-128 characters of A-Z, a-z, 0-9, - and _")
         }
     }
-    struct ErrorBody: Codable { var error: String; var message: String }
 
     public func addRoutes<Context: RemoteAddressRequestContext>(to router: Router<Context>) {
         router.post("/v1/auth/device") { req, ctx -> Response in
@@ -270,37 +270,16 @@ public struct AuthService: Sendable {
     }
 
     func decode<T: Decodable, Context: RequestContext>(_ req: Request, _ ctx: Context) async throws(AuthError) -> T {
-        let buffer: ByteBuffer
-        do { buffer = try await req.body.collect(upTo: Self.maxBodyBytes) } catch {
-            throw .badRequest("body larger than \(Self.maxBodyBytes) bytes")
-        }
-        do { return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView)) } catch {
-            throw .badRequest("body must be JSON: \(T.self)")
+        do throws(ServiceHTTP.BodyError) { return try await ServiceHTTP.decode(req, maxBytes: Self.maxBodyBytes) } catch {
+            throw .badRequest(error.description)
         }
     }
 
     func json<T: Encodable>(_ status: HTTPResponse.Status, _ value: T) throws(AuthError) -> Response {
-        let data: Data
-        do { data = try JSONEncoder().encode(value) } catch { throw .signingFailed("encoding: \(error)") }
-        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        ServiceHTTP.json(status, value)
     }
 
     func respond(_ body: () async throws(AuthError) -> Response) async -> Response {
-        do throws(AuthError) { return try await body() } catch {
-            let message: String = switch error {
-            case .badRequest(let why): why
-            case .conflict(let why): why
-            case .notFound(let why): why
-            case .tooManyAttempts(let s): "too many failed logins for this email; try again in \(s) s"
-            case .storeUnavailable(let e): e.description
-            case .signingFailed(let why): why
-            case .unauthorized: "a valid access token of a live session is required"
-            case .refreshRefused: "the refresh token is unknown, expired, revoked or already used"
-            }
-            let data = (try? JSONEncoder().encode(ErrorBody(error: error.label, message: message))) ?? Data()
-            var headers: HTTPFields = [.contentType: "application/json"]
-            if case .tooManyAttempts(let s) = error { headers[.retryAfter] = String(s) }
-            return Response(status: error.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
-        }
+        await ServiceHTTP.respond(body)
     }
 }

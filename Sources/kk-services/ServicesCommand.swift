@@ -3,12 +3,13 @@ import Foundation
 import KKAdmin
 import KKAuth
 import KKPostgres
+import KKSocial
 import KKToken
 import Logging
 import PostgresNIO
 import ServiceLifecycle
 
-/// `kk-services`: the platform services (accounts and auth now; lobby, results, voice and assets
+/// `kk-services`: the platform services (accounts and auth, social now; lobby, results, voice and assets
 /// as they land), any subset in one process: one HTTP port with each service's routes and the
 /// admin endpoints, PostgreSQL through postgres-nio, migrations applied at start. Bad
 /// configuration: message on stderr, exit code 64 (usage); a start-up failure (a migration
@@ -20,7 +21,7 @@ struct ServicesCommand: AsyncParsableCommand {
         commandName: "kk-services",
         abstract: "KartKlash platform services (auth, ...) over PostgreSQL.")
 
-    @Option(help: "Services to run, comma-separated (auth).") var services = "auth"
+    @Option(help: "Services to run, comma-separated (auth, social).") var services = "auth,social"
     @Option(help: "HTTP listen host.") var httpHost = "127.0.0.1"
     @Option(help: "HTTP listen port (0: any free port).") var httpPort = 7090
     @Option(help: "PostgreSQL URL postgres://user:password@host:port/db (default: $KK_POSTGRES_URL).") var postgresUrl: String?
@@ -32,7 +33,7 @@ struct ServicesCommand: AsyncParsableCommand {
     @Flag(help: "Print the public key of the signing key as kid:hex (for kk-match's --auth-public-key) and exit.") var printPublicKey = false
     @Option(help: "Log level.") var logLevel = "info"
 
-    static let known: Set<String> = ["auth"]
+    static let known: Set<String> = ["auth", "social"]
 
     func validate() throws {
         let wanted = services.split(separator: ",").map { String($0) }
@@ -71,13 +72,23 @@ struct ServicesCommand: AsyncParsableCommand {
         let client = PostgresClient(configuration: settings.clientConfiguration, backgroundLogger: logger)
         var authConfig = AuthConfig()
         authConfig.accessTokenSeconds = accessTokenSeconds
+        let wanted = Set(services.split(separator: ",").map(String.init))
         let auth = AuthService(store: AuthStore(client: client, logger: logger), tokens: tokens, config: authConfig)
+        // Social verifies access tokens offline, as every service other than auth does (here with
+        // the signing key's public half and any previous ones).
+        let social = SocialService(store: SocialStore(client: client, logger: logger), verifier: tokens.verifier)
         host.admin.setReadiness(["migrations: pending"])
-        let startup = StartupMigrations(client: client, sets: [try AuthMigrations.set()], admin: host.admin, logger: logger)
+        var sets: [MigrationSet] = []
+        if wanted.contains("auth") { sets.append(try AuthMigrations.set()) }
+        if wanted.contains("social") { sets.append(try SocialMigrations.set()) }
+        let startup = StartupMigrations(client: client, sets: sets, admin: host.admin, logger: logger)
         struct Status: Encodable { var service = "kk-services"; var pid = Int(getpid()); var services: String; var postgres: String }
         let status = Status(services: services, postgres: settings.description)
         logger.info("kk-services: \(services) on \(settings)")
-        try await host.run(host: httpHost, port: httpPort, routes: { auth.addRoutes(to: $0) }, status: { status },
+        try await host.run(host: httpHost, port: httpPort, routes: { router in
+                               if wanted.contains("auth") { auth.addRoutes(to: router) }
+                               if wanted.contains("social") { social.addRoutes(to: router) }
+                           }, status: { status },
                            services: [client, startup])
     }
 }

@@ -1,21 +1,27 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import KKAccessToken
 import KKAdmin
 import KKAuth
 import KKPostgres
+import KKSocial
 import Logging
 import PostgresNIO
 import Testing
 
-/// docs/openapi/auth.json is kept by hand: it must list exactly the routes the service registers
-/// (read from its source), each documented route must exist (not 404) on the running routes, and
-/// every error code the service can send must be in the spec's enum.
+/// docs/openapi/<service>.json are kept by hand: each must list exactly the routes its service
+/// registers (read from its source), each documented route must exist (not 404/405) on the
+/// running routes, and the error codes the service can send must be the spec's enum.
 @Suite struct OpenAPISpecTests {
     var root: URL { URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent() }
 
-    func specOperations() throws -> (Set<String>, [String: Any]) {
-        let data = try Data(contentsOf: root.appendingPathComponent("docs/openapi/auth.json"))
+    static let authErrors: [AuthError] = [.badRequest(""), .unauthorized, .refreshRefused, .conflict(""), .notFound(""),
+                                          .tooManyAttempts(retryAfterSeconds: 1), .storeUnavailable(.unavailable("")), .signingFailed("")]
+    static let socialErrors: [SocialError] = [.badRequest(""), .unauthorized, .notFound(""), .conflict(""), .storeUnavailable(.unavailable(""))]
+
+    func specOperations(_ name: String) throws -> (Set<String>, [String: Any]) {
+        let data = try Data(contentsOf: root.appendingPathComponent("docs/openapi/\(name).json"))
         let spec = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         let paths = try #require(spec["paths"] as? [String: [String: Any]])
         var ops = Set<String>()
@@ -23,44 +29,55 @@ import Testing
         return (ops, spec)
     }
 
-    func sourceOperations() throws -> Set<String> {
-        let text = try String(contentsOf: root.appendingPathComponent("Sources/KKAuth/AuthService.swift"), encoding: .utf8)
+    /// `router.<method>("<path>")` calls in a source file, `:param` written `{param}` as OpenAPI does.
+    func sourceOperations(_ file: String) throws -> Set<String> {
+        let text = try String(contentsOf: root.appendingPathComponent(file), encoding: .utf8)
         let regex = try NSRegularExpression(pattern: #"router\.(get|post|put|patch|delete)\("([^"]+)"\)"#)
+        let param = try NSRegularExpression(pattern: #":([A-Za-z]+)"#)
         var ops = Set<String>()
         for m in regex.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
             let method = String(text[Range(m.range(at: 1), in: text)!]).uppercased()
-            ops.insert("\(method) \(text[Range(m.range(at: 2), in: text)!])")
+            let path = String(text[Range(m.range(at: 2), in: text)!])
+            let templated = param.stringByReplacingMatches(in: path, range: NSRange(path.startIndex..., in: path), withTemplate: "{$1}")
+            ops.insert("\(method) \(templated)")
         }
         return ops
     }
 
-    @Test func specListsExactlyTheRegisteredRoutesAndEveryErrorCode() throws {
-        let (documented, spec) = try specOperations()
-        let registered = try sourceOperations()
-        #expect(registered.count >= 11)
-        #expect(documented == registered, "undocumented: \(registered.subtracting(documented)); stale: \(documented.subtracting(registered))")
+    func errorCodes(_ spec: [String: Any]) -> Set<String> {
         let schemas = (spec["components"] as? [String: Any])?["schemas"] as? [String: Any]
-        let errorProps = (schemas?["Error"] as? [String: Any])?["properties"] as? [String: Any]
-        let codes = Set(((errorProps?["error"] as? [String: Any])?["enum"] as? [String]) ?? [])
-        let all: [AuthError] = [.badRequest(""), .unauthorized, .refreshRefused, .conflict(""), .notFound(""),
-                                .tooManyAttempts(retryAfterSeconds: 1), .storeUnavailable(.unavailable("")), .signingFailed("")]
-        #expect(Set(all.map(\.label)) == codes)
+        let props = (schemas?["Error"] as? [String: Any])?["properties"] as? [String: Any]
+        return Set(((props?["error"] as? [String: Any])?["enum"] as? [String]) ?? [])
     }
 
-    /// Every documented operation exists on the service's router: whatever it answers without
+    @Test func specsListExactlyTheRegisteredRoutesAndEveryErrorCode() throws {
+        for (name, source, labels, minimum) in [("auth", "Sources/KKAuth/AuthService.swift", Self.authErrors.map(\.label), 11),
+                                                ("social", "Sources/KKSocial/SocialService.swift", Self.socialErrors.map(\.label), 13)] {
+            let (documented, spec) = try specOperations(name)
+            let registered = try sourceOperations(source)
+            #expect(registered.count >= minimum, "\(name)")
+            #expect(documented == registered, "\(name): undocumented \(registered.subtracting(documented)); stale \(documented.subtracting(registered))")
+            #expect(Set(labels) == errorCodes(spec), "\(name)")
+        }
+    }
+
+    /// Every documented operation exists on the services' routers: whatever it answers without
     /// credentials or body, it is not 404 / 405.
     @Test func everyDocumentedOperationIsServed() async throws {
-        let (documented, _) = try specOperations()
-        try await withDatabase(logger: Logger(label: "openapi-test")) { client in
-            try await MigrationRunner.apply(try AuthMigrations.set(), on: client, logger: Logger(label: "openapi-test"))
-            let service = AuthService(store: AuthStore(client: client, logger: Logger(label: "openapi-test")),
-                                      tokens: try await AuthTokens(seed: (0..<32).map { UInt8($0) }))
+        let logger = Logger(label: "openapi-test")
+        let documented = try specOperations("auth").0.union(try specOperations("social").0)
+        try await withDatabase(logger: logger) { client in
+            try await MigrationRunner.apply(try AuthMigrations.set(), on: client, logger: logger)
+            try await MigrationRunner.apply(try SocialMigrations.set(), on: client, logger: logger)
+            let tokens = try await AuthTokens(seed: (0..<32).map { UInt8($0) })
             let router = Router(context: ServiceRequestContext.self)
-            service.addRoutes(to: router)
+            AuthService(store: AuthStore(client: client, logger: logger), tokens: tokens).addRoutes(to: router)
+            SocialService(store: SocialStore(client: client, logger: logger), verifier: tokens.verifier).addRoutes(to: router)
             try await Application(router: router).test(.router) { http in
                 for op in documented.sorted() {
                     let parts = op.split(separator: " ")
-                    let status = try await http.execute(uri: String(parts[1]), method: HTTPRequest.Method(String(parts[0]))!) { $0.status }
+                    let uri = String(parts[1]).replacingOccurrences(of: "{id}", with: "1")
+                    let status = try await http.execute(uri: uri, method: HTTPRequest.Method(String(parts[0]))!) { $0.status }
                     #expect(status != .notFound && status != .methodNotAllowed, "\(op): \(status)")
                 }
             }
