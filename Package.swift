@@ -184,7 +184,8 @@ let package = Package(
         .target(name: "KKImpair", dependencies: ["KKBytes", "KKLoad", "KKLoop"]),
         .executableTarget(name: "kk-load", dependencies: [
             "KKLoad", "KKImpair", "KKClientSDK", "KKClient", "KKClientTransport", "KKDTLS", "KKLoop", "KKToken", "KKPhysics", "KKWire",
-            "KKLocalStack", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "KKLocalStack", "KKAuth", "KKAccessToken", .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "kk-client", dependencies: [
             "KKClientSDK", "KKClient", "KKTerminalUI", "KKLoop", "KKPhysics",
