@@ -148,13 +148,13 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "KKSocial", dependencies: [
-            "KKPostgres", "KKAccessToken", "KKAdmin",
+            "KKPostgres", "KKAccessToken", "KKAdmin", "KKWire",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "kk-services", dependencies: [
-            "KKAuth", "KKSocial", "KKPostgres", "KKAdmin", "KKToken",
+            "KKAuth", "KKSocial", "KKPostgres", "KKAdmin", "KKToken", "KKRedis",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -206,6 +206,7 @@ let package = Package(
         .testTarget(name: "KKBytesTests", dependencies: ["KKBytes"]),
         .testTarget(name: "KKAuthTests", dependencies: [
             "KKAuth", "KKSocial", "KKAccessToken", "KKAdmin", "KKPostgres", "KKTestSupport", "kk-services", "KKClientSDK",
+            "KKRedis", "KKLocalStack",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "PostgresNIO", package: "postgres-nio"),

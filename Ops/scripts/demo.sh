@@ -46,9 +46,9 @@ read -r pgport pgpid pg_dir pgpass < <(bash Ops/scripts/postgres-local.sh)
 echo "demo: postgresql on 127.0.0.1:$pgport (pid $pgpid)"
 jwt=$(openssl rand -hex 32)
 authkey=$(KK_JWT_KEY=$jwt "$bin/kk-services" --print-public-key)
-KK_JWT_KEY=$jwt KK_POSTGRES_URL="postgres://kk:$pgpass@127.0.0.1:$pgport/kk" "$bin/kk-services" --services auth \
-  --http-port 7090 >"$run/services.log" 2>&1 &
-pids+=("$!"); echo "demo: kk-services (auth) pid $! (http 127.0.0.1:7090, access-token key $authkey)"
+KK_JWT_KEY=$jwt KK_POSTGRES_URL="postgres://kk:$pgpass@127.0.0.1:$pgport/kk" "$bin/kk-services" --services auth,social \
+  --http-port 7090 --redis-port "$rport" >"$run/services.log" 2>&1 &
+pids+=("$!"); echo "demo: kk-services (auth, social; presence from the shards) pid $! (http 127.0.0.1:7090, access-token key $authkey)"
 KK_TOKEN_KEY=$key KK_AUTH_PUBLIC_KEY=$authkey "$bin/kk-match" --http-port 7080 --redis-port "$rport" >"$run/match.log" 2>&1 &
 pids+=("$!"); echo "demo: kk-match pid $! (http 127.0.0.1:7080, players authenticated by the auth service's tokens)"
 for port in 7401 7402 7781 7782 7090 7080; do

@@ -102,7 +102,7 @@ extension RelayCore {
             matchOver(mid)
         case .leave(let sid):
             for (mid, s) in routes.byMatch where s == sid { routes.byMatch[mid] = nil }
-        case .alloc, .join, .drain:
+        case .alloc, .join, .drain, .racing:
             break
         }
     }

@@ -86,6 +86,8 @@ public final class ShardRegistry {
             if !server.draining { scanForAdoption() }
         }
         for mid in server.core.takeEndedMatches() { matchOver(mid) }
+        // Presence: who is racing where (the platform services listen; best effort, pub/sub).
+        for j in server.core.takeJoinedPlayers() where redis.isConnected { publish(.racing(playerId: j.playerId, matchId: j.matchId)) }
         if server.draining && server.core.matches.isEmpty { deregisterAndExit(code: 0) }
     }
 

@@ -14,6 +14,9 @@ public final class ShardCore {
     let outbound = OutboundQueue<ShardTarget>(arenaBytes: 4 * Limits.maxShardPacketBytes)
     /// Matches that ended and were removed since the last call of ``takeEndedMatches()``.
     private var ended: [UInt64] = []
+    /// Accepted joins since the last ``takeJoinedPlayers()`` (bounded: the I/O layer drains it
+    /// every 100 ms; beyond the bound the oldest are dropped, presence is best effort).
+    private var joined: [(playerId: UInt64, matchId: UInt64)] = []
     private var stateBytes: [UInt8] = []
     private var relayScratch: [RelayLink] = []
     private var tickCounter: UInt64 = 0
@@ -96,7 +99,12 @@ public final class ShardCore {
         }
         let result = m.join(playerId: j.playerId, via: relay)
         let slot = m.slot(of: j.playerId)
-        if result == .ok { counters.joinsAccepted += 1 } else { counters.joinsRefused += 1 }
+        if result == .ok {
+            counters.joinsAccepted += 1
+            if joined.count < 4096 { joined.append((j.playerId, j.matchId)) }
+        } else {
+            counters.joinsRefused += 1
+        }
         reply(JoinReplyPacket(matchId: j.matchId, playerId: j.playerId, result: result, slot: UInt8(slot ?? 0),
                               tickRate: UInt8(MatchSimulation.ticksPerSecond), tick: m.tick,
                               lastAppliedSeq: slot.map { m.lastAppliedSeq[$0] } ?? 0),
@@ -136,6 +144,12 @@ public final class ShardCore {
                 ended.append(id)
             }
         }
+    }
+
+    /// Players whose join was accepted since the last call (for presence).
+    public func takeJoinedPlayers() -> [(playerId: UInt64, matchId: UInt64)] {
+        defer { joined.removeAll(keepingCapacity: true) }
+        return joined
     }
 
     /// Matches removed since the last call.

@@ -35,8 +35,11 @@ public struct SocialStore: Sendable {
         public var presence: Presence
     }
 
-    /// Presence older than this is offline.
+    /// Presence older than this is offline (a client's heartbeat).
     public static let presenceSeconds = 90
+    /// Racing presence (from the shards) lasts until the match's end, or this long: the longest
+    /// race (10 min) plus its grace.
+    public static let racingPresenceSeconds = 720
 
     func timed<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws(PostgresStoreError) -> T {
         try await PostgresDeadline.run(deadline, body)
@@ -180,13 +183,15 @@ public struct SocialStore: Sendable {
 
     /// Friends with presence, and pending requests both ways.
     public func friends(me: Int64) async throws(PostgresStoreError) -> (friends: [Friend], incoming: [Player], outgoing: [Player]) {
-        let window = Self.presenceSeconds
+        let window = Self.presenceSeconds, racingWindow = Self.racingPresenceSeconds
         return try await timed { [client, logger] in
             var friends: [Friend] = []
             for try await (id, name, state, match) in try await client.query("""
                 SELECT f.id, coalesce(p.display_name, ''),
-                       CASE WHEN pr.updated_at > now() - make_interval(secs => \(window)) THEN pr.state ELSE 'offline' END,
-                       CASE WHEN pr.updated_at > now() - make_interval(secs => \(window)) THEN pr.match_id END
+                       CASE WHEN pr.updated_at > now() - make_interval(secs => CASE WHEN pr.state = 'racing' THEN \(racingWindow) ELSE \(window) END)
+                            THEN pr.state ELSE 'offline' END,
+                       CASE WHEN pr.updated_at > now() - make_interval(secs => CASE WHEN pr.state = 'racing' THEN \(racingWindow) ELSE \(window) END)
+                            THEN pr.match_id END
                 FROM (SELECT CASE WHEN a = \(me) THEN b ELSE a END AS id FROM social.friendships WHERE a = \(me) OR b = \(me)) f
                 LEFT JOIN social.profiles p ON p.account_id = f.id
                 LEFT JOIN social.presence pr ON pr.account_id = f.id
@@ -220,6 +225,15 @@ public struct SocialStore: Sendable {
                 INSERT INTO social.presence (account_id, state, match_id, updated_at) VALUES (\(me), \(state), \(matchId), now())
                 ON CONFLICT (account_id) DO UPDATE SET state = EXCLUDED.state, match_id = EXCLUDED.match_id, updated_at = now()
                 """, logger: logger)
+        }
+    }
+
+    /// The match ended: its racing players are online (for a heartbeat's while).
+    public func matchOver(_ matchId: Int64) async throws(PostgresStoreError) {
+        try await timed { [client, logger] in
+            try await client.query(
+                "UPDATE social.presence SET state = 'online', match_id = NULL, updated_at = now() WHERE state = 'racing' AND match_id = \(matchId)",
+                logger: logger)
         }
     }
 

@@ -14,6 +14,9 @@ public enum ClusterEvent: Equatable, Sendable {
     case drain(shard: String)
     /// A shard deregistered.
     case leave(shard: String)
+    /// A player joined (or rejoined) a match on its shard: presence "racing" (the match's
+    /// `over` ends it).
+    case racing(playerId: UInt64, matchId: UInt64)
 
     /// The line published on the channel.
     public var text: String {
@@ -24,6 +27,7 @@ public enum ClusterEvent: Equatable, Sendable {
         case .join(let s): "join \(s)"
         case .drain(let s): "drain \(s)"
         case .leave(let s): "leave \(s)"
+        case .racing(let p, let m): "racing \(p) \(m)"
         }
     }
 
@@ -37,6 +41,9 @@ public enum ClusterEvent: Equatable, Sendable {
         case ("join", 2): self = .join(shard: parts[1])
         case ("drain", 2): self = .drain(shard: parts[1])
         case ("leave", 2): self = .leave(shard: parts[1])
+        case ("racing", 3):
+            guard let p = UInt64(parts[1]), let m = UInt64(parts[2]) else { return nil }
+            self = .racing(playerId: p, matchId: m)
         default: return nil
         }
     }

@@ -3,6 +3,7 @@ import Foundation
 import KKAdmin
 import KKAuth
 import KKPostgres
+import KKRedis
 import KKSocial
 import KKToken
 import Logging
@@ -31,6 +32,9 @@ struct ServicesCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Public key of a previous signing key whose tokens stay valid during a rotation, kid:64 hex (repeatable).",
                                valueName: "kid:hex")) var previousPublicKey: [String] = []
     @Flag(help: "Print the public key of the signing key as kid:hex (for kk-match's --auth-public-key) and exit.") var printPublicKey = false
+    @Option(help: "Redis port of the realtime cluster: social presence follows the shards' events (racing, match over). Without it presence comes from client heartbeats only.") var redisPort: Int?
+    @Option(help: "Redis host.") var redisHost = "127.0.0.1"
+    @Option(help: "Redis key prefix of the cluster (its events channel is <prefix>events).") var redisPrefix = "kk:"
     @Option(help: "Log level.") var logLevel = "info"
 
     static let known: Set<String> = ["auth", "social"]
@@ -82,6 +86,16 @@ struct ServicesCommand: AsyncParsableCommand {
         if wanted.contains("auth") { sets.append(try AuthMigrations.set()) }
         if wanted.contains("social") { sets.append(try SocialMigrations.set()) }
         let startup = StartupMigrations(client: client, sets: sets, admin: host.admin, logger: logger)
+        var extra: [any Service] = []
+        var feed: RedisChannelFeed?
+        if wanted.contains("social"), let redisPort {
+            guard (1...65535).contains(redisPort) else { throw ValidationError("--redis-port must be 1-65535") }
+            let f = try RedisChannelFeed(options: .init(host: redisHost, port: redisPort), channel: redisPrefix + "events")
+            feed = f
+            extra.append(PresenceService(feed: PresenceFeed(store: social.store, logger: logger), messages: f.messages))
+            logger.info("kk-services: presence from \(redisHost):\(redisPort) \(redisPrefix)events")
+        }
+        defer { feed?.shutdown() }
         struct Status: Encodable { var service = "kk-services"; var pid = Int(getpid()); var services: String; var postgres: String }
         let status = Status(services: services, postgres: settings.description)
         logger.info("kk-services: \(services) on \(settings)")
@@ -89,7 +103,7 @@ struct ServicesCommand: AsyncParsableCommand {
                                if wanted.contains("auth") { auth.addRoutes(to: router) }
                                if wanted.contains("social") { social.addRoutes(to: router) }
                            }, status: { status },
-                           services: [client, startup])
+                           services: [client, startup] + extra)
     }
 }
 
@@ -134,5 +148,15 @@ struct StartupMigrations: Service {
                 }
             }
         }
+    }
+}
+
+/// Runs the presence feed until shutdown (the feed's stream ends when kk-services closes it).
+struct PresenceService: Service {
+    let feed: PresenceFeed
+    let messages: AsyncStream<[UInt8]>
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await feed.consume(messages) }
     }
 }

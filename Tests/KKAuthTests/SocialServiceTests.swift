@@ -66,7 +66,8 @@ import Testing
             #expect(try await call(http, .post, "/v1/social/friends/requests", #"{"accountId": \#(b)}"#, as: ta).0 == .created)
             #expect(try await call(http, .post, "/v1/social/friends/requests", #"{"accountId": \#(b)}"#, as: ta).0 == .conflict)
             let (s1, list1) = try await call(http, .get, "/v1/social/friends", as: tb)
-            #expect(s1 == .ok && list1.contains("\"incoming\":[{\"accountId\":\(a)"))
+            let incoming = (try JSONSerialization.jsonObject(with: Data(list1.utf8)) as? [String: Any])?["incoming"] as? [[String: Any]]
+            #expect(s1 == .ok && incoming?.compactMap { ($0["accountId"] as? NSNumber)?.int64Value } == [a], "\(list1)")
             #expect(try await call(http, .post, "/v1/social/friends/requests/\(a)/decline", as: tb).0 == .noContent)
             #expect(try await call(http, .post, "/v1/social/friends/requests/\(a)/decline", as: tb).0 == .notFound)
             #expect(try await call(http, .post, "/v1/social/friends/requests", #"{"accountId": \#(b)}"#, as: ta).0 == .created)

@@ -74,6 +74,12 @@ struct RecordingOutput {
         try send(JoinRequestPacket(matchId: 77, playerId: 9, mode: .join), to: core, from: 3, &out)
         #expect(out.joinReplies(to: 3).last?.result == .matchFull)
         #expect(core.counters.joinsAccepted == 4 && core.counters.joinsRefused == 2)
+        // The accepted joins, for presence ("racing"), once each; the refused ones not.
+        let joined = core.takeJoinedPlayers()
+        #expect(joined.map(\.playerId) == [5, 6, 7, 8] && joined.allSatisfy { $0.matchId == 77 })
+        #expect(core.takeJoinedPlayers().isEmpty)
+        #expect(ClusterEvent(parsing: Array(ClusterEvent.racing(playerId: 5, matchId: 77).text.utf8)) == .racing(playerId: 5, matchId: 77))
+        #expect(ClusterEvent(parsing: Array("racing x 77".utf8)) == nil)
     }
 
     @Test func inputsApplyAtTheirTickAndAckTheirSeq() throws {
