@@ -57,7 +57,6 @@ public struct AuthClient: Sendable {
     }
 
     struct Pair: Decodable { var accountId: Int64; var accessToken: String; var refreshToken: String; var expiresIn: Int }
-    struct ErrorBody: Decodable { var error: String }
 
     /// Logs in as this device's account (created on its first login).
     public func loginDevice(deviceId: String, now: Int64 = Int64(time(nil))) throws(AuthClientError) -> AuthSession {
@@ -104,12 +103,26 @@ public struct AuthClient: Sendable {
 
     /// One call; the body on 2xx, a typed error otherwise.
     func call(_ method: String, _ path: String, json: [String: String], bearer: String? = nil) throws(AuthClientError) -> [UInt8] {
-        let body: [UInt8]
-        do { body = [UInt8](try JSONEncoder().encode(json)) } catch { throw .unreachable("\(error)") }
+        try ServiceCall.run(baseURL: baseURL, method, path, body: json, bearer: bearer, timeoutMillis: timeoutMillis)
+    }
+}
+
+/// One JSON call to a platform service (``BlockingHTTP``): the body on 2xx; otherwise the
+/// service's stable error code as ``AuthClientError/refused(status:code:)`` (429:
+/// ``AuthClientError/rateLimited(retryAfterSeconds:)``).
+enum ServiceCall {
+    struct ErrorBody: Decodable { var error: String }
+
+    static func run(baseURL: String, _ method: String, _ path: String, body: (some Encodable)?, bearer: String?,
+                    timeoutMillis: Int) throws(AuthClientError) -> [UInt8] {
+        var bytes: [UInt8] = []
+        if let body {
+            do { bytes = [UInt8](try JSONEncoder().encode(body)) } catch { throw .unreachable("\(error)") }
+        }
         let headers = bearer.map { [("Authorization", "Bearer \($0)")] } ?? []
         let status: Int, reply: [UInt8]
         do throws(MatchServiceError) {
-            (status, reply) = try BlockingHTTP.request(method, url: BlockingHTTP.join(baseURL, path), body: body,
+            (status, reply) = try BlockingHTTP.request(method, url: BlockingHTTP.join(baseURL, path), body: bytes,
                                                        headers: headers, timeoutMillis: timeoutMillis)
         } catch {
             switch error {
@@ -143,7 +156,7 @@ public struct SecurePreferences: Sendable {
         let data: Data
         do { data = try JSONEncoder().encode(s) } catch { throw .storage("\(error)") }
         let dir = (path as NSString).deletingLastPathComponent
-        if !dir.isEmpty { mkdir(dir, 0o700) }
+        Self.makeDirectory(dir)
         let tmp = path + ".tmp-\(getpid())"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else { throw .storage("\(tmp): \(String(cString: strerror(errno)))") }
@@ -175,6 +188,12 @@ public struct SecurePreferences: Sendable {
 
     public func remove() { unlink(path) }
 
+    /// Creates `dir` and missing parents, mode 0700 (existing ones are left as they are).
+    static func makeDirectory(_ dir: String) {
+        guard !dir.isEmpty else { return }
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    }
+
     /// This installation's device id (`kkc-` and 32 hex digits), kept beside the session in
     /// `device-id` (mode 0600) and created on first use: the anonymous account's key.
     public func deviceId() throws(AuthClientError) -> String {
@@ -186,7 +205,7 @@ public struct SecurePreferences: Sendable {
         var rng = SystemRandomNumberGenerator()
         let id = "kkc-" + [rng.next(), rng.next()].map { (v: UInt64) in String(format: "%016llx", v) }.joined()
         let dir = (file as NSString).deletingLastPathComponent
-        if !dir.isEmpty { mkdir(dir, 0o700) }
+        Self.makeDirectory(dir)
         let fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else { throw .storage("\(file): \(String(cString: strerror(errno)))") }
         defer { close(fd) }

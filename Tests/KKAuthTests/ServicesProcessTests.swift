@@ -102,6 +102,36 @@ import Testing
         #expect(status == 503 && String(decoding: body, as: UTF8.self).contains("store_unavailable"))
     }
 
+    /// Compiles Tests/CAPI/account.c against libKartKlashClient.so and runs it against a real
+    /// kk-services: the accounts and friends part of the C ABI.
+    @Test func cProgramUsesAccountsAndFriendsThroughTheCABI() throws {
+        let productDir = URL(fileURLWithPath: SystemTest.product("kk-services")).deletingLastPathComponent().path
+        let lib = "\(productDir)/libKartKlashClient.so"
+        try #require(FileManager.default.fileExists(atPath: lib), "\(lib) is missing: build it with `swift build --product KartKlashClient`")
+        let url = try PostgresTestServer.url()
+        let dir = SystemTest.tempDir("kk-capi-account")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let port = Int(SystemTest.freePort())
+        let p = try ChildProcess(path: SystemTest.product("kk-services"), arguments: ["--http-port", "\(port)", "--log-level", "warning"],
+                                 environment: ["KK_POSTGRES_URL": url, "KK_JWT_KEY": key], logPath: "\(dir)/log")
+        defer { p.stop() }
+        #expect(SystemTest.eventually(seconds: 20) { SystemTest.http(port: port, path: "/readyz")?.status == 200 })
+        let root = SystemTest.packageRoot.path
+        let exe = "\(dir)/capi-account"
+        let cc = try ChildProcess(path: "/usr/bin/cc", arguments: [
+            "-std=c11", "-Wall", "-Wextra", "-Werror", "-I", "\(root)/Sources/CKartKlashClient/include", "\(root)/Tests/CAPI/account.c",
+            "-L", productDir, "-lKartKlashClient", "-Wl,-rpath,\(productDir)", "-o", exe,
+        ], logPath: "\(dir)/cc.log")
+        #expect(cc.wait(seconds: 60) == 0, "\((try? String(contentsOfFile: "\(dir)/cc.log", encoding: .utf8)) ?? "")")
+        let run = try ChildProcess(path: exe, arguments: ["http://127.0.0.1:\(port)", "\(dir)/prefs"], logPath: "\(dir)/capi.log")
+        let status = run.wait(seconds: 60)
+        if status == nil { run.stop() }
+        let out = (try? String(contentsOfFile: "\(dir)/capi.log", encoding: .utf8)) ?? ""
+        #expect(status == 0 && out.contains("ALL OK"), "\(out)")
+        var st = stat()
+        #expect(stat("\(dir)/prefs/b/session.json", &st) == 0 && st.st_mode & 0o777 == 0o600)
+    }
+
     @Test func badConfigurationIsRefusedWithAMessage() throws {
         let cases: [([String], [String: String], String)] = [
             (["--services", "lobby"], ["KK_POSTGRES_URL": "postgres://kk@127.0.0.1:1/kk", "KK_JWT_KEY": key], "unknown service"),

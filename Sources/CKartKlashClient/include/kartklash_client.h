@@ -152,6 +152,55 @@ void kk_client_quit(kk_client *client);
 /* Quits if still connected, closes sockets and frees the handle. NULL is ignored. */
 void kk_client_destroy(kk_client *client);
 
+/* ---- Accounts and friends (the platform services, kk-services) ----
+ * One handle = one player's account: login (this device's account, or email + password),
+ * the session kept in a preferences file only the user can read (mode 0600; tokens are never
+ * logged), access tokens refreshed before they expire, match tickets, friends and presence.
+ * Calls block for at most 5 s (the services' timeout); use them outside the frame loop. Every
+ * int-returning call gives 0 on success and -1 on failure, with kk_last_error() saying why. */
+typedef struct kk_account kk_account;
+
+/* kk_account_friend() actions. */
+enum kk_friend_action {
+    KK_FRIEND_REQUEST = 1,  /* ask (becomes a friendship at once if they had asked too) */
+    KK_FRIEND_ACCEPT = 2,   /* accept their request */
+    KK_FRIEND_DECLINE = 3,  /* decline their request */
+    KK_FRIEND_CANCEL = 4,   /* cancel my request */
+    KK_FRIEND_REMOVE = 5,   /* end the friendship */
+    KK_FRIEND_BLOCK = 6,    /* block: they cannot find or ask you; ends friendship and requests */
+    KK_FRIEND_UNBLOCK = 7
+};
+
+/* services_url: kk-services' base URL (http://host:port). prefs_path: the session file (NULL =
+ * $XDG_CONFIG_HOME/kartklash/session.json). Does not contact the services. NULL on a bad URL. */
+kk_account *kk_account_create(const char *services_url, const char *prefs_path);
+void kk_account_destroy(kk_account *account);
+
+/* The stored session (refreshed when due), else this device's account (created on first use). */
+int kk_account_login(kk_account *account);
+int kk_account_login_email(kk_account *account, const char *email, const char *password);
+/* Gives the logged-in account email credentials (so other devices can log in to it). */
+int kk_account_register_email(kk_account *account, const char *email, const char *password);
+/* Logs out this device (everywhere = 0) or every session of the account (everywhere = 1). */
+int kk_account_logout(kk_account *account, int everywhere);
+/* The logged-in account's id (the player id in matches), 0 when not logged in. */
+int64_t kk_account_id(const kk_account *account);
+
+/* Asks the match service (match_url) for a ticket as this account; writes the JSON to pass to
+ * kk_client_create() into buf (NUL-terminated, cut to len - 1) and returns its full length, or 0
+ * on failure (kk_last_error()). */
+size_t kk_account_request_match(kk_account *account, const char *match_url, char *buf, size_t len);
+
+/* The friend list as JSON: {"friends": [{"accountId", "displayName", "presence": {"state",
+ * "matchId"?}}], "incoming": [...], "outgoing": [...]}; like kk_account_request_match(). */
+size_t kk_account_friends_json(kk_account *account, char *buf, size_t len);
+/* Sets the display name others find (3-24 letters, digits, _ - . or inner spaces). */
+int kk_account_set_name(kk_account *account, const char *name);
+/* enum kk_friend_action on another account. */
+int kk_account_friend(kk_account *account, int64_t account_id, int action);
+/* The presence heartbeat: "online", "lobby", or "racing" with match_id > 0 (0 otherwise). */
+int kk_account_set_presence(kk_account *account, const char *state, int64_t match_id);
+
 #ifdef __cplusplus
 }
 #endif

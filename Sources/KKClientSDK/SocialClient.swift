@@ -1,0 +1,106 @@
+import Foundation
+
+/// The social service's client side (blocking, like ``AuthClient``): profile, friends and their
+/// presence, requests, blocks, and the presence heartbeat. Every call takes the player's
+/// ``AuthSession`` (its access token; refresh it with ``AuthClient/validSession(_:now:)``).
+public struct SocialClient: Sendable {
+    public var baseURL: String
+    public var timeoutMillis: Int
+
+    public init(baseURL: String, timeoutMillis: Int = 5_000) {
+        self.baseURL = baseURL
+        self.timeoutMillis = timeoutMillis
+    }
+
+    public struct Player: Codable, Equatable, Sendable {
+        public var accountId: Int64
+        public var displayName: String
+    }
+
+    public struct Presence: Codable, Equatable, Sendable {
+        /// offline, online, lobby or racing.
+        public var state: String
+        public var matchId: Int64?
+    }
+
+    public struct Friend: Codable, Equatable, Sendable {
+        public var accountId: Int64
+        public var displayName: String
+        public var presence: Presence
+    }
+
+    public struct FriendList: Codable, Equatable, Sendable {
+        public var friends: [Friend]
+        public var incoming: [Player]
+        public var outgoing: [Player]
+    }
+
+    /// What asking someone did.
+    public enum RequestOutcome: String, Sendable { case requested, friends }
+
+    struct Target: Encodable { var accountId: Int64 }
+    struct Status: Decodable { var status: String }
+    struct PresenceBody: Encodable { var state: String; var matchId: Int64? }
+    struct Players: Decodable { var players: [Player] }
+    struct Empty: Encodable {}
+
+    public func setDisplayName(_ s: AuthSession, _ name: String) throws(AuthClientError) {
+        _ = try call("PUT", "/v1/social/profile", ["displayName": name], s)
+    }
+
+    public func search(_ s: AuthSession, prefix: String) throws(AuthClientError) -> [Player] {
+        let q = prefix.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+        return try decode(Players.self, try call("GET", "/v1/social/players?name=\(q)", Empty?.none, s)).players
+    }
+
+    public func friends(_ s: AuthSession) throws(AuthClientError) -> FriendList {
+        try decode(FriendList.self, try call("GET", "/v1/social/friends", Empty?.none, s))
+    }
+
+    /// The same list as the service's JSON text (for the C ABI).
+    public func friendsJSON(_ s: AuthSession) throws(AuthClientError) -> [UInt8] {
+        try call("GET", "/v1/social/friends", Empty?.none, s)
+    }
+
+    public func requestFriend(_ s: AuthSession, _ accountId: Int64) throws(AuthClientError) -> RequestOutcome {
+        let status = try decode(Status.self, try call("POST", "/v1/social/friends/requests", Target(accountId: accountId), s))
+        return RequestOutcome(rawValue: status.status) ?? .requested
+    }
+
+    public func accept(_ s: AuthSession, from accountId: Int64) throws(AuthClientError) {
+        _ = try call("POST", "/v1/social/friends/requests/\(accountId)/accept", Empty?.none, s)
+    }
+
+    public func decline(_ s: AuthSession, from accountId: Int64) throws(AuthClientError) {
+        _ = try call("POST", "/v1/social/friends/requests/\(accountId)/decline", Empty?.none, s)
+    }
+
+    public func cancel(_ s: AuthSession, to accountId: Int64) throws(AuthClientError) {
+        _ = try call("POST", "/v1/social/friends/requests/\(accountId)/cancel", Empty?.none, s)
+    }
+
+    public func unfriend(_ s: AuthSession, _ accountId: Int64) throws(AuthClientError) {
+        _ = try call("POST", "/v1/social/friends/\(accountId)/remove", Empty?.none, s)
+    }
+
+    public func block(_ s: AuthSession, _ accountId: Int64) throws(AuthClientError) {
+        _ = try call("POST", "/v1/social/blocks", Target(accountId: accountId), s)
+    }
+
+    public func unblock(_ s: AuthSession, _ accountId: Int64) throws(AuthClientError) {
+        _ = try call("POST", "/v1/social/blocks/\(accountId)/remove", Empty?.none, s)
+    }
+
+    /// The heartbeat: online, lobby, or racing with the match (the shards also report racing).
+    public func setPresence(_ s: AuthSession, state: String, matchId: Int64? = nil) throws(AuthClientError) {
+        _ = try call("POST", "/v1/social/presence", PresenceBody(state: state, matchId: matchId), s)
+    }
+
+    private func call(_ method: String, _ path: String, _ body: (some Encodable)?, _ s: AuthSession) throws(AuthClientError) -> [UInt8] {
+        try ServiceCall.run(baseURL: baseURL, method, path, body: body, bearer: s.accessToken, timeoutMillis: timeoutMillis)
+    }
+
+    private func decode<T: Decodable>(_ type: T.Type, _ bytes: [UInt8]) throws(AuthClientError) -> T {
+        do { return try JSONDecoder().decode(T.self, from: Data(bytes)) } catch { throw .unreachable("unexpected answer") }
+    }
+}
