@@ -3,6 +3,7 @@ import JWTKit
 
 /// The claims of an access token: the account (`sub`), the session (`sid`), issuer and expiry.
 /// Issued by the auth service, verified offline by every other service with its public key.
+/// (A ``PartyTicketClaims`` signed by the same key has no `sid`, so it never decodes as one.)
 public struct AccessClaims: JWTPayload, Equatable {
     public var sub: SubjectClaim
     public var sid: String

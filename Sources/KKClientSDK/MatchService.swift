@@ -64,10 +64,14 @@ public enum MatchService {
     /// `POST {baseURL}/v1/match`. With `accessToken` (the auth service's, see ``AuthClient``) the
     /// account plays and `player` is ignored; without it only a kk-match started with
     /// `--dev-auth` answers, playing the name `player`.
-    public static func requestMatch(baseURL: String, player: String, accessToken: String? = nil,
+    /// With `party` (a party ticket from ``SocialClient/partyTicket(_:)``, the leader's request)
+    /// every member gets a seat in the same match; members then ask without it and get theirs.
+    public static func requestMatch(baseURL: String, player: String, accessToken: String? = nil, party: String? = nil,
                                     timeoutMillis: Int = 5_000) throws(MatchServiceError) -> MatchTicket {
         let body: [UInt8]
-        do { body = [UInt8](try JSONEncoder().encode(["player": player])) } catch { throw .badResponse("\(error)") }
+        var fields = ["player": player]
+        if let party { fields["party"] = party }
+        do { body = [UInt8](try JSONEncoder().encode(fields)) } catch { throw .badResponse("\(error)") }
         let headers = accessToken.map { [("Authorization", "Bearer \($0)")] } ?? []
         let (status, reply) = try BlockingHTTP.request("POST", url: BlockingHTTP.join(baseURL, "/v1/match"), body: body,
                                                        headers: headers, timeoutMillis: timeoutMillis)

@@ -91,6 +91,53 @@ public struct SocialClient: Sendable {
         _ = try call("POST", "/v1/social/blocks/\(accountId)/remove", Empty?.none, s)
     }
 
+    /// A party (at most 8, one per player): members oldest first, the leader among them.
+    public struct Party: Codable, Equatable, Sendable {
+        public var partyId: Int64
+        public var leader: Int64
+        public var members: [Player]
+        public var invited: [Player]
+    }
+
+    public struct PartyInvitation: Codable, Equatable, Sendable {
+        public var partyId: Int64
+        public var leader: Int64
+    }
+
+    public struct PartyView: Codable, Equatable, Sendable {
+        public var party: Party?
+        public var invitations: [PartyInvitation]
+    }
+
+    struct Created: Decodable { var partyId: Int64 }
+    struct TicketBody: Decodable { var ticket: String }
+
+    /// Creates a party led by the caller; returns its id.
+    public func createParty(_ s: AuthSession) throws(AuthClientError) -> Int64 {
+        try decode(Created.self, try call("POST", "/v1/social/party", Empty?.none, s)).partyId
+    }
+
+    public func party(_ s: AuthSession) throws(AuthClientError) -> PartyView {
+        try decode(PartyView.self, try call("GET", "/v1/social/party", Empty?.none, s))
+    }
+
+    public func inviteToParty(_ s: AuthSession, _ accountId: Int64) throws(AuthClientError) {
+        _ = try call("POST", "/v1/social/party/invite", Target(accountId: accountId), s)
+    }
+
+    public func joinParty(_ s: AuthSession, _ partyId: Int64) throws(AuthClientError) {
+        _ = try call("POST", "/v1/social/party/\(partyId)/join", Empty?.none, s)
+    }
+
+    public func leaveParty(_ s: AuthSession) throws(AuthClientError) {
+        _ = try call("POST", "/v1/social/party/leave", Empty?.none, s)
+    }
+
+    /// The leader's party ticket (60 s) for ``MatchService/requestMatch(baseURL:player:accessToken:party:timeoutMillis:)``.
+    public func partyTicket(_ s: AuthSession) throws(AuthClientError) -> String {
+        try decode(TicketBody.self, try call("POST", "/v1/social/party/ticket", Empty?.none, s)).ticket
+    }
+
     /// The heartbeat: online, lobby, or racing with the match (the shards also report racing).
     public func setPresence(_ s: AuthSession, state: String, matchId: Int64? = nil) throws(AuthClientError) {
         _ = try call("POST", "/v1/social/presence", PresenceBody(state: state, matchId: matchId), s)

@@ -9,7 +9,9 @@ enum AllocatorScripts {
     /// 6 ownership TTL ms, 7 player-key TTL ms.
     /// Returns {'ok', mid, sid, slot, kind} or {'err', reason}.
     static let allocate = #"""
-    -- kk-match allocate v1
+    -- kk-match allocate v2
+
+    """# + pickShard + #"""
     local prefix, pid = ARGV[1], ARGV[2]
     local slots, track, now = tonumber(ARGV[3]), ARGV[4], tonumber(ARGV[5])
     local ownerTTL, playerTTL = ARGV[6], ARGV[7]
@@ -52,29 +54,8 @@ enum AllocatorScripts {
       end
     end
 
-    -- 3. A new match on the least-loaded live shard; dead shard ids are pruned.
-    local best, bestLoad, bestUsed
-    for _, sid in ipairs(redis.call('SMEMBERS', KEYS[3])) do
-      local sk = prefix .. 'shard:' .. sid
-      if redis.call('EXISTS', sk) == 0 then
-        redis.call('SREM', KEYS[3], sid)
-        redis.call('DEL', sk .. ':pending')
-      else
-        local h = redis.call('HMGET', sk, 'capacity', 'matches', 'draining')
-        if h[3] ~= '1' then
-          local cap = tonumber(h[1]) or 0
-          local pk = sk .. ':pending'
-          redis.call('ZREMRANGEBYSCORE', pk, '-inf', now - tonumber(ownerTTL))
-          local used = (tonumber(h[2]) or 0) + redis.call('ZCARD', pk)
-          if used < cap then
-            local load = used / cap
-            if (not best) or load < bestLoad or (load == bestLoad and (used < bestUsed or (used == bestUsed and sid < best))) then
-              best, bestLoad, bestUsed = sid, load, used
-            end
-          end
-        end
-      end
-    end
+    -- 3. A new match on the least-loaded live shard.
+    local best = pickShard(prefix, KEYS[3], now, ownerTTL)
     if not best then return {'err', 'no_shard'} end
 
     local m = redis.call('INCR', KEYS[4])
@@ -89,6 +70,118 @@ enum AllocatorScripts {
     redis.call('SET', KEYS[1], m, 'PX', playerTTL)
     redis.call('PUBLISH', KEYS[6], 'alloc ' .. m .. ' ' .. best)
     return {'ok', tostring(m), best, '0', 'created'}
+    """#
+
+    /// The Lua function both allocation scripts use to place a new match: the least-loaded live,
+    /// non-draining shard with room (allocated-but-not-yet-hosted matches count against it for
+    /// the ownership TTL); dead shard ids are pruned. Returns nil when none has room.
+    static let pickShard = #"""
+    local function pickShard(prefix, shardsKey, now, ownerTTL)
+      local best, bestLoad, bestUsed
+      for _, sid in ipairs(redis.call('SMEMBERS', shardsKey)) do
+        local sk = prefix .. 'shard:' .. sid
+        if redis.call('EXISTS', sk) == 0 then
+          redis.call('SREM', shardsKey, sid)
+          redis.call('DEL', sk .. ':pending')
+        else
+          local h = redis.call('HMGET', sk, 'capacity', 'matches', 'draining')
+          if h[3] ~= '1' then
+            local cap = tonumber(h[1]) or 0
+            local pk = sk .. ':pending'
+            redis.call('ZREMRANGEBYSCORE', pk, '-inf', now - tonumber(ownerTTL))
+            local used = (tonumber(h[2]) or 0) + redis.call('ZCARD', pk)
+            if used < cap then
+              local load = used / cap
+              if (not best) or load < bestLoad or (load == bestLoad and (used < bestUsed or (used == bestUsed and sid < best))) then
+                best, bestLoad, bestUsed = sid, load, used
+              end
+            end
+          end
+        end
+      end
+      return best
+    end
+
+    """#
+
+    /// A party's seats: all `players` (ARGV 7...) in one match on one shard, atomically (an open
+    /// match with room for all of them, else a new one), each with its player -> match pointer,
+    /// so that each member's own allocate finds its reserved seat. Idempotent: when every member
+    /// already sits in the same live match, that match. A member seated elsewhere refuses it.
+    /// KEYS: 1 matches:open, 2 shards, 3 match:seq, 4 matches:active, 5 events.
+    /// ARGV: 1 prefix, 2 slots per match, 3 track, 4 now (unix ms), 5 ownership TTL ms,
+    /// 6 player-key TTL ms, 7... player ids.
+    /// Returns {'ok', mid, sid, 'group'} or {'err', reason}.
+    static let allocateGroup = #"""
+    -- kk-match allocate-group v1
+
+    """# + pickShard + #"""
+    local prefix = ARGV[1]
+    local slots, track, now = tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4])
+    local ownerTTL, playerTTL = ARGV[5], ARGV[6]
+    local players = {}
+    for i = 7, #ARGV do table.insert(players, ARGV[i]) end
+    local n = #players
+    if n == 0 or n > slots then return {'err', 'group_size'} end
+
+    -- 1. Members already seated in a live match.
+    local seatedIn, seated = nil, 0
+    for _, pid in ipairs(players) do
+      local mid = redis.call('GET', prefix .. 'player:' .. pid .. ':match')
+      if mid then
+        local mk = prefix .. 'match:' .. mid
+        local st = redis.call('HGET', mk, 'state')
+        if st and st ~= 'over' and redis.call('HEXISTS', mk .. ':players', pid) == 1 then
+          if seatedIn and seatedIn ~= mid then return {'err', 'member_in_match'} end
+          seatedIn, seated = mid, seated + 1
+        end
+      end
+    end
+    if seatedIn then
+      if seated < n then return {'err', 'member_in_match'} end
+      for _, pid in ipairs(players) do redis.call('PEXPIRE', prefix .. 'player:' .. pid .. ':match', playerTTL) end
+      return {'ok', seatedIn, redis.call('HGET', prefix .. 'match:' .. seatedIn, 'shard'), 'group'}
+    end
+
+    local function seat(m, first)
+      local mk = prefix .. 'match:' .. m
+      for i, pid in ipairs(players) do
+        redis.call('HSET', mk .. ':players', pid, first + i - 1)
+        redis.call('SET', prefix .. 'player:' .. pid .. ':match', m, 'PX', playerTTL)
+      end
+    end
+
+    -- 2. An open match (oldest first, owner alive) with room for all of them.
+    local open = redis.call('SMEMBERS', KEYS[1])
+    table.sort(open, function(a, b) return tonumber(a) < tonumber(b) end)
+    for _, m in ipairs(open) do
+      local mk = prefix .. 'match:' .. m
+      local h = redis.call('HMGET', mk, 'slots', 'players', 'state', 'shard')
+      local s, p = tonumber(h[1]), tonumber(h[2])
+      if (not s) or (not p) or h[3] ~= 'open' or p >= s or redis.call('EXISTS', mk .. ':owner') == 0 then
+        redis.call('SREM', KEYS[1], m)
+      elseif s - p >= n then
+        seat(m, p)
+        redis.call('HINCRBY', mk, 'players', n)
+        if p + n >= s then redis.call('SREM', KEYS[1], m) end
+        return {'ok', m, h[4], 'group'}
+      end
+    end
+
+    -- 3. A new match on the least-loaded live shard.
+    local best = pickShard(prefix, KEYS[2], now, ownerTTL)
+    if not best then return {'err', 'no_shard'} end
+    local m = redis.call('INCR', KEYS[3])
+    local mk = prefix .. 'match:' .. m
+    redis.call('HSET', mk, 'shard', best, 'slots', slots, 'players', n, 'state', 'open', 'track', track, 'created', ARGV[4])
+    redis.call('SET', mk .. ':owner', best, 'NX', 'PX', ownerTTL)
+    redis.call('INCR', mk .. ':epoch')
+    seat(tostring(m), 0)
+    if n < slots then redis.call('SADD', KEYS[1], m) end
+    redis.call('SADD', KEYS[4], m)
+    redis.call('ZADD', prefix .. 'shard:' .. best .. ':pending', now, m)
+    redis.call('PUBLISH', KEYS[5], 'alloc ' .. m .. ' ' .. best)
+    return {'ok', tostring(m), best, 'group'}
     """#
 
     /// KEYS: 1 relays set. ARGV: 1 prefix. Returns the `addr` of every relay whose hash exists

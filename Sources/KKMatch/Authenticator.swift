@@ -9,6 +9,15 @@ public protocol Authenticator: Sendable {
     /// Returns the player id (never 0) or throws ``MatchError/unauthorized`` /
     /// ``MatchError/badRequest(_:)``.
     func playerId(player: String?, authorization: String?) async throws(MatchError) -> UInt64
+    /// The members of the party ticket `ticket` (the leader, `leader`, first), or throws
+    /// ``MatchError/badRequest(_:)`` / ``MatchError/unauthorized``.
+    func partyMembers(ticket: String, leader: UInt64) async throws(MatchError) -> [UInt64]
+}
+
+extension Authenticator {
+    public func partyMembers(ticket: String, leader: UInt64) async throws(MatchError) -> [UInt64] {
+        throw .badRequest("parties need account logins (the match service runs with --dev-auth)")
+    }
 }
 
 /// Real login: the request's bearer access token (issued by the auth service, checked against
@@ -24,6 +33,13 @@ public struct BearerAuthenticator: Authenticator {
             throw .unauthorized
         }
         return UInt64(account)
+    }
+
+    /// A party ticket of the social service whose leader is the caller.
+    public func partyMembers(ticket: String, leader: UInt64) async throws(MatchError) -> [UInt64] {
+        guard let claims = await verifier.verifyPartyTicket(ticket) else { throw .badRequest("the party ticket is invalid or expired") }
+        guard claims.leader.map(UInt64.init) == leader else { throw .unauthorized }
+        return claims.members.map { UInt64($0) }
     }
 }
 

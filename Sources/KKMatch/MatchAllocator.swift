@@ -32,6 +32,7 @@ public final class MatchAllocator {
     private let client: RedisClient
     private let allocateScript = RedisScript(AllocatorScripts.allocate)
     private let relaysScript = RedisScript(AllocatorScripts.liveRelays)
+    private let groupScript = RedisScript(AllocatorScripts.allocateGroup)
 
     public init(client: RedisClient, config: AllocatorConfig) {
         self.client = client
@@ -42,13 +43,13 @@ public final class MatchAllocator {
     /// EVALSHAs sent afterwards on this connection find them even after a server restart, and a
     /// burst of first requests does not all take the NOSCRIPT + EVAL path.
     public func preloadScripts() {
-        for script in [allocateScript, relaysScript] {
+        for script in [allocateScript, relaysScript, groupScript] {
             client.command(["SCRIPT", "LOAD", script.source]) { _ in }
         }
     }
 
     /// How many script runs needed the EVAL fallback (NOSCRIPT).
-    public var scriptFallbacks: Int { allocateScript.fallbacks + relaysScript.fallbacks }
+    public var scriptFallbacks: Int { allocateScript.fallbacks + relaysScript.fallbacks + groupScript.fallbacks }
 
     /// Allocates `playerId` at unix time `nowMillis`; `done` runs exactly once on the loop thread.
     public func allocate(playerId: UInt64, nowMillis: UInt64, done: @escaping (Result<Allocation, MatchError>) -> Void) {
@@ -60,6 +61,25 @@ public final class MatchAllocator {
                                   .string(config.track), .string(String(nowMillis)),
                                   .string(String(config.ownershipTTLMillis)), .string(String(config.playerTTLMillis))]) { reply in
             done(Self.parseAllocation(reply))
+        }
+    }
+
+    /// Seats all `players` (a party) in one match on one shard, atomically; each then gets its
+    /// seat from ``allocate(playerId:nowMillis:done:)``. `done` runs exactly once; the result's
+    /// slot is 0 and its kind ``Allocation/Kind/group``.
+    public func allocateGroup(players: [UInt64], nowMillis: UInt64, done: @escaping (Result<Allocation, MatchError>) -> Void) {
+        let k = config.keys
+        groupScript.run(on: client,
+                        keys: [.string(k.openMatches), .string(k.shards), .string(k.matchSeq), .string(k.activeMatches), .string(k.events)],
+                        args: [.string(k.prefix), .int(Int64(config.playersPerMatch)), .string(config.track), .string(String(nowMillis)),
+                               .string(String(config.ownershipTTLMillis)), .string(String(config.playerTTLMillis))]
+                            + players.map { .string(String($0)) }) { reply in
+            switch Self.parseAllocation(reply) {
+            case .success(let a): done(.success(a))
+            case .failure(.unexpectedReply("member_in_match")): done(.failure(.partyBusy))
+            case .failure(.unexpectedReply("group_size")): done(.failure(.badRequest("the party is larger than a match")))
+            case .failure(let e): done(.failure(e))
+            }
         }
     }
 
@@ -85,6 +105,9 @@ public final class MatchAllocator {
             let f = items.map { $0.text ?? "" }
             if f.count == 2, f[0] == "err" {
                 return .failure(f[1] == "no_shard" ? .noShardAvailable : .unexpectedReply(f[1]))
+            }
+            if f.count == 4, f[0] == "ok", f[3] == "group", let mid = UInt64(f[1]) {
+                return .success(Allocation(matchId: mid, shardId: f[2], slot: 0, kind: .group))
             }
             guard f.count == 5, f[0] == "ok", let mid = UInt64(f[1]), let slot = Int(f[3]),
                   let kind = Allocation.Kind(rawValue: f[4]) else { return .failure(.unexpectedReply("\(f)")) }

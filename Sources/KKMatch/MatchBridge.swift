@@ -6,6 +6,8 @@ import KKRedis
 public protocol MatchAllocating: Sendable {
     /// Allocates a match slot for `playerId`.
     func allocate(playerId: UInt64) async throws(MatchError) -> Allocation
+    /// Reserves seats for all `players` (a party) in one match, atomically.
+    func allocateGroup(players: [UInt64]) async throws(MatchError) -> Allocation
     /// Addresses of live, non-draining relays (may be empty: then static ones are used).
     var liveRelays: [String] { get }
 }
@@ -52,6 +54,7 @@ public final class MatchBridge: MatchAllocating, @unchecked Sendable {
 
     private enum Job {
         case allocate(UInt64, CheckedContinuation<Result<Allocation, MatchError>, Never>)
+        case allocateGroup([UInt64], CheckedContinuation<Result<Allocation, MatchError>, Never>)
         case refreshRelays(CheckedContinuation<Void, Never>)
     }
 
@@ -91,6 +94,13 @@ public final class MatchBridge: MatchAllocating, @unchecked Sendable {
         return try result.get()
     }
 
+    public func allocateGroup(players: [UInt64]) async throws(MatchError) -> Allocation {
+        let result = await withCheckedContinuation { (c: CheckedContinuation<Result<Allocation, MatchError>, Never>) in
+            if let refusal = enqueue(.allocateGroup(players, c)) { c.resume(returning: .failure(refusal)) }
+        }
+        return try result.get()
+    }
+
     /// Re-reads the relay list now and returns when it is stored (or the read failed).
     public func refreshRelays() async {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
@@ -115,7 +125,7 @@ public final class MatchBridge: MatchAllocating, @unchecked Sendable {
     private func enqueue(_ job: Job) -> MatchError? {
         let refusal: MatchError? = lock.withLock {
             if stopping { return .shuttingDown }
-            if case .allocate = job {
+            if case .refreshRelays = job {} else {
                 if !stats.redisConnected { stats.refusedDisconnected += 1; return .redisUnavailable(.disconnected) }
                 if stats.queued >= options.maxQueued { stats.refusedOverloaded += 1; return .overloaded }
             }
@@ -176,6 +186,16 @@ public final class MatchBridge: MatchAllocating, @unchecked Sendable {
                             self.stats.inFlight -= 1
                             if case .success = result { self.stats.allocated += 1 } else { self.stats.failed += 1 }
                             self.stats.scriptFallbacks = allocator.scriptFallbacks
+                        }
+                        c.resume(returning: result)
+                    }
+                case .allocateGroup(let players, let c):
+                    if stop { c.resume(returning: .failure(.shuttingDown)); continue }
+                    lock.withLock { stats.inFlight += 1 }
+                    allocator.allocateGroup(players: players, nowMillis: Self.unixMillis()) { result in
+                        self.lock.withLock {
+                            self.stats.inFlight -= 1
+                            if case .success = result { self.stats.allocated += 1 } else { self.stats.failed += 1 }
                         }
                         c.resume(returning: result)
                     }

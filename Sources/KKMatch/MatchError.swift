@@ -19,6 +19,8 @@ public enum MatchError: Error, Equatable, Sendable {
     case unexpectedReply(String)
     /// The token could not be sealed (HTTP 500).
     case tokenFailure(TokenError)
+    /// A party member already sits in another live match (HTTP 409).
+    case partyBusy
 
     /// A short, stable label for metrics (`result` dimension).
     public var metricLabel: String {
@@ -31,6 +33,7 @@ public enum MatchError: Error, Equatable, Sendable {
         case .unauthorized: "unauthorized"
         case .unexpectedReply: "unexpected_reply"
         case .tokenFailure: "token_failure"
+        case .partyBusy: "party_busy"
         }
     }
 
@@ -45,6 +48,7 @@ public enum MatchError: Error, Equatable, Sendable {
         case .unauthorized: "unauthorized"
         case .unexpectedReply(let why): "unexpected redis reply: \(why)"
         case .tokenFailure(let why): "token failure: \(why.metricLabel)"
+        case .partyBusy: "a party member is already in another match"
         }
     }
 }
@@ -59,6 +63,8 @@ public struct Allocation: Sendable, Equatable, Codable {
         case joined
         /// A new match was created on the least-loaded shard.
         case created
+        /// A party's seats were reserved together (each member then gets `existing`).
+        case group
     }
 
     public var matchId: UInt64

@@ -26,11 +26,15 @@ public struct MatchServiceConfig: Sendable {
 /// `POST /v1/match` body: `{"player": "alice"}` or `{"player": 42}` (see ``DevAuthenticator``).
 public struct MatchRequest: Decodable, Sendable {
     public var player: String?
+    /// A party ticket of the social service (the caller is its leader): every member gets a seat
+    /// in the same match, and the caller its token.
+    public var party: String?
 
-    enum CodingKeys: String, CodingKey { case player }
+    enum CodingKeys: String, CodingKey { case player, party }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
+        party = try c.decodeIfPresent(String.self, forKey: .party)
         if let n = try? c.decodeIfPresent(UInt64.self, forKey: .player) {
             player = String(n)
         } else {
@@ -68,8 +72,10 @@ public struct MatchErrorBody: Codable, Sendable, Equatable {
 /// The player-facing HTTP routes (mounted on the admin server's router, one HTTP server):
 ///
 /// - `POST /v1/match`: 200 ``MatchResponse`` with a connect token listing the relays; 400 on bad
-///   input; 401 when the ``Authenticator`` refuses; 503 when no shard has room, Redis is down,
-///   the queue is full or the service is stopping; 500 otherwise.
+///   input; 401 when the ``Authenticator`` refuses; 409 when a party member already plays
+///   elsewhere; 503 when no shard has room, Redis is down, the queue is full or the service is
+///   stopping; 500 otherwise. With `{"party": "<ticket>"}` (the leader's request) every member
+///   of the social service's party ticket gets a seat in the same match.
 ///
 /// Metrics: `kk_match_requests_total{result=ok|no_shard|redis_unavailable|...}` and
 /// `kk_match_allocation_seconds` (histogram of the allocation round trip through Redis).
@@ -108,12 +114,14 @@ public final class MatchService: Sendable {
     /// The route's logic, independent of Hummingbird's request type.
     func handle(body: ByteBuffer, authorization: String?) async -> Response {
         let pid: UInt64
+        var party: [UInt64]?
         do {
             let req: MatchRequest
             do { req = try JSONDecoder().decode(MatchRequest.self, from: Data(body.readableBytesView)) } catch {
-                throw MatchError.badRequest("body must be JSON {\"player\": \"<name or id>\"}")
+                throw MatchError.badRequest("body must be JSON {\"player\": \"<name or id>\"} or {\"party\": \"<ticket>\"}")
             }
             pid = try await authenticator.playerId(player: req.player, authorization: authorization)
+            if let ticket = req.party { party = try await authenticator.partyMembers(ticket: ticket, leader: pid) }
         } catch let e as MatchError {
             return fail(e)
         } catch {
@@ -122,6 +130,9 @@ public final class MatchService: Sendable {
         let start = DispatchTime.now().uptimeNanoseconds
         let allocation: Allocation
         do {
+            // A party's seats first (all in one match, atomically); then the leader's own seat
+            // is among them, as each member's is when they ask.
+            if let party { _ = try await allocator.allocateGroup(players: party) }
             allocation = try await allocator.allocate(playerId: pid)
         } catch {
             return fail(error)
@@ -153,6 +164,7 @@ public final class MatchService: Sendable {
         case .unauthorized: .unauthorized
         case .noShardAvailable, .redisUnavailable, .overloaded, .shuttingDown: .serviceUnavailable
         case .unexpectedReply, .tokenFailure: .internalServerError
+        case .partyBusy: .conflict
         }
     }
 

@@ -8,6 +8,8 @@ public enum SocialError: ServiceHTTPError, Equatable, Sendable {
     case badRequest(String)
     /// No valid access token (401).
     case unauthorized
+    /// Only the party's leader may (403).
+    case forbidden(String)
     /// No such player, or one who blocked the caller (it looks the same: 404).
     case notFound(String)
     /// Already friends, already asked, a name taken, a blocked player (409).
@@ -19,6 +21,7 @@ public enum SocialError: ServiceHTTPError, Equatable, Sendable {
         switch self {
         case .badRequest: .badRequest
         case .unauthorized: .unauthorized
+        case .forbidden: .forbidden
         case .notFound: .notFound
         case .conflict: .conflict
         case .storeUnavailable: .serviceUnavailable
@@ -29,6 +32,7 @@ public enum SocialError: ServiceHTTPError, Equatable, Sendable {
         switch self {
         case .badRequest: "bad_request"
         case .unauthorized: "unauthorized"
+        case .forbidden: "forbidden"
         case .notFound: "not_found"
         case .conflict: "conflict"
         case .storeUnavailable: "store_unavailable"
@@ -37,7 +41,7 @@ public enum SocialError: ServiceHTTPError, Equatable, Sendable {
 
     public var message: String {
         switch self {
-        case .badRequest(let why), .notFound(let why), .conflict(let why): why
+        case .badRequest(let why), .notFound(let why), .conflict(let why), .forbidden(let why): why
         case .unauthorized: "a valid access token is required"
         case .storeUnavailable(let e): e.description
         }

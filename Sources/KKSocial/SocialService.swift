@@ -21,13 +21,22 @@ import KKPostgres
 ///   /v1/social/blocks/{id}/remove`, `GET /v1/social/blocks`.
 /// - `POST /v1/social/presence` `{"state": "online"|"lobby"|"racing", "matchId"?}`: the client's
 ///   heartbeat (offline after 90 s without one).
+/// - Parties (``SocialStore/maxMembers``, one per player): `POST /v1/social/party` (create, 201),
+///   `GET /v1/social/party` (mine and my invitations), `POST /v1/social/party/invite`
+///   `{"accountId"}` (leader, friends only), `POST /v1/social/party/{id}/join|decline`, `POST
+///   /v1/social/party/leave`, `POST /v1/social/party/kick` `{"accountId"}` (leader), `POST
+///   /v1/social/party/ticket` (leader): a party ticket for the match service, which seats every
+///   member in one match (`POST /v1/match {"party": ticket}`).
 public struct SocialService: Sendable {
     public let store: SocialStore
     public let verifier: AccessTokenVerifier
+    /// Signs party tickets (the auth service's key, so the match service verifies them with the
+    /// keys it already has); nil: no tickets (503).
+    public let ticketSigner: AccessTokenSigner?
     public static let maxBodyBytes = 1024
 
-    public init(store: SocialStore, verifier: AccessTokenVerifier) {
-        self.store = store; self.verifier = verifier
+    public init(store: SocialStore, verifier: AccessTokenVerifier, ticketSigner: AccessTokenSigner? = nil) {
+        self.store = store; self.verifier = verifier; self.ticketSigner = ticketSigner
     }
 
     struct Profile: Decodable { var displayName: String }
@@ -37,6 +46,22 @@ public struct SocialService: Sendable {
     struct FriendList: Encodable { var friends: [SocialStore.Friend]; var incoming: [SocialStore.Player]; var outgoing: [SocialStore.Player] }
     struct Blocks: Encodable { var blocked: [Int64] }
     struct Status: Encodable { var status: String }
+    struct Created: Encodable { var partyId: Int64 }
+    struct PartyView: Encodable { var party: SocialStore.Party?; var invitations: [SocialStore.PartyInvitation] }
+    struct Ticket: Encodable { var ticket: String; var members: [Int64]; var expiresIn: Int }
+
+    func partyResult(_ r: SocialStore.PartyResult, ok: HTTPResponse.Status) throws(SocialError) -> Response {
+        switch r {
+        case .done: return Response(status: ok)
+        case .notInParty: throw .notFound("not in a party")
+        case .notLeader: throw .forbidden("only the party's leader may")
+        case .alreadyInParty: throw .conflict("already in a party: leave it first")
+        case .notInvited: throw .notFound("no invitation from this party")
+        case .full: throw .conflict("the party is full (\(SocialStore.maxMembers))")
+        case .notFriend: throw .conflict("only friends can be invited")
+        case .alreadyMember: throw .conflict("already a member")
+        }
+    }
 
     static func checkName(_ name: String) throws(SocialError) {
         guard (3...24).contains(name.count), name.first != " ", name.last != " ",
@@ -150,6 +175,70 @@ public struct SocialService: Sendable {
             await respond { () throws(SocialError) in
                 let me = try await caller(req)
                 return ServiceHTTP.json(.ok, Blocks(blocked: try await run({ try await store.blocks(me: me) })))
+            }
+        }
+        router.post("/v1/social/party") { req, _ -> Response in
+            await respond { () throws(SocialError) in
+                let me = try await caller(req)
+                guard let id = try await run({ try await store.createParty(me: me) }) else { throw .conflict("already in a party: leave it first") }
+                return ServiceHTTP.json(.created, Created(partyId: id))
+            }
+        }
+        router.get("/v1/social/party") { req, _ -> Response in
+            await respond { () throws(SocialError) in
+                let me = try await caller(req)
+                let party = try await run({ try await store.party(of: me) })
+                let invites = try await run({ try await store.partyInvites(of: me) })
+                return ServiceHTTP.json(.ok, PartyView(party: party, invitations: invites))
+            }
+        }
+        router.post("/v1/social/party/invite") { req, _ -> Response in
+            await respond { () throws(SocialError) in
+                let me = try await caller(req)
+                let body: Target = try await decode(req)
+                guard body.accountId != me, body.accountId > 0 else { throw .badRequest("accountId must be another player's") }
+                return try partyResult(try await run({ try await store.invite(me: me, target: body.accountId) }), ok: .created)
+            }
+        }
+        router.post("/v1/social/party/:id/join") { req, ctx -> Response in
+            await respond { () throws(SocialError) in
+                let me = try await caller(req)
+                let party = try id(ctx)
+                return try partyResult(try await run({ try await store.join(me: me, party: party) }), ok: .ok)
+            }
+        }
+        router.post("/v1/social/party/:id/decline") { req, ctx -> Response in
+            await respond { () throws(SocialError) in
+                let me = try await caller(req)
+                let party = try id(ctx)
+                guard try await run({ try await store.declineParty(me: me, party: party) }) else { throw .notFound("no invitation from this party") }
+                return Response(status: .noContent)
+            }
+        }
+        router.post("/v1/social/party/leave") { req, _ -> Response in
+            await respond { () throws(SocialError) in
+                let me = try await caller(req)
+                return try partyResult(try await run({ try await store.leaveParty(me: me) }), ok: .noContent)
+            }
+        }
+        router.post("/v1/social/party/kick") { req, _ -> Response in
+            await respond { () throws(SocialError) in
+                let me = try await caller(req)
+                let body: Target = try await decode(req)
+                guard body.accountId != me else { throw .badRequest("leave instead of kicking yourself") }
+                return try partyResult(try await run({ try await store.leaveParty(me: me, target: body.accountId) }), ok: .noContent)
+            }
+        }
+        router.post("/v1/social/party/ticket") { req, _ -> Response in
+            await respond { () throws(SocialError) in
+                let me = try await caller(req)
+                guard let party = try await run({ try await store.party(of: me) }) else { throw .notFound("not in a party") }
+                guard party.leader == me else { throw .forbidden("only the party's leader may") }
+                guard let ticketSigner else { throw .storeUnavailable(.unavailable("party tickets are not configured here")) }
+                let members = [me] + party.members.map(\.accountId).filter { $0 != me }
+                let claims = PartyTicketClaims(leader: me, party: party.partyId, members: members, issuedAt: Date())
+                let ticket = try await run({ try await ticketSigner.sign(claims) })
+                return ServiceHTTP.json(.ok, Ticket(ticket: ticket, members: members, expiresIn: 60))
             }
         }
         router.post("/v1/social/presence") { req, _ -> Response in

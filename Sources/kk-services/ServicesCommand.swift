@@ -80,7 +80,8 @@ struct ServicesCommand: AsyncParsableCommand {
         let auth = AuthService(store: AuthStore(client: client, logger: logger), tokens: tokens, config: authConfig)
         // Social verifies access tokens offline, as every service other than auth does (here with
         // the signing key's public half and any previous ones).
-        let social = SocialService(store: SocialStore(client: client, logger: logger), verifier: tokens.verifier)
+        let social = SocialService(store: SocialStore(client: client, logger: logger), verifier: tokens.verifier,
+                                   ticketSigner: tokens.signer)
         host.admin.setReadiness(["migrations: pending"])
         var sets: [MigrationSet] = []
         if wanted.contains("auth") { sets.append(try AuthMigrations.set()) }
