@@ -157,3 +157,44 @@ public func kkAccountSetPresence(_ p: OpaquePointer?, _ state: UnsafePointer<CCh
         try h.social.setPresence(try h.live(), state: state, matchId: matchId > 0 ? matchId : nil)
     }
 }
+
+@_cdecl("kk_account_party")
+public func kkAccountParty(_ p: OpaquePointer?, _ action: Int32, _ id: Int64) -> Int64 {
+    var result: Int64 = 0
+    let rc = accountCall(p) { (h) throws(AuthClientError) in
+        let s = try h.live()
+        switch UInt32(bitPattern: action) {
+        case KK_PARTY_CREATE.rawValue: result = try h.social.createParty(s)
+        case KK_PARTY_INVITE.rawValue: try h.social.inviteToParty(s, id)
+        case KK_PARTY_JOIN.rawValue: try h.social.joinParty(s, id)
+        case KK_PARTY_LEAVE.rawValue: try h.social.leaveParty(s)
+        default: throw .refused(status: 400, code: "bad_action")
+        }
+    }
+    return rc == 0 ? result : -1
+}
+
+@_cdecl("kk_account_party_json")
+public func kkAccountPartyJSON(_ p: OpaquePointer?, _ buf: UnsafeMutablePointer<CChar>?, _ len: Int) -> Int {
+    var out: [UInt8] = []
+    let rc = accountCall(p) { (h) throws(AuthClientError) in
+        out = [UInt8]((try? JSONEncoder().encode(try h.social.party(try h.live()))) ?? Data())
+    }
+    return rc == 0 ? copyOut(out, buf, len) : 0
+}
+
+@_cdecl("kk_account_request_party_match")
+public func kkAccountRequestPartyMatch(_ p: OpaquePointer?, _ matchURL: UnsafePointer<CChar>?, _ buf: UnsafeMutablePointer<CChar>?,
+                                       _ len: Int) -> Int {
+    var out: [UInt8] = []
+    let rc = accountCall(p) { (h) throws(AuthClientError) in
+        guard let url = text(matchURL) else { throw .refused(status: 400, code: "bad_request") }
+        let s = try h.live()
+        let ticket = try h.social.partyTicket(s)
+        do throws(MatchServiceError) {
+            let t = try MatchService.requestMatch(baseURL: url, player: "", accessToken: s.accessToken, party: ticket)
+            out = [UInt8]((try? JSONEncoder().encode(t)) ?? Data())
+        } catch { throw .unreachable(error.message) }
+    }
+    return rc == 0 ? copyOut(out, buf, len) : 0
+}

@@ -47,7 +47,16 @@ int main(int argc, char **argv) {
     size_t small = kk_account_friends_json(a, buf, 8);
     CHECK(small == n && strlen(buf) == 7, "cut to the buffer, full length returned");
     CHECK(kk_account_friend(a, idb, 99) == -1, "bad action refused");
-    /* A second handle on a's preferences file logs in to the same account (the stored session). */
+    int64_t party = kk_account_party(a, KK_PARTY_CREATE, 0);
+    CHECK(party > 0, "a creates a party");
+    CHECK(kk_account_party(a, KK_PARTY_INVITE, idb) == 0, "a invites b");
+    CHECK(kk_account_party(b, KK_PARTY_JOIN, party) == 0, "b joins");
+    n = kk_account_party_json(b, buf, sizeof buf);
+    CHECK(n > 0 && strstr(buf, idtext), "b sees the party");
+    CHECK(kk_account_party(b, 42, 0) == -1, "bad party action refused");
+    CHECK(kk_account_request_party_match(b, "http://127.0.0.1:1", buf, sizeof buf) == 0, "only the leader gets a party ticket");
+    CHECK(kk_account_party(b, KK_PARTY_LEAVE, 0) == 0, "b leaves");
+        /* A second handle on a's preferences file logs in to the same account (the stored session). */
     kk_account *a2 = kk_account_create(argv[1], pa);
     CHECK(kk_account_login(a2) == 0 && kk_account_id(a2) == ida, "stored session reused");
     CHECK(kk_account_logout(a, 1) == 0 && kk_account_id(a) == 0, "log out everywhere");

@@ -4,6 +4,7 @@ import HummingbirdTesting
 import KKAdmin
 import KKAuth
 import KKPostgres
+import KKSocial
 import KKTestSupport
 import Logging
 import NIOCore
@@ -43,6 +44,17 @@ import Testing
                 "SELECT count(*)::int FROM information_schema.tables WHERE table_schema = \(schema) AND table_name = 'good'",
                 logger: logger).decode(Int.self) { good = n }
             #expect(good == 0, "the failed migration left nothing behind")
+        }
+        // The social schema's migrations, the same way, from empty.
+        try await withDatabase(logger: logger) { client in
+            let schema = "social_mt_\(UInt32.random(in: 0...UInt32.max))"
+            let mine = SocialMigrations.all.map {
+                Migration(version: $0.version, name: $0.name, sql: $0.sql.replacingOccurrences(of: "social.", with: "\(schema)."))
+            }
+            let set = try MigrationSet(schema: schema, migrations: mine)
+            defer { Task { [client, logger] in try? await client.query(PostgresQuery(unsafeSQL: "DROP SCHEMA \(schema) CASCADE"), logger: logger) } }
+            #expect(try await MigrationRunner.apply(set, on: client, logger: logger) == SocialMigrations.all.map(\.version))
+            #expect(try await MigrationRunner.apply(set, on: client, logger: logger) == [])
         }
         #expect(throws: PostgresStoreError.self) { try MigrationSet(schema: "auth", migrations: [Migration(version: 2, name: "gap", sql: "")]) }
         #expect(throws: PostgresStoreError.self) { try PostgresSettings(url: "mysql://x@y/z") }

@@ -201,6 +201,22 @@ int kk_account_friend(kk_account *account, int64_t account_id, int action);
 /* The presence heartbeat: "online", "lobby", or "racing" with match_id > 0 (0 otherwise). */
 int kk_account_set_presence(kk_account *account, const char *state, int64_t match_id);
 
+/* kk_account_party() actions. A party has at most 8 players, each in one party at most. */
+enum kk_party_action {
+    KK_PARTY_CREATE = 1,  /* create one led by me; returns its id */
+    KK_PARTY_INVITE = 2,  /* (leader) invite the friend `id` */
+    KK_PARTY_JOIN = 3,    /* join party `id`, which invited me */
+    KK_PARTY_LEAVE = 4    /* leave mine (the longest-standing member leads next) */
+};
+/* Returns the party id for KK_PARTY_CREATE, 0 for the others, -1 on failure. */
+int64_t kk_account_party(kk_account *account, int action, int64_t id);
+/* My party and invitations as JSON {"party": {...} or null, "invitations": [...]}; like
+ * kk_account_friends_json(). */
+size_t kk_account_party_json(kk_account *account, char *buf, size_t len);
+/* (Leader) seats the whole party in one match and returns the leader's ticket JSON (members
+ * then call kk_account_request_match() and get their seats); like kk_account_request_match(). */
+size_t kk_account_request_party_match(kk_account *account, const char *match_url, char *buf, size_t len);
+
 #ifdef __cplusplus
 }
 #endif
