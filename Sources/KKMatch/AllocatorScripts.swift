@@ -58,23 +58,17 @@ enum AllocatorScripts {
     local best = pickShard(prefix, KEYS[3], now, ownerTTL)
     if not best then return {'err', 'no_shard'} end
 
-    local m = redis.call('INCR', KEYS[4])
-    local mk = prefix .. 'match:' .. m
-    redis.call('HSET', mk, 'shard', best, 'slots', slots, 'players', 1, 'state', 'open', 'track', track, 'created', ARGV[5])
-    redis.call('SET', mk .. ':owner', best, 'NX', 'PX', ownerTTL)
-    redis.call('INCR', mk .. ':epoch')
-    redis.call('HSET', mk .. ':players', pid, 0)
-    if slots > 1 then redis.call('SADD', KEYS[2], m) end
-    redis.call('SADD', KEYS[5], m)
-    redis.call('ZADD', prefix .. 'shard:' .. best .. ':pending', now, m)
+    local m = newMatch(prefix, {seq = KEYS[4], open = KEYS[2], active = KEYS[5], events = KEYS[6]},
+                       best, slots, 1, track, ARGV[5], now, ownerTTL)
+    redis.call('HSET', prefix .. 'match:' .. m .. ':players', pid, 0)
     redis.call('SET', KEYS[1], m, 'PX', playerTTL)
-    redis.call('PUBLISH', KEYS[6], 'alloc ' .. m .. ' ' .. best)
-    return {'ok', tostring(m), best, '0', 'created'}
+    return {'ok', m, best, '0', 'created'}
     """#
 
-    /// The Lua function both allocation scripts use to place a new match: the least-loaded live,
-    /// non-draining shard with room (allocated-but-not-yet-hosted matches count against it for
-    /// the ownership TTL); dead shard ids are pruned. Returns nil when none has room.
+    /// The Lua functions both allocation scripts use: `pickShard` places a new match on the
+    /// least-loaded live, non-draining shard with room (allocated-but-not-yet-hosted matches count
+    /// against it for the ownership TTL; dead shard ids are pruned; nil when none has room), and
+    /// `newMatch` creates it.
     static let pickShard = #"""
     local function pickShard(prefix, shardsKey, now, ownerTTL)
       local best, bestLoad, bestUsed
@@ -100,6 +94,22 @@ enum AllocatorScripts {
         end
       end
       return best
+    end
+
+    -- A new open match on shard `best` with `seated` of its `slots` taken (the caller writes who
+    -- sits where): its owner lease, its first epoch, the open/active sets, the shard's pending
+    -- count, and the 'alloc' event. k: the seq, open, active and events keys. Returns its id.
+    local function newMatch(prefix, k, best, slots, seated, track, created, now, ownerTTL)
+      local m = redis.call('INCR', k.seq)
+      local mk = prefix .. 'match:' .. m
+      redis.call('HSET', mk, 'shard', best, 'slots', slots, 'players', seated, 'state', 'open', 'track', track, 'created', created)
+      redis.call('SET', mk .. ':owner', best, 'NX', 'PX', ownerTTL)
+      redis.call('INCR', mk .. ':epoch')
+      if seated < slots then redis.call('SADD', k.open, m) end
+      redis.call('SADD', k.active, m)
+      redis.call('ZADD', prefix .. 'shard:' .. best .. ':pending', now, m)
+      redis.call('PUBLISH', k.events, 'alloc ' .. m .. ' ' .. best)
+      return tostring(m)
     end
 
     """#
@@ -171,17 +181,10 @@ enum AllocatorScripts {
     -- 3. A new match on the least-loaded live shard.
     local best = pickShard(prefix, KEYS[2], now, ownerTTL)
     if not best then return {'err', 'no_shard'} end
-    local m = redis.call('INCR', KEYS[3])
-    local mk = prefix .. 'match:' .. m
-    redis.call('HSET', mk, 'shard', best, 'slots', slots, 'players', n, 'state', 'open', 'track', track, 'created', ARGV[4])
-    redis.call('SET', mk .. ':owner', best, 'NX', 'PX', ownerTTL)
-    redis.call('INCR', mk .. ':epoch')
-    seat(tostring(m), 0)
-    if n < slots then redis.call('SADD', KEYS[1], m) end
-    redis.call('SADD', KEYS[4], m)
-    redis.call('ZADD', prefix .. 'shard:' .. best .. ':pending', now, m)
-    redis.call('PUBLISH', KEYS[5], 'alloc ' .. m .. ' ' .. best)
-    return {'ok', tostring(m), best, 'group'}
+    local m = newMatch(prefix, {seq = KEYS[3], open = KEYS[1], active = KEYS[4], events = KEYS[5]},
+                       best, slots, n, track, ARGV[4], now, ownerTTL)
+    seat(m, 0)
+    return {'ok', m, best, 'group'}
     """#
 
     /// KEYS: 1 relays set. ARGV: 1 prefix. Returns the `addr` of every relay whose hash exists

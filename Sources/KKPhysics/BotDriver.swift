@@ -19,30 +19,10 @@ public struct BotDriver: Sendable {
     public mutating func input(state: MatchState, track: Track) -> KartInput {
         guard slot < state.karts.count else { return .neutral }
         let k = state.karts[slot]
-        let near = track.nearest(x: k.x, y: k.y)
-        let n = track.points.count
-        var v = (near.segment + 1) % n
-        let px = Int64(k.x) >> 8, py = Int64(k.y) >> 8
-        var tx = Int64(track.points[v].x) >> 8, ty = Int64(track.points[v].y) >> 8
-        if (tx - px) * (tx - px) + (ty - py) * (ty - py) < Int64(15 * 256) * Int64(15 * 256) {
-            v = (v + 1) % n
-            tx = Int64(track.points[v].x) >> 8; ty = Int64(track.points[v].y) >> 8
-        }
         // Lane offset: shift the target sideways by a slot-dependent amount.
         let lane = Int64(slot % 4) * 2 * 256 - 3 * 256
-        let prev = track.points[(v + n - 1) % n]
-        let sdx = tx - (Int64(prev.x) >> 8), sdy = ty - (Int64(prev.y) >> 8)
-        let slen = max(Fx.isqrt(sdx * sdx + sdy * sdy), 1)
-        tx += -sdy * lane / slen; ty += sdx * lane / slen
-
-        let dx = tx - px, dy = ty - py
-        let dist = max(Fx.isqrt(dx * dx + dy * dy), 1)
-        let c = Trig.cos(k.heading), s = Trig.sin(k.heading)
-        let cross = (c * dy - s * dx) / dist      // Q16 sine of the heading error
-        let dot = (c * dx + s * dy) / dist
-        var steer = cross * 127 * 3 / 65_536
-        if dot < 0 { steer = cross >= 0 ? 127 : -127 }
-        steer = Fx.clamp(steer, -127, 127)
+        let (cross, dot) = track.headingError(of: k, lateral: lane)
+        var steer = Track.steering(cross: cross, dot: dot)
         if wobbleTicks > 0 {
             wobbleTicks -= 1
             steer = Fx.clamp(steer + Int64(wobbleSteer), -127, 127)
@@ -50,6 +30,7 @@ public struct BotDriver: Sendable {
             wobbleTicks = Int(rng.below(20)) + 5
             wobbleSteer = Int8(Int64(rng.below(121)) - 60)
         }
+        let c = Trig.cos(k.heading), s = Trig.sin(k.heading)
         let speed = Fx.mul(Int64(k.vx), c) + Fx.mul(Int64(k.vy), s)
         var buttons = KartInput.accelerate
         let absErr = abs(cross)

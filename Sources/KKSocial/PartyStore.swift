@@ -57,13 +57,7 @@ extension SocialStore {
                 SELECT p.id, p.leader FROM social.party_members m JOIN social.parties p ON p.id = m.party_id WHERE m.account_id = \(me)
                 """, logger: logger).decode((Int64, Int64).self) { found = row }
             guard let (id, leader) = found else { return nil }
-            func players(_ q: PostgresQuery) async throws -> [Player] {
-                var out: [Player] = []
-                for try await (a, n) in try await client.query(q, logger: logger).decode((Int64, String).self) {
-                    out.append(Player(accountId: a, displayName: n))
-                }
-                return out
-            }
+            func players(_ q: PostgresQuery) async throws -> [Player] { try await Self.players(q, client: client, logger: logger) }
             let members = try await players("""
                 SELECT m.account_id, coalesce(pr.display_name, '') FROM social.party_members m
                 LEFT JOIN social.profiles pr ON pr.account_id = m.account_id WHERE m.party_id = \(id) ORDER BY m.joined_at, m.account_id

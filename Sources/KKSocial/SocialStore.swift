@@ -199,13 +199,7 @@ public struct SocialStore: Sendable {
                 """, logger: logger).decode((Int64, String, String, Int64?).self) {
                 friends.append(Friend(accountId: id, displayName: name, presence: Presence(state: state, matchId: match)))
             }
-            func players(_ q: PostgresQuery) async throws -> [Player] {
-                var out: [Player] = []
-                for try await (id, name) in try await client.query(q, logger: logger).decode((Int64, String).self) {
-                    out.append(Player(accountId: id, displayName: name))
-                }
-                return out
-            }
+            func players(_ q: PostgresQuery) async throws -> [Player] { try await Self.players(q, client: client, logger: logger) }
             let incoming = try await players("""
                 SELECT r.from_account, coalesce(p.display_name, '') FROM social.friend_requests r
                 LEFT JOIN social.profiles p ON p.account_id = r.from_account WHERE r.to_account = \(me) ORDER BY r.created_at
@@ -235,6 +229,15 @@ public struct SocialStore: Sendable {
                 "UPDATE social.presence SET state = 'online', match_id = NULL, updated_at = now() WHERE state = 'racing' AND match_id = \(matchId)",
                 logger: logger)
         }
+    }
+
+    /// The (account, display name) rows of `q` as players.
+    static func players(_ q: PostgresQuery, client: PostgresClient, logger: Logger) async throws -> [Player] {
+        var out: [Player] = []
+        for try await (id, name) in try await client.query(q, logger: logger).decode((Int64, String).self) {
+            out.append(Player(accountId: id, displayName: name))
+        }
+        return out
     }
 
     private func deleted(_ q: PostgresQuery) async throws(PostgresStoreError) -> Bool {
