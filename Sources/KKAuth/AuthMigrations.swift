@@ -1,9 +1,10 @@
 import KKPostgres
 
 /// The auth schema's migrations, in version order. Each is the SQL text of one versioned change
-/// (statements end with `;` at the end of a line). They live in the binary rather than in
-/// resource files so that a deployed `kk-services` carries them (a missing resource bundle would
-/// stop the process at start).
+/// (statements end with `;` at the end of a line), the same text as its file
+/// `Ops/migrations/auth/<version>_<name>.sql` (`MigrationFilesTests` keeps them identical). The
+/// binary carries them rather than reading resource files, so that a deployed `kk-services`
+/// needs nothing beside it (a missing resource bundle would stop the process at start).
 public enum AuthMigrations {
     public static let schema = "auth"
 
