@@ -147,6 +147,8 @@ let package = Package(
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Lobby rooms as pure state (the lobby service stores them in Redis between commands).
+        .target(name: "KKLobbyCore"),
         .target(name: "KKSocial", dependencies: [
             "KKPostgres", "KKAccessToken", "KKAdmin", "KKWire",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -204,6 +206,7 @@ let package = Package(
 
         // Tests: one target per module, plus the shim smoke tests.
         .testTarget(name: "KKBytesTests", dependencies: ["KKBytes"]),
+        .testTarget(name: "KKLobbyCoreTests", dependencies: ["KKLobbyCore"]),
         .testTarget(name: "KKAuthTests", dependencies: [
             "KKAuth", "KKSocial", "KKAccessToken", "KKAdmin", "KKPostgres", "KKTestSupport", "kk-services", "KKClientSDK",
             "KKRedis", "KKLocalStack",
