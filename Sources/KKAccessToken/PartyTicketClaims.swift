@@ -7,6 +7,8 @@ import JWTKit
 /// match; `typ` keeps it from passing as an access token and the other way round.
 public struct PartyTicketClaims: JWTPayload, Equatable {
     public var sub: SubjectClaim
+    /// The ticket's own id: the match service takes each ticket once.
+    public var jti: IDClaim
     public var party: Int64
     public var members: [Int64]
     public var typ: String
@@ -17,6 +19,7 @@ public struct PartyTicketClaims: JWTPayload, Equatable {
 
     public init(leader: Int64, party: Int64, members: [Int64], issuedAt: Date, lifetimeSeconds: Int = 60) {
         sub = .init(value: String(leader))
+        jti = .init(value: UUID().uuidString.lowercased())
         self.party = party
         self.members = members
         typ = Self.type

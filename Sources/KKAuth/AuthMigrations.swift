@@ -53,6 +53,11 @@ public enum AuthMigrations {
                 failures integer NOT NULL
             );
             """),
+        Migration(version: 4, name: "session_devices", sql: """
+            -- The device a session logged in from (device logins), so unlinking the device ends it.
+            ALTER TABLE auth.sessions ADD COLUMN device_id text;
+            CREATE INDEX sessions_device ON auth.sessions (device_id) WHERE device_id IS NOT NULL;
+            """),
     ]
 
     public static func set() throws(PostgresStoreError) -> MigrationSet {

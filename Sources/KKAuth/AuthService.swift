@@ -91,7 +91,7 @@ public struct AuthService: Sendable {
                 try Self.checkDevice(body.deviceId)
                 let account: Int64
                 do throws(PostgresStoreError) { account = try await store.account(forDevice: body.deviceId) } catch { throw .storeUnavailable(error) }
-                return try await json(.ok, newSession(account: account))
+                return try await json(.ok, newSession(account: account, device: body.deviceId))
             }
         }
         router.post("/v1/auth/refresh") { req, ctx -> Response in
@@ -119,7 +119,7 @@ public struct AuthService: Sendable {
         }
         router.post("/v1/auth/email/register") { req, ctx -> Response in
             await respond { () throws(AuthError) in
-                let claims = try await bearer(req)
+                let claims = try await liveBearer(req)
                 let body: EmailLogin = try await decode(req, ctx)
                 try Self.check(body)
                 guard let stored = hasher.hash(body.password) else { throw .signingFailed("scrypt failed") }
@@ -138,14 +138,16 @@ public struct AuthService: Sendable {
                 let key = "email:" + body.email.lowercased()
                 let addressKey = ctx.remoteAddress?.ipAddress.map { "addr:" + $0 }
                 let window = config.loginFailureWindowSeconds
-                let failures: Int, addressFailures: Int
+                // Every attempt counts before the (slow) password check, so attempts sent in
+                // parallel cannot all read the old count; a success takes its count back.
+                let attempts: Int, addressAttempts: Int
                 do throws(PostgresStoreError) {
-                    failures = try await store.failures(key: key, windowSeconds: window)
-                    if let addressKey { addressFailures = try await store.failures(key: addressKey, windowSeconds: window) } else {
-                        addressFailures = 0
+                    attempts = try await store.recordFailure(key: key, windowSeconds: window)
+                    if let addressKey { addressAttempts = try await store.recordFailure(key: addressKey, windowSeconds: window) } else {
+                        addressAttempts = 0
                     }
                 } catch { throw .storeUnavailable(error) }
-                guard failures < config.maxLoginFailures, addressFailures < config.maxLoginFailuresPerAddress else {
+                guard attempts <= config.maxLoginFailures, addressAttempts <= config.maxLoginFailuresPerAddress else {
                     throw .tooManyAttempts(retryAfterSeconds: window)
                 }
                 let found: (account: Int64, stored: PasswordHasher.Stored)?
@@ -153,20 +155,17 @@ public struct AuthService: Sendable {
                     throw .storeUnavailable(error)
                 }
                 let ok = PasswordHasher.verify(body.password, against: found?.stored ?? Self.dummyCredentials)
-                guard ok, let account = found?.account else {
-                    do throws(PostgresStoreError) {
-                        try await store.recordFailure(key: key, windowSeconds: window)
-                        if let addressKey { try await store.recordFailure(key: addressKey, windowSeconds: window) }
-                    } catch { throw .storeUnavailable(error) }
-                    throw .unauthorized
-                }
-                do throws(PostgresStoreError) { try await store.clearFailures(key: key) } catch { throw .storeUnavailable(error) }
+                guard ok, let account = found?.account else { throw .unauthorized }
+                do throws(PostgresStoreError) {
+                    try await store.clearFailures(key: key)
+                    if let addressKey { try await store.forgiveAttempt(key: addressKey) }
+                } catch { throw .storeUnavailable(error) }
                 return try await json(.ok, newSession(account: account))
             }
         }
         router.post("/v1/auth/logout-all") { req, _ -> Response in
             await respond { () throws(AuthError) in
-                let claims = try await bearer(req)
+                let claims = try await liveBearer(req)
                 do throws(PostgresStoreError) { _ = try await store.revokeAll(account: claims.accountId!) } catch {
                     throw .storeUnavailable(error)
                 }
@@ -230,11 +229,12 @@ public struct AuthService: Sendable {
     }
 
     /// A new session for `account`: its refresh token and a first access token.
-    func newSession(account: Int64) async throws(AuthError) -> TokenPair {
+    /// `device`: the device it logged in from (device logins), so unlinking the device ends it.
+    func newSession(account: Int64, device: String? = nil) async throws(AuthError) -> TokenPair {
         let session = UUID()
         let refresh = try Self.refreshToken(session: session)
         do throws(PostgresStoreError) {
-            try await store.createSession(session, account: account, refreshHash: refresh.hash,
+            try await store.createSession(session, account: account, device: device, refreshHash: refresh.hash,
                                           expires: Date().addingTimeInterval(TimeInterval(config.sessionSeconds)))
         } catch { throw .storeUnavailable(error) }
         let access = try await accessToken(account: account, session: session)

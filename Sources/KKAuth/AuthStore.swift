@@ -37,11 +37,12 @@ public struct AuthStore: Sendable {
     }
 
     /// A new session of `account` with the hash of its refresh token.
-    public func createSession(_ id: UUID, account: Int64, refreshHash: [UInt8], expires: Date) async throws(PostgresStoreError) {
+    public func createSession(_ id: UUID, account: Int64, device: String? = nil, refreshHash: [UInt8],
+                              expires: Date) async throws(PostgresStoreError) {
         try await timed { [client, logger] in
             try await client.query("""
-                INSERT INTO auth.sessions (id, account_id, refresh_hash, expires_at)
-                VALUES (\(id), \(account), \(Data(refreshHash)), \(expires))
+                INSERT INTO auth.sessions (id, account_id, refresh_hash, expires_at, device_id)
+                VALUES (\(id), \(account), \(Data(refreshHash)), \(expires), \(device))
                 """, logger: logger)
         }
     }
@@ -103,17 +104,28 @@ public struct AuthStore: Sendable {
         }
     }
 
-    /// Counts one failure of `key` (a new window when the last one ended).
-    public func recordFailure(key: String, windowSeconds: Int) async throws(PostgresStoreError) {
+    /// Counts one attempt of `key` (a new window when the last one ended); returns the count in
+    /// the window, this one included.
+    @discardableResult
+    public func recordFailure(key: String, windowSeconds: Int) async throws(PostgresStoreError) -> Int {
         try await timed { [client, logger] in
-            try await client.query("""
+            for try await n in try await client.query("""
                 INSERT INTO auth.login_failures (key, window_start, failures) VALUES (\(key), now(), 1)
                 ON CONFLICT (key) DO UPDATE SET
                     failures = CASE WHEN auth.login_failures.window_start <= now() - make_interval(secs => \(windowSeconds))
                                     THEN 1 ELSE auth.login_failures.failures + 1 END,
                     window_start = CASE WHEN auth.login_failures.window_start <= now() - make_interval(secs => \(windowSeconds))
                                         THEN now() ELSE auth.login_failures.window_start END
-                """, logger: logger)
+                RETURNING failures
+                """, logger: logger).decode(Int.self) { return n }
+            return 0
+        }
+    }
+
+    /// Takes one attempt of `key` back (a successful login from an address).
+    public func forgiveAttempt(key: String) async throws(PostgresStoreError) {
+        try await timed { [client, logger] in
+            try await client.query("UPDATE auth.login_failures SET failures = greatest(failures - 1, 0) WHERE key = \(key)", logger: logger)
         }
     }
 
@@ -180,6 +192,7 @@ public struct AuthStore: Sendable {
                     return .linked
                 }
                 if owner == account { return .alreadyLinked }
+                try await conn.query("SELECT pg_advisory_xact_lock(hashtextextended(\("auth-account:\(owner)"), 0))", logger: logger)
                 var claimed = false
                 for try await n in try await conn.query(
                     "SELECT (SELECT count(*) FROM auth.credentials WHERE account_id = \(owner)) + (SELECT count(*) FROM auth.devices WHERE account_id = \(owner) AND device_id <> \(device))",
@@ -212,12 +225,19 @@ public struct AuthStore: Sendable {
                     "SELECT count(*) FROM auth.devices WHERE device_id = \(device) AND account_id = \(account)",
                     logger: logger).decode(Int64.self) { mine = n > 0 }
                 guard mine else { return .notLinked }
+                // Two devices of one account unlinked at once must not both see the other.
+                try await conn.query("SELECT pg_advisory_xact_lock(hashtextextended(\("auth-account:\(account)"), 0))", logger: logger)
                 var otherWays: Int64 = 0
                 for try await n in try await conn.query(
                     "SELECT (SELECT count(*) FROM auth.credentials WHERE account_id = \(account)) + (SELECT count(*) FROM auth.devices WHERE account_id = \(account) AND device_id <> \(device))",
                     logger: logger).decode(Int64.self) { otherWays = n }
                 guard otherWays > 0 else { return .lastWayIn }
                 try await conn.query("DELETE FROM auth.devices WHERE device_id = \(device)", logger: logger)
+                // The device's own sessions end with it (a lost phone loses its access).
+                try await conn.query("""
+                    UPDATE auth.sessions SET revoked_at = now()
+                    WHERE account_id = \(account) AND device_id = \(device) AND revoked_at IS NULL
+                    """, logger: logger)
                 return .unlinked
             }
         }

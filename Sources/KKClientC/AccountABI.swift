@@ -178,7 +178,8 @@ public func kkAccountParty(_ p: OpaquePointer?, _ action: Int32, _ id: Int64) ->
 public func kkAccountPartyJSON(_ p: OpaquePointer?, _ buf: UnsafeMutablePointer<CChar>?, _ len: Int) -> Int {
     var out: [UInt8] = []
     let rc = accountCall(p) { (h) throws(AuthClientError) in
-        out = [UInt8]((try? JSONEncoder().encode(try h.social.party(try h.live()))) ?? Data())
+        let view = try h.social.party(try h.live())
+        out = [UInt8]((try? JSONEncoder().encode(view)) ?? Data())
     }
     return rc == 0 ? copyOut(out, buf, len) : 0
 }

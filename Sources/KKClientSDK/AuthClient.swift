@@ -97,7 +97,7 @@ public struct AuthClient: Sendable {
         do {
             let p = try JSONDecoder().decode(Pair.self, from: Data(body))
             return AuthSession(accountId: p.accountId, accessToken: p.accessToken, refreshToken: p.refreshToken,
-                               accessExpiresAt: now + Int64(p.expiresIn))
+                               accessExpiresAt: now + Int64(min(max(p.expiresIn, 0), 86_400)))
         } catch { throw .unreachable("unexpected answer") }
     }
 
@@ -145,36 +145,44 @@ public struct SecurePreferences: Sendable {
 
     public init(path: String) { self.path = path }
 
-    /// `$XDG_CONFIG_HOME/kartklash/session.json` (or `~/.config/...`).
+    /// `$XDG_CONFIG_HOME/kartklash/session.json`, else `~/.config/...` (the home directory from
+    /// `$HOME`, else the password database; never a shared directory such as /tmp).
     public static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
-        let base = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? (environment["HOME"] ?? "/tmp") + "/.config"
-        return base + "/kartklash/session.json"
+        if let x = environment["XDG_CONFIG_HOME"], !x.isEmpty { return x + "/kartklash/session.json" }
+        var home = environment["HOME"] ?? ""
+        if home.isEmpty, let pw = getpwuid(getuid()), let dir = pw.pointee.pw_dir { home = String(cString: dir) }
+        return (home.isEmpty ? "." : home) + "/.config/kartklash/session.json"
     }
 
     public func save(_ s: AuthSession) throws(AuthClientError) {
         let data: Data
         do { data = try JSONEncoder().encode(s) } catch { throw .storage("\(error)") }
-        let dir = (path as NSString).deletingLastPathComponent
-        Self.makeDirectory(dir)
-        let tmp = path + ".tmp-\(getpid())"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard fd >= 0 else { throw .storage("\(tmp): \(String(cString: strerror(errno)))") }
-        fchmod(fd, 0o600)
-        let ok = data.withUnsafeBytes { raw -> Bool in
-            var off = 0
-            while off < raw.count {
-                let n = write(fd, raw.baseAddress! + off, raw.count - off)
-                if n < 0 { if errno == EINTR { continue }; return false }
-                off += n
-            }
-            return fsync(fd) == 0
+        try Self.writeAtomically(Array(data), to: path, replace: true)
+    }
+
+    /// Writes `bytes` to a fresh temporary file beside `path` (mkstemp: a unique name, mode 0600),
+    /// syncs it, then moves it into place: `rename` (replace) or `link` (only if `path` does not
+    /// exist yet; throws ``AuthClientError/storage(_:)`` with EEXIST otherwise). A crash never
+    /// leaves half a file, and two writers never share a temporary file.
+    static func writeAtomically(_ bytes: [UInt8], to path: String, replace: Bool) throws(AuthClientError) {
+        makeDirectory((path as NSString).deletingLastPathComponent)
+        var template = Array((path + ".tmp-XXXXXX").utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw .storage("\(path): \(String(cString: strerror(errno)))") }
+        let tmp = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        defer { unlink(tmp) }
+        guard fchmod(fd, 0o600) == 0 else { close(fd); throw .storage("\(tmp): \(String(cString: strerror(errno)))") }
+        var off = 0, ok = true
+        while off < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + off, bytes.count - off) }
+            if n < 0 { if errno == EINTR { continue }; ok = false; break }
+            off += n
         }
+        ok = ok && fsync(fd) == 0
         close(fd)
-        guard ok, rename(tmp, path) == 0 else {
-            unlink(tmp)
-            throw .storage("\(path): \(String(cString: strerror(errno)))")
-        }
+        guard ok else { throw .storage("\(path): \(String(cString: strerror(errno)))") }
+        let placed = replace ? rename(tmp, path) : link(tmp, path)
+        guard placed == 0 else { throw .storage("\(path): \(String(cString: strerror(errno)))") }
     }
 
     /// The stored session, nil when there is none; a file others can read is refused.
@@ -204,13 +212,14 @@ public struct SecurePreferences: Sendable {
         }
         var rng = SystemRandomNumberGenerator()
         let id = "kkc-" + [rng.next(), rng.next()].map { (v: UInt64) in String(format: "%016llx", v) }.joined()
-        let dir = (file as NSString).deletingLastPathComponent
-        Self.makeDirectory(dir)
-        let fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard fd >= 0 else { throw .storage("\(file): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        let text = Array((id + "\n").utf8)
-        guard write(fd, text, text.count) == text.count else { throw .storage("\(file): short write") }
+        // Created whole or not at all; when another process created it first, theirs wins.
+        do throws(AuthClientError) { try Self.writeAtomically(Array((id + "\n").utf8), to: file, replace: false) } catch {
+            if errno == EEXIST, let data = FileManager.default.contents(atPath: file) {
+                let other = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                if other.hasPrefix("kkc-"), other.utf8.count == 36 { return other }
+            }
+            throw error
+        }
         return id
     }
 

@@ -91,14 +91,15 @@ public enum BlockingHTTP {
                 guard let lineEnd = (i..<max(i, body.count - 1)).first(where: { body[$0] == 13 && body[$0 + 1] == 10 }) else { break }
                 let sizeText = String(decoding: body[i..<lineEnd], as: UTF8.self).split(separator: ";").first ?? ""
                 guard let size = Int(sizeText.trimmingCharacters(in: .whitespaces), radix: 16) else { throw .badResponse("bad chunk") }
+                guard size >= 0 else { throw .badResponse("bad chunk") }
                 if size == 0 { break }
                 let start = lineEnd + 2
-                guard start + size <= body.count else { throw .badResponse("truncated chunk") }
+                guard size <= body.count - start else { throw .badResponse("truncated chunk") }
                 out.append(contentsOf: body[start..<start + size])
                 i = start + size + 2
             }
             body = out
-        } else if let len = headers["content-length"].flatMap({ Int($0) }), len <= body.count {
+        } else if let len = headers["content-length"].flatMap({ Int($0) }), len >= 0, len <= body.count {
             body = Array(body[..<len])
         }
         return (status, body)

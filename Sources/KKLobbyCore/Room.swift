@@ -52,6 +52,7 @@ public struct Room: Sendable, Equatable, Codable {
     public mutating func join(_ party: [Int64], rules: LobbyRules, nowMillis: Int64) throws(RoomError) -> [RoomEvent] {
         guard phase != .starting else { throw .started }
         guard !party.isEmpty, party.count <= rules.seats else { throw .partyTooLarge }
+        guard Set(party).count == party.count else { throw .alreadyMember }
         guard party.allSatisfy({ !contains($0) }) else { throw .alreadyMember }
         guard party.allSatisfy({ !kicked.contains($0) }) else { throw .kicked }
         guard party.count <= freeSeats(rules) else { throw .full }
@@ -168,7 +169,8 @@ public struct Room: Sendable, Equatable, Codable {
 public enum RoomCode {
     public static func make(from random: [UInt8], rules: LobbyRules) -> String {
         let alphabet = LobbyRules.codeAlphabet
-        return String((0..<rules.codeLength).map { alphabet[Int(random[$0 % max(random.count, 1)]) % alphabet.count] })
+        guard !random.isEmpty else { return String(repeating: alphabet[0], count: rules.codeLength) }
+        return String((0..<rules.codeLength).map { alphabet[Int(random[$0 % random.count]) % alphabet.count] })
     }
 
     /// Normalizes what a player typed (case, spaces, dashes); nil when it cannot be a code.

@@ -120,7 +120,8 @@ enum AllocatorScripts {
     /// already sits in the same live match, that match. A member seated elsewhere refuses it.
     /// KEYS: 1 matches:open, 2 shards, 3 match:seq, 4 matches:active, 5 events.
     /// ARGV: 1 prefix, 2 slots per match, 3 track, 4 now (unix ms), 5 ownership TTL ms,
-    /// 6 player-key TTL ms, 7... player ids.
+    /// 6 player-key TTL ms, 7 the party ticket's id (each ticket is taken once: a replayed ticket
+    /// cannot seat a member who has since left the party), 8... player ids.
     /// Returns {'ok', mid, sid, 'group'} or {'err', reason}.
     static let allocateGroup = #"""
     -- kk-match allocate-group v1
@@ -130,9 +131,10 @@ enum AllocatorScripts {
     local slots, track, now = tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4])
     local ownerTTL, playerTTL = ARGV[5], ARGV[6]
     local players = {}
-    for i = 7, #ARGV do table.insert(players, ARGV[i]) end
+    for i = 8, #ARGV do table.insert(players, ARGV[i]) end
     local n = #players
     if n == 0 or n > slots then return {'err', 'group_size'} end
+    if not redis.call('SET', prefix .. 'party-ticket:' .. ARGV[7], '1', 'NX', 'PX', 120000) then return {'err', 'ticket_used'} end
 
     -- 1. Members already seated in a live match.
     local seatedIn, seated = nil, 0

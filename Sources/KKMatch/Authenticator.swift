@@ -9,13 +9,13 @@ public protocol Authenticator: Sendable {
     /// Returns the player id (never 0) or throws ``MatchError/unauthorized`` /
     /// ``MatchError/badRequest(_:)``.
     func playerId(player: String?, authorization: String?) async throws(MatchError) -> UInt64
-    /// The members of the party ticket `ticket` (the leader, `leader`, first), or throws
-    /// ``MatchError/badRequest(_:)`` / ``MatchError/unauthorized``.
-    func partyMembers(ticket: String, leader: UInt64) async throws(MatchError) -> [UInt64]
+    /// The members of the party ticket `ticket` (the leader, `leader`, first) and the ticket's
+    /// id, or throws ``MatchError/badRequest(_:)`` / ``MatchError/unauthorized``.
+    func partyMembers(ticket: String, leader: UInt64) async throws(MatchError) -> (members: [UInt64], ticketId: String)
 }
 
 extension Authenticator {
-    public func partyMembers(ticket: String, leader: UInt64) async throws(MatchError) -> [UInt64] {
+    public func partyMembers(ticket: String, leader: UInt64) async throws(MatchError) -> (members: [UInt64], ticketId: String) {
         throw .badRequest("parties need account logins (the match service runs with --dev-auth)")
     }
 }
@@ -36,10 +36,11 @@ public struct BearerAuthenticator: Authenticator {
     }
 
     /// A party ticket of the social service whose leader is the caller.
-    public func partyMembers(ticket: String, leader: UInt64) async throws(MatchError) -> [UInt64] {
+    public func partyMembers(ticket: String, leader: UInt64) async throws(MatchError) -> (members: [UInt64], ticketId: String) {
         guard let claims = await verifier.verifyPartyTicket(ticket) else { throw .badRequest("the party ticket is invalid or expired") }
         guard claims.leader.map(UInt64.init) == leader else { throw .unauthorized }
-        return claims.members.map { UInt64($0) }
+        guard (1...64).contains(claims.jti.value.utf8.count) else { throw .badRequest("the party ticket has no id") }
+        return (claims.members.map { UInt64($0) }, claims.jti.value)
     }
 }
 

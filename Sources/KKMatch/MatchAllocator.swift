@@ -67,16 +67,19 @@ public final class MatchAllocator {
     /// Seats all `players` (a party) in one match on one shard, atomically; each then gets its
     /// seat from ``allocate(playerId:nowMillis:done:)``. `done` runs exactly once; the result's
     /// slot is 0 and its kind ``Allocation/Kind/group``.
-    public func allocateGroup(players: [UInt64], nowMillis: UInt64, done: @escaping (Result<Allocation, MatchError>) -> Void) {
+    /// `ticketId`: the party ticket's id; a ticket is taken once (``MatchError/ticketUsed``).
+    public func allocateGroup(players: [UInt64], ticketId: String, nowMillis: UInt64,
+                              done: @escaping (Result<Allocation, MatchError>) -> Void) {
         let k = config.keys
         groupScript.run(on: client,
                         keys: [.string(k.openMatches), .string(k.shards), .string(k.matchSeq), .string(k.activeMatches), .string(k.events)],
                         args: [.string(k.prefix), .int(Int64(config.playersPerMatch)), .string(config.track), .string(String(nowMillis)),
-                               .string(String(config.ownershipTTLMillis)), .string(String(config.playerTTLMillis))]
+                               .string(String(config.ownershipTTLMillis)), .string(String(config.playerTTLMillis)), .string(ticketId)]
                             + players.map { .string(String($0)) }) { reply in
             switch Self.parseAllocation(reply) {
             case .success(let a): done(.success(a))
             case .failure(.unexpectedReply("member_in_match")): done(.failure(.partyBusy))
+            case .failure(.unexpectedReply("ticket_used")): done(.failure(.ticketUsed))
             case .failure(.unexpectedReply("group_size")): done(.failure(.badRequest("the party is larger than a match")))
             case .failure(let e): done(.failure(e))
             }

@@ -7,7 +7,7 @@ public protocol MatchAllocating: Sendable {
     /// Allocates a match slot for `playerId`.
     func allocate(playerId: UInt64) async throws(MatchError) -> Allocation
     /// Reserves seats for all `players` (a party) in one match, atomically.
-    func allocateGroup(players: [UInt64]) async throws(MatchError) -> Allocation
+    func allocateGroup(players: [UInt64], ticketId: String) async throws(MatchError) -> Allocation
     /// Addresses of live, non-draining relays (may be empty: then static ones are used).
     var liveRelays: [String] { get }
 }
@@ -54,7 +54,7 @@ public final class MatchBridge: MatchAllocating, @unchecked Sendable {
 
     private enum Job {
         case allocate(UInt64, CheckedContinuation<Result<Allocation, MatchError>, Never>)
-        case allocateGroup([UInt64], CheckedContinuation<Result<Allocation, MatchError>, Never>)
+        case allocateGroup([UInt64], String, CheckedContinuation<Result<Allocation, MatchError>, Never>)
         case refreshRelays(CheckedContinuation<Void, Never>)
     }
 
@@ -94,9 +94,9 @@ public final class MatchBridge: MatchAllocating, @unchecked Sendable {
         return try result.get()
     }
 
-    public func allocateGroup(players: [UInt64]) async throws(MatchError) -> Allocation {
+    public func allocateGroup(players: [UInt64], ticketId: String) async throws(MatchError) -> Allocation {
         let result = await withCheckedContinuation { (c: CheckedContinuation<Result<Allocation, MatchError>, Never>) in
-            if let refusal = enqueue(.allocateGroup(players, c)) { c.resume(returning: .failure(refusal)) }
+            if let refusal = enqueue(.allocateGroup(players, ticketId, c)) { c.resume(returning: .failure(refusal)) }
         }
         return try result.get()
     }
@@ -189,10 +189,10 @@ public final class MatchBridge: MatchAllocating, @unchecked Sendable {
                         }
                         c.resume(returning: result)
                     }
-                case .allocateGroup(let players, let c):
+                case .allocateGroup(let players, let ticketId, let c):
                     if stop { c.resume(returning: .failure(.shuttingDown)); continue }
                     lock.withLock { stats.inFlight += 1 }
-                    allocator.allocateGroup(players: players, nowMillis: Self.unixMillis()) { result in
+                    allocator.allocateGroup(players: players, ticketId: ticketId, nowMillis: Self.unixMillis()) { result in
                         self.lock.withLock {
                             self.stats.inFlight -= 1
                             if case .success = result { self.stats.allocated += 1 } else { self.stats.failed += 1 }

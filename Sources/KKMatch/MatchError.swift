@@ -21,6 +21,8 @@ public enum MatchError: Error, Equatable, Sendable {
     case tokenFailure(TokenError)
     /// A party member already sits in another live match (HTTP 409).
     case partyBusy
+    /// The party ticket was used already: each is good for one request (HTTP 409).
+    case ticketUsed
 
     /// A short, stable label for metrics (`result` dimension).
     public var metricLabel: String {
@@ -34,6 +36,7 @@ public enum MatchError: Error, Equatable, Sendable {
         case .unexpectedReply: "unexpected_reply"
         case .tokenFailure: "token_failure"
         case .partyBusy: "party_busy"
+        case .ticketUsed: "ticket_used"
         }
     }
 
@@ -49,6 +52,7 @@ public enum MatchError: Error, Equatable, Sendable {
         case .unexpectedReply(let why): "unexpected redis reply: \(why)"
         case .tokenFailure(let why): "token failure: \(why.metricLabel)"
         case .partyBusy: "a party member is already in another match"
+        case .ticketUsed: "this party ticket was used already: ask for a new one"
         }
     }
 }

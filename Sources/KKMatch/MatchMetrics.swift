@@ -4,7 +4,7 @@ import CoreMetrics
 /// The match service's swift-metrics handles (thread-safe; created once, used from request tasks).
 final class MatchMetrics: Sendable {
     static let results = ["ok", "no_shard", "redis_unavailable", "overloaded", "shutting_down", "bad_request",
-                          "unauthorized", "unexpected_reply", "token_failure", "party_busy"]
+                          "unauthorized", "unexpected_reply", "token_failure", "party_busy", "ticket_used"]
     private let requests: [String: Counter]
     let allocationLatency: CoreMetrics.Timer
 

@@ -114,7 +114,7 @@ public final class MatchService: Sendable {
     /// The route's logic, independent of Hummingbird's request type.
     func handle(body: ByteBuffer, authorization: String?) async -> Response {
         let pid: UInt64
-        var party: [UInt64]?
+        var party: (members: [UInt64], ticketId: String)?
         do {
             let req: MatchRequest
             do { req = try JSONDecoder().decode(MatchRequest.self, from: Data(body.readableBytesView)) } catch {
@@ -132,7 +132,7 @@ public final class MatchService: Sendable {
         do {
             // A party's seats first (all in one match, atomically); then the leader's own seat
             // is among them, as each member's is when they ask.
-            if let party { _ = try await allocator.allocateGroup(players: party) }
+            if let party { _ = try await allocator.allocateGroup(players: party.members, ticketId: party.ticketId) }
             allocation = try await allocator.allocate(playerId: pid)
         } catch {
             return fail(error)
@@ -164,7 +164,7 @@ public final class MatchService: Sendable {
         case .unauthorized: .unauthorized
         case .noShardAvailable, .redisUnavailable, .overloaded, .shuttingDown: .serviceUnavailable
         case .unexpectedReply, .tokenFailure: .internalServerError
-        case .partyBusy: .conflict
+        case .partyBusy, .ticketUsed: .conflict
         }
     }
 

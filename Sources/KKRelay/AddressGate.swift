@@ -13,6 +13,8 @@ final class AddressGate {
         case drop(RelayDropReason)
         /// Send the first `length` bytes of ``response`` (a HelloVerifyRequest) back.
         case reply(length: Int)
+        /// Send the first `length` bytes of ``response`` (a ``RelayPing`` answer) back.
+        case pong(length: Int)
         /// A ClientHello with a valid cookie: start a DTLS session for the address.
         case startSession
     }
@@ -23,6 +25,8 @@ final class AddressGate {
     let response = UnsafeMutableRawBufferPointer.allocate(byteCount: Limits.datagramBufferBytes, alignment: 16)
     private var packetBuckets: [PeerAddress: TokenBucket] = [:]
     private var handshakeBuckets: [PeerAddress: TokenBucket] = [:]
+    /// The load a ping answer reports (0...255: sessions against the configured maximum).
+    var load: UInt8 = 0
 
     init(config: RelayConfig, cookies: DTLSCookieGate) {
         self.config = config
@@ -38,6 +42,7 @@ final class AddressGate {
         let ok = bucket.take(nowMillis: nowMillis)
         packetBuckets[from] = bucket
         guard ok else { return .drop(.rateLimited) }
+        if let n = RelayPing.answer(bytes, load: load, into: response) { return .pong(length: n) }
         let verdict = from.withBytes { peer in cookies.inspect(bytes, peer: peer, nowSeconds: nowSeconds, response: response) }
         switch verdict {
         case .drop(let reason):

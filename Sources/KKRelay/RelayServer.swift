@@ -122,6 +122,12 @@ public final class RelayServer {
         switch gate.admit(bytes, from: from, nowMillis: now, nowSeconds: dtls.nowSeconds) {
         case .drop(let reason):
             core.counters.drop(reason)
+        case .pong(let length):
+            core.counters.pingsAnswered += 1
+            if udp.send(UnsafeRawBufferPointer(rebasing: gate.response[0..<length]), to: from) {
+                core.counters.datagramsOut += 1
+                core.counters.bytesOut += length
+            }
         case .reply(let length):
             core.counters.helloVerifyRequests += 1
             if udp.send(UnsafeRawBufferPointer(rebasing: gate.response[0..<length]), to: from) {
@@ -160,6 +166,7 @@ public final class RelayServer {
             lastSecond = now
             core.housekeeping(nowMillis: now, unixSeconds: dtls.nowSeconds)
             gate.everySecond()
+            gate.load = UInt8(clamping: connections.count * 255 / max(1, config.maxSessions))
             register()
             if let started = drainStartedMillis, core.sessions.isEmpty || now > started + config.drainDeadlineMillis { onDrained?() }
         }

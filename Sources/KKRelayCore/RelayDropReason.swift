@@ -39,6 +39,8 @@ public struct RelayCounters: Sendable {
     public var datagramsIn = 0, datagramsOut = 0, bytesIn = 0, bytesOut = 0
     public var handshakesStarted = 0, handshakesOK = 0, handshakesFailed = 0
     public var helloVerifyRequests = 0
+    /// Unauthenticated pings answered (``RelayPing``).
+    public var pingsAnswered = 0
     public var inputsForwarded = 0, inputBatchesSent = 0
     public var framesFull = 0, framesDelta = 0, frameBytes = 0
     public var joins = 0, resumes = 0, joinsRefused = 0

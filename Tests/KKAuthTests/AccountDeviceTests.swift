@@ -41,6 +41,11 @@ import Testing
                 }
                 #expect(try await get(http, "/v1/auth/me", bearer: other.accessToken).0 == .ok, "other accounts keep theirs")
                 #expect(try await post(http, "/v1/auth/logout-all", "").0 == .unauthorized)
+                // A revoked session's access token (still signed and unexpired) can change nothing:
+                // no email takeover, no logging the owner out again.
+                #expect(try await post(http, "/v1/auth/email/register", #"{"email": "late-\#(n)@example.com", "password": "a long secret 42"}"#,
+                                       bearer: a.accessToken).0 == .unauthorized)
+                #expect(try await post(http, "/v1/auth/logout-all", "", bearer: b.accessToken).0 == .unauthorized)
             }
         }
     }
@@ -77,8 +82,13 @@ import Testing
                         == .conflict)
                 // Unlink: the console's next login is a new anonymous account; unlinking what is not
                 // ours is a 404; bad ids are a 400; no token is a 401.
+                let consoleSession = try await login(http, "console-\(n)")  // a session of the phone's account, from the console
                 #expect(try await post(http, "/v1/auth/devices/unlink", #"{"deviceId": "console-\#(n)"}"#, bearer: phone.accessToken).0
                         == .noContent)
+                // The unlinked device's sessions end with it; the phone's do not.
+                #expect(try await get(http, "/v1/auth/me", bearer: consoleSession.accessToken).0 == .unauthorized)
+                #expect(try await post(http, "/v1/auth/refresh", #"{"refreshToken": "\#(consoleSession.refreshToken)"}"#).0 == .unauthorized)
+                #expect(try await get(http, "/v1/auth/me", bearer: phone.accessToken).0 == .ok)
                 let fresh = try await login(http, "console-\(n)")
                 #expect(fresh.accountId != phone.accountId && fresh.accountId != console.accountId)
                 #expect(try await post(http, "/v1/auth/devices/unlink", #"{"deviceId": "tablet-\#(n)"}"#, bearer: phone.accessToken).0
@@ -86,6 +96,26 @@ import Testing
                 #expect(try await post(http, "/v1/auth/devices/link", #"{"deviceId": "x'; DROP TABLE auth.devices;--"}"#,
                                        bearer: phone.accessToken).0 == .badRequest)
                 #expect(try await post(http, "/v1/auth/devices/link", #"{"deviceId": "console-\#(n)"}"#).0 == .unauthorized)
+            }
+        }
+    }
+
+    /// Two devices of an account without email, unlinked at the same moment: one goes, the
+    /// other stays (the account always keeps a way in).
+    @Test func racingUnlinksNeverLockTheAccountOut() async throws {
+        try await withDatabase(logger: logger) { client in
+            let n = UInt64.random(in: 0...UInt64.max)
+            try await app(client).test(.router) { http in
+                let one = try await login(http, "one-\(n)")
+                #expect(try await post(http, "/v1/auth/devices/link", #"{"deviceId": "two-\#(n)"}"#, bearer: one.accessToken).0 == .created)
+                async let x = post(http, "/v1/auth/devices/unlink", #"{"deviceId": "one-\#(n)"}"#, bearer: one.accessToken)
+                async let y = post(http, "/v1/auth/devices/unlink", #"{"deviceId": "two-\#(n)"}"#, bearer: one.accessToken)
+                let (rx, ry) = try await (x, y)
+                #expect(Set([rx.0, ry.0]) == [.noContent, .conflict], "\(rx.0) \(ry.0)")
+                var left = -1
+                for try await c in try await client.query("SELECT count(*)::int FROM auth.devices WHERE account_id = \(one.accountId)",
+                                                          logger: logger).decode(Int.self) { left = c }
+                #expect(left == 1)
             }
         }
     }

@@ -162,6 +162,17 @@ import Testing
                 }
                 let (s429, b429) = try await post(http, "/v1/auth/email/login", creds)
                 #expect(s429 == .tooManyRequests && String(decoding: b429, as: UTF8.self).contains("too_many_attempts"))
+                // Guesses sent in parallel cannot all read the old count: at most 5 per window get
+                // a password check, whatever the concurrency.
+                let other = "burst-\(n)@example.com"
+                let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                    for _ in 0..<10 {
+                        group.addTask { try await post(http, "/v1/auth/email/login", #"{"email": "\#(other)", "password": "guess guess 1"}"#).0 }
+                    }
+                    return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
+                }
+                #expect(statuses.filter { $0 == .unauthorized }.count == 5 && statuses.filter { $0 == .tooManyRequests }.count == 5,
+                        "\(statuses)")
                 // The email is taken for another account; bad input is a 400.
                 let (_, b3) = try await post(http, "/v1/auth/device", #"{"deviceId": "tablet-\#(n)"}"#)
                 let tablet = try JSONDecoder().decode(AuthService.TokenPair.self, from: b3)

@@ -50,10 +50,12 @@ import Testing
         #expect(try auth.validSession(s, now: 1_200) == s, "more than a minute left: kept")
         let refreshed = try auth.validSession(s, now: 1_250)
         #expect(refreshed.accountId == s.accountId && refreshed.refreshToken != s.refreshToken)
-        #expect(throws: AuthClientError.refused(status: 401, code: "refresh_refused")) { try auth.refresh(s) }
         // Email credentials, then a login elsewhere; a wrong password is a typed refusal.
         let email = "sdk-\(n)@example.com"
         try auth.registerEmail(refreshed, email: email, password: "sdk secret 123")
+        // The rotated-away refresh token is refused, and its reuse ends the session (theft).
+        #expect(throws: AuthClientError.refused(status: 401, code: "refresh_refused")) { try auth.refresh(s) }
+        #expect(throws: AuthClientError.refused(status: 401, code: "refresh_refused")) { try auth.refresh(refreshed) }
         #expect(try auth.loginEmail(email: email, password: "sdk secret 123").accountId == s.accountId)
         #expect(throws: AuthClientError.refused(status: 401, code: "unauthorized")) { try auth.loginEmail(email: email, password: "not it at all") }
         // Secure preferences: 0600, the same device id every time, a stored session reused.

@@ -1,5 +1,5 @@
 import Foundation
-import KKClientSDK
+@testable import KKClientSDK
 import KKToken
 import Testing
 
@@ -25,5 +25,22 @@ import Testing
             guard case .unreachable = error else { Issue.record("\(error)"); return }
             #expect(error.message.contains("cannot reach the match service"))
         }
+    }
+}
+
+/// Hostile HTTP answers (plain http://: a broken proxy or anyone on the path) are typed errors,
+/// never a trap.
+@Suite struct BlockingHTTPParseTests {
+    @Test func negativeOrHugeLengthsAreRefusedNotTrapped() throws {
+        let cases = [
+            "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\nabc",
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n-2\r\nab\r\n0\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n7fffffffffffffff\r\nab\r\n0\r\n\r\n",
+        ]
+        for c in cases {
+            let r = try? BlockingHTTP.parseResponse(Array(c.utf8))
+            #expect(r == nil || r!.1.count <= 3, "\(c)")
+        }
+        #expect(try BlockingHTTP.parseResponse(Array("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nabc".utf8)).1 == Array("ab".utf8))
     }
 }

@@ -18,6 +18,8 @@ import Testing
         _ = try r.join([7, 8], rules: rules, nowMillis: 0)
         #expect(throws: RoomError.full) { try r.join([9], rules: rules, nowMillis: 0) }
         #expect(throws: RoomError.partyTooLarge) { try r.join(Array(10...18), rules: rules, nowMillis: 0) }
+        var s = Room(id: "r2", code: nil, host: 1, rules: rules, nowMillis: 0)
+        #expect(throws: RoomError.alreadyMember) { try s.join([5, 5], rules: rules, nowMillis: 0) }
     }
 
     @Test func theHostPassesOnAndTheLastOneOutClosesTheRoom() throws {
@@ -88,5 +90,6 @@ import Testing
         #expect(RoomCode.normalize("ab-cd ef", rules: rules) == "ABCDEF")
         #expect(RoomCode.normalize("ABCDE0", rules: rules) == nil)
         #expect(RoomCode.normalize("ABC", rules: rules) == nil)
+        #expect(RoomCode.make(from: [], rules: rules).count == 6, "no random bytes: still a code, no crash")
     }
 }

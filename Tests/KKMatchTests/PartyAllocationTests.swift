@@ -18,7 +18,7 @@ import Testing
         defer { b.shutdown() }
         // A stranger first: the party of 3 joins the same open match (room for 7).
         let stranger = try await b.allocate(playerId: 100)
-        let group = try await b.allocateGroup(players: [1, 2, 3])
+        let group = try await b.allocateGroup(players: [1, 2, 3], ticketId: "t1")
         #expect(group.kind == .group && group.matchId == stranger.matchId)
         var slots: Set<Int> = []
         for p: UInt64 in [1, 2, 3] {
@@ -28,15 +28,17 @@ import Testing
         }
         #expect(slots == [1, 2, 3])
         #expect(fx.text("HGET", fx.keys.match(group.matchId), "players") == "4")
-        // Asking again is the same match; a party with a member seated elsewhere is refused.
-        #expect(try await b.allocateGroup(players: [1, 2, 3]).matchId == group.matchId)
-        await #expect(throws: MatchError.partyBusy) { try await b.allocateGroup(players: [3, 4]) }
+        // A ticket is taken once; a new ticket for the seated party is the same match; a party
+        // with a member seated elsewhere is refused.
+        await #expect(throws: MatchError.ticketUsed) { try await b.allocateGroup(players: [1, 2, 3], ticketId: "t1") }
+        #expect(try await b.allocateGroup(players: [1, 2, 3], ticketId: "t2").matchId == group.matchId)
+        await #expect(throws: MatchError.partyBusy) { try await b.allocateGroup(players: [3, 4], ticketId: "t3") }
         // Five more do not fit the 4 free seats: a new match, all five together.
-        let five = try await b.allocateGroup(players: [10, 11, 12, 13, 14])
+        let five = try await b.allocateGroup(players: [10, 11, 12, 13, 14], ticketId: "t4")
         #expect(five.matchId != group.matchId)
         for p: UInt64 in [10, 14] { #expect(try await b.allocate(playerId: p).matchId == five.matchId) }
         await #expect(throws: MatchError.badRequest("the party is larger than a match")) {
-            try await b.allocateGroup(players: Array(20...28))
+            try await b.allocateGroup(players: Array(20...28), ticketId: "t5")
         }
     }
 
@@ -75,6 +77,7 @@ import Testing
             #expect(try await post(501, #"{"party": "\#(forged)"}"#).0 == .badRequest)
             let (s, leader) = try await post(501, #"{"party": "\#(ticket)"}"#)
             #expect(s == .ok && leader?.token.playerId == 501)
+            #expect(try await post(501, #"{"party": "\#(ticket)"}"#).0 == .conflict, "a ticket is taken once")
             for m: Int64 in [502, 503] {
                 let (sm, r) = try await post(m, "{}")
                 #expect(sm == .ok && r?.matchId == leader?.matchId && r?.token.playerId == UInt64(m))
