@@ -8,6 +8,7 @@ import KKLoop
 import KKPhysics
 import KKTestSupport
 import KKToken
+import KKWire
 import Testing
 
 /// A stack (redis + kk-shard + kk-relay processes) with one match allocated and a token file.
@@ -448,5 +449,33 @@ struct StackError: Error, CustomStringConvertible {
         #expect(tmux.run(["display", "-p", "-t", "kk", "#{alternate_on} #{cursor_flag}"]).out.hasPrefix("0 1"))
         tmux.keys("clear; echo TTY:$(stty -a | tr ' ;' '\\n\\n' | grep -x -e -icanon -e -echo -e icanon -e echo | tr '\\n' ' ')END", "Enter")
         #expect(tmux.waitScreen(seconds: 5) { $0.contains("TTY:icanon echo END") } != nil, "tty not restored:\n\(tmux.screen())")
+    }
+}
+
+/// The relay's unauthenticated ping against a real kk-relay: round trips measured with the SDK,
+/// answers smaller than requests, malformed pings unanswered, counted in /metrics.
+@Suite(.serialized) struct RelayPingSystemTests {
+    @Test func aRealRelayAnswersPingsAndOnlyPings() throws {
+        let s = try StackProcesses("relay-ping")
+        defer { s.stopAll() }
+        try s.relay("r1")
+        // Listening is enough (ready needs a shard; pings do not).
+        #expect(SystemTest.eventually(seconds: 20) { SystemTest.http(port: s.adminPorts["r1"]!, path: "/healthz")?.status == 200 },
+                "\(s.log("r1").suffix(1500))")
+        let udp = try #require(s.udpPorts["r1"])
+        let results = RelayPinger.measure(relays: ["127.0.0.1:\(udp)", "127.0.0.1:1", "not-an-address"], count: 5, timeoutMillis: 1_000)
+        #expect(results[0].medianMillis != nil && results[0].answered >= 0.6 && results[0].load == 0, "\(results[0])")
+        #expect(results[1].medianMillis == nil && results[2].medianMillis == nil)
+        // A 31-byte "ping" is not one: no answer (the DTLS gate drops it).
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(fd) }
+        var a = sockaddr_in()
+        a.sin_family = sa_family_t(AF_INET); a.sin_port = udp.bigEndian; a.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bad = Array(RelayPing.request(nonce: 9).dropLast())
+        _ = withUnsafePointer(to: &a) { p in p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, bad, bad.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        #expect(poll(&pfd, 1, 300) == 0, "no answer to a malformed ping")
+        let metrics = SystemTest.http(port: s.adminPorts["r1"]!, path: "/metrics")?.body ?? ""
+        #expect((SystemTest.metric(metrics, "kk_relay_pings_answered_total") ?? 0) >= 3, "\(metrics.prefix(400))")
     }
 }
