@@ -144,6 +144,7 @@ struct StartupMigrations: Service {
                     if down { logger.info("postgres answers again"); down = false }
                     admin.setReadiness([])
                 } catch {
+                    if Task.isCancelled { break }  // shutting down: not the database's fault
                     if !down { logger.warning("postgres: \(error)"); down = true }
                     admin.setReadiness(["postgres: \(error)"])
                 }
