@@ -150,7 +150,7 @@ let package = Package(
         // Lobby rooms as pure state (the lobby service stores them in Redis between commands).
         .target(name: "KKLobbyCore"),
         // The lobby service's I/O: rooms in Redis (any instance serves any room).
-        .target(name: "KKLobby", dependencies: ["KKLobbyCore", "KKRedis"]),
+        .target(name: "KKLobby", dependencies: ["KKLobbyCore", "KKRedis", "KKMatch", "KKToken"]),
         .target(name: "KKSocial", dependencies: [
             "KKPostgres", "KKAccessToken", "KKAdmin", "KKWire",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -209,7 +209,7 @@ let package = Package(
         // Tests: one target per module, plus the shim smoke tests.
         .testTarget(name: "KKBytesTests", dependencies: ["KKBytes"]),
         .testTarget(name: "KKLobbyCoreTests", dependencies: ["KKLobbyCore"]),
-        .testTarget(name: "KKLobbyTests", dependencies: ["KKLobby", "KKLobbyCore", "KKRedis", "KKTestSupport"]),
+        .testTarget(name: "KKLobbyTests", dependencies: ["KKLobby", "KKLobbyCore", "KKRedis", "KKMatch", "KKToken", "KKTestSupport"]),
         .testTarget(name: "KKAuthTests", dependencies: [
             "KKAuth", "KKSocial", "KKAccessToken", "KKAdmin", "KKPostgres", "KKTestSupport", "kk-services", "KKClientSDK",
             "KKRedis", "KKLocalStack",

@@ -3,12 +3,12 @@
 ///
 /// Keys are built inside the scripts from the prefix (ARGV[1]) for the per-match and per-shard
 /// keys; this needs one Redis, not Cluster (see docs/REDIS-KEYS.md).
-enum AllocatorScripts {
+public enum AllocatorScripts {
     /// KEYS: 1 player->match, 2 matches:open, 3 shards, 4 match:seq, 5 matches:active, 6 events.
     /// ARGV: 1 prefix, 2 player id, 3 slots per match, 4 track, 5 now (unix ms),
     /// 6 ownership TTL ms, 7 player-key TTL ms.
     /// Returns {'ok', mid, sid, slot, kind} or {'err', reason}.
-    static let allocate = #"""
+    public static let allocate = #"""
     -- kk-match allocate v2
 
     """# + pickShard + #"""
@@ -59,7 +59,7 @@ enum AllocatorScripts {
     if not best then return {'err', 'no_shard'} end
 
     local m = newMatch(prefix, {seq = KEYS[4], open = KEYS[2], active = KEYS[5], events = KEYS[6]},
-                       best, slots, 1, track, ARGV[5], now, ownerTTL)
+                       best, slots, 1, track, ARGV[5], now, ownerTTL, true)
     redis.call('HSET', prefix .. 'match:' .. m .. ':players', pid, 0)
     redis.call('SET', KEYS[1], m, 'PX', playerTTL)
     return {'ok', m, best, '0', 'created'}
@@ -69,7 +69,7 @@ enum AllocatorScripts {
     /// least-loaded live, non-draining shard with room (allocated-but-not-yet-hosted matches count
     /// against it for the ownership TTL; dead shard ids are pruned; nil when none has room), and
     /// `newMatch` creates it.
-    static let pickShard = #"""
+    public static let pickShard = #"""
     local function pickShard(prefix, shardsKey, now, ownerTTL)
       local best, bestLoad, bestUsed
       for _, sid in ipairs(redis.call('SMEMBERS', shardsKey)) do
@@ -97,15 +97,16 @@ enum AllocatorScripts {
     end
 
     -- A new open match on shard `best` with `seated` of its `slots` taken (the caller writes who
-    -- sits where): its owner lease, its first epoch, the open/active sets, the shard's pending
-    -- count, and the 'alloc' event. k: the seq, open, active and events keys. Returns its id.
-    local function newMatch(prefix, k, best, slots, seated, track, created, now, ownerTTL)
+    -- sits where): its owner lease, its first epoch, the open set (when `offer`ed to others and
+    -- not full), the active set, the shard's pending count, and the 'alloc' event. k: the seq,
+    -- open, active and events keys. Returns its id.
+    local function newMatch(prefix, k, best, slots, seated, track, created, now, ownerTTL, offer)
       local m = redis.call('INCR', k.seq)
       local mk = prefix .. 'match:' .. m
       redis.call('HSET', mk, 'shard', best, 'slots', slots, 'players', seated, 'state', 'open', 'track', track, 'created', created)
       redis.call('SET', mk .. ':owner', best, 'NX', 'PX', ownerTTL)
       redis.call('INCR', mk .. ':epoch')
-      if seated < slots then redis.call('SADD', k.open, m) end
+      if offer and seated < slots then redis.call('SADD', k.open, m) end
       redis.call('SADD', k.active, m)
       redis.call('ZADD', prefix .. 'shard:' .. best .. ':pending', now, m)
       redis.call('PUBLISH', k.events, 'alloc ' .. m .. ' ' .. best)
@@ -121,17 +122,19 @@ enum AllocatorScripts {
     /// KEYS: 1 matches:open, 2 shards, 3 match:seq, 4 matches:active, 5 events.
     /// ARGV: 1 prefix, 2 slots per match, 3 track, 4 now (unix ms), 5 ownership TTL ms,
     /// 6 player-key TTL ms, 7 the party ticket's id (each ticket is taken once: a replayed ticket
-    /// cannot seat a member who has since left the party), 8... player ids.
+    /// cannot seat a member who has since left the party), 8 private ('1': always a new match,
+    /// never in the open set: a lobby room's), 9... player ids.
     /// Returns {'ok', mid, sid, 'group'} or {'err', reason}.
-    static let allocateGroup = #"""
+    public static let allocateGroup = #"""
     -- kk-match allocate-group v1
 
     """# + pickShard + #"""
     local prefix = ARGV[1]
     local slots, track, now = tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4])
     local ownerTTL, playerTTL = ARGV[5], ARGV[6]
+    local private = ARGV[8] == '1'
     local players = {}
-    for i = 8, #ARGV do table.insert(players, ARGV[i]) end
+    for i = 9, #ARGV do table.insert(players, ARGV[i]) end
     local n = #players
     if n == 0 or n > slots then return {'err', 'group_size'} end
     if not redis.call('SET', prefix .. 'party-ticket:' .. ARGV[7], '1', 'NX', 'PX', 120000) then return {'err', 'ticket_used'} end
@@ -163,8 +166,8 @@ enum AllocatorScripts {
       end
     end
 
-    -- 2. An open match (oldest first, owner alive) with room for all of them.
-    local open = redis.call('SMEMBERS', KEYS[1])
+    -- 2. An open match (oldest first, owner alive) with room for all of them (not for a private group).
+    local open = private and {} or redis.call('SMEMBERS', KEYS[1])
     table.sort(open, function(a, b) return tonumber(a) < tonumber(b) end)
     for _, m in ipairs(open) do
       local mk = prefix .. 'match:' .. m
@@ -184,14 +187,14 @@ enum AllocatorScripts {
     local best = pickShard(prefix, KEYS[2], now, ownerTTL)
     if not best then return {'err', 'no_shard'} end
     local m = newMatch(prefix, {seq = KEYS[3], open = KEYS[1], active = KEYS[4], events = KEYS[5]},
-                       best, slots, n, track, ARGV[4], now, ownerTTL)
+                       best, slots, n, track, ARGV[4], now, ownerTTL, not private)
     seat(m, 0)
     return {'ok', m, best, 'group'}
     """#
 
     /// KEYS: 1 relays set. ARGV: 1 prefix. Returns the `addr` of every relay whose hash exists
     /// and is not draining, sorted (read-only: relays maintain their own set).
-    static let liveRelays = #"""
+    public static let liveRelays = #"""
     -- kk-match relays v1
     local out = {}
     for _, rid in ipairs(redis.call('SMEMBERS', KEYS[1])) do

@@ -53,15 +53,8 @@ public final class MatchAllocator {
 
     /// Allocates `playerId` at unix time `nowMillis`; `done` runs exactly once on the loop thread.
     public func allocate(playerId: UInt64, nowMillis: UInt64, done: @escaping (Result<Allocation, MatchError>) -> Void) {
-        let k = config.keys
-        allocateScript.run(on: client,
-                           keys: [.string(k.playerMatch(playerId)), .string(k.openMatches), .string(k.shards),
-                                  .string(k.matchSeq), .string(k.activeMatches), .string(k.events)],
-                           args: [.string(k.prefix), .string(String(playerId)), .int(Int64(config.playersPerMatch)),
-                                  .string(config.track), .string(String(nowMillis)),
-                                  .string(String(config.ownershipTTLMillis)), .string(String(config.playerTTLMillis))]) { reply in
-            done(Self.parseAllocation(reply))
-        }
+        let r = AllocatorRequest.allocate(playerId: playerId, nowMillis: nowMillis, config: config)
+        allocateScript.run(on: client, keys: r.keys, args: r.args) { reply in done(Self.parseAllocation(reply)) }
     }
 
     /// Seats all `players` (a party) in one match on one shard, atomically; each then gets its
@@ -70,35 +63,17 @@ public final class MatchAllocator {
     /// `ticketId`: the party ticket's id; a ticket is taken once (``MatchError/ticketUsed``).
     public func allocateGroup(players: [UInt64], ticketId: String, nowMillis: UInt64,
                               done: @escaping (Result<Allocation, MatchError>) -> Void) {
-        let k = config.keys
-        groupScript.run(on: client,
-                        keys: [.string(k.openMatches), .string(k.shards), .string(k.matchSeq), .string(k.activeMatches), .string(k.events)],
-                        args: [.string(k.prefix), .int(Int64(config.playersPerMatch)), .string(config.track), .string(String(nowMillis)),
-                               .string(String(config.ownershipTTLMillis)), .string(String(config.playerTTLMillis)), .string(ticketId)]
-                            + players.map { .string(String($0)) }) { reply in
-            switch Self.parseAllocation(reply) {
-            case .success(let a): done(.success(a))
-            case .failure(.unexpectedReply("member_in_match")): done(.failure(.partyBusy))
-            case .failure(.unexpectedReply("ticket_used")): done(.failure(.ticketUsed))
-            case .failure(.unexpectedReply("group_size")): done(.failure(.badRequest("the party is larger than a match")))
-            case .failure(let e): done(.failure(e))
-            }
-        }
+        let r = AllocatorRequest.group(players: players, ticketId: ticketId, nowMillis: nowMillis, config: config)
+        groupScript.run(on: client, keys: r.keys, args: r.args) { reply in done(AllocatorRequest.parseGroup(reply)) }
     }
 
     /// Reads the addresses of live, non-draining relays; `done` runs exactly once.
     public func liveRelays(done: @escaping (Result<[String], MatchError>) -> Void) {
-        relaysScript.run(on: client, keys: [.string(config.keys.relays)], args: [.string(config.keys.prefix)]) { reply in
-            switch reply {
-            case .array(let items): done(.success(items.compactMap(\.text)))
-            case .failed(let e): done(.failure(Self.redisFailure(e)))
-            case .error(let e): done(.failure(.unexpectedReply(e)))
-            default: done(.failure(.unexpectedReply("\(reply)")))
-            }
-        }
+        let r = AllocatorRequest.liveRelays(config: config)
+        relaysScript.run(on: client, keys: r.keys, args: r.args) { reply in done(AllocatorRequest.parseRelays(reply)) }
     }
 
-    static func parseAllocation(_ reply: RedisReply) -> Result<Allocation, MatchError> {
+    public static func parseAllocation(_ reply: RedisReply) -> Result<Allocation, MatchError> {
         switch reply {
         case .failed(let e):
             return .failure(redisFailure(e))
@@ -123,7 +98,7 @@ public final class MatchAllocator {
     /// Commands Redis never answered: refusals and lost connections are "Redis unavailable"
     /// (too many in flight: "overloaded"); the rest are client-side bugs, reported as unexpected.
     /// (Server errors such as script bugs or OOM arrive as `.error` and are unexpected replies.)
-    static func redisFailure(_ error: RedisError) -> MatchError {
+    public static func redisFailure(_ error: RedisError) -> MatchError {
         switch error {
         case .tooManyInFlight: .overloaded
         case .disconnected, .connectionLost, .closed: .redisUnavailable(error)

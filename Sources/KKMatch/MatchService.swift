@@ -179,13 +179,13 @@ public final class MatchService: Sendable {
 
 /// A ``TokenIssuer`` (one cipher context, not thread-safe) behind a lock; sealing takes
 /// microseconds, so one shared issuer is enough for the request rates of a match service.
-final class LockedIssuer: @unchecked Sendable {
+public final class LockedIssuer: @unchecked Sendable {
     private let lock = NSLock()
     private let issuer: TokenIssuer
 
-    init(key: TokenKey) throws(TokenError) { issuer = try TokenIssuer(key: key) }
+    public init(key: TokenKey) throws(TokenError) { issuer = try TokenIssuer(key: key) }
 
-    func issue(playerId: UInt64, matchId: UInt64, now: UInt64, validSeconds: UInt64, timeoutSeconds: UInt32,
+    public func issue(playerId: UInt64, matchId: UInt64, now: UInt64, validSeconds: UInt64, timeoutSeconds: UInt32,
                relays: [String]) throws(TokenError) -> ConnectToken {
         lock.lock()
         defer { lock.unlock() }

@@ -1,0 +1,48 @@
+import Foundation
+import KKMatch
+import KKRedis
+import KKToken
+
+/// Starts a room's race: one private match for all its members on one shard (the allocator's
+/// group script, atomically; never offered to other players), then each member's seat and a
+/// connect token for it, for the lobby to push over the member's socket. The same allocator
+/// scripts as kk-match, run through the lobby's ``RedisCommandBridge``.
+public struct RoomStarter: Sendable {
+    public let redis: RedisCommandBridge
+    public let config: AllocatorConfig
+    public let issuer: LockedIssuer
+    public let matchConfig: MatchServiceConfig
+
+    public init(redis: RedisCommandBridge, config: AllocatorConfig, matchConfig: MatchServiceConfig) throws(TokenError) {
+        self.redis = redis
+        self.config = config
+        self.matchConfig = matchConfig
+        issuer = try LockedIssuer(key: matchConfig.tokenKey)
+    }
+
+    /// The match and every member's connect token. `attempt`: unique per start of this room (a
+    /// retried start is a new group request; a member seated elsewhere refuses it: ``MatchError/partyBusy``).
+    public func start(roomId: String, players: [Int64], track: String, attempt: String,
+                      nowMillis: UInt64) async throws(MatchError) -> (matchId: UInt64, tokens: [Int64: ConnectToken]) {
+        let ids = players.map { UInt64($0) }
+        let group = AllocatorRequest.group(players: ids, ticketId: "room:\(roomId):\(attempt)", nowMillis: nowMillis,
+                                           config: config, track: track, privateMatch: true)
+        let placed = try AllocatorRequest.parseGroup(await redis.script(group.source, keys: group.keys, args: group.args)).get()
+        let relayRequest = AllocatorRequest.liveRelays(config: config)
+        let live = (try? AllocatorRequest.parseRelays(await redis.script(relayRequest.source, keys: relayRequest.keys,
+                                                                         args: relayRequest.args)).get()) ?? []
+        let relays = live.isEmpty ? matchConfig.staticRelays : live
+        var tokens: [Int64: ConnectToken] = [:]
+        for p in ids {
+            let r = AllocatorRequest.allocate(playerId: p, nowMillis: nowMillis, config: config)
+            let seat = try AllocatorRequest.parseAllocation(await redis.script(r.source, keys: r.keys, args: r.args)).get()
+            guard seat.matchId == placed.matchId else { throw .unexpectedReply("member \(p) seated in \(seat.matchId), not \(placed.matchId)") }
+            do throws(TokenError) {
+                tokens[Int64(p)] = try issuer.issue(playerId: p, matchId: seat.matchId, now: nowMillis / 1000,
+                                                    validSeconds: matchConfig.tokenSeconds, timeoutSeconds: matchConfig.sessionTimeoutSeconds,
+                                                    relays: relays)
+            } catch { throw .tokenFailure(error) }
+        }
+        return (placed.matchId, tokens)
+    }
+}

@@ -1,0 +1,68 @@
+import KKRedis
+
+/// One allocator script call: its source, keys and arguments, built in one place for the
+/// loop-bound ``MatchAllocator`` and for async callers that run scripts through a
+/// ``RedisCommandBridge`` (the lobby starting a room's match); and the parsing of its replies.
+public struct AllocatorRequest: Sendable {
+    public let source: String
+    public let keys: [RedisArg]
+    public let args: [RedisArg]
+
+    /// A seat for one player (``AllocatorScripts/allocate``).
+    public static func allocate(playerId: UInt64, nowMillis: UInt64, config: AllocatorConfig) -> AllocatorRequest {
+        let k = config.keys
+        return AllocatorRequest(
+            source: AllocatorScripts.allocate,
+            keys: [.string(k.playerMatch(playerId)), .string(k.openMatches), .string(k.shards),
+                   .string(k.matchSeq), .string(k.activeMatches), .string(k.events)],
+            args: [.string(k.prefix), .string(String(playerId)), .int(Int64(config.playersPerMatch)),
+                   .string(config.track), .string(String(nowMillis)),
+                   .string(String(config.ownershipTTLMillis)), .string(String(config.playerTTLMillis))])
+    }
+
+    /// Seats for a group in one match (``AllocatorScripts/allocateGroup``). `privateMatch`: a new
+    /// match for the group alone, on `track`, never offered to others (a lobby room); otherwise
+    /// an open match with room may be shared (a party in quick play).
+    public static func group(players: [UInt64], ticketId: String, nowMillis: UInt64, config: AllocatorConfig,
+                             track: String? = nil, privateMatch: Bool = false) -> AllocatorRequest {
+        let k = config.keys
+        return AllocatorRequest(
+            source: AllocatorScripts.allocateGroup,
+            keys: [.string(k.openMatches), .string(k.shards), .string(k.matchSeq), .string(k.activeMatches), .string(k.events)],
+            args: [.string(k.prefix), .int(Int64(config.playersPerMatch)), .string(track ?? config.track), .string(String(nowMillis)),
+                   .string(String(config.ownershipTTLMillis)), .string(String(config.playerTTLMillis)), .string(ticketId),
+                   .string(privateMatch ? "1" : "0")]
+                + players.map { .string(String($0)) })
+    }
+
+    /// The live, non-draining relays' addresses (``AllocatorScripts/liveRelays``).
+    public static func liveRelays(config: AllocatorConfig) -> AllocatorRequest {
+        AllocatorRequest(source: AllocatorScripts.liveRelays, keys: [.string(config.keys.relays)], args: [.string(config.keys.prefix)])
+    }
+
+    /// A one-player allocation's reply.
+    public static func parseAllocation(_ reply: RedisReply) -> Result<Allocation, MatchError> {
+        MatchAllocator.parseAllocation(reply)
+    }
+
+    /// A group allocation's reply (its refusals as their errors).
+    public static func parseGroup(_ reply: RedisReply) -> Result<Allocation, MatchError> {
+        switch MatchAllocator.parseAllocation(reply) {
+        case .success(let a): .success(a)
+        case .failure(.unexpectedReply("member_in_match")): .failure(.partyBusy)
+        case .failure(.unexpectedReply("ticket_used")): .failure(.ticketUsed)
+        case .failure(.unexpectedReply("group_size")): .failure(.badRequest("the party is larger than a match"))
+        case .failure(let e): .failure(e)
+        }
+    }
+
+    /// The relay list reply.
+    public static func parseRelays(_ reply: RedisReply) -> Result<[String], MatchError> {
+        switch reply {
+        case .array(let items): .success(items.compactMap(\.text))
+        case .failed(let e): .failure(MatchAllocator.redisFailure(e))
+        case .error(let e): .failure(.unexpectedReply(e))
+        default: .failure(.unexpectedReply("\(reply)"))
+        }
+    }
+}
