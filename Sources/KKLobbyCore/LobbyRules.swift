@@ -13,6 +13,10 @@ public struct LobbyRules: Sendable, Equatable, Codable {
     /// or joining stops it.
     public var countdownMillis: Int64 = 5_000
     public var minPlayersToStart = 2
+    /// A member whose socket dropped keeps their seat this long (a held seat); back in time they
+    /// carry on, after it they have left (docs: the seat is freed, a countdown stops, the host
+    /// passes on).
+    public var seatHoldMillis: Int64 = 30_000
     /// Private rooms' join codes: this many characters of ``codeAlphabet``.
     public var codeLength = 6
     /// No 0/O, 1/I/L: a code read aloud or off a screen is typed right.

@@ -25,6 +25,8 @@ public struct Room: Sendable, Equatable, Codable {
         /// Chat token bucket.
         public var chatTokens: Int
         public var chatRefilledAtMillis: Int64
+        /// Set while the member's connection is down: their seat is held until then.
+        public var heldUntilMillis: Int64?
     }
 
     public let id: String
@@ -125,11 +127,35 @@ public struct Room: Sendable, Equatable, Codable {
         return [.chat(account: account, text: trimmed)]
     }
 
-    /// Time passes: at the countdown's end the room is starting.
+    /// `account`'s connection dropped: their seat is held for ``LobbyRules/seatHoldMillis``.
+    public mutating func disconnected(_ account: Int64, rules: LobbyRules, nowMillis: Int64) throws(RoomError) -> [RoomEvent] {
+        guard let i = members.firstIndex(where: { $0.account == account }) else { throw .notMember }
+        let until = nowMillis + rules.seatHoldMillis
+        members[i].heldUntilMillis = until
+        return [.away(account: account, untilMillis: until)]
+    }
+
+    /// `account` is back (a new connection) within their hold: same seat, same state.
+    public mutating func reconnected(_ account: Int64) throws(RoomError) -> [RoomEvent] {
+        guard let i = members.firstIndex(where: { $0.account == account }) else { throw .notMember }
+        guard members[i].heldUntilMillis != nil else { return [] }
+        members[i].heldUntilMillis = nil
+        return [.back(account: account)]
+    }
+
+    /// Time passes: held seats that ran out are freed (their members have left); at the
+    /// countdown's end the room is starting (a member away then still races: the match holds
+    /// their kart until they connect or time out).
     public mutating func tick(nowMillis: Int64, rules: LobbyRules) -> [RoomEvent] {
-        guard case .countdown(let at) = phase, nowMillis >= at else { return [] }
+        var events: [RoomEvent] = []
+        if phase != .starting {
+            for m in members where (m.heldUntilMillis ?? .max) <= nowMillis {
+                if let e = try? leave(m.account) { events += e }
+            }
+        }
+        guard case .countdown(let at) = phase, nowMillis >= at else { return events }
         phase = .starting
-        return [.start(track: winningTrack(rules), players: accounts)]
+        return events + [.start(track: winningTrack(rules), players: accounts)]
     }
 
     /// The most-voted track; ties go to the earliest in the rules' list; no votes: the first.

@@ -3,6 +3,10 @@ public enum RoomEvent: Equatable, Sendable, Codable {
     case joined(account: Int64)
     case left(account: Int64)
     case kicked(account: Int64)
+    /// The member's connection dropped: their seat is held until `untilMillis`.
+    case away(account: Int64, untilMillis: Int64)
+    /// They came back in time.
+    case back(account: Int64)
     case hostChanged(account: Int64)
     case ready(account: Int64, ready: Bool)
     case voted(account: Int64, track: String)

@@ -83,6 +83,23 @@ import Testing
         #expect(throws: RoomError.notMember) { try r.chat(5, text: "hi", rules: rules, nowMillis: 0) }
     }
 
+    @Test func aDroppedMemberKeepsTheirSeatUntilTheHoldRunsOut() throws {
+        var r = Room(id: "r1", code: nil, host: 1, rules: rules, nowMillis: 0)
+        _ = try r.join([2, 3], rules: rules, nowMillis: 0)
+        _ = try r.vote(2, track: "sprint", rules: rules)
+        #expect(try r.disconnected(2, rules: rules, nowMillis: 1_000) == [.away(account: 2, untilMillis: 31_000)])
+        #expect(r.tick(nowMillis: 30_999, rules: rules).isEmpty && r.contains(2))
+        // Back in time: same seat, same vote.
+        #expect(try r.reconnected(2) == [.back(account: 2)])
+        #expect(r.accounts == [1, 2, 3] && r.members[1].vote == "sprint")
+        #expect(r.tick(nowMillis: 40_000, rules: rules).isEmpty)
+        // The host drops and does not come back: the seat is freed and the host passes on.
+        _ = try r.disconnected(1, rules: rules, nowMillis: 50_000)
+        #expect(r.tick(nowMillis: 80_000, rules: rules) == [.left(account: 1), .hostChanged(account: 2)])
+        #expect(r.accounts == [2, 3] && r.host == 2)
+        #expect(throws: RoomError.notMember) { try r.reconnected(1) }
+    }
+
     @Test func codesAreUnambiguousAndTypedCodesNormalize() {
         let code = RoomCode.make(from: [0, 1, 2, 250, 255, 77], rules: rules)
         #expect(code.count == 6 && code.allSatisfy { LobbyRules.codeAlphabet.contains($0) })
