@@ -45,6 +45,7 @@ extension RelayServer {
         m.count("kk_relay_handshakes_total", [("result", "failed")], total: c.handshakesFailed)
         m.count("kk_relay_hello_verify_requests_total", total: c.helloVerifyRequests)
         m.count("kk_relay_pings_answered_total", total: c.pingsAnswered)
+        m.count("kk_relay_inputs_late_total", total: c.inputsLate)
         m.count("kk_relay_inputs_forwarded_total", total: c.inputsForwarded)
         m.count("kk_relay_input_batches_total", total: c.inputBatchesSent)
         m.count("kk_relay_frames_total", [("kind", "full")], total: c.framesFull)

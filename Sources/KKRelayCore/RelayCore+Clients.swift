@@ -63,8 +63,13 @@ extension RelayCore {
         guard let shard = shardOfMatch[matchId] else { counters.drop(.shardUnavailable); return }
         var full = 0
         var delivered = 0
+        var late = 0
+        let latestFrame = frames[matchId]?.latestTick
         let stream = stream(shard)
         let stats = s.reorder.receive(p) { o in
+            // Already stepped, as far as this relay has seen frames: late (forwarded anyway; the
+            // shard decides, and counts its own late arrivals).
+            if let latestFrame, !Serial.isNewer(o.tick, than: latestFrame) { late += 1 }
             if stream.merger.push(
                 BatchedInput(matchId: matchId, playerId: playerId, tick: o.tick, seq: o.seq, input: o.input)) {
                 delivered += 1
@@ -73,6 +78,7 @@ extension RelayCore {
             }
         }
         counters.inputsForwarded += delivered
+        counters.inputsLate += late
         if full > 0 { counters.drop(.mergerFull, full) }
         if stats.tooFarAhead > 0 { counters.drop(.inputTooFarAhead, stats.tooFarAhead) }
     }

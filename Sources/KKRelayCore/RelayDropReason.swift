@@ -42,6 +42,9 @@ public struct RelayCounters: Sendable {
     /// Unauthenticated pings answered (``RelayPing``).
     public var pingsAnswered = 0
     public var inputsForwarded = 0, inputBatchesSent = 0
+    /// Inputs for a tick the relay has already seen a frame of (forwarded; the shard counts what
+    /// it could not apply): the relay's view of "late", next to the shard's.
+    public var inputsLate = 0
     public var framesFull = 0, framesDelta = 0, frameBytes = 0
     public var joins = 0, resumes = 0, joinsRefused = 0
     public var sessionsClosed = 0, idleTimeouts = 0

@@ -49,6 +49,23 @@ import Testing
         #expect(m.lastAppliedSeq[0] > 0)
     }
 
+    /// An input for a tick the relay has already seen framed is counted late by the relay (and
+    /// forwarded), and late by the shard, which steps without it.
+    @Test func lateInputsAreCountedByTheRelayAndTheShard() throws {
+        let s = try InProcessStack()
+        s.relay.sessionEstablished(1, token: InProcessStack.token(player: 11), nowMillis: s.now)
+        s.client(1, HelloPacket(mode: .join, lastFrameTick: 0, nextInputSeq: 1))
+        s.tick(30)
+        _ = s.frames(1)
+        let latest = s.shard.matches[500]!.tick
+        #expect(latest >= 30)
+        let inputs = (0..<3).map { _ in InputSample(buttons: KartInput.accelerate, steer: 0) }
+        s.client(1, InputPacket(seq: 3, tick: 5, ackFrameTick: 0, newestFirst: inputs))
+        #expect(s.relay.counters.inputsLate == 3 && s.relay.counters.inputsForwarded == 3)
+        s.tick(3)
+        #expect(s.shard.counters.inputsLate == 3 && s.shard.counters.inputsApplied == 0)
+    }
+
     @Test func replayedAndGarbagePacketsAreCountedDrops() throws {
         let s = try InProcessStack()
         s.relay.sessionEstablished(1, token: InProcessStack.token(player: 11), nowMillis: s.now)
