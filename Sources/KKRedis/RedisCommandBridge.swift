@@ -1,10 +1,9 @@
 import Foundation
 import KKLoop
 
-/// Redis commands and scripts from Swift concurrency (the platform services): a dedicated thread
-/// runs an ``EventLoop`` with one ``RedisClient`` (hiredis is loop-bound); callers enqueue a job
-/// in a bounded, lock-protected queue and wake the loop with a ``LoopAsync``; the reply resumes
-/// the caller. While Redis is disconnected jobs fail at once (``RedisError/disconnected``):
+/// Redis commands and scripts from Swift concurrency (the platform services): a ``LoopThread``
+/// runs one ``RedisClient`` (hiredis is loop-bound); callers enqueue a job in a bounded,
+/// lock-protected queue and wake the loop; the reply resumes the caller. While Redis is disconnected jobs fail at once (``RedisError/disconnected``):
 /// nothing waits for a reconnect. Call ``shutdown()`` to join the thread.
 public final class RedisCommandBridge: @unchecked Sendable {
     private typealias Job = (RedisClient, @escaping (RedisReply) -> Void) -> Void
@@ -12,24 +11,28 @@ public final class RedisCommandBridge: @unchecked Sendable {
     public let maxQueued: Int
     private let lock = NSLock()
     private var queue: [(Job, CheckedContinuation<RedisReply, Never>)] = []
-    private var wake: LoopAsync?
     private var stopping = false
     private var connected = false
-    private let started = DispatchSemaphore(value: 0)
-    private let stopped = DispatchSemaphore(value: 0)
-    private var startError: (any Error)?
     /// Loop thread only.
     private var scripts: [String: RedisScript] = [:]
+    private var thread: LoopThread!
 
     public var isConnected: Bool { lock.withLock { connected } }
 
     public init(options: RedisClient.Options, maxQueued: Int = 4096, onConnectionChange: @escaping @Sendable (Bool) -> Void = { _ in }) throws {
         self.maxQueued = max(1, maxQueued)
-        let thread = Thread { [self] in runLoop(options: options, onConnectionChange: onConnectionChange) }
-        thread.name = "redis-bridge"
-        thread.start()
-        started.wait()
-        if let e = startError { throw e }
+        thread = try LoopThread(name: "redis-bridge") { [self] loop in
+            let client = RedisClient(loop: loop, options: options)
+            client.onStateChange = { [self] up in
+                lock.withLock { connected = up }
+                onConnectionChange(up)
+            }
+            client.connect()
+            return .init(onWake: { [self] in drain(client) }, tearDown: { [self] in
+                client.close()
+                lock.withLock { connected = false }
+            })
+        }
     }
 
     /// One command; its reply (``RedisReply/failed(_:)`` when it could not be sent or answered).
@@ -55,61 +58,26 @@ public final class RedisCommandBridge: @unchecked Sendable {
                 if !connected { return .failed(.disconnected) }
                 if queue.count >= maxQueued { return .failed(.tooManyInFlight) }
                 queue.append((job, c))
-                wake?.send()
                 return nil
             }
-            if let refusal { c.resume(returning: refusal) }
+            if let refusal { c.resume(returning: refusal) } else { thread.wake() }
         }
     }
 
     /// Fails queued jobs, closes Redis and joins the loop thread. Idempotent.
     public func shutdown() {
-        let first: Bool = lock.withLock { defer { stopping = true }; return !stopping }
-        guard first else { return }
-        lock.withLock { wake?.send() }
-        stopped.wait()
-        stopped.signal()
+        lock.withLock { stopping = true }
+        thread.shutdown()
     }
 
-    private func runLoop(options: RedisClient.Options, onConnectionChange: @escaping @Sendable (Bool) -> Void) {
-        let loop: EventLoop
-        let wakeHandle: LoopAsync
-        var drain: () -> Void = {}
-        do {
-            loop = try EventLoop()
-            wakeHandle = try LoopAsync(loop: loop) { drain() }
-        } catch {
-            startError = error
-            started.signal()
-            return
+    /// Loop thread: runs the queued jobs (fails them once stopping).
+    private func drain(_ client: RedisClient) {
+        let (jobs, stop) = lock.withLock {
+            defer { queue.removeAll(keepingCapacity: true) }
+            return (queue, stopping)
         }
-        let client = RedisClient(loop: loop, options: options)
-        client.onStateChange = { [self] up in
-            lock.withLock { connected = up }
-            onConnectionChange(up)
+        for (job, c) in jobs {
+            if stop { c.resume(returning: .failed(.closed)) } else { job(client) { c.resume(returning: $0) } }
         }
-        drain = { [self] in
-            let (jobs, stop) = lock.withLock {
-                defer { queue.removeAll(keepingCapacity: true) }
-                return (queue, stopping)
-            }
-            for (job, c) in jobs {
-                if stop { c.resume(returning: .failed(.closed)); continue }
-                job(client) { c.resume(returning: $0) }
-            }
-            if stop {
-                lock.withLock { wake = nil }
-                client.close()
-                wakeHandle.close()
-            }
-        }
-        lock.withLock { wake = wakeHandle }
-        client.connect()
-        started.signal()
-        loop.run()
-        drain = {}
-        loop.close()
-        lock.withLock { connected = false }
-        stopped.signal()
     }
 }
