@@ -48,6 +48,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.7.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
@@ -94,17 +95,24 @@ let package = Package(
 
         .target(name: "KKClientTransport", dependencies: ["KKDTLS", "KKLoop", "KKToken", "KKWire"]),
 
-        .target(name: "KKClientSDK", dependencies: ["KKClient", "KKClientTransport", "KKDTLS", "KKLoop", "KKPhysics", "KKToken", "KKWire"]),
+        .target(name: "KKClientSDK", dependencies: [
+            "KKClient", "KKClientTransport", "KKDTLS", "KKLoop", "KKPhysics", "KKToken", "KKWire", "KKLobbyCore",
+            .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
 
         // Services.
         .target(name: "KKShard", dependencies: ["KKShardCore", "KKAdmin", "KKWire", "KKPhysics", "KKLoop", "KKENet", "KKRedis",
                                                 .product(name: "Logging", package: "swift-log")]),
         .target(name: "KKRelay", dependencies: ["KKRelayCore", "KKAdmin", "KKWire", "KKToken", "KKLoop", "KKENet", "KKRedis", "KKDTLS",
+                                                "KKLobbyCore",
+                                                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                                                 .product(name: "Logging", package: "swift-log")]),
         // Admin HTTP (Hummingbird on its own thread) + Prometheus metrics for every process.
         .target(name: "KKAdmin", dependencies: [
             "KKLoop",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -148,9 +156,17 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Lobby rooms as pure state (the lobby service stores them in Redis between commands).
-        .target(name: "KKLobbyCore"),
-        // The lobby service's I/O: rooms in Redis (any instance serves any room).
-        .target(name: "KKLobby", dependencies: ["KKLobbyCore", "KKRedis", "KKMatch", "KKToken"]),
+        .target(name: "KKLobbyCore", dependencies: ["KKToken"]),
+        // The lobby service: rooms and quick play in Redis (any instance serves any room),
+        // player and relay WebSockets, the bus between instances.
+        .target(name: "KKLobby", dependencies: [
+            "KKLobbyCore", "KKRedis", "KKMatch", "KKToken", "KKAccessToken", "KKAdmin",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+        ]),
         .target(name: "KKSocial", dependencies: [
             "KKPostgres", "KKAccessToken", "KKAdmin", "KKWire",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -158,7 +174,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "kk-services", dependencies: [
-            "KKAuth", "KKSocial", "KKPostgres", "KKAdmin", "KKToken", "KKRedis",
+            "KKAuth", "KKSocial", "KKLobby", "KKLobbyCore", "KKMatch", "KKPhysics", "KKPostgres", "KKAdmin", "KKToken", "KKRedis", "KKAccessToken",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -245,7 +261,7 @@ let package = Package(
                                                           "KKPhysics", "KKDelta", "KKPrediction"]),
         .testTarget(name: "KKTerminalUITests", dependencies: ["KKTerminalUI", "KKPhysics"]),
         .testTarget(name: "KKSystemTests", dependencies: [
-            "kk-shard", "kk-relay", "kk-client", "KKClientSDK", "KKImpair", "KKLoad", "KKClient", "KKToken", "KKLoop", "KKPhysics", "KKWire", "CHiredis", "KKTestSupport",
+            "kk-shard", "kk-relay", "kk-client", "kk-services", "KKLobbyCore", "KKClientSDK", "KKImpair", "KKLoad", "KKClient", "KKToken", "KKLoop", "KKPhysics", "KKWire", "CHiredis", "KKTestSupport",
         ]),
         .testTarget(name: "KKMatchTests", dependencies: [
             "KKMatch", "kk-match", "KKAccessToken", "KKAdmin", "KKRedis", "KKLoop", "KKToken", "KKTestSupport",

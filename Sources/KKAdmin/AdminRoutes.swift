@@ -9,7 +9,7 @@ public enum AdminRoutes {
         router.get("/healthz") { _, _ in "ok\n" }
         router.get("/readyz") { _, _ -> Response in
             let (ready, reasons) = state.ready
-            let body = ready ? "ready\n" : reasons.joined(separator: "\n") + "\n"
+            let body = ready ? (["ready"] + state.notes).joined(separator: "\n") + "\n" : reasons.joined(separator: "\n") + "\n"
             return Response(status: ready ? .ok : .serviceUnavailable, headers: [.contentType: "text/plain"],
                             body: .init(byteBuffer: ByteBuffer(string: body)))
         }

@@ -24,6 +24,20 @@ public final class AdminState: @unchecked Sendable {
         return (_ready, _notReadyReasons)
     }
 
+    private var _notes: [String] = []
+
+    /// Degradations that do not make the process unready (it still serves), listed on /readyz
+    /// after "ready" (e.g. a relay whose lobby control plane is down).
+    public func setNotes(_ notes: [String]) {
+        lock.lock(); defer { lock.unlock() }
+        _notes = notes
+    }
+
+    public var notes: [String] {
+        lock.lock(); defer { lock.unlock() }
+        return _notes
+    }
+
     /// Publishes the /status JSON document.
     public func setStatus<T: Encodable>(_ value: T) {
         let encoder = JSONEncoder()

@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 import Prometheus
 import ServiceLifecycle
@@ -34,12 +35,17 @@ public final class AsyncServiceHost: Sendable {
                     routes: (Router<ServiceRequestContext>) -> Void,
                     status: @escaping @Sendable () -> any Encodable,
                     services: [any Service] = [],
+                    webSocketPingSeconds: Int = 15,
                     listening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
         let router = Router(context: ServiceRequestContext.self)
         AdminRoutes.add(to: router, state: admin, registry: registry)
         routes(router)
         let name = name, logger = logger
+        // WebSocket upgrades go through the same router (the lobby's sockets); frames up to
+        // 64 KiB, a ping every `webSocketPingSeconds` (a peer that stops answering is closed).
+        let ws = WebSocketServerConfiguration(maxFrameSize: 1 << 16, autoPing: .enabled(timePeriod: .seconds(webSocketPingSeconds)))
         let app = Application(router: router,
+                              server: .http1WebSocketUpgrade(webSocketRouter: router, configuration: .init(ws: ws)),
                               configuration: .init(address: .hostname(host, port: port), serverName: name),
                               onServerRunning: { channel in
                                   let bound = channel.localAddress?.port ?? port

@@ -27,11 +27,25 @@ final class AddressGate {
     private var handshakeBuckets: [PeerAddress: TokenBucket] = [:]
     /// The load a ping answer reports (0...255: sessions against the configured maximum).
     var load: UInt8 = 0
+    /// Per-address limits: the configured ones until the control plane changes them.
+    private(set) var packetsPerSecond: Double
+    private(set) var handshakesPerSecond: Double
 
     init(config: RelayConfig, cookies: DTLSCookieGate) {
         self.config = config
         self.cookies = cookies
+        packetsPerSecond = config.packetsPerSecondPerAddress
+        handshakesPerSecond = config.handshakesPerSecondPerAddress
         packetBuckets.reserveCapacity(1024)
+    }
+
+    /// New per-address limits (control plane `rateLimits`): addresses start over under them;
+    /// connections made from now on get the new datagram rate.
+    func setRateLimits(packetsPerSecond p: Double?, handshakesPerSecond h: Double?) {
+        if let p { packetsPerSecond = p }
+        if let h { handshakesPerSecond = h }
+        packetBuckets.removeAll(keepingCapacity: true)
+        handshakeBuckets.removeAll(keepingCapacity: true)
     }
 
     deinit { response.deallocate() }
@@ -51,8 +65,7 @@ final class AddressGate {
             return .reply(length: length)
         case .startSession:
             if handshakeBuckets[from] == nil {
-                handshakeBuckets[from] = TokenBucket(ratePerSecond: config.handshakesPerSecondPerAddress,
-                                                     burst: max(1, config.handshakesPerSecondPerAddress), nowMillis: nowMillis)
+                handshakeBuckets[from] = TokenBucket(ratePerSecond: handshakesPerSecond, burst: max(1, handshakesPerSecond), nowMillis: nowMillis)
             }
             guard handshakeBuckets[from]!.take(nowMillis: nowMillis) else { return .drop(.handshakeRateLimited) }
             return .startSession
@@ -66,7 +79,7 @@ final class AddressGate {
 
     /// A fresh bucket for one address: `packetsPerSecondPerAddress`, a second's worth of burst.
     func newPacketBucket(_ nowMillis: UInt64) -> TokenBucket {
-        TokenBucket(ratePerSecond: config.packetsPerSecondPerAddress, burst: config.packetsPerSecondPerAddress, nowMillis: nowMillis)
+        TokenBucket(ratePerSecond: packetsPerSecond, burst: packetsPerSecond, nowMillis: nowMillis)
     }
 
     /// Once a second: unknown addresses start over (the tables stay bounded under spoofed floods).

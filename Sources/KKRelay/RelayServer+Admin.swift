@@ -13,6 +13,9 @@ public struct RelayStatus: Encodable, Sendable {
     var registered: Bool
     var draining: Bool
     var drops: [String: Int]
+    /// "off", "connected" or "down" (the lobby's control plane; players are served either way).
+    var controlPlane: String
+    var bans: Int
 }
 
 extension RelayServer {
@@ -24,13 +27,17 @@ extension RelayServer {
         if redisConnected && knownShards == 0 { notReady.append("no shard registered") }
         if drainStartedMillis != nil { notReady.append("draining") }
         host.admin.setReadiness(notReady)
+        let controlPlane = control.map { $0.isConnected ? "connected" : "down" } ?? "off"
+        host.admin.setNotes(controlPlane == "down" ? ["control plane: down (players are served; lobby commands wait)"] : [])
+        reportControlLoad()
         var drops: [String: Int] = [:]
         for r in RelayDropReason.allCases where c.drops(r) > 0 { drops[r.label] = c.drops(r) }
         let counts = core.sessionCounts
         host.admin.setStatus(RelayStatus(udpPort: Int(port), adminPort: adminPort, sessions: sessionCount,
                                          playing: counts.playing, handshaking: handshakesInProgress,
                                          shardsConnected: shardsConnected, redisConnected: redisConnected,
-                                         registered: registered, draining: drainStartedMillis != nil, drops: drops))
+                                         registered: registered, draining: drainStartedMillis != nil, drops: drops,
+                                         controlPlane: controlPlane, bans: core.bans.count))
         let m = host.metrics
         m.gauge("kk_relay_sessions", value: Double(sessionCount))
         m.gauge("kk_relay_sessions_playing", value: Double(counts.playing))
@@ -59,5 +66,10 @@ extension RelayServer {
         }
         m.count("kk_relay_route_lookup_failures_total", total: c.routeLookupFailures)
         m.count("kk_relay_bad_cluster_events_total", total: c.badClusterEvents)
+        m.gauge("kk_relay_control_plane_up", value: controlPlane == "connected" ? 1 : 0)
+        m.count("kk_relay_control_commands_total", total: control?.counts.commands ?? 0)
+        m.count("kk_relay_control_kicks_total", total: c.kicks)
+        m.count("kk_relay_banned_refusals_total", total: c.bannedRefusals)
+        m.count("kk_relay_route_prefetches_total", total: c.routePrefetches)
     }
 }

@@ -22,18 +22,21 @@ public final class RelayServer {
     let udp: BatchedUDPSocket
     private var poll: LoopPoll?
     private let dtls: DTLSServerContext
-    private let gate: AddressGate
+    let gate: AddressGate
     private let connections: ClientConnections
     let links: ShardLinks
     let redis: RedisClient
     private let events: RedisSubscriber
     private let registration: RelayRegistration
     private let housekeepingTimer: LoopTimer
-    private let logger: Logger
+    let logger: Logger
     private var lastSecond: UInt64 = 0
     public private(set) var drainStartedMillis: UInt64?
     /// Called when a drain finished (all sessions gone or the deadline passed).
     public var onDrained: (() -> Void)?
+    /// The lobby's control plane, when attached (``attachControlPlane(_:)``).
+    public internal(set) var control: RelayControlClient?
+    var lastDatagramsIn = 0
 
     public init(config: RelayConfig, loop: EventLoop, logger: Logger, prefix: String = "kk:",
                 clock: @escaping () -> UInt64 = dtlsUnixSeconds) throws(RelayError) {
@@ -84,6 +87,7 @@ public final class RelayServer {
     public var redisConnected: Bool { redis.isConnected }
     public var shardsConnected: Int { core.connectedShards }
     public var registered: Bool { registration.registered }
+    var registrationId: String { registration.relayId }
     /// Shards registered in Redis at the last check (readiness: at least one).
     public var knownShards: Int { registration.knownShards }
 
@@ -194,6 +198,8 @@ public final class RelayServer {
         for id in connections.establishedIds { core.disconnect(id, .relayDraining) }
         sendOutbound()
         links.close()
+        control?.stop()
+        control = nil
         registration.deregister { [unowned self] in
             events.close()
             redis.close()

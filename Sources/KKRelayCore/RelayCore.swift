@@ -61,9 +61,50 @@ public final class RelayCore {
 
     // MARK: sessions
 
-    /// A client finished its DTLS handshake with a valid token.
+    /// A client finished its DTLS handshake with a valid token. A banned player's session ends
+    /// at once (Disconnect `banned`, counted as ``RelayCounters/bannedRefusals``).
     public func sessionEstablished(_ id: Int, token: PrivateToken, nowMillis: UInt64) {
         sessions[id] = RelaySession(id: id, token: token, nowMillis: nowMillis, bytesPerSecond: config.maxClientBytesPerSecond)
+        if let until = bans[token.playerId] {
+            if until > unixSeconds {
+                counters.bannedRefusals += 1
+                disconnect(id, .banned)
+            } else {
+                bans[token.playerId] = nil
+            }
+        }
+    }
+
+    // MARK: control plane (the lobby's commands)
+
+    /// Players banned until a wall-clock second (control plane `ban`).
+    public private(set) var bans: [UInt64: UInt64] = [:]
+
+    /// Ends every session of `playerId` with `reason` (control plane `kick`/`ban`); how many.
+    @discardableResult
+    public func kick(playerId: UInt64, reason: DisconnectReason) -> Int {
+        let ids = sessions.values.filter { $0.playerId == playerId }.map(\.id)
+        for id in ids { disconnect(id, reason) }
+        counters.kicks += ids.count
+        return ids.count
+    }
+
+    /// Bans `playerId` until `untilUnixSeconds` and ends their sessions; at most 100,000 bans
+    /// are held (expired ones are dropped first; then the new ban is refused: false).
+    @discardableResult
+    public func ban(playerId: UInt64, untilUnixSeconds: UInt64) -> Bool {
+        if bans.count >= 100_000 { bans = bans.filter { $0.value > unixSeconds } }
+        guard bans.count < 100_000 || bans[playerId] != nil else { return false }
+        bans[playerId] = untilUnixSeconds
+        kick(playerId: playerId, reason: .banned)
+        return true
+    }
+
+    /// A match was just placed (control plane `matchAssigned`): its route is looked up and its
+    /// shard linked now, so its players' joins do not wait for it.
+    public func prefetchRoute(matchId: UInt64) {
+        counters.routePrefetches += 1
+        _ = route(matchId)
     }
 
     /// The I/O layer ended a session (DTLS close or failure, eviction): tell the shard.

@@ -47,6 +47,9 @@ public struct RelayCounters: Sendable {
     public var inputsLate = 0
     public var framesFull = 0, framesDelta = 0, frameBytes = 0
     public var joins = 0, resumes = 0, joinsRefused = 0
+    /// Control plane: sessions ended by `kick`/`ban`, sessions of banned players refused, routes
+    /// resolved ahead on `matchAssigned`.
+    public var kicks = 0, bannedRefusals = 0, routePrefetches = 0
     public var sessionsClosed = 0, idleTimeouts = 0
     /// Route lookups that failed (Redis error, shard not registered) and will be retried.
     public var routeLookupFailures = 0

@@ -11,6 +11,7 @@ public enum DisconnectReason: UInt8, Sendable, CaseIterable {
     case serverFull = 8
     case replaced = 9
     case kicked = 10
+    case banned = 11
 
     /// Words a player can understand.
     public var message: String {
@@ -26,6 +27,7 @@ public enum DisconnectReason: UInt8, Sendable, CaseIterable {
         case .serverFull: "the server is full"
         case .replaced: "you connected again from somewhere else"
         case .kicked: "you were removed from the match"
+        case .banned: "you are banned from playing for a while"
         }
     }
 }

@@ -35,6 +35,10 @@ struct Serve: ParsableCommand {
     @Option(help: "Drain deadline, ms.") var drainDeadlineMs: UInt64?
     @Option(help: "Idle timeout, ms.") var idleTimeoutMs: UInt64?
     @Option(help: "Refuse joins to a registered shard no connection reaches for this long, ms.") var shardUnreachableMs: UInt64?
+    @Option(help: "The lobby's relay control socket, ws://host:port/v1/lobby/relay-control (none: no control plane).") var lobbyUrl: String?
+    @Option(help: "The control plane's service credential (default: $KK_LOBBY_RELAY_SECRET).") var lobbySecret: String?
+    @Option(help: "This relay's id on the control plane and in Redis logs (default: generated).") var relayId: String?
+    @Option(help: "The region this relay serves (quick play picks regions by ping).") var region = "local"
     @Option(help: "Log level.") var logLevel: String = "info"
     @Option(help: .hidden) var workerIndex: Int?
 
@@ -79,6 +83,17 @@ struct Serve: ParsableCommand {
         } catch {
             logger.critical("cannot start: \(error)")
             throw ExitCode(2)
+        }
+        if let url = lobbyUrl {
+            guard let secret = lobbySecret ?? ProcessInfo.processInfo.environment["KK_LOBBY_RELAY_SECRET"], secret.count >= 16 else {
+                logger.critical("--lobby-url needs --lobby-secret or KK_LOBBY_RELAY_SECRET (at least 16 characters)")
+                throw ExitCode(64)
+            }
+            let id = relayId.map { count > 1 ? "\($0)-\(index)" : $0 }
+            do { try relay.attachControlPlane(url: url, secret: secret, relayId: id, region: region) } catch {
+                logger.critical("control plane: \(error)")
+                throw ExitCode(2)
+            }
         }
         let finish = { relay.stop { loop.stop() } }
         relay.onDrained = finish

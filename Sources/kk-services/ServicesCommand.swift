@@ -2,6 +2,10 @@ import ArgumentParser
 import Foundation
 import KKAdmin
 import KKAuth
+import KKLobby
+import KKLobbyCore
+import KKMatch
+import KKPhysics
 import KKPostgres
 import KKRedis
 import KKSocial
@@ -35,9 +39,17 @@ struct ServicesCommand: AsyncParsableCommand {
     @Option(help: "Redis port of the realtime cluster: social presence follows the shards' events (racing, match over). Without it presence comes from client heartbeats only.") var redisPort: Int?
     @Option(help: "Redis host.") var redisHost = "127.0.0.1"
     @Option(help: "Redis key prefix of the cluster (its events channel is <prefix>events).") var redisPrefix = "kk:"
+    @Option(help: "Lobby: connect-token sealing key, 64 hex characters, the relays' key (default: $KK_TOKEN_KEY). Without it rooms gather but races cannot start.") var tokenKey: String?
+    @Option(help: "Lobby: connect token validity, seconds.") var tokenSeconds = 60
+    @Option(help: "Lobby: static relay host:port handed out when Redis lists no live relay (repeatable).") var relay: [String] = []
+    @Option(help: "Lobby: tracks rooms may vote for, comma-separated.") var tracks = TrackCatalog.names.joined(separator: ",")
+    @Option(help: "Lobby: regions quick play serves, comma-separated.") var regions = "local"
+    @Option(help: "Lobby: seconds a dropped member's seat is held.") var seatHoldSeconds = 30
+    @Option(help: "Lobby: countdown once everyone is ready, seconds.") var countdownSeconds = 5
+    @Option(help: "Lobby: the relays' control-plane credential, at least 16 characters (default: $KK_LOBBY_RELAY_SECRET; none: control plane off).") var relaySecret: String?
     @Option(help: "Log level.") var logLevel = "info"
 
-    static let known: Set<String> = ["auth", "social"]
+    static let known: Set<String> = ["auth", "social", "lobby"]
 
     func validate() throws {
         let wanted = services.split(separator: ",").map { String($0) }
@@ -47,6 +59,18 @@ struct ServicesCommand: AsyncParsableCommand {
         }
         guard (0...65535).contains(httpPort) else { throw ValidationError("--http-port must be 0-65535") }
         guard (60...86_400).contains(accessTokenSeconds) else { throw ValidationError("--access-token-seconds must be 60-86400") }
+        if wanted.contains("lobby") {
+            guard redisPort != nil else { throw ValidationError("--services lobby needs --redis-port (rooms live in Redis)") }
+            let t = tracks.split(separator: ",").map(String.init)
+            guard !t.isEmpty else { throw ValidationError("--tracks is empty") }
+            for name in t where !TrackCatalog.names.contains(name) {
+                throw ValidationError("unknown track '\(name)': known are \(TrackCatalog.names.joined(separator: ", "))")
+            }
+            guard (1...600).contains(seatHoldSeconds) else { throw ValidationError("--seat-hold-seconds must be 1-600") }
+            guard (0...60).contains(countdownSeconds) else { throw ValidationError("--countdown-seconds must be 0-60") }
+            guard (10...3600).contains(tokenSeconds) else { throw ValidationError("--token-seconds must be 10-3600") }
+            if let s = relaySecret, s.count < 16 { throw ValidationError("--relay-secret must be at least 16 characters") }
+        }
     }
 
     func run() async throws {
@@ -97,14 +121,65 @@ struct ServicesCommand: AsyncParsableCommand {
             logger.info("kk-services: presence from \(redisHost):\(redisPort) \(redisPrefix)events")
         }
         defer { feed?.shutdown() }
-        struct Status: Encodable { var service = "kk-services"; var pid = Int(getpid()); var services: String; var postgres: String }
-        let status = Status(services: services, postgres: settings.description)
+        var lobby: LobbyService?
+        var lobbyBridge: RedisCommandBridge?
+        var lobbyFeed: RedisChannelFeed?
+        if wanted.contains("lobby"), let redisPort {
+            let built = try await makeLobby(redisPort: redisPort, verifier: tokens.verifier, host: host)
+            lobby = built.0; lobbyBridge = built.1; lobbyFeed = built.2
+            extra.append(LobbyBackground(lobby: built.0, bus: built.2.messages))
+        }
+        defer { lobbyFeed?.shutdown(); lobbyBridge?.shutdown() }
+        struct LobbyStatus: Encodable { var sockets: Int; var relaySockets: Int; var redisConnected: Bool }
+        struct Status: Encodable { var service = "kk-services"; var pid = Int(getpid()); var services: String; var postgres: String; var lobby: LobbyStatus? }
+        let servicesText = services, pgText = settings.description
+        let lobbyRef = lobby, bridgeRef = lobbyBridge
         logger.info("kk-services: \(services) on \(settings)")
         try await host.run(host: httpHost, port: httpPort, routes: { router in
                                if wanted.contains("auth") { auth.addRoutes(to: router) }
                                if wanted.contains("social") { social.addRoutes(to: router) }
-                           }, status: { status },
+                               lobby?.addRoutes(to: router)
+                           }, status: {
+                               Status(services: servicesText, postgres: pgText,
+                                      lobby: lobbyRef.map { LobbyStatus(sockets: $0.hub.count, relaySockets: $0.relays.count,
+                                                                       redisConnected: bridgeRef?.isConnected ?? false) })
+                           },
                            services: [client, startup] + extra)
+    }
+}
+
+extension ServicesCommand {
+    /// The lobby service: its Redis bridge and bus feed, and the race starter when a token key is given.
+    func makeLobby(redisPort: Int, verifier: AccessTokenVerifier, host: AsyncServiceHost) async throws -> (LobbyService, RedisCommandBridge, RedisChannelFeed) {
+        let env = ProcessInfo.processInfo.environment
+        var rules = LobbyRules(tracks: tracks.split(separator: ",").map(String.init))
+        rules.seatHoldMillis = Int64(seatHoldSeconds) * 1000
+        rules.countdownMillis = Int64(countdownSeconds) * 1000
+        var config = LobbyConfig(rules: rules)
+        config.prefix = redisPrefix
+        config.regions = regions.split(separator: ",").map(String.init)
+        config.relaySecret = relaySecret ?? env["KK_LOBBY_RELAY_SECRET"]
+        if let s = config.relaySecret, s.count < 16 { throw ValidationError("KK_LOBBY_RELAY_SECRET must be at least 16 characters") }
+        let admin = host.admin
+        let bridge = try RedisCommandBridge(options: .init(host: redisHost, port: redisPort), onConnectionChange: { up in
+            admin.setReadiness(up ? [] : ["redis: disconnected (lobby)"])
+        })
+        let feed = try RedisChannelFeed(options: .init(host: redisHost, port: redisPort), channel: redisPrefix + "lobby:bus")
+        var starter: RoomStarter?
+        if let hex = tokenKey ?? env["KK_TOKEN_KEY"] {
+            let key: TokenKey
+            do { key = try TokenKey(hex: hex) } catch { throw ValidationError("--token-key is not 64 hex characters") }
+            let allocator = AllocatorConfig(keys: MatchKeys(prefix: redisPrefix), playersPerMatch: rules.seats,
+                                            playerTTLMillis: UInt64(tokenSeconds) * 1000)
+            starter = try RoomStarter(redis: bridge, config: allocator,
+                                      matchConfig: MatchServiceConfig(tokenKey: key, tokenSeconds: UInt64(tokenSeconds), staticRelays: relay))
+        } else {
+            host.logger.warning("kk-services: lobby without --token-key: races cannot start")
+        }
+        let lobby = LobbyService(config: config, redis: bridge, verifier: verifier, starter: starter,
+                                 metricsFactory: host.metricsFactory, logger: host.logger)
+        host.logger.info("kk-services: lobby on \(redisHost):\(redisPort) \(redisPrefix)lobby:*, control plane \(config.relaySecret == nil ? "off" : "on")")
+        return (lobby, bridge, feed)
     }
 }
 
