@@ -261,7 +261,7 @@ let package = Package(
                                                           "KKPhysics", "KKDelta", "KKPrediction"]),
         .testTarget(name: "KKTerminalUITests", dependencies: ["KKTerminalUI", "KKPhysics"]),
         .testTarget(name: "KKSystemTests", dependencies: [
-            "kk-shard", "kk-relay", "kk-client", "kk-services", "KKLobbyCore", "KKClientSDK", "KKImpair", "KKLoad", "KKClient", "KKToken", "KKLoop", "KKPhysics", "KKWire", "CHiredis", "KKTestSupport",
+            "kk-shard", "kk-relay", "kk-client", "kk-services", "KKLobbyCore", "KKAccessToken", "KKLocalStack", "KKClientSDK", "KKImpair", "KKLoad", "KKClient", "KKToken", "KKLoop", "KKPhysics", "KKWire", "CHiredis", "KKTestSupport",
         ]),
         .testTarget(name: "KKMatchTests", dependencies: [
             "KKMatch", "kk-match", "KKAccessToken", "KKAdmin", "KKRedis", "KKLoop", "KKToken", "KKTestSupport",

@@ -22,7 +22,9 @@ public final class LobbyClient: Sendable {
         case closed(code: Int, reason: String)
     }
 
-    public let url: String
+    /// The lobby's socket addresses; a reconnect tries the next one (instances of one lobby).
+    public let urls: [String]
+    public var url: String { urls[0] }
     private let accessToken: String
     private let state = NIOLockedValueBox(State())
     private let condition = NSCondition()
@@ -38,8 +40,14 @@ public final class LobbyClient: Sendable {
     }
 
     /// `url`: the lobby's socket, `ws://host:port/v1/lobby`.
-    public init(url: String, accessToken: String, autoReconnect: Bool = true) {
-        self.url = url
+    public convenience init(url: String, accessToken: String, autoReconnect: Bool = true) {
+        self.init(urls: [url], accessToken: accessToken, autoReconnect: autoReconnect)
+    }
+
+    /// `urls`: the lobby instances' sockets, tried in turn.
+    public init(urls: [String], accessToken: String, autoReconnect: Bool = true) {
+        precondition(!urls.isEmpty, "at least one lobby URL")
+        self.urls = urls
         self.accessToken = accessToken
         self.autoReconnect = autoReconnect
         (outStream, outbox) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingOldest(256))
@@ -110,6 +118,7 @@ public final class LobbyClient: Sendable {
 
     private func runLoop() async {
         var attempt = 0
+        var next = 0
         var logger = Logger(label: "kk-lobby-client")
         logger.logLevel = .critical
         var config = WebSocketClientConfiguration(maxFrameSize: 1 << 16, additionalHeaders: [.authorization: "Bearer \(accessToken)"])
@@ -119,6 +128,7 @@ public final class LobbyClient: Sendable {
             let opened = NIOLockedValueBox(false)
             var code = 0
             var reason = ""
+            let url = urls[next % urls.count]
             do {
                 let frame = try await WebSocketClient.connect(url: url, configuration: config, logger: logger) { [self] inbound, outbound, _ in
                     opened.withLockedValue { $0 = true }
@@ -150,6 +160,7 @@ public final class LobbyClient: Sendable {
                 return
             }
             attempt += 1
+            next += 1
             push(.reconnecting(attempt: attempt, reason: reason.isEmpty ? "connection closed (\(code))" : reason))
             let delay = min(4_000, 250 << min(attempt - 1, 4))
             try? await Task.sleep(for: .milliseconds(delay))

@@ -112,6 +112,13 @@ public final class LobbyService: Sendable {
                         conn.send(.text(Self.encode(LobbyMessage(type: "error", code: "bad_command", message: "text frames only (JSON)"))))
                         continue
                     }
+                    // The stream's size limit covers fragmented messages; a single frame is
+                    // bounded by the server's frame limit only: check the message itself.
+                    guard text.utf8.count <= config.maxMessageBytes else {
+                        metrics.count("sockets_closed", "reason", "too_large")
+                        conn.close(code: 1009, reason: "message larger than \(config.maxMessageBytes) bytes")
+                        break
+                    }
                     let now = Self.nowMillis()
                     guard limiter.take(nowMillis: now) else {
                         metrics.count("commands", "result", "rate_limited")
@@ -130,8 +137,9 @@ public final class LobbyService: Sendable {
                 metrics.count("sockets_closed", "reason", "\(error)".contains("tooBig") || "\(error)".contains("TooLarge") ? "too_large" : "error")
                 try? await outbound.close(.messageTooLarge, reason: "message too large or malformed")
             }
+            // The writer sends what is queued (a close with its code included), then ends.
             conn.continuation.finish()
-            group.cancelAll()
+            await group.waitForAll()
         }
         let current = hub.remove(conn)
         metrics.sockets.record(hub.count)

@@ -23,7 +23,8 @@ public enum LocalProbe {
     }
 
     /// A plain HTTP/1.0 request to 127.0.0.1:port; returns (status, body) or nil when nothing answers.
-    public static func http(_ method: String = "GET", port: Int, path: String, body: String = "") -> (status: Int, body: String)? {
+    public static func http(_ method: String = "GET", port: Int, path: String, body: String = "",
+                            headers: [String: String] = [:]) -> (status: Int, body: String)? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
@@ -37,7 +38,8 @@ public enum LocalProbe {
             p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
         }
         guard ok else { return nil }
-        let req = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+        let extra = headers.filter { $0.key.lowercased() != "content-type" }.map { "\($0.key): \($0.value)\r\n" }.joined()
+        let req = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\n\(extra)Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
         _ = req.withCString { send(fd, $0, strlen($0), 0) }
         var data = [UInt8]()
         var buf = [UInt8](repeating: 0, count: 4096)

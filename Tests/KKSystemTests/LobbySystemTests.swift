@@ -2,7 +2,9 @@ import Foundation
 import Glibc
 import KKClient
 import KKClientSDK
+import KKAccessToken
 import KKLobbyCore
+import KKLocalStack
 import KKLoop
 import KKPhysics
 import KKTestSupport
@@ -116,5 +118,249 @@ final class LobbyStack {
                 "\(games.map { "\($0.session.state)" })")
         let slots = Set(games.compactMap { $0.session.slot })
         #expect(slots.count == 8, "eight different karts: \(slots)")
+    }
+}
+
+extension LobbySystemTests {
+    /// A player in a match on the relay, with a hand-made allocation (no lobby involved).
+    func playing(_ stack: LobbyStack, loop: EventLoop, match: UInt64, player: UInt64) throws -> GameClient {
+        try stack.s.allocate(match: match, on: "s1")
+        let token = try TokenIssuer(key: stack.s.key).issue(playerId: player, matchId: match, now: UInt64(time(nil)), validSeconds: 300,
+                                                            relays: ["127.0.0.1:\(stack.s.udpPorts["r1"]!)"])
+        var config = ClientConfig()
+        config.track = "sprint"
+        return try GameClient(loop: loop, token: token, config: config) { _, _ in .neutral }
+    }
+
+    func operatorPost(_ stack: LobbyStack, _ path: String, _ body: String = "{}", secret: String? = nil) -> Int? {
+        LocalProbe.http("POST", port: stack.httpPort, path: path, body: body,
+                        headers: ["Authorization": "Bearer \(secret ?? stack.secret)", "Content-Type": "application/json"])?.status
+    }
+
+    /// The relay keeps a control socket to the lobby: it registers and reports load; a wrong
+    /// credential is refused; kick ends a player's session with the reason the client shows; a
+    /// ban also refuses their next handshake; rate limits and match-assigned notices are carried
+    /// out; drain makes the relay unready; with the lobby down the relay serves on and says so.
+    @Test func relayControlPlaneKicksBansDrainsAndSurvivesTheLobbyGoingDown() throws {
+        let stack = try LobbyStack("lobby-control")
+        defer { stack.stop() }
+        let relayStatus = { SystemTest.http(port: stack.s.adminPorts["r1"]!, path: "/status")?.body ?? "" }
+        #expect(SystemTest.eventually(seconds: 15) { relayStatus().contains("\"controlPlane\":\"connected\"") }, "\(relayStatus())")
+        #expect(SystemTest.eventually(seconds: 10) {
+            LocalProbe.http("GET", port: stack.httpPort, path: "/v1/lobby/relays", headers: ["Authorization": "Bearer \(stack.secret)"])?
+                .body.contains("\"relayId\":\"r1\"") == true
+        })
+        // Wrong credentials: the operator routes and the relay socket refuse them.
+        #expect(operatorPost(stack, "/v1/lobby/relays/*/drain", secret: "not-the-secret-at-all") == 401)
+        #expect(LocalProbe.http("GET", port: stack.httpPort, path: "/v1/lobby/relay-control")?.status == 401)
+        #expect(operatorPost(stack, "/v1/lobby/players/0/kick") == 400)
+        #expect(operatorPost(stack, "/v1/lobby/players/5/ban", #"{"seconds": 0}"#) == 400)
+
+        let loop = try EventLoop()
+        let kicked = try playing(stack, loop: loop, match: 9101, player: 501)
+        let other = try playing(stack, loop: loop, match: 9102, player: 502)
+        defer { kicked.stop(); other.stop() }
+        #expect(drive(loop, timeoutMillis: 20_000) { kicked.session.state == .playing && other.session.state == .playing })
+        #expect(operatorPost(stack, "/v1/lobby/players/501/kick", #"{"reason": "griefing"}"#) == 202)
+        #expect(drive(loop, timeoutMillis: 10_000) { kicked.session.state.isEnded })
+        #expect(kicked.session.state == .ended(.server(.kicked)), "\(kicked.session.state)")
+        #expect(kicked.session.state.message.contains("removed"), "the reason the client shows")
+        // Banned: the session ends, and the player's next handshake is refused.
+        #expect(operatorPost(stack, "/v1/lobby/players/502/ban", #"{"seconds": 600, "reason": "cheating"}"#) == 202)
+        #expect(drive(loop, timeoutMillis: 10_000) { other.session.state.isEnded })
+        #expect(other.session.state == .ended(.server(.banned)), "\(other.session.state)")
+        let again = try playing(stack, loop: loop, match: 9102, player: 502)
+        defer { again.stop() }
+        #expect(drive(loop, timeoutMillis: 10_000) { again.session.state.isEnded })
+        #expect(again.session.state == .ended(.server(.banned)), "\(again.session.state)")
+        #expect(SystemTest.eventually(seconds: 5) { stack.s.metric("r1", "kk_relay_banned_refusals_total") == 1 })
+        // Rate limits and a match-assigned notice are carried out (counted by the relay).
+        #expect(operatorPost(stack, "/v1/lobby/relays/r1/rate-limits", #"{"packetsPerSecond": 300}"#) == 202)
+        #expect(operatorPost(stack, "/v1/lobby/relays/r1/rate-limits", #"{"packetsPerSecond": -1}"#) == 400)
+        #expect(SystemTest.eventually(seconds: 10) { stack.s.log("r1").contains("rate limits now 300.0") })
+        // Lobby down: the relay keeps serving and says so; back up: it reconnects by itself.
+        let survivor = try playing(stack, loop: loop, match: 9103, player: 503)
+        defer { survivor.stop() }
+        #expect(drive(loop, timeoutMillis: 20_000) { survivor.session.state == .playing })
+        stack.services?.stop(grace: 3)
+        #expect(SystemTest.eventually(seconds: 10) { relayStatus().contains("\"controlPlane\":\"down\"") })
+        let ready = SystemTest.http(port: stack.s.adminPorts["r1"]!, path: "/readyz")
+        #expect(ready?.status == 200 && ready?.body.contains("control plane: down") == true, "\(String(describing: ready))")
+        let framesBefore = survivor.session.stats.framesReceived
+        #expect(drive(loop, timeoutMillis: 5_000) { survivor.session.stats.framesReceived > framesBefore + 30 }, "frames flow without the lobby")
+        try stack.startServices()
+        #expect(stack.servicesReady())
+        #expect(SystemTest.eventually(seconds: 15) { relayStatus().contains("\"controlPlane\":\"connected\"") })
+        // Drain through the control plane: the relay stops taking players (unready).
+        #expect(operatorPost(stack, "/v1/lobby/relays/r1/drain") == 202)
+        #expect(SystemTest.eventually(seconds: 10) { SystemTest.http(port: stack.s.adminPorts["r1"]!, path: "/readyz")?.body.contains("draining") == true })
+    }
+
+    /// Held seats, and bad input of every kind on a player socket: nothing crashes and other
+    /// rooms carry on.
+    @Test func heldSeatsAndBadInputOnPlayerSockets() throws {
+        let stack = try LobbyStack("lobby-bad")
+        defer { stack.stop() }
+        let sessions = try stack.accounts(5)
+        let a = try stack.client(sessions[0])
+        defer { a.close() }
+        a.send(LobbyCommand(op: .create))
+        let code = try #require(a.waitFor(timeoutMillis: 10_000) { $0.type == "room" }?.room?.code)
+        let b = try stack.client(sessions[1])
+        b.send(LobbyCommand(op: .join, code: code))
+        let c = try stack.client(sessions[2])
+        c.send(LobbyCommand(op: .join, code: code))
+        #expect(a.waitFor(timeoutMillis: 10_000) { $0.room?.members.count == 3 } != nil)
+        // Join while in a room; create while in a room.
+        b.send(LobbyCommand(op: .create, ref: "x"))
+        #expect(b.waitFor(timeoutMillis: 10_000) { $0.ref == "x" }?.code == "already_in_room")
+        // b drops and comes back within the hold: same seat.
+        b.close()
+        #expect(a.waitFor(timeoutMillis: 10_000) { $0.events?.contains { $0.kind == "away" && $0.account == sessions[1].accountId } == true } != nil)
+        let b2 = try stack.client(sessions[1])
+        defer { b2.close() }
+        let back = a.waitFor(timeoutMillis: 10_000) { $0.events?.contains { $0.kind == "back" } == true }
+        #expect(back?.room?.members.map(\.account) == sessions[0...2].map(\.accountId), "same seats, same order")
+        // c drops for good: after the 3 s hold c has left.
+        c.close()
+        let gone = a.waitFor(timeoutMillis: 15_000) { $0.events?.contains { $0.kind == "left" && $0.account == sessions[2].accountId } == true }
+        #expect(gone?.room?.members.count == 2)
+        // Chat limits.
+        a.send(LobbyCommand(op: .chat, ref: "long", text: String(repeating: "x", count: 201)))
+        #expect(a.waitFor(timeoutMillis: 10_000) { $0.ref == "long" }?.code == "chat_too_long")
+        for i in 0..<5 { a.send(LobbyCommand(op: .chat, ref: "c\(i)", text: "hi \(i)")) }
+        a.send(LobbyCommand(op: .chat, ref: "c5", text: "one too many"))
+        #expect(a.waitFor(timeoutMillis: 10_000) { $0.ref == "c5" }?.code == "chat_rate_limited")
+        #expect(b2.waitFor(timeoutMillis: 10_000) { $0.events?.contains { $0.kind == "chat" && $0.text == "hi 4" } == true } != nil)
+        // Malformed commands get an error each.
+        b2.sendRaw("{not json")
+        #expect(b2.waitFor(timeoutMillis: 10_000) { $0.type == "error" }?.code == "bad_command")
+        b2.sendRaw(#"{"op": "teleport"}"#)
+        #expect(b2.waitFor(timeoutMillis: 10_000) { $0.type == "error" }?.code == "bad_command")
+        // A flood closes the socket (4008); an oversize message closes it (1009); a bad token
+        // is refused at the upgrade.
+        let flooder = LobbyClient(url: stack.lobbyURL, accessToken: sessions[3].accessToken, autoReconnect: false)
+        flooder.connect()
+        #expect(flooder.waitFor(timeoutMillis: 10_000) { $0.type == "hello" } != nil)
+        for _ in 0..<150 { flooder.send(LobbyCommand(op: .state)) }
+        let flood = waitClosed(flooder)
+        #expect(flood?.code == 4008, "\(String(describing: flood))")
+        let big = LobbyClient(url: stack.lobbyURL, accessToken: sessions[4].accessToken, autoReconnect: false)
+        big.connect()
+        #expect(big.waitFor(timeoutMillis: 10_000) { $0.type == "hello" } != nil)
+        big.sendRaw(#"{"op":"chat","text":""# + String(repeating: "y", count: 10_000) + #""}"#)
+        let tooBig = waitClosed(big)
+        #expect(tooBig?.code == 1009, "\(String(describing: tooBig))")
+        let forged = LobbyClient(url: stack.lobbyURL, accessToken: "not.a.token", autoReconnect: false)
+        forged.connect()
+        #expect(waitClosed(forged) != nil)
+        // The room carries on.
+        a.send(LobbyCommand(op: .vote, ref: "after", track: "oval"))
+        #expect(a.waitFor(timeoutMillis: 10_000) { $0.ref == "after" }?.type == "ok")
+        #expect(SystemTest.http(port: stack.httpPort, path: "/healthz")?.status == 200)
+    }
+
+    func waitClosed(_ c: LobbyClient) -> (code: Int, reason: String)? {
+        let deadline = Date().addingTimeInterval(10)
+        var seen: [String] = []
+        while Date() < deadline {
+            switch c.next(timeoutMillis: 200) {
+            case .closed(let code, let reason)?: return (code, reason)
+            case .some(let e): if seen.count < 5 { seen.append("\(e)") }
+            case nil: break
+            }
+        }
+        print("no close; saw \(seen)")
+        return nil
+    }
+
+    /// Quick play: a party ticket and solo tickets form one match (the party whole); a region
+    /// nobody serves is refused; a cancelled ticket is not matched.
+    @Test func partyAndSoloTicketsFormAMatch() throws {
+        let stack = try LobbyStack("lobby-queue")
+        defer { stack.stop() }
+        let sessions = try stack.accounts(9)
+        let clients = try sessions.map { try stack.client($0) }
+        defer { clients.forEach { $0.close() } }
+        let seed = try TokenKey(hex: stack.jwtKey).bytes
+        let signer = try awaitSync { try await AccessTokenSigner(seed: seed) }
+        let party = sessions[0...2].map(\.accountId)
+        let ticket = try awaitSync { try await signer.sign(PartyTicketClaims(leader: party[0], party: 77, members: party, issuedAt: Date())) }
+        // A region nobody serves; then a cancelled ticket.
+        clients[8].send(LobbyCommand(op: .queue, ref: "eu", pings: ["eu-west": 12]))
+        #expect(clients[8].waitFor(timeoutMillis: 10_000) { $0.ref == "eu" }?.code == "no_region")
+        clients[8].send(LobbyCommand(op: .queue, ref: "q8", pings: ["local": 30]))
+        #expect(clients[8].waitFor(timeoutMillis: 10_000) { $0.type == "queue" }?.queue?.state == "waiting")
+        clients[8].send(LobbyCommand(op: .cancelQueue, ref: "c8"))
+        #expect(clients[8].waitFor(timeoutMillis: 10_000) { $0.type == "queue" }?.queue?.state == "cancelled")
+        // The party (3) and five solos fill a match of 8.
+        clients[0].send(LobbyCommand(op: .queue, ref: "p", party: ticket, pings: ["local": 20]))
+        #expect(clients[1].waitFor(timeoutMillis: 10_000) { $0.type == "queue" }?.queue?.players == party, "members see the party ticket")
+        clients[1].send(LobbyCommand(op: .queue, ref: "dup", pings: ["local": 20]))
+        #expect(clients[1].waitFor(timeoutMillis: 10_000) { $0.ref == "dup" }?.code == "already_queued")
+        // The same party ticket twice: refused.
+        clients[0].send(LobbyCommand(op: .quickJoin, ref: "again", party: ticket))
+        #expect(clients[0].waitFor(timeoutMillis: 10_000) { $0.ref == "again" }?.code == "ticket_used")
+        for i in 3..<8 { clients[i].send(LobbyCommand(op: .queue, pings: ["local": 20 + i])) }
+        var matches: [UInt64] = []
+        for i in 0..<8 {
+            guard let m = clients[i].waitFor(timeoutMillis: 15_000, { $0.type == "match" })?.match else {
+                Issue.record("player \(i) got no match:\n\(stack.s.log("services").suffix(1500))"); return
+            }
+            matches.append(m.matchId)
+        }
+        #expect(Set(matches).count == 1)
+        #expect(clients[8].next(timeoutMillis: 500).map { if case .message(let m) = $0 { m.type != "match" } else { true } } ?? true,
+                "the cancelled ticket was not matched")
+        #expect(SystemTest.eventually(seconds: 5) { stack.s.metric("r1", "kk_relay_route_prefetches_total").map { $0 >= 1 } == true },
+                "the relay was told of the match")
+    }
+
+    /// Two lobby instances on one Redis: the one serving a room is killed mid-countdown; the
+    /// clients reconnect to the other, which ends the countdown and starts the race.
+    @Test func aLobbyInstanceKilledMidCountdownDoesNotStopTheRace() throws {
+        let stack = try LobbyStack("lobby-kill", servicesExtra: ["--countdown-seconds", "3"])
+        defer { stack.stop() }
+        let second = Int(SystemTest.freePort())
+        try stack.startServices(extra: ["--countdown-seconds", "3"], name: "services2", port: second)
+        #expect(stack.servicesReady(port: second))
+        let urls = [stack.lobbyURL, "ws://127.0.0.1:\(second)/v1/lobby"]
+        let sessions = try stack.accounts(2)
+        let clients = try sessions.map { s -> LobbyClient in
+            let c = LobbyClient(urls: urls, accessToken: s.accessToken)
+            c.connect()
+            guard c.waitFor(timeoutMillis: 10_000, { $0.type == "hello" }) != nil else { throw StackError("no hello") }
+            return c
+        }
+        defer { clients.forEach { $0.close() } }
+        clients[0].send(LobbyCommand(op: .create))
+        let code = try #require(clients[0].waitFor(timeoutMillis: 10_000) { $0.type == "room" }?.room?.code)
+        clients[1].send(LobbyCommand(op: .join, code: code))
+        #expect(clients[0].waitFor(timeoutMillis: 10_000) { $0.room?.members.count == 2 } != nil)
+        for c in clients { c.send(LobbyCommand(op: .ready, ready: true)) }
+        #expect(clients[0].waitFor(timeoutMillis: 10_000) { $0.room?.phase == "countdown" } != nil)
+        stack.services?.signal(SIGKILL)
+        _ = stack.services?.wait(seconds: 5)
+        for (i, c) in clients.enumerated() {
+            let m = c.waitFor(timeoutMillis: 20_000) { $0.type == "match" }
+            #expect(m?.match != nil, "player \(i) got no race after the instance died:\n\(stack.s.log("services2").suffix(1500))")
+        }
+    }
+}
+
+/// Runs async work from a synchronous test (the SDK's blocking calls run beside it).
+func awaitSync<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
+    let box = ResultBox<T>()
+    let sem = DispatchSemaphore(value: 0)
+    Task { box.result = await Result { try await body() }; sem.signal() }
+    sem.wait()
+    return try box.result!.get()
+}
+
+final class ResultBox<T>: @unchecked Sendable { var result: Result<T, Error>? }
+
+extension Result where Failure == Error {
+    init(catching body: () async throws -> Success) async {
+        do { self = .success(try await body()) } catch { self = .failure(error) }
     }
 }
