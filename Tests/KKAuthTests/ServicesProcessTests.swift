@@ -136,7 +136,12 @@ import Testing
 
     @Test func badConfigurationIsRefusedWithAMessage() throws {
         let cases: [([String], [String: String], String)] = [
-            (["--services", "lobby"], ["KK_POSTGRES_URL": "postgres://kk@127.0.0.1:1/kk", "KK_JWT_KEY": key], "unknown service"),
+            (["--services", "voice"], ["KK_POSTGRES_URL": "postgres://kk@127.0.0.1:1/kk", "KK_JWT_KEY": key], "unknown service"),
+            (["--services", "lobby"], ["KK_POSTGRES_URL": "postgres://kk@127.0.0.1:1/kk", "KK_JWT_KEY": key], "needs --redis-port"),
+            (["--services", "lobby", "--redis-port", "1", "--tracks", "moon"], ["KK_POSTGRES_URL": "postgres://kk@127.0.0.1:1/kk", "KK_JWT_KEY": key],
+             "unknown track"),
+            (["--services", "lobby", "--redis-port", "1", "--relay-secret", "short"], ["KK_POSTGRES_URL": "postgres://kk@127.0.0.1:1/kk", "KK_JWT_KEY": key],
+             "at least 16"),
             ([], ["KK_POSTGRES_URL": "", "KK_JWT_KEY": key], "PostgreSQL URL"),  // (.ci/run exports one)
             ([], ["KK_POSTGRES_URL": "mysql://x@y/z", "KK_JWT_KEY": key], "bad PostgreSQL URL"),
             ([], ["KK_POSTGRES_URL": "postgres://kk@127.0.0.1:1/kk", "KK_JWT_KEY": "abcd"], "signing key"),
