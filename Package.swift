@@ -214,7 +214,8 @@ let package = Package(
         // C ABI over the client SDK: the header and the thread-local error text in C, the
         // entry points in Swift (@_cdecl, opaque handles).
         .target(name: "CKartKlashClient", path: "Sources/CKartKlashClient"),
-        .target(name: "KKClientC", dependencies: ["CKartKlashClient", "KKClientSDK", "KKClient", "KKLoop", "KKPhysics", "KKTerminalUI", "KKToken"]),
+        .target(name: "KKClientC", dependencies: ["CKartKlashClient", "KKClientSDK", "KKClient", "KKLoop", "KKPhysics", "KKTerminalUI", "KKToken",
+                                                  "KKLobbyCore"]),
 
         // Driving a local stack from tools and tests: child processes stopped by pid, blocking
         // Redis, loopback HTTP probes (kk-load and the system tests).

@@ -348,6 +348,31 @@ extension LobbySystemTests {
     }
 }
 
+extension LobbySystemTests {
+    /// Compiles Tests/CAPI/lobby.c against libKartKlashClient.so and runs it: two accounts meet
+    /// in a room through the C ABI's lobby calls and race with the ticket of the match event.
+    @Test func cProgramMeetsInARoomAndRacesThroughTheCABI() throws {
+        let productDir = URL(fileURLWithPath: SystemTest.product("kk-services")).deletingLastPathComponent().path
+        let lib = "\(productDir)/libKartKlashClient.so"
+        try #require(FileManager.default.fileExists(atPath: lib), "\(lib) is missing: build it with `swift build --product KartKlashClient`")
+        let stack = try LobbyStack("lobby-capi")
+        defer { stack.stop() }
+        let root = SystemTest.packageRoot.path
+        let exe = "\(stack.s.dir)/capi-lobby"
+        let cc = try ChildProcess(path: "/usr/bin/cc", arguments: [
+            "-std=c11", "-Wall", "-Wextra", "-Werror", "-I", "\(root)/Sources/CKartKlashClient/include", "\(root)/Tests/CAPI/lobby.c",
+            "-L", productDir, "-lKartKlashClient", "-Wl,-rpath,\(productDir)", "-o", exe,
+        ], logPath: "\(stack.s.dir)/cc.log")
+        #expect(cc.wait(seconds: 60) == 0, "cc failed:\n\(stack.s.log("cc"))")
+        let run = try ChildProcess(path: exe, arguments: ["http://127.0.0.1:\(stack.httpPort)", stack.lobbyURL, "\(stack.s.dir)/prefs"],
+                                   logPath: "\(stack.s.dir)/capi.log")
+        let status = run.wait(seconds: 90)
+        if status == nil { run.stop() }
+        let out = stack.s.log("capi")
+        #expect(status == 0 && out.contains("ALL OK"), "\(out)\n\(stack.s.log("services").suffix(1500))")
+    }
+}
+
 /// Runs async work from a synchronous test (the SDK's blocking calls run beside it).
 func awaitSync<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
     let box = ResultBox<T>()

@@ -217,6 +217,44 @@ size_t kk_account_party_json(kk_account *account, char *buf, size_t len);
  * then call kk_account_request_match() and get their seats); like kk_account_request_match(). */
 size_t kk_account_request_party_match(kk_account *account, const char *match_url, char *buf, size_t len);
 
+/* ---- Lobby (rooms, quick play, the race's ticket) ----
+ * One handle = one WebSocket to the lobby service, opened in the background with the account's
+ * access token and reconnected by itself after a drop (a held seat is kept for a while). Send
+ * commands with the calls below and read what the lobby says with kk_lobby_poll(). Events are
+ * JSON objects with a "type": "hello", "ok"/"error" ("ref", "code", "message"), "room"
+ * ("room": {"id", "code", "host", "phase", "startsAtMillis", "members": [{"account", "ready",
+ * "vote", "awayUntilMillis"}], "seats", "tracks"}, "events": [{"kind", ...}]), "left", "queue"
+ * ("queue": {"state", "ticketId", "region", "players"}), "match" (the race: pass the event to
+ * kk_lobby_match_ticket()), and from the handle itself "reconnecting" ("attempt", "reason") and
+ * "closed" ("code", "reason"; the socket is gone for good). docs/LOBBY.md lists the codes. */
+typedef struct kk_lobby kk_lobby;
+
+/* lobby_url: ws://host:port/v1/lobby. The account must be logged in; its access token at this
+ * moment authenticates the socket (after a "closed" with an expired token, log in and connect
+ * again). NULL on failure (kk_last_error()). */
+kk_lobby *kk_lobby_connect(kk_account *account, const char *lobby_url);
+/* Closes the socket and frees the handle. NULL is ignored. */
+void kk_lobby_destroy(kk_lobby *lobby);
+/* Any command as JSON ({"op": ..., "ref": ...}; docs/LOBBY.md). 0, or -1 if it is not JSON. */
+int kk_lobby_send_json(kk_lobby *lobby, const char *json);
+int kk_lobby_create(kk_lobby *lobby, int is_public);
+int kk_lobby_join(kk_lobby *lobby, const char *code);
+int kk_lobby_quick_join(kk_lobby *lobby);
+int kk_lobby_leave(kk_lobby *lobby);
+int kk_lobby_ready(kk_lobby *lobby, int ready);
+int kk_lobby_vote(kk_lobby *lobby, const char *track);
+int kk_lobby_chat(kk_lobby *lobby, const char *text);
+int kk_lobby_kick(kk_lobby *lobby, int64_t account_id);
+/* Quick play; pings_json: measured round trips per region, {"local": 23, ...}. */
+int kk_lobby_queue(kk_lobby *lobby, const char *pings_json);
+int kk_lobby_cancel_queue(kk_lobby *lobby);
+/* Waits at most timeout_ms (0: no wait) for the next event; writes its JSON into buf
+ * (NUL-terminated, cut to len - 1) and returns its full length; 0 when none came. */
+size_t kk_lobby_poll(kk_lobby *lobby, int timeout_ms, char *buf, size_t len);
+/* From a "match" event's JSON: the ticket JSON kk_client_create() takes (as
+ * kk_account_request_match() gives); 0 when the event is not a match (kk_last_error()). */
+size_t kk_lobby_match_ticket(const char *match_event_json, char *buf, size_t len);
+
 #ifdef __cplusplus
 }
 #endif
