@@ -86,7 +86,7 @@ let package = Package(
         // outbound queue.
         .target(name: "KKShardCore", dependencies: ["KKWire", "KKPhysics"]),
         // Terminal rendering and keyboard decoding for kk-client (pure).
-        .target(name: "KKTerminalUI", dependencies: ["KKPhysics"]),
+        .target(name: "KKTerminalUI", dependencies: ["KKPhysics", "KKLobbyCore"]),
 
         // I/O adapters (thin; one event-loop thread each).
         .target(name: "KKLoop", dependencies: ["CLibUV", "CNetLinux", "KKBytes"]),
@@ -208,7 +208,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "kk-client", dependencies: [
-            "KKClientSDK", "KKClient", "KKTerminalUI", "KKLoop", "KKPhysics",
+            "KKClientSDK", "KKClient", "KKTerminalUI", "KKLoop", "KKPhysics", "KKLobbyCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // C ABI over the client SDK: the header and the thread-local error text in C, the
@@ -260,7 +260,7 @@ let package = Package(
                                                         .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "KKClientTests", dependencies: ["KKClient", "KKRelayCore", "KKShardCore", "KKToken", "KKWire",
                                                           "KKPhysics", "KKDelta", "KKPrediction"]),
-        .testTarget(name: "KKTerminalUITests", dependencies: ["KKTerminalUI", "KKPhysics"]),
+        .testTarget(name: "KKTerminalUITests", dependencies: ["KKTerminalUI", "KKPhysics", "KKLobbyCore"]),
         .testTarget(name: "KKSystemTests", dependencies: [
             "kk-shard", "kk-relay", "kk-client", "kk-services", "KKLobbyCore", "KKAccessToken", "KKLocalStack", "KKClientSDK", "KKImpair", "KKLoad", "KKClient", "KKToken", "KKLoop", "KKPhysics", "KKWire", "CHiredis", "KKTestSupport",
         ]),

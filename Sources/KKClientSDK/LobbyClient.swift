@@ -168,3 +168,27 @@ public final class LobbyClient: Sendable {
         push(.closed(code: 1000, reason: "closed"))
     }
 }
+
+/// Quick play's region choice from the client: the lobby's public list of relays per region
+/// (`GET /v1/lobby/regions`), each relay pinged (``RelayPinger``), each region's best median
+/// round trip in milliseconds. Blocking (about `timeoutMillis`); regions no relay answered for
+/// are left out.
+public enum LobbyRegions {
+    struct Regions: Decodable { var regions: [String: [String]] }
+
+    public static func measure(servicesURL: String, timeoutMillis: Int = 1_000) throws(MatchServiceError) -> [String: Int] {
+        let (status, body) = try BlockingHTTP.request("GET", url: BlockingHTTP.join(servicesURL, "/v1/lobby/regions"), timeoutMillis: 5_000)
+        guard status == 200, let r = try? JSONDecoder().decode(Regions.self, from: Data(body)) else {
+            throw .unreachable("the lobby's region list answered \(status)")
+        }
+        let all = r.regions.flatMap { region, relays in relays.map { (region, $0) } }
+        let results = RelayPinger.measure(relays: all.map(\.1), timeoutMillis: timeoutMillis)
+        var best: [String: Int] = [:]
+        for (i, res) in results.enumerated() {
+            guard let ms = res.medianMillis else { continue }
+            let region = all[i].0
+            best[region] = min(best[region] ?? .max, Int(ms.rounded(.up)))
+        }
+        return best
+    }
+}

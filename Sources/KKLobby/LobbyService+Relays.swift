@@ -45,6 +45,12 @@ extension LobbyService {
             await serveRelay(inbound: inbound, outbound: outbound)
         })
 
+        // Public: the relays of each region, for the clients' pings (quick play's region choice).
+        router.get("/v1/lobby/regions") { [self] _, _ -> Response in
+            var regions: [String: [String]] = [:]
+            for r in await knownRelays() where !r.draining { regions[r.region, default: []].append(r.address) }
+            return ServiceHTTP.json(.ok, Regions(regions: regions))
+        }
         router.get("/v1/lobby/relays") { [self] req, _ -> Response in
             await ServiceHTTP.respond { () throws(RelayRouteError) in
                 try operatorCheck(req)
@@ -88,6 +94,7 @@ extension LobbyService {
     }
 
     struct RelayList: Encodable { var relays: [RelayControlHub.Relay] }
+    struct Regions: Encodable { var regions: [String: [String]] }
     struct Reason: Decodable { var reason: String?; var seconds: Int? }
     struct Limits: Decodable { var packetsPerSecond: Double?; var handshakesPerSecond: Double? }
     struct Sent: Encodable { var sent: Bool; var command: String; var target: String }

@@ -17,6 +17,7 @@ import NIOConcurrencyHelpers
 ///   quick-play ticket changes. 401 without a valid token.
 /// - `GET /v1/lobby/relay-control` (WebSocket upgrade, service credential): a relay's control
 ///   socket (``RelayControlMessage``).
+/// - `GET /v1/lobby/regions` (public): each region's relay addresses, for the clients' pings.
 /// - Operator routes (service credential): `GET /v1/lobby/relays`, `POST
 ///   /v1/lobby/relays/{id|*}/drain`, `POST /v1/lobby/relays/{id|*}/rate-limits`, `POST
 ///   /v1/lobby/players/{account}/kick` (`{"reason"}`), `POST /v1/lobby/players/{account}/ban`

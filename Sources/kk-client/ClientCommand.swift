@@ -21,6 +21,13 @@ struct ClientCommand: ParsableCommand {
     @Option(help: "Match service base URL, e.g. http://127.0.0.1:7080 (POST /v1/match).") var matchUrl: String?
     @Option(help: "Auth service base URL (kk-services), e.g. http://127.0.0.1:7090: log in (this device's account, kept in ~/.config/kartklash, mode 0600) and play as that account.") var authUrl: String?
     @Option(help: "Connect token JSON file (a ConnectToken, or the match service's answer).") var tokenFile: String?
+    @Option(help: "Lobby socket, e.g. ws://127.0.0.1:7090/v1/lobby (with --auth-url): the lobby screen first (rooms, quick play), then the race.") var lobbyUrl: String?
+    @Flag(help: "Lobby, headless or on opening: create a private room.") var lobbyCreate = false
+    @Option(help: "Lobby: join the room with this code.") var lobbyJoin: String?
+    @Flag(help: "Lobby: join any public room.") var lobbyQuickJoin = false
+    @Flag(help: "Lobby: queue for quick play.") var lobbyQueue = false
+    @Flag(help: "Lobby: ready up once in a room.") var lobbyReady = false
+    @Option(help: "Lobby: vote for this track once in a room.") var lobbyVote: String?
     @Option(help: "Player name sent to the match service.") var player: String = ProcessInfo.processInfo.environment["USER"] ?? "player"
     @Option(help: "Track (default: the match service's answer, else oval).") var track: String?
     @Flag(help: "Drive with the built-in bot (same code path as a player).") var bot = false
@@ -32,8 +39,12 @@ struct ClientCommand: ParsableCommand {
     @Option(help: "Bot seed.") var seed: UInt64 = 1
 
     func validate() throws {
-        if (matchUrl == nil) == (tokenFile == nil) { throw ValidationError("give exactly one of --match-url or --token-file") }
-        if authUrl != nil && matchUrl == nil { throw ValidationError("--auth-url goes with --match-url") }
+        if [matchUrl, tokenFile, lobbyUrl].compactMap({ $0 }).count != 1 {
+            throw ValidationError("give exactly one of --match-url, --lobby-url or --token-file")
+        }
+        if authUrl != nil && matchUrl == nil && lobbyUrl == nil { throw ValidationError("--auth-url goes with --match-url or --lobby-url") }
+        if lobbyUrl != nil && authUrl == nil { throw ValidationError("--lobby-url needs --auth-url (the lobby knows players by their account)") }
+        if let u = lobbyUrl, !(u.hasPrefix("ws://") || u.hasPrefix("wss://")) { throw ValidationError("--lobby-url must be a ws:// URL") }
         if ![20, 30, 60].contains(sendHz) { throw ValidationError("--send-hz must be 20, 30 or 60") }
         if !(1...32).contains(redundancy) { throw ValidationError("--redundancy must be 1...32") }
         if !(1...60).contains(fps) { throw ValidationError("--fps must be 1...60") }
@@ -42,10 +53,12 @@ struct ClientCommand: ParsableCommand {
 
     func run() throws {
         var access: String?
+        var session: AuthSession?
         if let authUrl {
             do {
                 let s = try SecurePreferences(path: SecurePreferences.defaultPath()).session(using: AuthClient(baseURL: authUrl))
                 access = s.accessToken
+                session = s
                 if headless { ClientApp.line("logged in as account \(s.accountId)") }
             } catch {
                 ClientApp.errorLine("kk-client: \(error.message)")
@@ -56,6 +69,15 @@ struct ClientCommand: ParsableCommand {
         do {
             if let tokenFile {
                 ticket = try MatchTicket.read(file: tokenFile)
+            } else if let lobbyUrl, let session, let authUrl {
+                let pings = (try? LobbyRegions.measure(servicesURL: authUrl)) ?? [:]
+                let script = LobbyApp.Script(create: lobbyCreate, join: lobbyJoin, quickJoin: lobbyQuickJoin, queue: lobbyQueue,
+                                             ready: lobbyReady, vote: lobbyVote)
+                guard let t = LobbyApp.run(url: lobbyUrl, session: session, pings: pings, headless: headless, script: script) else {
+                    ClientApp.line("kk-client: left the lobby")
+                    return
+                }
+                ticket = t
             } else {
                 if headless { ClientApp.line("contacting the match service at \(matchUrl!)...") }
                 ticket = try MatchService.requestMatch(baseURL: matchUrl!, player: player, accessToken: access)

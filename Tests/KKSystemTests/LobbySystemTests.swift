@@ -373,6 +373,41 @@ extension LobbySystemTests {
     }
 }
 
+extension LobbySystemTests {
+    /// kk-client's lobby, headless: one creates a room and readies, the other joins by the code
+    /// it printed and readies; both race (bots) and exit 0. A third, queued for quick play
+    /// with the pings it measured, is told its ticket waits.
+    @Test func kkClientCreatesAndJoinsARoomThenRaces() throws {
+        let stack = try LobbyStack("lobby-kk-client")
+        defer { stack.stop() }
+        func client(_ name: String, _ args: [String]) throws -> ChildProcess {
+            let p = try ChildProcess(path: SystemTest.product("kk-client"), arguments: [
+                "--auth-url", "http://127.0.0.1:\(stack.httpPort)", "--lobby-url", stack.lobbyURL, "--headless", "--bot", "--seconds", "6",
+            ] + args, environment: ["XDG_CONFIG_HOME": "\(stack.s.dir)/\(name)-config"], logPath: "\(stack.s.dir)/\(name).log")
+            stack.s.children[name] = p
+            return p
+        }
+        let host = try client("host", ["--lobby-create", "--lobby-ready", "--lobby-vote", "sprint"])
+        var code: String?
+        #expect(SystemTest.eventually(seconds: 20) {
+            code = stack.s.log("host").split(separator: "\n").compactMap { line -> String? in
+                guard let r = line.range(of: "room code ") else { return nil }
+                return String(line[r.upperBound...].prefix(6))
+            }.first
+            return code != nil
+        }, "\(stack.s.log("host"))")
+        let guest = try client("guest", ["--lobby-join", code ?? "", "--lobby-ready"])
+        let queued = try client("queued", ["--lobby-queue"])
+        for (name, p) in [("host", host), ("guest", guest)] {
+            let status = p.wait(seconds: 60)
+            #expect(status.map { ($0 >> 8) & 0xff } == 0, "\(name): \(stack.s.log(name))")
+            #expect(stack.s.log(name).contains("race found"), "\(name): \(stack.s.log(name))")
+        }
+        #expect(SystemTest.eventually(seconds: 10) { stack.s.log("queued").contains("quick play waiting") }, "\(stack.s.log("queued"))")
+        queued.stop()
+    }
+}
+
 /// Runs async work from a synchronous test (the SDK's blocking calls run beside it).
 func awaitSync<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
     let box = ResultBox<T>()
