@@ -204,7 +204,10 @@ let package = Package(
         .target(name: "KKImpair", dependencies: ["KKBytes", "KKLoad", "KKLoop"]),
         .executableTarget(name: "kk-load", dependencies: [
             "KKLoad", "KKImpair", "KKClientSDK", "KKClient", "KKClientTransport", "KKDTLS", "KKLoop", "KKToken", "KKPhysics", "KKWire",
-            "KKLocalStack", "KKAuth", "KKAccessToken", .product(name: "Crypto", package: "swift-crypto"),
+            "KKLocalStack", "KKAuth", "KKAccessToken", "KKLobbyCore", .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+            .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "kk-client", dependencies: [

@@ -7,11 +7,11 @@ import KKToken
 
 /// `kk-load`: synthetic players over the real DTLS handshake and protocol (see LoadTests/README.md).
 @main
-struct LoadCommand: ParsableCommand {
+struct LoadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kk-load",
         abstract: "Load generator: N synthetic clients (GameClient + BotDriver) with impairment; JSON + Markdown report.",
-        subcommands: [Run.self, MaxPps.self, Merge.self, AuthBench.self],
+        subcommands: [Run.self, MaxPps.self, Merge.self, AuthBench.self, LobbyBench.self, WSEcho.self],
         defaultSubcommand: Run.self)
 }
 

@@ -47,6 +47,7 @@ struct ServicesCommand: AsyncParsableCommand {
     @Option(help: "Lobby: seconds a dropped member's seat is held.") var seatHoldSeconds = 30
     @Option(help: "Lobby: countdown once everyone is ready, seconds.") var countdownSeconds = 5
     @Option(help: "Lobby: the relays' control-plane credential, at least 16 characters (default: $KK_LOBBY_RELAY_SECRET; none: control plane off).") var relaySecret: String?
+    @Option(help: "Lobby: commands a socket may send per second (burst: twice as many).") var commandsPerSecond = 10.0
     @Option(help: "Log level.") var logLevel = "info"
 
     static let known: Set<String> = ["auth", "social", "lobby"]
@@ -70,6 +71,7 @@ struct ServicesCommand: AsyncParsableCommand {
             guard (0...60).contains(countdownSeconds) else { throw ValidationError("--countdown-seconds must be 0-60") }
             guard (10...3600).contains(tokenSeconds) else { throw ValidationError("--token-seconds must be 10-3600") }
             if let s = relaySecret, s.count < 16 { throw ValidationError("--relay-secret must be at least 16 characters") }
+            guard (1...10_000).contains(commandsPerSecond) else { throw ValidationError("--commands-per-second must be 1-10000") }
         }
     }
 
@@ -158,6 +160,8 @@ extension ServicesCommand {
         var config = LobbyConfig(rules: rules)
         config.prefix = redisPrefix
         config.regions = regions.split(separator: ",").map(String.init)
+        config.commandsPerSecond = commandsPerSecond
+        config.commandBurst = 2 * commandsPerSecond
         config.relaySecret = relaySecret ?? env["KK_LOBBY_RELAY_SECRET"]
         if let s = config.relaySecret, s.count < 16 { throw ValidationError("KK_LOBBY_RELAY_SECRET must be at least 16 characters") }
         let admin = host.admin

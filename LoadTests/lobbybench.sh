@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Lobby benchmark in one run (issue 16): concurrent lobby sockets and events/s next to a bare
+# hummingbird-websocket echo server (kk-load ws-echo, same client code, same run), then
+# quick-play tickets/s and time-to-match p50/p99 through the real allocator and a real shard.
+# Starts redis, PostgreSQL, one kk-shard and kk-services (auth + lobby) on loopback, release
+# builds; stops every process by pid.
+#
+#   LoadTests/lobbybench.sh                     # 256 sockets per server, 5 s, 100 tickets/s
+#   SOCKETS=1024 SECONDS_=10 TICKET_RATE=200 LoadTests/lobbybench.sh
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+CONF=${CONF:-release}
+SOCKETS=${SOCKETS:-256}
+SECONDS_=${SECONDS_:-5}
+TICKET_RATE=${TICKET_RATE:-100}
+TMP=$(mktemp -d /tmp/kk-lobbybench.XXXXXX)
+PIDS=()
+PGDIR=
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  [ -n "$PGDIR" ] && rm -rf "$PGDIR"
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+for product in kk-services kk-shard kk-load; do
+  (cd "$ROOT" && flock /tmp/kk-build.lock swift build -c "$CONF" --product "$product" 2>&1 | grep -vE "prohibited flag|^\[[0-9]+/|unhandled|CMakeLists" || true)
+done
+BIN="$ROOT/.build/$CONF"
+
+read -r RPORT RPID < <(bash "$ROOT/Ops/scripts/redis-local.sh")
+PIDS+=("$RPID")
+read -r PGPORT PGPID PGDIR PGPASS < <(bash "$ROOT/Ops/scripts/postgres-local.sh")
+PIDS+=("$PGPID")
+export KK_POSTGRES_URL="postgres://kk:$PGPASS@127.0.0.1:$PGPORT/kk"
+export KK_JWT_KEY=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+TOKEN_KEY=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+HTTP=$(free_port)
+SHARD_ADMIN=$(free_port)
+
+"$BIN/kk-shard" --id bench-s1 --enet-port 0 --admin-port "$SHARD_ADMIN" --redis-port "$RPORT" --players-per-match 8 \
+  --max-matches 400 --track sprint --log-level warning > "$TMP/shard.log" 2>&1 &
+PIDS+=($!)
+"$BIN/kk-services" --services auth,lobby --http-port "$HTTP" --redis-port "$RPORT" --token-key "$TOKEN_KEY" \
+  --commands-per-second 1000 --countdown-seconds 5 --relay 127.0.0.1:9 --log-level warning > "$TMP/services.log" 2>&1 &
+SVC=$!
+PIDS+=("$SVC")
+for i in $(seq 1 200); do
+  curl -sf "http://127.0.0.1:$HTTP/readyz" >/dev/null && curl -sf "http://127.0.0.1:$SHARD_ADMIN/readyz" >/dev/null && break
+  sleep 0.1
+done
+curl -sf "http://127.0.0.1:$HTTP/readyz" >/dev/null || { echo "lobbybench: kk-services not ready"; cat "$TMP/services.log"; exit 1; }
+
+echo "lobbybench: $CONF build, $(nproc) cores, $SOCKETS sockets, ${SECONDS_} s, $TICKET_RATE tickets/s"
+"$BIN/kk-load" lobbybench --lobby-url "ws://127.0.0.1:$HTTP/v1/lobby" --services-pid "$SVC" \
+  --sockets "$SOCKETS" --seconds "$SECONDS_" --ticket-rate "$TICKET_RATE"
