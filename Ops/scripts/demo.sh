@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The main job: installs what is needed, builds, and runs a local KartKlash stack on loopback —
-# redis, PostgreSQL, the platform services (kk-services: accounts and auth), 2 sim shards, 2 edge
-# relays, the match service — then synthetic clients that log in as real (device) accounts, ask
-# the match service for a match with their access token, do the real DTLS handshake and race,
-# with a live summary.
+# redis, PostgreSQL, the platform services (kk-services: accounts and auth, social, the lobby),
+# 2 sim shards, 2 edge relays on the lobby's control plane, the match service — then synthetic
+# clients that log in as real (device) accounts, gather in lobby rooms of 8 (create, join by
+# code, vote, ready up), take the connect token the lobby pushes, do the real DTLS handshake and
+# race, with a live summary.
 # Everything is stopped by pid on exit. Knob: DEMO_CLIENTS (default 32; the scenario is
 # LoadTests/scenarios/demo.json: 40 ms RTT, 1% loss each way, ~30 s).
 set -euo pipefail
@@ -37,32 +38,37 @@ for i in 1 2; do
     >"$run/shard-$i.log" 2>&1 &
   pids+=("$!"); echo "demo: kk-shard shard-$i pid $! (enet 127.0.0.1:$((7300 + i)), admin :$((7400 + i)))"
 done
+lobbysecret=$(openssl rand -hex 16)
 for i in 1 2; do
-  KK_TOKEN_KEY=$key KK_COOKIE_SECRET=$cookie "$bin/kk-relay" serve --listen-port $((7776 + i)) \
-    --admin-port $((7780 + i)) --redis-port "$rport" --workers 1 >"$run/relay-$i.log" 2>&1 &
-  pids+=("$!"); echo "demo: kk-relay relay-$i pid $! (udp 127.0.0.1:$((7776 + i)), admin :$((7780 + i)))"
+  KK_TOKEN_KEY=$key KK_COOKIE_SECRET=$cookie KK_LOBBY_RELAY_SECRET=$lobbysecret "$bin/kk-relay" serve --listen-port $((7776 + i)) \
+    --admin-port $((7780 + i)) --redis-port "$rport" --workers 1 --relay-id "relay-$i" \
+    --lobby-url ws://127.0.0.1:7090/v1/lobby/relay-control >"$run/relay-$i.log" 2>&1 &
+  pids+=("$!"); echo "demo: kk-relay relay-$i pid $! (udp 127.0.0.1:$((7776 + i)), admin :$((7780 + i)), lobby control plane)"
 done
 read -r pgport pgpid pg_dir pgpass < <(bash Ops/scripts/postgres-local.sh)
 echo "demo: postgresql on 127.0.0.1:$pgport (pid $pgpid)"
 jwt=$(openssl rand -hex 32)
 authkey=$(KK_JWT_KEY=$jwt "$bin/kk-services" --print-public-key)
-KK_JWT_KEY=$jwt KK_POSTGRES_URL="postgres://kk:$pgpass@127.0.0.1:$pgport/kk" "$bin/kk-services" --services auth,social \
-  --http-port 7090 --redis-port "$rport" >"$run/services.log" 2>&1 &
-pids+=("$!"); echo "demo: kk-services (auth, social; presence from the shards) pid $! (http 127.0.0.1:7090, access-token key $authkey)"
+KK_JWT_KEY=$jwt KK_POSTGRES_URL="postgres://kk:$pgpass@127.0.0.1:$pgport/kk" KK_TOKEN_KEY=$key KK_LOBBY_RELAY_SECRET=$lobbysecret \
+  "$bin/kk-services" --services auth,social,lobby --http-port 7090 --redis-port "$rport" --countdown-seconds 2 \
+  >"$run/services.log" 2>&1 &
+pids+=("$!"); echo "demo: kk-services (auth, social, lobby; presence from the shards) pid $! (http 127.0.0.1:7090, ws /v1/lobby, access-token key $authkey)"
 KK_TOKEN_KEY=$key KK_AUTH_PUBLIC_KEY=$authkey "$bin/kk-match" --http-port 7080 --redis-port "$rport" >"$run/match.log" 2>&1 &
 pids+=("$!"); echo "demo: kk-match pid $! (http 127.0.0.1:7080, players authenticated by the auth service's tokens)"
 for port in 7401 7402 7781 7782 7090 7080; do
   for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
   echo "demo: :$port $(curl -s "http://127.0.0.1:$port/readyz" | head -1)"
 done
-echo "demo: $clients synthetic clients log in (device accounts) and ask the match service (one summary line per second)"
-echo "demo: join them: $bin/kk-client --auth-url http://127.0.0.1:7090 --match-url http://127.0.0.1:7080"
-"$bin/kk-load" --scenario LoadTests/scenarios/demo.json --clients "$clients" --match-url http://127.0.0.1:7080 \
+echo "demo: $clients synthetic clients log in (device accounts), meet in lobby rooms of 8 and race (one summary line per second)"
+echo "demo: play yourself: $bin/kk-client --auth-url http://127.0.0.1:7090 --lobby-url ws://127.0.0.1:7090/v1/lobby"
+echo "demo:   (a room of your own: c, then share the code; quick play: m) or, without the lobby, --match-url http://127.0.0.1:7080"
+"$bin/kk-load" --scenario LoadTests/scenarios/demo.json --clients "$clients" --lobby-url ws://127.0.0.1:7090/v1/lobby \
   --auth-url http://127.0.0.1:7090 \
   --shard-pid "${pids[1]}" --shard-pid "${pids[2]}" --relay-pid "${pids[3]}" --relay-pid "${pids[4]}" \
   --report "$run/report.json" || true
 echo
 echo "demo: shard status:"; curl -s http://127.0.0.1:7401/status; echo; curl -s http://127.0.0.1:7402/status; echo
 echo "demo: relay status:"; curl -s http://127.0.0.1:7781/status; echo; curl -s http://127.0.0.1:7782/status; echo
+echo "demo: lobby:"; curl -s http://127.0.0.1:7090/status; echo
 echo "demo: report: $run/report.json (and report.md)"
 [ -f "$run/report.md" ] && sed -n 1,40p "$run/report.md"

@@ -33,14 +33,18 @@ public struct RoomStarter: Sendable {
                                                                          args: relayRequest.args)).get()) ?? []
         let relays = live.isEmpty ? matchConfig.staticRelays : live
         var tokens: [Int64: ConnectToken] = [:]
-        for p in ids {
+        for (i, p) in ids.enumerated() {
+            // Each member's list starts at a different relay (spreads the room; the rest is the
+            // failover order).
+            let k = relays.isEmpty ? 0 : i % relays.count
+            let ordered = Array(relays[k...] + relays[..<k])
             let r = AllocatorRequest.allocate(playerId: p, nowMillis: nowMillis, config: config)
             let seat = try AllocatorRequest.parseAllocation(await redis.script(r.source, keys: r.keys, args: r.args)).get()
             guard seat.matchId == placed.matchId else { throw .unexpectedReply("member \(p) seated in \(seat.matchId), not \(placed.matchId)") }
             do throws(TokenError) {
                 tokens[Int64(p)] = try issuer.issue(playerId: p, matchId: seat.matchId, now: nowMillis / 1000,
                                                     validSeconds: matchConfig.tokenSeconds, timeoutSeconds: matchConfig.sessionTimeoutSeconds,
-                                                    relays: relays)
+                                                    relays: ordered)
             } catch { throw .tokenFailure(error) }
         }
         return (placed.matchId, tokens)

@@ -36,6 +36,7 @@ struct Run: ParsableCommand {
     @Option(help: "Ownership TTL to write when allocating on a running stack, ms.") var ownershipTtlMs = 3000
     @Option(help: "Get tokens from kk-match (http://127.0.0.1:PORT) instead of minting them.") var matchUrl: String?
     @Option(help: "With --match-url: log each client in to this auth service (kk-services, http://127.0.0.1:PORT) as a device account first, and ask kk-match with its access token.") var authUrl: String?
+    @Option(help: "With --auth-url: get tokens through the lobby (ws://127.0.0.1:PORT/v1/lobby): bots log in, form rooms of the scenario's players per match, vote, ready up and race.") var lobbyUrl: String?
     @Option(help: "Impairing proxy: auto (when the scenario impairs), always, never.") var proxy = "auto"
     @Option(help: "JSON report path (.md and .html reports are written next to it).") var report: String?
     @Option(help: "Log directory of a spawned stack.") var logDir: String?
@@ -68,7 +69,7 @@ struct Run: ParsableCommand {
         } else {
             let hex = tokenKey ?? ProcessInfo.processInfo.environment["KK_TOKEN_KEY"]
             let key: TokenKey
-            if matchUrl != nil { key = try TokenKey.random() } else {
+            if matchUrl != nil || lobbyUrl != nil { key = try TokenKey.random() } else {
                 guard let hex, let k = try? TokenKey(hex: hex) else { throw ValidationError("--token-key (or KK_TOKEN_KEY) is required without --spawn-stack or --match-url") }
                 guard !relay.isEmpty, !shard.isEmpty || matchUrl != nil else { throw ValidationError("--relay and --shard are required without --spawn-stack") }
                 key = k
@@ -84,8 +85,11 @@ struct Run: ParsableCommand {
         defer { stack.stop() }
 
         let source: any TokenSource
-        if authUrl != nil && matchUrl == nil { throw ValidationError("--auth-url needs --match-url") }
-        if let matchUrl {
+        if authUrl != nil && matchUrl == nil && lobbyUrl == nil { throw ValidationError("--auth-url needs --match-url or --lobby-url") }
+        if lobbyUrl != nil && (authUrl == nil || matchUrl != nil) { throw ValidationError("--lobby-url needs --auth-url (and no --match-url)") }
+        if let lobbyUrl, let authUrl {
+            source = try LobbyTokenSource(authURL: authUrl, lobbyURL: lobbyUrl, roomSize: sc.playersPerMatch, tracks: ["oval"])
+        } else if let matchUrl {
             source = try MatchServiceTokenSource(url: matchUrl, authURL: authUrl)
         } else {
             guard let redis = RedisSync(host: stack.redisHost, port: stack.redisPort) else {

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import KKClientSDK
 import KKLoad
+import KKLobbyCore
 import KKLocalStack
 import KKToken
 import KKWire
@@ -80,5 +81,71 @@ struct MatchServiceTokenSource: TokenSource {
         do {
             return try MatchService.requestMatch(baseURL: matchURL, player: "load-\(runId)-\(index)", accessToken: access).token
         } catch { throw LoadError("match service: \(error.message)") }
+    }
+}
+
+/// Tokens through the lobby, as players get them: each client logs in as a device account of its
+/// own (the auth service), then groups of `roomSize` form a private room (the first creates it,
+/// the others join by its code), vote, ready up, and each takes the connect token the lobby
+/// pushes when the countdown ends. A group is formed when its first client's token is asked for
+/// (the coordinator asks in index order); its sockets close once every token came.
+struct LobbyTokenSource: TokenSource {
+    let authURL: String
+    let lobbyURL: String
+    let roomSize: Int
+    let tracks: [String]
+    let runId = UInt32.random(in: 1...UInt32.max)
+    private var cached: [Int: ConnectToken] = [:]
+    /// Rooms formed; the longest a room took from its first login to its last token.
+    private(set) var rooms = 0
+    private(set) var slowestRoomSeconds = 0.0
+
+    init(authURL: String, lobbyURL: String, roomSize: Int, tracks: [String] = ["oval"]) throws {
+        let rest = authURL.hasPrefix("http://") ? String(authURL.dropFirst(7)) : ""
+        guard rest.hasPrefix("127.") || rest.hasPrefix("[::1]") else { throw LoadError("--auth-url must be a loopback http:// URL") }
+        guard lobbyURL.hasPrefix("ws://127.") || lobbyURL.hasPrefix("ws://[::1]") else { throw LoadError("--lobby-url must be a loopback ws:// URL") }
+        self.authURL = authURL; self.lobbyURL = lobbyURL; self.roomSize = max(2, roomSize); self.tracks = tracks
+    }
+
+    mutating func token(for index: Int) throws -> ConnectToken {
+        if let t = cached.removeValue(forKey: index) { return t }
+        let first = index - index % roomSize
+        let started = Date()
+        let auth = AuthClient(baseURL: authURL)
+        var clients: [LobbyClient] = []
+        defer { clients.forEach { $0.close() } }
+        for i in first..<(first + roomSize) {
+            let s: AuthSession
+            do { s = try auth.loginDevice(deviceId: "kkload-\(runId)-\(i)") } catch { throw LoadError("auth service: \(error.message)") }
+            let c = LobbyClient(url: lobbyURL, accessToken: s.accessToken, autoReconnect: false)
+            c.connect()
+            guard c.waitFor(timeoutMillis: 10_000, { $0.type == "hello" }) != nil else { throw LoadError("lobby: no hello for client \(i)") }
+            clients.append(c)
+        }
+        clients[0].send(LobbyCommand(op: .create))
+        guard let code = clients[0].waitFor(timeoutMillis: 10_000, { $0.type == "room" })?.room?.code else {
+            throw LoadError("lobby: client \(first) got no room")
+        }
+        for (k, c) in clients.enumerated().dropFirst() {
+            c.send(LobbyCommand(op: .join, ref: "join", code: code))
+            guard let r = c.waitFor(timeoutMillis: 10_000, { $0.ref == "join" }), r.type == "ok" else {
+                throw LoadError("lobby: client \(first + k) could not join room \(code)")
+            }
+        }
+        for (k, c) in clients.enumerated() {
+            c.send(LobbyCommand(op: .vote, track: tracks[(first / roomSize + k) % tracks.count]))
+            c.send(LobbyCommand(op: .ready, ready: true))
+        }
+        for (k, c) in clients.enumerated() {
+            guard let m = c.waitFor(timeoutMillis: 30_000, { $0.type == "match" || ($0.type == "error" && $0.code == "start_failed") }),
+                  let a = m.match else {
+                throw LoadError("lobby: client \(first + k) got no race")
+            }
+            cached[first + k] = a.token
+        }
+        rooms += 1
+        slowestRoomSeconds = max(slowestRoomSeconds, Date().timeIntervalSince(started))
+        guard let t = cached.removeValue(forKey: index) else { throw LoadError("lobby: no token for client \(index)") }
+        return t
     }
 }
