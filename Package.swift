@@ -232,7 +232,7 @@ let package = Package(
         .testTarget(name: "KKLobbyTests", dependencies: ["KKLobby", "KKLobbyCore", "KKRedis", "KKMatch", "KKToken", "KKTestSupport"]),
         .testTarget(name: "KKAuthTests", dependencies: [
             "KKAuth", "KKSocial", "KKAccessToken", "KKAdmin", "KKPostgres", "KKTestSupport", "kk-services", "KKClientSDK",
-            "KKRedis", "KKLocalStack",
+            "KKRedis", "KKLocalStack", "KKLobby", "KKLobbyCore", .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -28,6 +28,8 @@ extension LobbyService {
                 }
             }
         }
+        // After a placement failed (no shard, say) forming rests a while: no tight retry loop.
+        guard now >= quickPlayPausedUntil.withLockedValue({ $0 }) else { return }
         if await queue.lease(owner: instanceId, millis: 2_000) {
             if let groups = try? await queue.formRound(nowMillis: now) {
                 for g in groups { await startQuickPlay(g, nowMillis: now) }
@@ -74,6 +76,7 @@ extension LobbyService {
             metrics.count("races_started", "kind", "quick_play")
         case .failure(let r):
             metrics.count("races_started", "kind", "failed")
+            quickPlayPausedUntil.withLockedValue { $0 = Self.nowMillis() + 2_000 }
             logger.warning("lobby: quick-play group could not start: \(r.message)")
             for t in group {
                 try? await queue.enqueue(t)

@@ -39,6 +39,8 @@ public final class LobbyService: Sendable {
     let redis: RedisCommandBridge
     let metrics: LobbyMetrics
     let logger: Logger
+    /// Quick play's forming rests until then (ms) after a placement failed.
+    let quickPlayPausedUntil = NIOLockedValueBox<Int64>(0)
     /// This instance's name in leases.
     public let instanceId = UUID().uuidString.lowercased()
 
@@ -109,13 +111,14 @@ public final class LobbyService: Sendable {
             }
             do {
                 for try await message in inbound.messages(maxSize: config.maxMessageBytes) {
-                    guard case .text(let text) = message else {
-                        conn.send(.text(Self.encode(LobbyMessage(type: "error", code: "bad_command", message: "text frames only (JSON)"))))
-                        continue
-                    }
                     // The stream's size limit covers fragmented messages; a single frame is
                     // bounded by the server's frame limit only: check the message itself.
-                    guard text.utf8.count <= config.maxMessageBytes else {
+                    let size: Int
+                    switch message {
+                    case .text(let t): size = t.utf8.count
+                    case .binary(let b): size = b.readableBytes
+                    }
+                    guard size <= config.maxMessageBytes else {
                         metrics.count("sockets_closed", "reason", "too_large")
                         conn.close(code: 1009, reason: "message larger than \(config.maxMessageBytes) bytes")
                         break
@@ -129,6 +132,11 @@ public final class LobbyService: Sendable {
                             break
                         }
                         conn.send(.text(Self.encode(LobbyMessage(type: "error", code: "rate_limited", message: "too many commands: slow down"))))
+                        continue
+                    }
+                    guard case .text(let text) = message else {
+                        metrics.count("commands", "result", "bad_command")
+                        conn.send(.text(Self.encode(LobbyMessage(type: "error", code: "bad_command", message: "text frames only (JSON)"))))
                         continue
                     }
                     await handle(text, conn: conn)

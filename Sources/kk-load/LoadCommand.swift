@@ -7,7 +7,7 @@ import KKToken
 
 /// `kk-load`: synthetic players over the real DTLS handshake and protocol (see LoadTests/README.md).
 @main
-struct LoadCommand: AsyncParsableCommand {
+struct LoadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kk-load",
         abstract: "Load generator: N synthetic clients (GameClient + BotDriver) with impairment; JSON + Markdown report.",

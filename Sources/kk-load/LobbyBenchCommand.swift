@@ -23,7 +23,7 @@ import NIOConcurrencyHelpers
 /// 3. matchmaking: every socket leaves its room and queues for quick play at `--ticket-rate`
 ///    per second; time from a ticket to its race (the match message): p50/p99; tickets per
 ///    second matched. Needs a shard registered (LoadTests/lobbybench.sh starts one).
-struct LobbyBench: AsyncParsableCommand {
+struct LobbyBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lobbybench", abstract: "Lobby sockets, events/s and matchmaking, next to a bare WebSocket echo server.")
 
@@ -41,7 +41,9 @@ struct LobbyBench: AsyncParsableCommand {
         guard (0...5000).contains(ticketRate) else { throw ValidationError("--ticket-rate must be 0-5000") }
     }
 
-    func run() async throws {
+    func run() throws { try runBlocking { try await self.runAsync() } }
+
+    func runAsync() async throws {
         guard let hex = jwtKey ?? ProcessInfo.processInfo.environment["KK_JWT_KEY"], let seed = TokenKey.bytes(hex: hex), seed.count == 32 else {
             throw ValidationError("--jwt-key or KK_JWT_KEY: 64 hex characters")
         }
@@ -104,12 +106,14 @@ struct LobbyBench: AsyncParsableCommand {
 
 /// `kk-load ws-echo`: the baseline server, a bare hummingbird-websocket echo (the lobby's frame
 /// limit and ping period), printing `port N` once it listens. Stops on SIGTERM.
-struct WSEcho: AsyncParsableCommand {
+struct WSEcho: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "ws-echo", abstract: "A bare WebSocket echo server (lobbybench's baseline).",
                                                     shouldDisplay: false)
     @Option(help: "Port (0: any).") var port = 0
 
-    func run() async throws {
+    func run() throws { try runBlocking { try await self.runAsync() } }
+
+    func runAsync() async throws {
         let router = Router(context: BasicWebSocketRequestContext.self)
         router.ws("/echo") { inbound, outbound, _ in
             for try await message in inbound.messages(maxSize: 4096) {
@@ -124,6 +128,19 @@ struct WSEcho: AsyncParsableCommand {
                               onServerRunning: { ch in FileHandle.standardOutput.write(Data("port \(ch.localAddress?.port ?? 0)\n".utf8)) }, logger: logger)
         try await app.runService()
     }
+}
+
+/// Runs async work from a synchronous subcommand (kk-load's root is synchronous: the other
+/// subcommands block their thread, which must not be one of Swift concurrency's).
+func runBlocking(_ body: @escaping @Sendable () async throws -> Void) throws {
+    let done = DispatchSemaphore(value: 0)
+    let failure = NIOLockedValueBox<(any Error)?>(nil)
+    Task {
+        do { try await body() } catch { failure.withLockedValue { $0 = error } }
+        done.signal()
+    }
+    done.wait()
+    if let e = failure.withLockedValue({ $0 }) { throw e }
 }
 
 /// Shared counters of one server's run.

@@ -4,6 +4,11 @@ import HummingbirdTesting
 import KKAccessToken
 import KKAdmin
 import KKAuth
+import KKLobby
+import KKLobbyCore
+import KKRedis
+import KKTestSupport
+import CoreMetrics
 import KKPostgres
 import KKSocial
 import Logging
@@ -33,11 +38,12 @@ import Testing
     /// `router.<method>("<path>")` calls in a source file, `:param` written `{param}` as OpenAPI does.
     func sourceOperations(_ file: String) throws -> Set<String> {
         let text = try String(contentsOf: root.appendingPathComponent(file), encoding: .utf8)
-        let regex = try NSRegularExpression(pattern: #"router\.(get|post|put|patch|delete)\("([^"]+)"\)"#)
+        let regex = try NSRegularExpression(pattern: #"router\.(get|post|put|patch|delete|ws)\("([^"]+)""#)
         let param = try NSRegularExpression(pattern: #":([A-Za-z]+)"#)
         var ops = Set<String>()
         for m in regex.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
-            let method = String(text[Range(m.range(at: 1), in: text)!]).uppercased()
+            let verb = String(text[Range(m.range(at: 1), in: text)!]).uppercased()
+            let method = verb == "WS" ? "GET" : verb  // a WebSocket upgrade is a GET
             let path = String(text[Range(m.range(at: 2), in: text)!])
             let templated = param.stringByReplacingMatches(in: path, range: NSRange(path.startIndex..., in: path), withTemplate: "{$1}")
             ops.insert("\(method) \(templated)")
@@ -60,13 +66,27 @@ import Testing
             #expect(documented == registered, "\(name): undocumented \(registered.subtracting(documented)); stale \(documented.subtracting(registered))")
             #expect(Set(labels) == errorCodes(spec), "\(name)")
         }
+        // The lobby: its routes are in two files; its errors are the operator routes' labels.
+        let (documented, spec) = try specOperations("lobby")
+        let registered = try sourceOperations("Sources/KKLobby/LobbyService.swift")
+            .union(try sourceOperations("Sources/KKLobby/LobbyService+Relays.swift"))
+        #expect(registered.count >= 8)
+        #expect(documented == registered, "lobby: undocumented \(registered.subtracting(documented)); stale \(documented.subtracting(registered))")
+        let source = try String(contentsOf: root.appendingPathComponent("Sources/KKLobby/LobbyService+Relays.swift"), encoding: .utf8)
+        let labelRegex = try NSRegularExpression(pattern: #"label: "([a-z_]+)""#)
+        let labels = Set(labelRegex.matches(in: source, range: NSRange(source.startIndex..., in: source)).map {
+            String(source[Range($0.range(at: 1), in: source)!])
+        })
+        #expect(labels == errorCodes(spec), "lobby")
     }
 
     /// Every documented operation exists on the services' routers: whatever it answers without
     /// credentials or body, it is not 404 / 405.
     @Test func everyDocumentedOperationIsServed() async throws {
         let logger = Logger(label: "openapi-test")
-        let documented = try specOperations("auth").0.union(try specOperations("social").0)
+        let documented = try specOperations("auth").0.union(try specOperations("social").0).union(try specOperations("lobby").0)
+        let redis = try RedisCommandBridge(options: .init(host: "127.0.0.1", port: try RedisTestServer.port()))
+        defer { redis.shutdown() }
         try await withDatabase(logger: logger) { client in
             try await MigrationRunner.apply(try AuthMigrations.set(), on: client, logger: logger)
             try await MigrationRunner.apply(try SocialMigrations.set(), on: client, logger: logger)
@@ -74,10 +94,12 @@ import Testing
             let router = Router(context: ServiceRequestContext.self)
             AuthService(store: AuthStore(client: client, logger: logger), tokens: tokens).addRoutes(to: router)
             SocialService(store: SocialStore(client: client, logger: logger), verifier: tokens.verifier).addRoutes(to: router)
+            LobbyService(config: LobbyConfig(rules: LobbyRules(tracks: ["oval"])), redis: redis, verifier: tokens.verifier, starter: nil,
+                         metricsFactory: NOOPMetricsHandler.instance, logger: logger).addRoutes(to: router)
             try await Application(router: router).test(.router) { http in
                 for op in documented.sorted() {
                     let parts = op.split(separator: " ")
-                    let uri = String(parts[1]).replacingOccurrences(of: "{id}", with: "1")
+                    let uri = String(parts[1]).replacingOccurrences(of: "{id}", with: "1").replacingOccurrences(of: "{account}", with: "1")
                     let status = try await http.execute(uri: uri, method: HTTPRequest.Method(String(parts[0]))!) { $0.status }
                     #expect(status != .notFound && status != .methodNotAllowed, "\(op): \(status)")
                 }
