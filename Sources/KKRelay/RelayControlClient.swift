@@ -31,6 +31,7 @@ public final class RelayControlClient: Sendable {
     private let acks = NIOLockedValueBox<[RelayControlMessage]>([])
     private let load = NIOLockedValueBox(RelayControlMessage.load(sessions: 0, playing: 0, packetsPerSecond: 0, draining: false))
     private let connectedBox = NIOLockedValueBox(false)
+    private let lastErrorBox = NIOLockedValueBox("")
     private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
     private let wake: LoopAsync
     /// Commands received; connections made (counters for the relay's metrics).
@@ -47,6 +48,8 @@ public final class RelayControlClient: Sendable {
     }
 
     public var isConnected: Bool { connectedBox.withLockedValue { $0 } }
+    /// Why the last connection attempt failed or ended ("" while connected or before any).
+    public var lastError: String { lastErrorBox.withLockedValue { $0 } }
     public var counts: (commands: Int, connects: Int) { countsBox.withLockedValue { $0 } }
 
     /// The load to report next (loop thread, once a second).
@@ -83,8 +86,10 @@ public final class RelayControlClient: Sendable {
         let register = Self.encode(.register(relayId: options.relayId, address: options.address, region: options.region,
                                              pid: Int(getpid())))
         while !Task.isCancelled {
-            _ = try? await WebSocketClient.connect(url: options.url, configuration: config, logger: logger) { [self] inbound, outbound, _ in
+            do {
+                let frame = try await WebSocketClient.connect(url: options.url, configuration: config, logger: logger) { [self] inbound, outbound, _ in
                 connectedBox.withLockedValue { $0 = true }
+                lastErrorBox.withLockedValue { $0 = "" }
                 countsBox.withLockedValue { $0.connects += 1 }
                 try await outbound.writeTextMessage(register)
                 try await withThrowingTaskGroup(of: Void.self) { group in
@@ -112,6 +117,12 @@ public final class RelayControlClient: Sendable {
                     }
                     group.cancelAll()
                 }
+                }
+                let why = frame.map { "closed by the lobby (\($0.closeCode)): \($0.reason ?? "")" } ?? "connection closed"
+                lastErrorBox.withLockedValue { $0 = why }
+            } catch {
+                // A refused upgrade (a wrong credential is a 401) or an unreachable lobby.
+                lastErrorBox.withLockedValue { $0 = "\(error)" }
             }
             let wasUp = connectedBox.withLockedValue { c -> Bool in let w = c; c = false; return w }
             if wasUp { backoff = 500 }

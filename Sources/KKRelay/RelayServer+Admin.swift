@@ -15,6 +15,8 @@ public struct RelayStatus: Encodable, Sendable {
     var drops: [String: Int]
     /// "off", "connected" or "down" (the lobby's control plane; players are served either way).
     var controlPlane: String
+    /// Why the control plane is down (the last attempt's error), when it is.
+    var controlPlaneError: String?
     var bans: Int
 }
 
@@ -37,7 +39,8 @@ extension RelayServer {
                                          playing: counts.playing, handshaking: handshakesInProgress,
                                          shardsConnected: shardsConnected, redisConnected: redisConnected,
                                          registered: registered, draining: drainStartedMillis != nil, drops: drops,
-                                         controlPlane: controlPlane, bans: core.bans.count))
+                                         controlPlane: controlPlane,
+                                         controlPlaneError: controlPlane == "down" ? control?.lastError : nil, bans: core.bans.count))
         let m = host.metrics
         m.gauge("kk_relay_sessions", value: Double(sessionCount))
         m.gauge("kk_relay_sessions_playing", value: Double(counts.playing))

@@ -154,6 +154,15 @@ extension LobbySystemTests {
         #expect(operatorPost(stack, "/v1/lobby/relays/*/drain", secret: "not-the-secret-at-all") == 401)
         #expect(LocalProbe.http("GET", port: stack.httpPort, path: "/v1/lobby/relay-control")?.status == 401)
         #expect(operatorPost(stack, "/v1/lobby/players/0/kick") == 400)
+        // A relay with a wrong credential is refused; it serves on and says why on /status.
+        try stack.s.relay("r2", extra: ["--lobby-url", "ws://127.0.0.1:\(stack.httpPort)/v1/lobby/relay-control",
+                                         "--lobby-secret", "a-wrong-secret-of-some-length", "--relay-id", "r2"])
+        #expect(stack.s.ready("r2"))
+        let r2Status = { SystemTest.http(port: stack.s.adminPorts["r2"]!, path: "/status")?.body ?? "" }
+        #expect(SystemTest.eventually(seconds: 10) { r2Status().contains("\"controlPlane\":\"down\"") && r2Status().contains("controlPlaneError") },
+                "\(r2Status())")
+        #expect(!(LocalProbe.http("GET", port: stack.httpPort, path: "/v1/lobby/relays", headers: ["Authorization": "Bearer \(stack.secret)"])?
+                    .body.contains("\"relayId\":\"r2\"") ?? true))
         #expect(operatorPost(stack, "/v1/lobby/players/5/ban", #"{"seconds": 0}"#) == 400)
 
         let loop = try EventLoop()
