@@ -42,7 +42,7 @@ private func accountCall(_ p: OpaquePointer?, _ body: (AccountHandle) throws(Aut
 }
 
 /// Copies `bytes` into `buf` NUL-terminated (cut to len - 1); returns the full length.
-private func copyOut(_ bytes: [UInt8], _ buf: UnsafeMutablePointer<CChar>?, _ len: Int) -> Int {
+func copyOut(_ bytes: [UInt8], _ buf: UnsafeMutablePointer<CChar>?, _ len: Int) -> Int {
     if let buf, len > 0 {
         let n = min(bytes.count, len - 1)
         for i in 0..<n { buf[i] = CChar(bitPattern: bytes[i]) }
@@ -51,7 +51,7 @@ private func copyOut(_ bytes: [UInt8], _ buf: UnsafeMutablePointer<CChar>?, _ le
     return bytes.count
 }
 
-private func text(_ p: UnsafePointer<CChar>?) -> String? { p.map { String(cString: $0) } }
+func text(_ p: UnsafePointer<CChar>?) -> String? { p.map { String(cString: $0) } }
 
 @_cdecl("kk_account_create")
 public func kkAccountCreate(_ url: UnsafePointer<CChar>?, _ prefsPath: UnsafePointer<CChar>?) -> OpaquePointer? {

@@ -17,17 +17,6 @@ final class LobbyHandle {
 
 private func lobbyError(_ s: String) { kk__set_last_error(s) }
 
-private func lobbyText(_ p: UnsafePointer<CChar>?) -> String? { p.map { String(cString: $0) } }
-
-/// Copies `bytes` into `buf` NUL-terminated (cut to len - 1); returns the full length.
-private func copyLobbyOut(_ bytes: [UInt8], _ buf: UnsafeMutablePointer<CChar>?, _ len: Int) -> Int {
-    if let buf, len > 0 {
-        let n = min(bytes.count, len - 1)
-        for i in 0..<n { buf[i] = CChar(bitPattern: bytes[i]) }
-        buf[n] = 0
-    }
-    return bytes.count
-}
 
 /// Sends `command`; 0, or -1 with kk_last_error() for a NULL handle.
 private func lobbySend(_ p: OpaquePointer?, _ command: LobbyCommand) -> Int32 {
@@ -41,7 +30,7 @@ private func lobbySend(_ p: OpaquePointer?, _ command: LobbyCommand) -> Int32 {
 public func kkLobbyConnect(_ account: OpaquePointer?, _ url: UnsafePointer<CChar>?) -> OpaquePointer? {
     lobbyError("")
     guard let a = AccountHandle.from(account) else { lobbyError("account is NULL"); return nil }
-    guard let url = lobbyText(url), url.hasPrefix("ws://") || url.hasPrefix("wss://") else {
+    guard let url = text(url), url.hasPrefix("ws://") || url.hasPrefix("wss://") else {
         lobbyError("lobby_url must be a ws:// or wss:// URL"); return nil
     }
     let session: AuthSession
@@ -63,7 +52,7 @@ public func kkLobbyDestroy(_ p: OpaquePointer?) {
 public func kkLobbySendJSON(_ p: OpaquePointer?, _ json: UnsafePointer<CChar>?) -> Int32 {
     lobbyError("")
     guard let h = LobbyHandle.from(p) else { lobbyError("lobby is NULL"); return -1 }
-    guard let text = lobbyText(json), (try? JSONSerialization.jsonObject(with: Data(text.utf8))) is [String: Any] else {
+    guard let text = text(json), (try? JSONSerialization.jsonObject(with: Data(text.utf8))) is [String: Any] else {
         lobbyError("the command must be a JSON object"); return -1
     }
     h.client.sendRaw(text)
@@ -75,7 +64,7 @@ public func kkLobbyCreate(_ p: OpaquePointer?, _ isPublic: Int32) -> Int32 { lob
 
 @_cdecl("kk_lobby_join")
 public func kkLobbyJoin(_ p: OpaquePointer?, _ code: UnsafePointer<CChar>?) -> Int32 {
-    guard let code = lobbyText(code) else { lobbyError("code is NULL"); return -1 }
+    guard let code = text(code) else { lobbyError("code is NULL"); return -1 }
     return lobbySend(p, LobbyCommand(op: .join, code: code))
 }
 
@@ -90,14 +79,14 @@ public func kkLobbyReady(_ p: OpaquePointer?, _ ready: Int32) -> Int32 { lobbySe
 
 @_cdecl("kk_lobby_vote")
 public func kkLobbyVote(_ p: OpaquePointer?, _ track: UnsafePointer<CChar>?) -> Int32 {
-    guard let track = lobbyText(track) else { lobbyError("track is NULL"); return -1 }
+    guard let track = text(track) else { lobbyError("track is NULL"); return -1 }
     return lobbySend(p, LobbyCommand(op: .vote, track: track))
 }
 
 @_cdecl("kk_lobby_chat")
-public func kkLobbyChat(_ p: OpaquePointer?, _ text: UnsafePointer<CChar>?) -> Int32 {
-    guard let text = lobbyText(text) else { lobbyError("text is NULL"); return -1 }
-    return lobbySend(p, LobbyCommand(op: .chat, text: text))
+public func kkLobbyChat(_ p: OpaquePointer?, _ message: UnsafePointer<CChar>?) -> Int32 {
+    guard let line = text(message) else { lobbyError("text is NULL"); return -1 }
+    return lobbySend(p, LobbyCommand(op: .chat, text: line))
 }
 
 @_cdecl("kk_lobby_kick")
@@ -105,7 +94,7 @@ public func kkLobbyKick(_ p: OpaquePointer?, _ account: Int64) -> Int32 { lobbyS
 
 @_cdecl("kk_lobby_queue")
 public func kkLobbyQueue(_ p: OpaquePointer?, _ pings: UnsafePointer<CChar>?) -> Int32 {
-    guard let text = lobbyText(pings), let parsed = try? JSONDecoder().decode([String: Int].self, from: Data(text.utf8)) else {
+    guard let text = text(pings), let parsed = try? JSONDecoder().decode([String: Int].self, from: Data(text.utf8)) else {
         lobbyError("pings_json must be a JSON object of region -> milliseconds"); return -1
     }
     return lobbySend(p, LobbyCommand(op: .queue, pings: parsed))
@@ -128,18 +117,18 @@ public func kkLobbyPoll(_ p: OpaquePointer?, _ timeoutMillis: Int32, _ buf: Unsa
     case .reconnecting(let attempt, let reason): data = try? JSONEncoder().encode(LocalEvent(type: "reconnecting", attempt: attempt, reason: reason))
     case .closed(let code, let reason): data = try? JSONEncoder().encode(LocalEvent(type: "closed", code: code, reason: reason))
     }
-    return copyLobbyOut(Array(data ?? Data("{}".utf8)), buf, len)
+    return copyOut(Array(data ?? Data("{}".utf8)), buf, len)
 }
 
 @_cdecl("kk_lobby_match_ticket")
 public func kkLobbyMatchTicket(_ json: UnsafePointer<CChar>?, _ buf: UnsafeMutablePointer<CChar>?, _ len: Int) -> Int {
     lobbyError("")
-    guard let text = lobbyText(json), let m = try? JSONDecoder().decode(LobbyMessage.self, from: Data(text.utf8)),
+    guard let text = text(json), let m = try? JSONDecoder().decode(LobbyMessage.self, from: Data(text.utf8)),
           m.type == "match", let a = m.match else {
         lobbyError("not a match event"); return 0
     }
     guard let data = try? JSONEncoder().encode(MatchTicket(token: a.token, matchId: a.matchId, track: a.track)) else {
         lobbyError("ticket not encodable"); return 0
     }
-    return copyLobbyOut(Array(data), buf, len)
+    return copyOut(Array(data), buf, len)
 }

@@ -29,14 +29,16 @@ public final class LobbyClient: Sendable {
     private let state = NIOLockedValueBox(State())
     private let condition = NSCondition()
     private let queued = NIOLockedValueBox<[Event]>([])
-    private let outbox: AsyncStream<String>.Continuation
-    private let outStream: AsyncStream<String>
+    /// Commands not written yet (kept across a reconnect; at most 256).
+    private let pending = NIOLockedValueBox<[String]>([])
     public let autoReconnect: Bool
 
     struct State {
         var closed = false
         var connected = false
         var task: Task<Void, Never>?
+        /// Wakes the current connection's writer (nil while disconnected).
+        var wake: AsyncStream<Void>.Continuation?
     }
 
     /// `url`: the lobby's socket, `ws://host:port/v1/lobby`.
@@ -50,7 +52,6 @@ public final class LobbyClient: Sendable {
         self.urls = urls
         self.accessToken = accessToken
         self.autoReconnect = autoReconnect
-        (outStream, outbox) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingOldest(256))
     }
 
     deinit { state.withLockedValue { $0.task?.cancel() } }
@@ -67,11 +68,18 @@ public final class LobbyClient: Sendable {
     /// Sends a command (queued while the socket reconnects; at most 256 waiting).
     public func send(_ command: LobbyCommand) {
         guard let data = try? JSONEncoder().encode(command) else { return }
-        outbox.yield(String(decoding: data, as: UTF8.self))
+        sendRaw(String(decoding: data, as: UTF8.self))
     }
 
     /// Sends raw text (tests of the service's bad-input handling).
-    public func sendRaw(_ text: String) { outbox.yield(text) }
+    public func sendRaw(_ text: String) {
+        let queued = pending.withLockedValue { p -> Bool in
+            guard p.count < 256 else { return false }
+            p.append(text)
+            return true
+        }
+        if queued { _ = state.withLockedValue { $0.wake }?.yield() }
+    }
 
     /// The next event, waiting at most `timeoutMillis` (0: only what is already there).
     public func next(timeoutMillis: Int) -> Event? {
@@ -101,8 +109,11 @@ public final class LobbyClient: Sendable {
 
     /// Closes the socket for good.
     public func close() {
-        let task = state.withLockedValue { s -> Task<Void, Never>? in s.closed = true; return s.task }
-        outbox.finish()
+        let (task, wake) = state.withLockedValue { s -> (Task<Void, Never>?, AsyncStream<Void>.Continuation?) in
+            s.closed = true
+            return (s.task, s.wake)
+        }
+        wake?.yield()  // the writer sends a close frame
         task?.cancel()
     }
 
@@ -123,7 +134,6 @@ public final class LobbyClient: Sendable {
         logger.logLevel = .critical
         var config = WebSocketClientConfiguration(maxFrameSize: 1 << 16, additionalHeaders: [.authorization: "Bearer \(accessToken)"])
         config.autoPing = .enabled(timePeriod: .seconds(15))
-        let outStream = self.outStream
         while !Task.isCancelled && !state.withLockedValue({ $0.closed }) {
             let opened = NIOLockedValueBox(false)
             var code = 0
@@ -133,10 +143,26 @@ public final class LobbyClient: Sendable {
                 let frame = try await WebSocketClient.connect(url: url, configuration: config, logger: logger) { [self] inbound, outbound, _ in
                     opened.withLockedValue { $0 = true }
                     state.withLockedValue { $0.connected = true }
+                    // A wake stream per connection (cancelling its reader ends it); the pending
+                    // commands live outside it, so a reconnect sends what was queued meanwhile.
+                    let (wake, wakeContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+                    state.withLockedValue { $0.wake = wakeContinuation }
+                    wakeContinuation.yield()
+                    defer {
+                        state.withLockedValue { $0.wake = nil }
+                        wakeContinuation.finish()
+                    }
                     try await withThrowingTaskGroup(of: Void.self) { group in
-                        group.addTask {
-                            for await text in outStream { try await outbound.writeTextMessage(text) }
-                            try await outbound.close(.normalClosure, reason: "client closed")
+                        group.addTask { [self] in
+                            for await _ in wake {
+                                while let text = pending.withLockedValue({ $0.isEmpty ? nil : $0.removeFirst() }) {
+                                    try await outbound.writeTextMessage(text)
+                                }
+                                if state.withLockedValue({ $0.closed }) {
+                                    try await outbound.close(.normalClosure, reason: "client closed")
+                                    return
+                                }
+                            }
                         }
                         for try await message in inbound.messages(maxSize: 1 << 20) {
                             guard case .text(let text) = message,

@@ -146,16 +146,7 @@ extension LobbyService {
         let registered = NIOLockedBool()
         metrics.count("relay_sockets_opened")
         await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                for await o in conn.outbound {
-                    switch o {
-                    case .text(let t): try? await outbound.writeTextMessage(t)
-                    case .close(let code, let reason):
-                        try? await outbound.close(.init(codeNumber: Int(code)), reason: reason)
-                        return
-                    }
-                }
-            }
+            group.addTask { _ = await Self.write(conn, to: outbound) }
             group.addTask {
                 try? await Task.sleep(for: .seconds(5))
                 if !registered.value { conn.close(code: LobbyCloseCode.badCredential, reason: "register first") }

@@ -44,10 +44,14 @@ public final class LobbyService: Sendable {
     /// This instance's name in leases.
     public let instanceId = UUID().uuidString.lowercased()
 
+    /// Told when a player's socket opened (kk-services sets their presence to "lobby").
+    let onPlayerConnected: (@Sendable (Int64) async -> Void)?
+
     /// `starter`: nil when the lobby cannot start races (rooms still gather; the start fails
     /// with `start_failed`).
     public init(config: LobbyConfig, redis: RedisCommandBridge, verifier: AccessTokenVerifier, starter: RoomStarter?,
-                metricsFactory: any MetricsFactory, logger: Logger) {
+                metricsFactory: any MetricsFactory, logger: Logger, onPlayerConnected: (@Sendable (Int64) async -> Void)? = nil) {
+        self.onPlayerConnected = onPlayerConnected
         self.config = config
         self.redis = redis
         self.verifier = verifier
@@ -96,14 +100,7 @@ public final class LobbyService: Sendable {
         var limiter = CommandLimiter(perSecond: config.commandsPerSecond, burst: config.commandBurst)
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
-                for await o in conn.outbound {
-                    switch o {
-                    case .text(let t): try? await outbound.writeTextMessage(t)
-                    case .close(let code, let reason):
-                        try? await outbound.close(.init(codeNumber: Int(code)), reason: reason)
-                        return
-                    }
-                }
+                guard await Self.write(conn, to: outbound) else { return }
                 if conn.isOverflowed {
                     self.metrics.count("sockets_closed", "reason", "too_slow")
                     try? await outbound.close(.init(codeNumber: Int(LobbyCloseCode.tooSlow)), reason: "too slow reading events")
@@ -155,6 +152,20 @@ public final class LobbyService: Sendable {
         if current { await disconnected(conn) }
     }
 
+    /// Writes the connection's queued messages until its stream ends (true) or a close was
+    /// sent (false): one writer per socket keeps the order.
+    static func write(_ conn: LobbyHub.Connection, to outbound: WebSocketOutboundWriter) async -> Bool {
+        for await o in conn.outbound {
+            switch o {
+            case .text(let t): try? await outbound.writeTextMessage(t)
+            case .close(let code, let reason):
+                try? await outbound.close(.init(codeNumber: Int(code)), reason: reason)
+                return false
+            }
+        }
+        return true
+    }
+
     static func encode<T: Encodable>(_ value: T) -> String {
         guard let data = try? JSONEncoder().encode(value) else { return #"{"type":"error","code":"internal","message":"not encodable"}"# }
         return String(decoding: data, as: UTF8.self)
@@ -168,6 +179,7 @@ public final class LobbyService: Sendable {
         await bus.publish(.replaced(account: a, keep: conn.id))
         conn.send(.text(Self.encode(LobbyMessage(type: "hello", account: a))))
         await sendState(conn, reconnect: true)
+        await onPlayerConnected?(a)
     }
 
     /// A socket closed (and no newer one of the account exists): the seat is held, a waiting

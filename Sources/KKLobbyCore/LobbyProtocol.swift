@@ -145,10 +145,12 @@ public struct QueueView: Codable, Sendable, Equatable {
 ///   you are no longer in a room (left, kicked, or the seat hold ran out).
 /// - `match` (`match`): your seat in the race; connect now.
 /// - `queue` (`queue`): your quick-play ticket changed.
-/// - `presence` (`account`, `text` = state): a friend's presence changed.
+/// - `presence` (`account`, `text` = offline / online / lobby / racing, `matchId` while racing):
+///   a friend's presence changed.
 public struct LobbyMessage: Codable, Sendable, Equatable {
     public var type: String
     public var ref: String?
+    public var matchId: Int64?
     public var code: String?
     public var message: String?
     public var account: Int64?

@@ -11,6 +11,9 @@ public struct SocialStore: Sendable {
     let client: PostgresClient
     let logger: Logger
     let deadline: Duration
+    /// Told when a player's presence changed (state or match), with their friends' ids: the
+    /// lobby pushes it to the friends' sockets. Best effort (after the change is stored).
+    public var onPresenceChange: (@Sendable (_ account: Int64, _ presence: Presence, _ friends: [Int64]) async -> Void)?
 
     public init(client: PostgresClient, logger: Logger, deadline: Duration = .seconds(3)) {
         self.client = client; self.logger = logger; self.deadline = deadline
@@ -212,22 +215,57 @@ public struct SocialStore: Sendable {
         }
     }
 
-    /// Records `me`'s presence now (it reads as offline after ``presenceSeconds`` without another).
+    /// Records `me`'s presence now (it reads as offline after ``presenceSeconds`` without another);
+    /// a change (from what friends saw: an expired presence was offline) is reported to
+    /// ``onPresenceChange``.
     public func setPresence(me: Int64, state: String, matchId: Int64?) async throws(PostgresStoreError) {
-        try await timed { [client, logger] in
-            try await client.query("""
+        let window = Self.presenceSeconds, racingWindow = Self.racingPresenceSeconds
+        let changed = try await timed { [client, logger] () -> Bool in
+            // The CTE reads the row as it was before this statement (its snapshot).
+            for try await (oldState, oldMatch) in try await client.query("""
+                WITH old AS (
+                  SELECT CASE WHEN updated_at > now() - make_interval(secs => CASE WHEN state = 'racing' THEN \(racingWindow) ELSE \(window) END)
+                              THEN state ELSE 'offline' END AS state, match_id FROM social.presence WHERE account_id = \(me))
                 INSERT INTO social.presence (account_id, state, match_id, updated_at) VALUES (\(me), \(state), \(matchId), now())
                 ON CONFLICT (account_id) DO UPDATE SET state = EXCLUDED.state, match_id = EXCLUDED.match_id, updated_at = now()
-                """, logger: logger)
+                RETURNING coalesce((SELECT state FROM old), 'offline'), (SELECT match_id FROM old)
+                """, logger: logger).decode((String, Int64?).self) {
+                return oldState != state || oldMatch != matchId
+            }
+            return false
         }
+        if changed { await presenceChanged([me], Presence(state: state, matchId: matchId)) }
     }
 
     /// The match ended: its racing players are online (for a heartbeat's while).
     public func matchOver(_ matchId: Int64) async throws(PostgresStoreError) {
+        let players = try await timed { [client, logger] () -> [Int64] in
+            var out: [Int64] = []
+            for try await id in try await client.query(
+                "UPDATE social.presence SET state = 'online', match_id = NULL, updated_at = now() WHERE state = 'racing' AND match_id = \(matchId) RETURNING account_id",
+                logger: logger).decode(Int64.self) { out.append(id) }
+            return out
+        }
+        await presenceChanged(players, Presence(state: "online", matchId: nil))
+    }
+
+    /// Tells ``onPresenceChange`` about each player's new presence, with their friends.
+    func presenceChanged(_ players: [Int64], _ presence: Presence) async {
+        guard let listener = onPresenceChange else { return }
+        for p in players {
+            guard let friends = try? await friendIds(of: p), !friends.isEmpty else { continue }
+            await listener(p, presence, friends)
+        }
+    }
+
+    /// The ids of `me`'s friends.
+    public func friendIds(of me: Int64) async throws(PostgresStoreError) -> [Int64] {
         try await timed { [client, logger] in
-            try await client.query(
-                "UPDATE social.presence SET state = 'online', match_id = NULL, updated_at = now() WHERE state = 'racing' AND match_id = \(matchId)",
-                logger: logger)
+            var out: [Int64] = []
+            for try await id in try await client.query(
+                "SELECT CASE WHEN a = \(me) THEN b ELSE a END FROM social.friendships WHERE a = \(me) OR b = \(me)",
+                logger: logger).decode(Int64.self) { out.append(id) }
+            return out
         }
     }
 

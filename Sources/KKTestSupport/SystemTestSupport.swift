@@ -28,6 +28,23 @@ public enum SystemTest {
         return dir
     }
 
+    /// Compiles Tests/CAPI/`source` with /usr/bin/cc (C11, warnings as errors) against
+    /// libKartKlashClient.so next to the built products into `exe`; nil when it compiled, else
+    /// what cc said (or that the library is missing).
+    public static func compileCProgram(_ source: String, to exe: String, logDir: String) throws -> String? {
+        let productDir = URL(fileURLWithPath: product("kk-relay")).deletingLastPathComponent().path
+        guard FileManager.default.fileExists(atPath: "\(productDir)/libKartKlashClient.so") else {
+            return "\(productDir)/libKartKlashClient.so is missing: build it with `swift build --product KartKlashClient`"
+        }
+        let root = packageRoot.path
+        let cc = try ChildProcess(path: "/usr/bin/cc", arguments: [
+            "-std=c11", "-Wall", "-Wextra", "-Werror", "-I", "\(root)/Sources/CKartKlashClient/include", "\(root)/Tests/CAPI/\(source)",
+            "-L", productDir, "-lKartKlashClient", "-Wl,-rpath,\(productDir)", "-o", exe,
+        ], logPath: "\(logDir)/cc.log")
+        if cc.wait(seconds: 60) == 0 { return nil }
+        return "cc failed: " + ((try? String(contentsOfFile: "\(logDir)/cc.log", encoding: .utf8)) ?? "")
+    }
+
     // Forwarded to LocalProbe.
     public static func freePort(udp: Bool = false) -> UInt16 { LocalProbe.freePort(udp: udp) }
     public static func http(_ method: String = "GET", port: Int, path: String, body: String = "") -> (status: Int, body: String)? {

@@ -11,6 +11,7 @@ import KKRedis
 import KKSocial
 import KKToken
 import Logging
+import NIOConcurrencyHelpers
 import PostgresNIO
 import ServiceLifecycle
 
@@ -106,8 +107,16 @@ struct ServicesCommand: AsyncParsableCommand {
         let auth = AuthService(store: AuthStore(client: client, logger: logger), tokens: tokens, config: authConfig)
         // Social verifies access tokens offline, as every service other than auth does (here with
         // the signing key's public half and any previous ones).
-        let social = SocialService(store: SocialStore(client: client, logger: logger), verifier: tokens.verifier,
-                                   ticketSigner: tokens.signer)
+        var socialStore = SocialStore(client: client, logger: logger)
+        // With the lobby here, friends' presence changes go to their lobby sockets (the bus).
+        let presenceBus = NIOLockedValueBox<LobbyBus?>(nil)
+        socialStore.onPresenceChange = { account, presence, friends in
+            guard let bus = presenceBus.withLockedValue({ $0 }) else { return }
+            var m = LobbyMessage(type: "presence", account: account, text: presence.state)
+            m.matchId = presence.matchId
+            await bus.send(LobbyWireText(text: String(decoding: (try? JSONEncoder().encode(m)) ?? Data(), as: UTF8.self)), to: friends)
+        }
+        let social = SocialService(store: socialStore, verifier: tokens.verifier, ticketSigner: tokens.signer)
         host.admin.setReadiness(["migrations: pending"])
         var sets: [MigrationSet] = []
         if wanted.contains("auth") { sets.append(try AuthMigrations.set()) }
@@ -127,8 +136,17 @@ struct ServicesCommand: AsyncParsableCommand {
         var lobbyBridge: RedisCommandBridge?
         var lobbyFeed: RedisChannelFeed?
         if wanted.contains("lobby"), let redisPort {
-            let built = try await makeLobby(redisPort: redisPort, verifier: tokens.verifier, host: host)
+            // With social here too, a player on the lobby socket shows as "lobby" to friends.
+            let store = social.store
+            var onConnected: (@Sendable (Int64) async -> Void)?
+            if wanted.contains("social") {
+                onConnected = { (a: Int64) async -> Void in
+                    do throws(PostgresStoreError) { try await store.setPresence(me: a, state: "lobby", matchId: nil) } catch {}
+                }
+            }
+            let built = try await makeLobby(redisPort: redisPort, verifier: tokens.verifier, host: host, onPlayerConnected: onConnected)
             lobby = built.0; lobbyBridge = built.1; lobbyFeed = built.2
+            presenceBus.withLockedValue { $0 = built.0.bus }
             extra.append(LobbyBackground(lobby: built.0, bus: built.2.messages))
         }
         defer { lobbyFeed?.shutdown(); lobbyBridge?.shutdown() }
@@ -152,7 +170,8 @@ struct ServicesCommand: AsyncParsableCommand {
 
 extension ServicesCommand {
     /// The lobby service: its Redis bridge and bus feed, and the race starter when a token key is given.
-    func makeLobby(redisPort: Int, verifier: AccessTokenVerifier, host: AsyncServiceHost) async throws -> (LobbyService, RedisCommandBridge, RedisChannelFeed) {
+    func makeLobby(redisPort: Int, verifier: AccessTokenVerifier, host: AsyncServiceHost,
+                   onPlayerConnected: (@Sendable (Int64) async -> Void)?) async throws -> (LobbyService, RedisCommandBridge, RedisChannelFeed) {
         let env = ProcessInfo.processInfo.environment
         var rules = LobbyRules(tracks: tracks.split(separator: ",").map(String.init))
         rules.seatHoldMillis = Int64(seatHoldSeconds) * 1000
@@ -181,7 +200,7 @@ extension ServicesCommand {
             host.logger.warning("kk-services: lobby without --token-key: races cannot start")
         }
         let lobby = LobbyService(config: config, redis: bridge, verifier: verifier, starter: starter,
-                                 metricsFactory: host.metricsFactory, logger: host.logger)
+                                 metricsFactory: host.metricsFactory, logger: host.logger, onPlayerConnected: onPlayerConnected)
         host.logger.info("kk-services: lobby on \(redisHost):\(redisPort) \(redisPrefix)lobby:*, control plane \(config.relaySecret == nil ? "off" : "on")")
         return (lobby, bridge, feed)
     }

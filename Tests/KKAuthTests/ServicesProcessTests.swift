@@ -107,24 +107,17 @@ import Testing
     /// Compiles Tests/CAPI/account.c against libKartKlashClient.so and runs it against a real
     /// kk-services: the accounts and friends part of the C ABI.
     @Test func cProgramUsesAccountsAndFriendsThroughTheCABI() throws {
-        let productDir = URL(fileURLWithPath: SystemTest.product("kk-services")).deletingLastPathComponent().path
-        let lib = "\(productDir)/libKartKlashClient.so"
-        try #require(FileManager.default.fileExists(atPath: lib), "\(lib) is missing: build it with `swift build --product KartKlashClient`")
         let url = try PostgresTestServer.url()
         let dir = SystemTest.tempDir("kk-capi-account")
         defer { try? FileManager.default.removeItem(atPath: dir) }
+        let exe = "\(dir)/capi-account"
+        let failure = try SystemTest.compileCProgram("account.c", to: exe, logDir: dir)
+        try #require(failure == nil, "\(failure ?? "")")
         let port = Int(SystemTest.freePort())
         let p = try ChildProcess(path: SystemTest.product("kk-services"), arguments: ["--http-port", "\(port)", "--log-level", "warning"],
                                  environment: ["KK_POSTGRES_URL": url, "KK_JWT_KEY": key], logPath: "\(dir)/log")
         defer { p.stop() }
         #expect(SystemTest.eventually(seconds: 20) { SystemTest.http(port: port, path: "/readyz")?.status == 200 })
-        let root = SystemTest.packageRoot.path
-        let exe = "\(dir)/capi-account"
-        let cc = try ChildProcess(path: "/usr/bin/cc", arguments: [
-            "-std=c11", "-Wall", "-Wextra", "-Werror", "-I", "\(root)/Sources/CKartKlashClient/include", "\(root)/Tests/CAPI/account.c",
-            "-L", productDir, "-lKartKlashClient", "-Wl,-rpath,\(productDir)", "-o", exe,
-        ], logPath: "\(dir)/cc.log")
-        #expect(cc.wait(seconds: 60) == 0, "\((try? String(contentsOfFile: "\(dir)/cc.log", encoding: .utf8)) ?? "")")
         let run = try ChildProcess(path: exe, arguments: ["http://127.0.0.1:\(port)", "\(dir)/prefs"], logPath: "\(dir)/capi.log")
         let status = run.wait(seconds: 60)
         if status == nil { run.stop() }

@@ -304,19 +304,11 @@ struct StackError: Error, CustomStringConvertible {
 
     /// Compiles Tests/CAPI/bot.c with /usr/bin/cc against libKartKlashClient.so and runs it.
     @Test func cProgramDrivesABotThroughTheCABI() throws {
-        let productDir = URL(fileURLWithPath: SystemTest.product("kk-client")).deletingLastPathComponent().path
-        let lib = "\(productDir)/libKartKlashClient.so"
-        try #require(FileManager.default.fileExists(atPath: lib),
-                     "\(lib) is missing: build it first with `swift build --product KartKlashClient` (swift test does not build dynamic library products)")
         let stack = try ClientStack("capi", match: 953, playersPerMatch: 2, laps: 3)
         defer { stack.stop() }
-        let root = SystemTest.packageRoot.path
         let exe = "\(stack.s.dir)/capi-bot"
-        let cc = try ChildProcess(path: "/usr/bin/cc", arguments: [
-            "-std=c11", "-Wall", "-Wextra", "-Werror", "-I", "\(root)/Sources/CKartKlashClient/include", "\(root)/Tests/CAPI/bot.c",
-            "-L", productDir, "-lKartKlashClient", "-Wl,-rpath,\(productDir)", "-o", exe,
-        ], logPath: "\(stack.s.dir)/cc.log")
-        #expect(cc.wait(seconds: 60) == 0, "cc failed:\n\(stack.s.log("cc"))")
+        let failure = try SystemTest.compileCProgram("bot.c", to: exe, logDir: stack.s.dir)
+        try #require(failure == nil, "\(failure ?? "")")
         let bot = try ChildProcess(path: exe, arguments: [stack.tokenPath, "120", "20"], logPath: "\(stack.s.dir)/capi.log")
         let status = bot.wait(seconds: 40)
         if status == nil { bot.stop() }

@@ -33,7 +33,7 @@ final class LobbyStack {
 
     func startServices(extra: [String] = [], name: String = "services", port: Int? = nil) throws {
         let p = try ChildProcess(path: SystemTest.product("kk-services"), arguments: [
-            "--http-port", "\(port ?? httpPort)", "--services", "auth,lobby", "--log-level", "warning",
+            "--http-port", "\(port ?? httpPort)", "--services", "auth,social,lobby", "--log-level", "warning",
             "--redis-port", "\(s.redisPort)", "--redis-prefix", s.prefix, "--token-key", s.key.hex,
             "--countdown-seconds", "1", "--seat-hold-seconds", "3", "--relay-secret", secret, "--tracks", "sprint,oval",
         ] + extra, environment: ["KK_POSTGRES_URL": try PostgresTestServer.url(), "KK_JWT_KEY": jwtKey], logPath: "\(s.dir)/\(name).log")
@@ -354,6 +354,9 @@ extension LobbySystemTests {
             let m = c.waitFor(timeoutMillis: 20_000) { $0.type == "match" }
             #expect(m?.match != nil, "player \(i) got no race after the instance died:\n\(stack.s.log("services2").suffix(1500))")
         }
+        // The reconnected sockets still take commands (the SDK's queue survives a reconnect).
+        clients[0].send(LobbyCommand(op: .state, ref: "after"))
+        #expect(clients[0].waitFor(timeoutMillis: 10_000) { $0.ref == "after" }?.type == "ok")
     }
 }
 
@@ -361,18 +364,11 @@ extension LobbySystemTests {
     /// Compiles Tests/CAPI/lobby.c against libKartKlashClient.so and runs it: two accounts meet
     /// in a room through the C ABI's lobby calls and race with the ticket of the match event.
     @Test func cProgramMeetsInARoomAndRacesThroughTheCABI() throws {
-        let productDir = URL(fileURLWithPath: SystemTest.product("kk-services")).deletingLastPathComponent().path
-        let lib = "\(productDir)/libKartKlashClient.so"
-        try #require(FileManager.default.fileExists(atPath: lib), "\(lib) is missing: build it with `swift build --product KartKlashClient`")
         let stack = try LobbyStack("lobby-capi")
         defer { stack.stop() }
-        let root = SystemTest.packageRoot.path
         let exe = "\(stack.s.dir)/capi-lobby"
-        let cc = try ChildProcess(path: "/usr/bin/cc", arguments: [
-            "-std=c11", "-Wall", "-Wextra", "-Werror", "-I", "\(root)/Sources/CKartKlashClient/include", "\(root)/Tests/CAPI/lobby.c",
-            "-L", productDir, "-lKartKlashClient", "-Wl,-rpath,\(productDir)", "-o", exe,
-        ], logPath: "\(stack.s.dir)/cc.log")
-        #expect(cc.wait(seconds: 60) == 0, "cc failed:\n\(stack.s.log("cc"))")
+        let failure = try SystemTest.compileCProgram("lobby.c", to: exe, logDir: stack.s.dir)
+        try #require(failure == nil, "\(failure ?? "")")
         let run = try ChildProcess(path: exe, arguments: ["http://127.0.0.1:\(stack.httpPort)", stack.lobbyURL, "\(stack.s.dir)/prefs"],
                                    logPath: "\(stack.s.dir)/capi.log")
         let status = run.wait(seconds: 90)
@@ -414,6 +410,35 @@ extension LobbySystemTests {
         }
         #expect(SystemTest.eventually(seconds: 10) { stack.s.log("queued").contains("quick play waiting") }, "\(stack.s.log("queued"))")
         queued.stop()
+    }
+}
+
+extension LobbySystemTests {
+    /// Friends see each other's presence on their lobby sockets: opening the lobby shows a
+    /// player as "lobby", a heartbeat "online" is pushed too; strangers get nothing.
+    @Test func friendsPresenceArrivesOnTheLobbySocket() throws {
+        let stack = try LobbyStack("lobby-presence")
+        defer { stack.stop() }
+        let s = try stack.accounts(3)
+        func post(_ path: String, _ body: String, as who: AuthSession) -> Int? {
+            LocalProbe.http("POST", port: stack.httpPort, path: path, body: body, headers: ["Authorization": "Bearer \(who.accessToken)"])?.status
+        }
+        for (i, who) in s.enumerated() {
+            #expect(LocalProbe.http("PUT", port: stack.httpPort, path: "/v1/social/profile", body: #"{"displayName": "racer \#(who.accountId % 100_000) \#(i)"}"#,
+                                    headers: ["Authorization": "Bearer \(who.accessToken)"])?.status == 200)
+        }
+        #expect(post("/v1/social/friends/requests", #"{"accountId": \#(s[1].accountId)}"#, as: s[0]) == 201)
+        #expect(post("/v1/social/friends/requests", #"{"accountId": \#(s[0].accountId)}"#, as: s[1]) == 200)
+        let a = try stack.client(s[0])
+        let stranger = try stack.client(s[2])
+        defer { a.close(); stranger.close() }
+        let b = try stack.client(s[1])
+        defer { b.close() }
+        let seen = a.waitFor(timeoutMillis: 10_000) { $0.type == "presence" && $0.account == s[1].accountId }
+        #expect(seen?.text == "lobby", "\(String(describing: seen))")
+        #expect(post("/v1/social/presence", #"{"state": "online"}"#, as: s[1]) == 204)
+        #expect(a.waitFor(timeoutMillis: 10_000) { $0.type == "presence" && $0.account == s[1].accountId }?.text == "online")
+        #expect(stranger.waitFor(timeoutMillis: 500) { $0.type == "presence" } == nil, "not a friend: no presence")
     }
 }
 
