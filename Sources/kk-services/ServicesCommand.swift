@@ -49,6 +49,7 @@ struct ServicesCommand: AsyncParsableCommand {
     @Option(help: "Lobby: countdown once everyone is ready, seconds.") var countdownSeconds = 5
     @Option(help: "Lobby: the relays' control-plane credential, at least 16 characters (default: $KK_LOBBY_RELAY_SECRET; none: control plane off).") var relaySecret: String?
     @Option(help: "Lobby: commands a socket may send per second (burst: twice as many).") var commandsPerSecond = 10.0
+    @Option(help: "WebSocket ping period, seconds: a socket that does not answer a ping before the next one is closed.") var wsPingSeconds = 15
     @Option(help: "Log level.") var logLevel = "info"
 
     static let known: Set<String> = ["auth", "social", "lobby"]
@@ -73,6 +74,7 @@ struct ServicesCommand: AsyncParsableCommand {
             guard (10...3600).contains(tokenSeconds) else { throw ValidationError("--token-seconds must be 10-3600") }
             if let s = relaySecret, s.count < 16 { throw ValidationError("--relay-secret must be at least 16 characters") }
             guard (1...10_000).contains(commandsPerSecond) else { throw ValidationError("--commands-per-second must be 1-10000") }
+            guard (1...300).contains(wsPingSeconds) else { throw ValidationError("--ws-ping-seconds must be 1-300") }
         }
     }
 
@@ -164,7 +166,7 @@ struct ServicesCommand: AsyncParsableCommand {
                                       lobby: lobbyRef.map { LobbyStatus(sockets: $0.hub.count, relaySockets: $0.relays.count,
                                                                        redisConnected: bridgeRef?.isConnected ?? false) })
                            },
-                           services: [client, startup] + extra)
+                           services: [client, startup] + extra, webSocketPingSeconds: wsPingSeconds)
     }
 }
 

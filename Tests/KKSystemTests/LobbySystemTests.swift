@@ -442,6 +442,46 @@ extension LobbySystemTests {
     }
 }
 
+extension LobbySystemTests {
+    /// A socket that completes the upgrade and then never answers (no pong, no frames) is
+    /// closed by the server's ping within about two ping periods (1 s here).
+    @Test func aSocketThatNeverAnswersIsClosedByThePing() throws {
+        let stack = try LobbyStack("lobby-silent", servicesExtra: ["--ws-ping-seconds", "1"])
+        defer { stack.stop() }
+        let session = try stack.accounts(1)[0]
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        try #require(fd >= 0)
+        defer { close(fd) }
+        var tv = timeval(tv_sec: 1, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = UInt16(stack.httpPort).bigEndian
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &addr) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+        try #require(connected)
+        let request = "GET /v1/lobby?access_token=\(session.accessToken) HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+            + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        _ = request.withCString { send(fd, $0, strlen($0), 0) }
+        var received: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 4096)
+        let start = Date()
+        var closedAfter: Double?
+        while Date().timeIntervalSince(start) < 15 {
+            let n = recv(fd, &buf, buf.count, 0)
+            if n == 0 { closedAfter = Date().timeIntervalSince(start); break }
+            if n > 0 { received += buf[0..<n] }
+        }
+        let text = String(decoding: received, as: UTF8.self)
+        #expect(text.hasPrefix("HTTP/1.1 101"), "\(text.prefix(200))")
+        #expect(text.contains("hello"), "the socket was served before it went silent")
+        #expect(closedAfter.map { $0 < 8 } == true, "closed after \(String(describing: closedAfter)) s")
+        #expect(SystemTest.http(port: stack.httpPort, path: "/healthz")?.status == 200)
+    }
+}
+
 /// Runs async work from a synchronous test (the SDK's blocking calls run beside it).
 func awaitSync<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
     let box = ResultBox<T>()
