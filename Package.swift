@@ -84,7 +84,10 @@ let package = Package(
         .target(name: "KKRelayCore", dependencies: ["KKWire", "KKToken", "KKOrdering", "KKPhysics", "KKDelta"]),
         // The shard's protocol logic, sans I/O: matches, joins, inputs at their tick, frames,
         // outbound queue.
-        .target(name: "KKShardCore", dependencies: ["KKWire", "KKPhysics"]),
+        .target(name: "KKShardCore", dependencies: ["KKWire", "KKPhysics", "KKResultsCore"]),
+        // Race results as pure values: what a shard publishes when a race ends, and the
+        // re-simulation that verifies one.
+        .target(name: "KKResultsCore", dependencies: ["KKPhysics"]),
         // Terminal rendering and keyboard decoding for kk-client (pure).
         .target(name: "KKTerminalUI", dependencies: ["KKPhysics", "KKLobbyCore"]),
 
@@ -102,7 +105,7 @@ let package = Package(
         ]),
 
         // Services.
-        .target(name: "KKShard", dependencies: ["KKShardCore", "KKAdmin", "KKWire", "KKPhysics", "KKLoop", "KKENet", "KKRedis",
+        .target(name: "KKShard", dependencies: ["KKShardCore", "KKResultsCore", "KKAdmin", "KKWire", "KKPhysics", "KKLoop", "KKENet", "KKRedis",
                                                 .product(name: "Logging", package: "swift-log")]),
         .target(name: "KKRelay", dependencies: ["KKRelayCore", "KKAdmin", "KKWire", "KKToken", "KKLoop", "KKENet", "KKRedis", "KKDTLS",
                                                 "KKLobbyCore",
@@ -167,6 +170,15 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
+        // Results: the shards' race results consumed into PostgreSQL, verified by re-simulation.
+        .target(name: "KKResults", dependencies: [
+            "KKPostgres", "KKResultsCore", "KKRedis", "KKAdmin",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+        ]),
         .target(name: "KKSocial", dependencies: [
             "KKPostgres", "KKAccessToken", "KKAdmin", "KKWire",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -175,6 +187,7 @@ let package = Package(
         ]),
         .executableTarget(name: "kk-services", dependencies: [
             "KKAuth", "KKSocial", "KKLobby", "KKLobbyCore", "KKMatch", "KKPhysics", "KKPostgres", "KKAdmin", "KKToken", "KKRedis", "KKAccessToken",
+            "KKResults",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -224,15 +237,17 @@ let package = Package(
         // Redis, loopback HTTP probes (kk-load and the system tests).
         .target(name: "KKLocalStack", dependencies: ["CHiredis"]),
         // Seeded PRNG, hex, byte mutators, product paths shared by the test targets.
-        .target(name: "KKTestSupport", dependencies: ["KKPhysics", "KKLoop", "CHiredis", "KKLocalStack"]),
+        .target(name: "KKTestSupport", dependencies: ["KKPhysics", "KKLoop", "CHiredis", "KKLocalStack", "KKResultsCore"]),
 
         // Tests: one target per module, plus the shim smoke tests.
         .testTarget(name: "KKBytesTests", dependencies: ["KKBytes"]),
         .testTarget(name: "KKLobbyCoreTests", dependencies: ["KKLobbyCore"]),
+        .testTarget(name: "KKResultsCoreTests", dependencies: ["KKResultsCore", "KKPhysics", "KKTestSupport"]),
         .testTarget(name: "KKLobbyTests", dependencies: ["KKLobby", "KKLobbyCore", "KKRedis", "KKMatch", "KKToken", "KKTestSupport"]),
         .testTarget(name: "KKAuthTests", dependencies: [
             "KKAuth", "KKSocial", "KKAccessToken", "KKAdmin", "KKPostgres", "KKTestSupport", "kk-services", "KKClientSDK",
-            "KKRedis", "KKLocalStack", "KKLobby", "KKLobbyCore", .product(name: "Metrics", package: "swift-metrics"),
+            "KKRedis", "KKLocalStack", "KKLobby", "KKLobbyCore", "KKResults", "KKResultsCore", "KKPhysics",
+            .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -55,8 +55,14 @@ final class ShardRedisScripts {
     return 0
     """)
 
-    /// KEYS: match hash, owner key, active set, open set. ARGV: match id, shard id.
+    /// KEYS: match hash, owner key, active set, open set, results stream. ARGV: match id, shard
+    /// id, the result's JSON ('' none). The match is over and its result is in the stream in
+    /// one step (a shard killed before it leaves the match to be adopted and ended again; a
+    /// repeated call adds no second entry).
     let over = RedisScript("""
+    if ARGV[3] ~= '' and redis.call('HGET', KEYS[1], 'state') ~= 'over' then
+      redis.call('XADD', KEYS[5], 'MAXLEN', '~', '100000', '*', 'match', ARGV[1], 'shard', ARGV[2], 'result', ARGV[3])
+    end
     redis.call('HSET', KEYS[1], 'state', 'over')
     if redis.call('GET', KEYS[2]) == ARGV[2] then redis.call('DEL', KEYS[2]) end
     redis.call('SREM', KEYS[3], ARGV[1])

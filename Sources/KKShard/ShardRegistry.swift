@@ -2,7 +2,9 @@ import Glibc
 import KKENet
 import KKLoop
 import KKPhysics
+import Foundation
 import KKRedis
+import KKResultsCore
 import KKShardCore
 import KKWire
 import Logging
@@ -37,6 +39,12 @@ public final class ShardRegistry {
     public private(set) var snapshotBytes = 0
     private var lastHeartbeat: UInt64 = 0
     private var lastAdoptScan: UInt64 = 0
+    private var lastOverRetry: UInt64 = 0
+    /// Ended matches whose over-and-result script has not run yet: match -> the result's JSON.
+    private var pendingOvers: [UInt64: String] = [:]
+    private var oversInFlight: Set<UInt64> = []
+    /// Race results put on the results stream.
+    public private(set) var resultsPublished = 0
     /// Called when the shard should exit (drain finished, or a duplicate id).
     public var onExit: ((Int32) -> Void)?
 
@@ -85,7 +93,10 @@ public final class ShardRegistry {
             lastAdoptScan = now
             if !server.draining { scanForAdoption() }
         }
-        for mid in server.core.takeEndedMatches() { matchOver(mid) }
+        var results: [UInt64: RaceResult] = [:]
+        for r in server.core.takeResults() { results[r.matchId] = r }
+        for mid in server.core.takeEndedMatches() { matchOver(mid, result: results[mid]) }
+        if now >= lastOverRetry + 1000 { lastOverRetry = now; flushOvers() }
         // Presence: who is racing where (the platform services listen; best effort, pub/sub).
         for j in server.core.takeJoinedPlayers() where redis.isConnected { publish(.racing(playerId: j.playerId, matchId: j.matchId)) }
         if server.draining && server.core.matches.isEmpty { deregisterAndExit(code: 0) }
@@ -154,13 +165,14 @@ public final class ShardRegistry {
             logger.warning("draining: refusing match \(mid) allocated to this shard (another shard will adopt it)")
             return
         }
-        createAllocated(mid)
+        // The allocation names the track (a lobby room's vote): read it, then host the match.
+        redis.command(["HGET", key("match", "\(mid)"), "track"]) { [unowned self] r in createAllocated(mid, track: r.text) }
     }
 
-    private func createAllocated(_ mid: UInt64) {
-        guard server.core.matches[mid] == nil else { return }
+    private func createAllocated(_ mid: UInt64, track: String?) {
+        guard server.core.matches[mid] == nil else { replayPendingJoins(mid); return }
         do {
-            try server.core.createMatch(id: mid, seed: mid)
+            try server.core.createMatch(id: mid, seed: mid, track: track)
             epochs[mid] = epochs[mid] ?? 1
             // No longer "allocated but not hosted" for the allocator's capacity check.
             redis.command(["ZREM", key("shard", config.id, "pending"), .string("\(mid)")]) { _ in }
@@ -174,8 +186,9 @@ public final class ShardRegistry {
     /// A join for a match this shard does not host: ask Redis whether it is ours.
     private func lookUp(matchId mid: UInt64) -> Bool {
         guard redis.isConnected else { return false }
-        redis.command(["HGET", key("match", "\(mid)"), "shard"]) { [unowned self] r in
-            if r.text == config.id, !server.draining { createAllocated(mid) } else { replayPendingJoins(mid) }
+        redis.command(["HMGET", key("match", "\(mid)"), "shard", "track"]) { [unowned self] r in
+            guard case .array(let f) = r, f.count == 2, f[0].text == config.id, !server.draining else { replayPendingJoins(mid); return }
+            createAllocated(mid, track: f[1].text)
         }
         return true
     }
@@ -245,12 +258,20 @@ public final class ShardRegistry {
         let keys = [key("match", "\(mid)", "owner"), key("match", "\(mid)", "epoch"), key("match", "\(mid)"), key("match", "\(mid)", "snap")]
         scripts.adopt.run(on: redis, keys: keys, args: [.string(config.id), .int(Int64(config.ownershipTTLMillis))]) { [unowned self] r in
             guard case .array(let parts) = r, parts.count >= 1, case .integer(let epoch) = parts[0] else { return }
+            // The lease is ours now; the match's track comes with its hash.
+            redis.command(["HGET", key("match", "\(mid)"), "track"]) { [unowned self] t in adopt(mid, epoch: epoch, parts: parts, track: t.text) }
+        }
+    }
+
+    private func adopt(_ mid: UInt64, epoch: Int64, parts: [RedisReply], track: String?) {
+        do {
             var adopted = false
             if parts.count > 1, case .string(let bytes) = parts[1] {
                 do {
                     let snap = try MatchSnapshot(decoding: bytes)
                     guard server.core.matches.count < config.maxMatches else { throw ShardError.atCapacity }
-                    try server.core.adoptMatch(id: mid, state: snap.state, players: snap.players, lastAppliedSeq: snap.lastAppliedSeq)
+                    try server.core.adoptMatch(id: mid, state: snap.state, players: snap.players, lastAppliedSeq: snap.lastAppliedSeq,
+                                               track: track)
                     adopted = true
                     logger.notice("adopted match from snapshot", metadata: ["match": "\(mid)", "tick": "\(snap.state.tick)", "epoch": "\(epoch)"])
                 } catch {
@@ -259,7 +280,7 @@ public final class ShardRegistry {
             }
             if !adopted {
                 do {
-                    try server.core.createMatch(id: mid, seed: mid)
+                    try server.core.createMatch(id: mid, seed: mid, track: track)
                     logger.notice("adopted match without snapshot (fresh state)", metadata: ["match": "\(mid)"])
                 } catch {
                     logger.error("cannot adopt match \(mid): \(error); giving the lease up")
@@ -272,13 +293,31 @@ public final class ShardRegistry {
         }
     }
 
-    private func matchOver(_ mid: UInt64) {
+    /// A match ended: it is marked over and its result goes to the results stream, in one script
+    /// (kept and retried every second while Redis does not answer).
+    private func matchOver(_ mid: UInt64, result: RaceResult?) {
+        var r = result
+        r?.epoch = epochs[mid] ?? 1
+        r?.shardId = config.id
         epochs[mid] = nil
+        pendingOvers[mid] = r.flatMap { try? JSONEncoder().encode($0) }.map { String(decoding: $0, as: UTF8.self) } ?? ""
+        flushOvers()
+    }
+
+    private func flushOvers() {
         guard redis.isConnected else { return }
-        scripts.over.run(on: redis, keys: [key("match", "\(mid)"), key("match", "\(mid)", "owner"),
-                                                    key("matches", "active"), key("matches", "open")],
-                                   args: [.string("\(mid)"), .string(config.id)]) { _ in }
-        publish(.over(matchId: mid))
+        for (mid, json) in pendingOvers where !oversInFlight.contains(mid) {
+            oversInFlight.insert(mid)
+            scripts.over.run(on: redis, keys: [key("match", "\(mid)"), key("match", "\(mid)", "owner"),
+                                               key("matches", "active"), key("matches", "open"), key("results")],
+                             args: [.string("\(mid)"), .string(config.id), .string(json)]) { [unowned self] reply in
+                oversInFlight.remove(mid)
+                guard !reply.isError else { redisErrors += 1; return }
+                pendingOvers[mid] = nil
+                if !json.isEmpty { resultsPublished += 1 }
+                publish(.over(matchId: mid))
+            }
+        }
     }
 
     public func close() {

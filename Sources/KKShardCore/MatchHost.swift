@@ -26,10 +26,15 @@ public final class MatchHost {
     public private(set) var ticksSinceFinish: UInt32 = 0
     /// True once the first player joined (the countdown runs from then).
     public private(set) var started = false
+    /// Every input change applied, from the first tick (the race's result is re-simulated from
+    /// it); nil for a match adopted from a stored state (this shard did not see its beginning).
+    public private(set) var log: InputLog?
+    private var loggedInputs: [KartInput] = []
 
     public convenience init(matchId: UInt64, track: Track, slots: Int, seed: UInt64, laps: UInt8? = nil) {
         self.init(matchId: matchId, simulation: MatchSimulation(track: track, playerCount: slots, seed: seed,
                                                                rules: laps.map { RaceRules(laps: $0) }))
+        log = InputLog(track: track.name, players: slots, seed: seed, laps: simulation.state.race.totalLaps)
     }
 
     /// Resumes a match from a stored authoritative state (adoption after a shard failure).
@@ -122,6 +127,7 @@ public final class MatchHost {
             lastAppliedSeq[s] = seqRing[s * ringCapacity + Int(t % UInt32(ringCapacity))]
         }
         inputs.take(for: simulation.state, into: &stepInputs)
+        log?.record(tick: simulation.state.tick, inputs: stepInputs, previous: &loggedInputs)
         simulation.step(inputs: stepInputs)
         if isFinished { ticksSinceFinish &+= 1 }
     }

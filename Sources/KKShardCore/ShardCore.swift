@@ -1,3 +1,4 @@
+import KKResultsCore
 import KKPhysics
 import KKWire
 
@@ -14,6 +15,7 @@ public final class ShardCore {
     let outbound = OutboundQueue<ShardTarget>(arenaBytes: 4 * Limits.maxShardPacketBytes)
     /// Matches that ended and were removed since the last call of ``takeEndedMatches()``.
     private var ended: [UInt64] = []
+    private var results: [RaceResult] = []
     /// Accepted joins since the last ``takeJoinedPlayers()`` (bounded: the I/O layer drains it
     /// every 100 ms; beyond the bound the oldest are dropped, presence is best effort).
     private var joined: [(playerId: UInt64, matchId: UInt64)] = []
@@ -31,25 +33,31 @@ public final class ShardCore {
 
     /// Hosts a new match (allocation).
     @discardableResult
-    public func createMatch(id: UInt64, seed: UInt64) throws(ShardError) -> MatchHost {
+    public func createMatch(id: UInt64, seed: UInt64, track name: String? = nil) throws(ShardError) -> MatchHost {
         if let m = matches[id] { return m }
         guard matches.count < config.maxMatches else { throw .atCapacity }
-        let track: Track
-        do { track = try TrackCatalog.track(named: config.track) } catch { throw .badTrack(config.track) }
+        let track = try self.track(name)
         let m = MatchHost(matchId: id, track: track, slots: config.playersPerMatch, seed: seed, laps: config.laps)
         matches[id] = m
         return m
     }
 
     /// Adopts a match from a stored state (its previous shard died).
-    public func adoptMatch(id: UInt64, state: MatchState, players: [UInt64?], lastAppliedSeq: [UInt32]) throws(ShardError) {
+    public func adoptMatch(id: UInt64, state: MatchState, players: [UInt64?], lastAppliedSeq: [UInt32],
+                           track name: String? = nil) throws(ShardError) {
         guard matches[id] == nil else { return }
         guard matches.count < config.maxMatches else { throw .atCapacity }
-        let track: Track
-        do { track = try TrackCatalog.track(named: config.track) } catch { throw .badTrack(config.track) }
+        let track = try self.track(name)
         let sim = MatchSimulation(track: track, state: state, rules: config.laps.map { RaceRules(laps: $0) })
         matches[id] = MatchHost(matchId: id, simulation: sim, players: players, lastAppliedSeq: lastAppliedSeq)
         counters.matchesAdopted += 1
+    }
+
+    /// The match's track: the one its allocation names (a lobby room's vote) when this shard
+    /// knows it, else the shard's configured track.
+    func track(_ name: String?) throws(ShardError) -> Track {
+        if let name, let t = try? TrackCatalog.track(named: name) { return t }
+        do { return try TrackCatalog.track(named: config.track) } catch { throw .badTrack(config.track) }
     }
 
     /// Removes a match (e.g. ownership lost).
@@ -142,6 +150,9 @@ public final class ShardCore {
             if m.ticksSinceFinish > config.lingerTicks {
                 matches[id] = nil
                 ended.append(id)
+                results.append(RaceResult(matchId: id, epoch: 0, shardId: "", track: m.simulation.track.name, laps: m.state.race.totalLaps,
+                                          ticks: m.tick, entries: RaceResult.entries(of: m.state, players: m.players),
+                                          log: m.log?.text()))
             }
         }
     }
@@ -156,6 +167,13 @@ public final class ShardCore {
     public func takeEndedMatches() -> [UInt64] {
         defer { ended.removeAll() }
         return ended
+    }
+
+    /// The results of the races that ended since the last call (epoch and shard id for the
+    /// I/O layer to fill in).
+    public func takeResults() -> [RaceResult] {
+        defer { results.removeAll() }
+        return results
     }
 
     /// Encodes the match's full state once and queues it for its relays (or only for `only`).

@@ -8,6 +8,7 @@ import KKMatch
 import KKPhysics
 import KKPostgres
 import KKRedis
+import KKResults
 import KKSocial
 import KKToken
 import Logging
@@ -52,7 +53,10 @@ struct ServicesCommand: AsyncParsableCommand {
     @Option(help: "WebSocket ping period, seconds: a socket that does not answer a ping before the next one is closed.") var wsPingSeconds = 15
     @Option(help: "Log level.") var logLevel = "info"
 
-    static let known: Set<String> = ["auth", "social", "lobby"]
+    @Option(help: "Results: this consumer's name in the stream's consumer group (a restart under the same name takes its pending entries at once; default: the host name).") var resultsConsumer: String?
+    @Option(help: "Results: claim entries another consumer left pending this long, ms.") var resultsClaimIdleMs = 30_000
+
+    static let known: Set<String> = ["auth", "social", "lobby", "results"]
 
     func validate() throws {
         let wanted = services.split(separator: ",").map { String($0) }
@@ -62,6 +66,10 @@ struct ServicesCommand: AsyncParsableCommand {
         }
         guard (0...65535).contains(httpPort) else { throw ValidationError("--http-port must be 0-65535") }
         guard (60...86_400).contains(accessTokenSeconds) else { throw ValidationError("--access-token-seconds must be 60-86400") }
+        if wanted.contains("results") {
+            guard redisPort != nil else { throw ValidationError("--services results needs --redis-port (the results stream is in Redis)") }
+            guard (100...3_600_000).contains(resultsClaimIdleMs) else { throw ValidationError("--results-claim-idle-ms must be 100-3600000") }
+        }
         if wanted.contains("lobby") {
             guard redisPort != nil else { throw ValidationError("--services lobby needs --redis-port (rooms live in Redis)") }
             let t = tracks.split(separator: ",").map(String.init)
@@ -123,6 +131,10 @@ struct ServicesCommand: AsyncParsableCommand {
         var sets: [MigrationSet] = []
         if wanted.contains("auth") { sets.append(try AuthMigrations.set()) }
         if wanted.contains("social") { sets.append(try SocialMigrations.set()) }
+        if wanted.contains("results") { sets.append(try ResultsMigrations.set()) }
+        let results = ResultsService(store: ResultsStore(client: client, logger: logger))
+        var resultsBridge: RedisCommandBridge?
+        defer { resultsBridge?.shutdown() }
         let startup = StartupMigrations(client: client, sets: sets, admin: host.admin, logger: logger)
         var extra: [any Service] = []
         var feed: RedisChannelFeed?
@@ -152,6 +164,16 @@ struct ServicesCommand: AsyncParsableCommand {
             extra.append(LobbyBackground(lobby: built.0, bus: built.2.messages))
         }
         defer { lobbyFeed?.shutdown(); lobbyBridge?.shutdown() }
+        if wanted.contains("results"), let redisPort {
+            let bridge = try RedisCommandBridge(options: .init(host: redisHost, port: redisPort))
+            resultsBridge = bridge
+            var opts = ResultsConsumer.Options(consumer: resultsConsumer ?? ProcessInfo.processInfo.hostName)
+            opts.prefix = redisPrefix
+            opts.claimIdleMillis = Int64(resultsClaimIdleMs)
+            extra.append(ResultsConsumerService(consumer: ResultsConsumer(redis: bridge, store: results.store, options: opts,
+                                                                          metricsFactory: host.metricsFactory, logger: logger)))
+            logger.info("kk-services: results from \(redisHost):\(redisPort) \(redisPrefix)results as \(opts.consumer)")
+        }
         struct LobbyStatus: Encodable { var sockets: Int; var relaySockets: Int; var redisConnected: Bool }
         struct Status: Encodable { var service = "kk-services"; var pid = Int(getpid()); var services: String; var postgres: String; var lobby: LobbyStatus? }
         let servicesText = services, pgText = settings.description
@@ -161,6 +183,7 @@ struct ServicesCommand: AsyncParsableCommand {
                                if wanted.contains("auth") { auth.addRoutes(to: router) }
                                if wanted.contains("social") { social.addRoutes(to: router) }
                                lobby?.addRoutes(to: router)
+                               if wanted.contains("results") { results.addRoutes(to: router) }
                            }, status: {
                                Status(services: servicesText, postgres: pgText,
                                       lobby: lobbyRef.map { LobbyStatus(sockets: $0.hub.count, relaySockets: $0.relays.count,

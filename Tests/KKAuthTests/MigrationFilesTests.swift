@@ -1,6 +1,7 @@
 import Foundation
 import KKAuth
 import KKPostgres
+import KKResults
 import KKSocial
 import Testing
 
@@ -14,7 +15,8 @@ import Testing
 
     @Test func everyMigrationIsItsSQLFileAndEveryFileAMigration() throws {
         let write = ProcessInfo.processInfo.environment["KK_WRITE_MIGRATIONS"] == "1"
-        for (schema, migrations) in [(AuthMigrations.schema, AuthMigrations.all), (SocialMigrations.schema, SocialMigrations.all)] {
+        for (schema, migrations) in [(AuthMigrations.schema, AuthMigrations.all), (SocialMigrations.schema, SocialMigrations.all),
+                                     (ResultsMigrations.schema, ResultsMigrations.all)] {
             let dir = root.appendingPathComponent("Ops/migrations/\(schema)")
             var expected: Set<String> = []
             for m in migrations {

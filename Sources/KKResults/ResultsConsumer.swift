@@ -1,0 +1,151 @@
+import CoreMetrics
+import Foundation
+import KKPostgres
+import KKRedis
+import KKResultsCore
+import Logging
+import NIOConcurrencyHelpers
+
+/// Takes race results off the shards' stream (`<prefix>results`, consumer group `results`) into
+/// PostgreSQL, exactly once per match:
+/// - every entry is verified (``ResultVerifier``: re-simulation of its input log) and recorded
+///   in one transaction keyed by match id (a duplicate or replayed entry changes nothing), and
+///   acknowledged (XACK) only after the transaction committed;
+/// - a consumer that dies between the two leaves the entry pending: it reads its own pending
+///   entries first when it comes back (same `consumer` name), and any consumer claims entries
+///   idle longer than `claimIdleMillis` (XAUTOCLAIM);
+/// - PostgreSQL down: nothing is acknowledged; the consumer retries every second and records
+///   everything once the database answers (entries wait in the stream meanwhile);
+/// - an entry that is not a result, or names a match Redis does not know, is refused: counted,
+///   acknowledged, not recorded.
+public final class ResultsConsumer: Sendable {
+    public struct Options: Sendable {
+        public var prefix = "kk:"
+        public var consumer: String
+        public var claimIdleMillis: Int64 = 30_000
+        public var batch = 32
+        public init(consumer: String) { self.consumer = consumer }
+    }
+
+    let redis: RedisCommandBridge
+    let store: ResultsStore
+    let options: Options
+    let verifier: ResultVerifier
+    let logger: Logger
+    private let counters: [String: Counter]
+    let verifyTimer: CoreMetrics.Timer
+    /// Outcomes so far (tests, status).
+    private let totals = NIOLockedValueBox<[String: Int]>([:])
+
+    static let outcomes = ["recorded_verified", "recorded_unverified", "duplicate", "malformed", "unknown_match", "store_failed"]
+
+    public init(redis: RedisCommandBridge, store: ResultsStore, options: Options, verifier: ResultVerifier = ResultVerifier(),
+                metricsFactory: any MetricsFactory, logger: Logger) {
+        self.redis = redis; self.store = store; self.options = options; self.verifier = verifier; self.logger = logger
+        var c: [String: Counter] = [:]
+        for o in Self.outcomes { c[o] = Counter(label: "kk_results_entries_total", dimensions: [("outcome", o)], factory: metricsFactory) }
+        counters = c
+        verifyTimer = CoreMetrics.Timer(label: "kk_results_verify_seconds", factory: metricsFactory)
+    }
+
+    var stream: String { options.prefix + "results" }
+    static let group = "results"
+
+    public var outcomeTotals: [String: Int] { totals.withLockedValue { $0 } }
+
+    func count(_ outcome: String) {
+        counters[outcome]?.increment()
+        totals.withLockedValue { $0[outcome, default: 0] += 1 }
+    }
+
+    /// One stream entry: its id and fields.
+    struct Entry { var id: String; var fields: [String: String] }
+
+    /// Runs until cancelled.
+    public func run() async {
+        while !Task.isCancelled {
+            let created = await redis.command(["XGROUP", "CREATE", .string(stream), .string(Self.group), "0", "MKSTREAM"])
+            if case .failed = created { try? await Task.sleep(for: .seconds(1)); continue }
+            break
+        }
+        while !Task.isCancelled {
+            var entries = await read(from: "0", block: nil)
+            if entries.isEmpty { entries = await claimStale() }
+            if entries.isEmpty { entries = await read(from: ">", block: 1000) }
+            var stalled = false
+            for e in entries {
+                guard await handle(e) else { stalled = true; break }
+            }
+            if stalled { try? await Task.sleep(for: .seconds(1)) }
+        }
+    }
+
+    /// Handles one entry; false when it must be retried later (the store failed).
+    func handle(_ e: Entry) async -> Bool {
+        guard let json = e.fields["result"], let r = try? JSONDecoder().decode(RaceResult.self, from: Data(json.utf8)), r.matchId > 0 else {
+            count("malformed")
+            logger.warning("results: entry \(e.id) is not a race result; dropped")
+            await ack(e.id)
+            return true
+        }
+        let known = await redis.command(["EXISTS", .string(options.prefix + "match:\(r.matchId)")])
+        if case .failed = known { return false }
+        guard known == .integer(1) else {
+            count("unknown_match")
+            logger.warning("results: entry \(e.id) names match \(r.matchId), which Redis does not know; dropped")
+            await ack(e.id)
+            return true
+        }
+        let start = ContinuousClock.now
+        let failure = verifier.verify(r)
+        let took = ContinuousClock.now - start
+        verifyTimer.recordNanoseconds(took.components.seconds * 1_000_000_000 + took.components.attoseconds / 1_000_000_000)
+        do throws(PostgresStoreError) {
+            let inserted = try await store.record(r, verified: failure, streamId: e.id)
+            count(inserted ? (failure == nil ? "recorded_verified" : "recorded_unverified") : "duplicate")
+            if let failure, inserted { logger.warning("results: match \(r.matchId) recorded unverified: \(failure)") }
+        } catch {
+            count("store_failed")
+            logger.warning("results: match \(r.matchId) not recorded yet (kept in the stream): \(error)")
+            return false
+        }
+        await ack(e.id)
+        return true
+    }
+
+    func ack(_ id: String) async {
+        _ = await redis.command(["XACK", .string(stream), .string(Self.group), .string(id)])
+    }
+
+    /// XREADGROUP from `id` ("0": this consumer's pending entries; ">": new ones).
+    func read(from id: String, block: Int?) async -> [Entry] {
+        var args: [RedisArg] = ["XREADGROUP", "GROUP", .string(Self.group), .string(options.consumer), "COUNT", .int(Int64(options.batch))]
+        if let block { args += ["BLOCK", .int(Int64(block))] }
+        args += ["STREAMS", .string(stream), .string(id)]
+        let r = await redis.command(args)
+        guard case .array(let streams) = r, let first = streams.first, case .array(let pair) = first, pair.count == 2,
+              case .array(let items) = pair[1] else { return [] }
+        return items.compactMap(Self.entry)
+    }
+
+    /// Entries pending on other (dead) consumers longer than the claim idle time.
+    func claimStale() async -> [Entry] {
+        let r = await redis.command(["XAUTOCLAIM", .string(stream), .string(Self.group), .string(options.consumer),
+                                     .int(options.claimIdleMillis), "0", "COUNT", .int(Int64(options.batch))])
+        guard case .array(let parts) = r, parts.count >= 2, case .array(let items) = parts[1] else { return [] }
+        return items.compactMap(Self.entry)
+    }
+
+    static func entry(_ item: RedisReply) -> Entry? {
+        guard case .array(let pair) = item, pair.count == 2, let id = pair[0].text else { return nil }
+        var fields: [String: String] = [:]
+        if case .array(let kv) = pair[1] {
+            var i = 0
+            while i + 1 < kv.count {
+                if let k = kv[i].text, let v = kv[i + 1].text { fields[k] = v }
+                i += 2
+            }
+        }
+        return Entry(id: id, fields: fields)
+    }
+}

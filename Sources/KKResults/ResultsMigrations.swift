@@ -1,0 +1,42 @@
+import KKPostgres
+
+/// The results schema's migrations (see ``AuthMigrations`` for the conventions). One row per
+/// match, whoever reported it how many times (the primary key makes recording idempotent); the
+/// entries by kart slot; the input log kept for ghosts and re-checks.
+public enum ResultsMigrations {
+    public static let schema = "results"
+
+    public static let all: [Migration] = [
+        Migration(version: 1, name: "matches_entries", sql: """
+            -- Race results as the shards report them, verified by re-simulation (or not, with the reason).
+            CREATE TABLE results.matches (
+                match_id bigint PRIMARY KEY CHECK (match_id > 0),
+                epoch bigint NOT NULL,
+                shard text NOT NULL,
+                track text NOT NULL,
+                laps integer NOT NULL,
+                ticks integer NOT NULL,
+                verified boolean NOT NULL,
+                unverified_reason text,
+                input_log text,
+                stream_id text NOT NULL,
+                recorded_at timestamptz NOT NULL DEFAULT now()
+            );
+            CREATE INDEX matches_recorded ON results.matches (recorded_at);
+            CREATE TABLE results.entries (
+                match_id bigint NOT NULL REFERENCES results.matches (match_id),
+                slot integer NOT NULL,
+                player_id bigint,
+                place integer,
+                finish_tick integer NOT NULL,
+                status text NOT NULL,
+                PRIMARY KEY (match_id, slot)
+            );
+            CREATE INDEX entries_player ON results.entries (player_id) WHERE player_id IS NOT NULL;
+            """),
+    ]
+
+    public static func set() throws(PostgresStoreError) -> MigrationSet {
+        try MigrationSet(schema: schema, migrations: all)
+    }
+}
