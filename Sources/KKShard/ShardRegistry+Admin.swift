@@ -21,6 +21,7 @@ public struct ShardStatus: Encodable, Sendable {
         var tick: UInt32
         var players: Int
         var phase: String
+        var track: String
     }
 }
 
@@ -35,7 +36,8 @@ extension ShardRegistry {
         if server.draining { notReady.append("draining") }
         host.admin.setReadiness(notReady)
         let matches = server.core.matches.values.map {
-            ShardStatus.MatchStatus(id: $0.matchId, tick: $0.tick, players: $0.playerCount, phase: "\($0.state.race.phase)")
+            ShardStatus.MatchStatus(id: $0.matchId, tick: $0.tick, players: $0.playerCount, phase: "\($0.state.race.phase)",
+                                    track: $0.simulation.track.name)
         }.sorted { $0.id < $1.id }
         host.admin.setStatus(ShardStatus(
             id: server.config.id, enet: "\(server.config.enetHost):\(server.port)", adminPort: adminPort,

@@ -95,7 +95,8 @@ final class LobbyStack {
         clients[1].send(LobbyCommand(op: .vote, ref: "bad", track: "moon"))
         #expect(clients[1].waitFor(timeoutMillis: 10_000) { $0.type == "error" }?.code == "unknown_track")
         // All at once: the room's compare-and-set takes every one of them.
-        for (i, c) in clients.enumerated() { c.send(LobbyCommand(op: .vote, ref: "v\(i)", track: i < 5 ? "sprint" : "oval")) }
+        // The shard's default track is sprint; the room votes oval (5 of 8): the race runs on oval.
+        for (i, c) in clients.enumerated() { c.send(LobbyCommand(op: .vote, ref: "v\(i)", track: i < 5 ? "oval" : "sprint")) }
         for (i, c) in clients.enumerated() { c.send(LobbyCommand(op: .ready, ref: "r\(i)", ready: true)) }
         for (i, c) in clients.enumerated() {
             let reply = c.waitFor(timeoutMillis: 10_000) { $0.ref == "r\(i)" }
@@ -107,17 +108,20 @@ final class LobbyStack {
             guard let a = m?.match else { Issue.record("player \(i) got no match:\n\(stack.s.log("services").suffix(2000))"); return }
             assignments.append(a)
         }
-        #expect(Set(assignments.map(\.matchId)).count == 1 && assignments.allSatisfy { $0.track == "sprint" && $0.players.count == 8 })
+        #expect(Set(assignments.map(\.matchId)).count == 1 && assignments.allSatisfy { $0.track == "oval" && $0.players.count == 8 })
         // Race: all eight connect with their tokens and play.
         let loop = try EventLoop()
         var config = ClientConfig()
-        config.track = "sprint"
+        config.track = "oval"
         let games = try assignments.map { try GameClient(loop: loop, token: $0.token, config: config) { _, _ in .neutral } }
         defer { games.forEach { $0.stop() } }
         #expect(drive(loop, timeoutMillis: 30_000) { games.allSatisfy { $0.session.state == .playing && $0.session.stats.framesReceived > 30 } },
                 "\(games.map { "\($0.session.state)" })")
         let slots = Set(games.compactMap { $0.session.slot })
         #expect(slots.count == 8, "eight different karts: \(slots)")
+        let shardStatus = SystemTest.http(port: stack.s.adminPorts["s1"]!, path: "/status")?.body ?? ""
+        #expect(shardStatus.contains("\"id\":\(assignments[0].matchId)") && shardStatus.contains("\"track\":\"oval\""),
+                "the shard hosts the voted track: \(shardStatus)")
     }
 }
 
