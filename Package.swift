@@ -172,7 +172,7 @@ let package = Package(
         ]),
         // Results: the shards' race results consumed into PostgreSQL, verified by re-simulation.
         .target(name: "KKResults", dependencies: [
-            "KKPostgres", "KKResultsCore", "KKRedis", "KKAdmin",
+            "KKPostgres", "KKResultsCore", "KKRedis", "KKAdmin", "KKPhysics",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

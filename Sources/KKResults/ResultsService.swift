@@ -39,6 +39,11 @@ public enum ResultsError: ServiceHTTPError, Equatable {
 ///   entries by kart slot; 404 until it is recorded.
 /// - `GET /v1/results/matches/{id}/ghost`: the race's input log (text, `kklog 1`): replay it
 ///   with the same physics to watch the race again.
+/// - `GET /v1/results/players/{id}/stats`: races, finishes, wins, podiums, best time per track
+///   this season (verified races only).
+/// - `GET /v1/results/leaderboards/{track}?limit=&season=&around=`: the season's best times on a
+///   track (limit 1-100, default 10); with `around=<player>` that player's rank with `limit`
+///   rows on each side.
 public struct ResultsService: Sendable {
     public let store: ResultsStore
 
@@ -54,6 +59,31 @@ public struct ResultsService: Sendable {
                 return ServiceHTTP.json(.ok, r)
             }
         }
+        router.get("/v1/results/players/{id}/stats") { _, ctx -> Response in
+            await ServiceHTTP.respond { () throws(ResultsError) in
+                let id = try Self.matchId(ctx)
+                do throws(PostgresStoreError) { return ServiceHTTP.json(.ok, try await store.stats(playerId: id)) } catch { throw .storeUnavailable(error) }
+            }
+        }
+        router.get("/v1/results/leaderboards/{track}") { req, ctx -> Response in
+            await ServiceHTTP.respond { () throws(ResultsError) in
+                guard let track = ctx.parameters.get("track"), (1...32).contains(track.count),
+                      track.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
+                    throw .badRequest("a track name in the path")
+                }
+                let q = req.uri.queryParameters
+                let limit = q.get("limit").map { Int($0) ?? -1 } ?? 10
+                guard (1...100).contains(limit) else { throw .badRequest("limit must be 1-100") }
+                let season = q.get("season").map { Int($0) ?? -1 }
+                if let season, season < 1 { throw .badRequest("season must be a positive integer") }
+                let around = q.get("around").map { Int64($0) ?? -1 }
+                if let around, around < 1 { throw .badRequest("around must be a player id") }
+                do throws(PostgresStoreError) {
+                    let (s, rows) = try await store.leaderboard(track: track, season: season, limit: limit, around: around)
+                    return ServiceHTTP.json(.ok, Board(track: track, season: s, rows: rows))
+                } catch { throw .storeUnavailable(error) }
+            }
+        }
         router.get("/v1/results/matches/{id}/ghost") { _, ctx -> Response in
             await ServiceHTTP.respond { () throws(ResultsError) in
                 let id = try Self.matchId(ctx)
@@ -64,6 +94,8 @@ public struct ResultsService: Sendable {
             }
         }
     }
+
+    struct Board: Encodable { var track: String; var season: Int; var rows: [ResultsStore.BoardRow] }
 
     static func matchId<C: RequestContext>(_ ctx: C) throws(ResultsError) -> Int64 {
         guard let t = ctx.parameters.get("id"), let v = Int64(t), v > 0 else { throw .badRequest("the match id in the path must be a positive integer") }

@@ -1,4 +1,5 @@
 import Foundation
+import KKPhysics
 import KKPostgres
 import KKResultsCore
 import Logging
@@ -36,6 +37,30 @@ public struct ResultsStore: Sendable {
                     try await conn.query("""
                         INSERT INTO results.entries (match_id, slot, player_id, place, finish_tick, status)
                         VALUES (\(mid), \(e.slot), \(pid), \(e.place), \(tick), \(e.status))
+                        """, logger: logger)
+                }
+                // Stats and leaderboards count verified races only, in the same transaction (once).
+                guard ok else { return true }
+                try await conn.query("UPDATE results.matches SET season = (SELECT max(id) FROM results.seasons) WHERE match_id = \(mid)",
+                                     logger: logger)
+                let countdown = Int(RaceRules(laps: r.laps).countdownTicks)
+                for e in r.entries {
+                    guard let p = e.playerId else { continue }
+                    let pid = Int64(bitPattern: p)
+                    let finished = e.place != nil ? 1 : 0, won = e.place == 1 ? 1 : 0, podium = (e.place ?? 99) <= 3 ? 1 : 0
+                    try await conn.query("""
+                        INSERT INTO results.player_stats (player_id, races, finishes, wins, podiums) VALUES (\(pid), 1, \(finished), \(won), \(podium))
+                        ON CONFLICT (player_id) DO UPDATE SET races = results.player_stats.races + 1,
+                            finishes = results.player_stats.finishes + EXCLUDED.finishes, wins = results.player_stats.wins + EXCLUDED.wins,
+                            podiums = results.player_stats.podiums + EXCLUDED.podiums, updated_at = now()
+                        """, logger: logger)
+                    let raceTicks = Int(e.finishTick) - countdown
+                    guard e.place != nil, raceTicks > 0 else { continue }
+                    try await conn.query("""
+                        INSERT INTO results.track_times (season, track, player_id, best_ticks, match_id)
+                        VALUES ((SELECT max(id) FROM results.seasons), \(r.track), \(pid), \(raceTicks), \(mid))
+                        ON CONFLICT (season, track, player_id) DO UPDATE SET best_ticks = EXCLUDED.best_ticks, match_id = EXCLUDED.match_id,
+                            set_at = now() WHERE EXCLUDED.best_ticks < results.track_times.best_ticks
                         """, logger: logger)
                 }
                 return true
@@ -78,6 +103,98 @@ public struct ResultsStore: Sendable {
                 r.entries.append(.init(slot: slot, playerId: pid, place: place, finishTick: tick, status: status))
             }
             return r
+        }
+    }
+
+    /// A player's stats (zeros for a player without a verified race).
+    public struct PlayerStats: Codable, Sendable, Equatable {
+        public var playerId: Int64
+        public var races = 0, finishes = 0, wins = 0, podiums = 0
+        /// Best race time per track this season, in ticks (60 per second).
+        public var bestTicks: [String: Int] = [:]
+    }
+
+    public func stats(playerId: Int64) async throws(PostgresStoreError) -> PlayerStats {
+        try await PostgresDeadline.run(deadline) { [client, logger] () -> PlayerStats in
+            var s = PlayerStats(playerId: playerId)
+            for try await (races, finishes, wins, podiums) in try await client.query(
+                "SELECT races, finishes, wins, podiums FROM results.player_stats WHERE player_id = \(playerId)",
+                logger: logger).decode((Int, Int, Int, Int).self) {
+                s.races = races; s.finishes = finishes; s.wins = wins; s.podiums = podiums
+            }
+            for try await (track, ticks) in try await client.query("""
+                SELECT track, best_ticks FROM results.track_times WHERE player_id = \(playerId)
+                AND season = (SELECT max(id) FROM results.seasons)
+                """, logger: logger).decode((String, Int).self) { s.bestTicks[track] = ticks }
+            return s
+        }
+    }
+
+    /// One leaderboard row.
+    public struct BoardRow: Codable, Sendable, Equatable {
+        public var rank: Int
+        public var playerId: Int64
+        public var bestTicks: Int
+        public var matchId: Int64
+    }
+
+    /// The season's best times on `track`: the top `limit`, or (with `around`) that player's rank
+    /// with `limit` rows on each side. `season` nil: the current one.
+    public func leaderboard(track: String, season: Int?, limit: Int, around: Int64?) async throws(PostgresStoreError) -> (season: Int, rows: [BoardRow]) {
+        try await PostgresDeadline.run(deadline) { [client, logger] () -> (Int, [BoardRow]) in
+            var current = 1
+            if let season { current = season } else {
+                for try await id in try await client.query("SELECT max(id) FROM results.seasons", logger: logger).decode(Int.self) { current = id }
+            }
+            var rows: [BoardRow] = []
+            guard let around else {
+                var rank = 0
+                for try await (pid, ticks, mid) in try await client.query("""
+                    SELECT player_id, best_ticks, match_id FROM results.track_times WHERE season = \(current) AND track = \(track)
+                    ORDER BY best_ticks, player_id LIMIT \(limit)
+                    """, logger: logger).decode((Int64, Int, Int64).self) {
+                    rank += 1
+                    rows.append(BoardRow(rank: rank, playerId: pid, bestTicks: ticks, matchId: mid))
+                }
+                return (current, rows)
+            }
+            var mine: Int?
+            for try await t in try await client.query("""
+                SELECT best_ticks FROM results.track_times WHERE season = \(current) AND track = \(track) AND player_id = \(around)
+                """, logger: logger).decode(Int.self) { mine = t }
+            guard let mine else { return (current, []) }
+            var myRank = 0
+            for try await n in try await client.query("""
+                SELECT count(*)::int FROM results.track_times WHERE season = \(current) AND track = \(track)
+                AND (best_ticks, player_id) < (\(mine), \(around))
+                """, logger: logger).decode(Int.self) { myRank = n + 1 }
+            var above: [(Int64, Int, Int64)] = []
+            for try await row in try await client.query("""
+                SELECT player_id, best_ticks, match_id FROM results.track_times WHERE season = \(current) AND track = \(track)
+                AND (best_ticks, player_id) < (\(mine), \(around)) ORDER BY best_ticks DESC, player_id DESC LIMIT \(limit)
+                """, logger: logger).decode((Int64, Int, Int64).self) { above.append(row) }
+            for (i, r) in above.reversed().enumerated() {
+                rows.append(BoardRow(rank: myRank - above.count + i, playerId: r.0, bestTicks: r.1, matchId: r.2))
+            }
+            var rank = myRank
+            for try await (pid, ticks, mid) in try await client.query("""
+                SELECT player_id, best_ticks, match_id FROM results.track_times WHERE season = \(current) AND track = \(track)
+                AND (best_ticks, player_id) >= (\(mine), \(around)) ORDER BY best_ticks, player_id LIMIT \(limit + 1)
+                """, logger: logger).decode((Int64, Int, Int64).self) {
+                rows.append(BoardRow(rank: rank, playerId: pid, bestTicks: ticks, matchId: mid))
+                rank += 1
+            }
+            return (current, rows)
+        }
+    }
+
+    /// Starts a new season (the old seasons' boards stay); its id.
+    public func startSeason(name: String) async throws(PostgresStoreError) -> Int {
+        try await PostgresDeadline.run(deadline) { [client, logger] () -> Int in
+            for try await id in try await client.query("""
+                INSERT INTO results.seasons (id, name) SELECT max(id) + 1, \(name) FROM results.seasons RETURNING id
+                """, logger: logger).decode(Int.self) { return id }
+            throw PostgresStoreError.unavailable("no season row returned")
         }
     }
 

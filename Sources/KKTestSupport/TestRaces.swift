@@ -2,7 +2,7 @@ import KKPhysics
 import KKResultsCore
 
 /// A race of bots recorded the way a shard records it (every input change, from the first tick).
-public func botRace(matchId: UInt64, players: Int = 2, seed: UInt64 = 7) throws -> RaceResult {
+public func botRace(matchId: UInt64, players: Int = 2, seed: UInt64 = 7, playerBase: UInt64 = 100) throws -> RaceResult {
     let track = try TrackCatalog.track(named: "sprint")
     var sim = MatchSimulation(track: track, playerCount: players, seed: seed, rules: RaceRules(laps: 1))
     var log = InputLog(track: "sprint", players: players, seed: seed, laps: 1)
@@ -15,6 +15,6 @@ public func botRace(matchId: UInt64, players: Int = 2, seed: UInt64 = 7) throws 
         sim.step(inputs: inputs)
     }
     return RaceResult(matchId: matchId, epoch: 1, shardId: "s1", track: "sprint", laps: sim.state.race.totalLaps, ticks: sim.state.tick,
-                      entries: RaceResult.entries(of: sim.state, players: (0..<players).map { UInt64(100 + $0) }), log: log.text())
+                      entries: RaceResult.entries(of: sim.state, players: (0..<players).map { playerBase + UInt64($0) }), log: log.text())
 }
 

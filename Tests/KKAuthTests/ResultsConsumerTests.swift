@@ -98,4 +98,44 @@ import Testing
             #expect(try await ResultsStore(client: client, logger: logger).result(matchId: Int64(r.matchId))?.verified == true)
         }
     }
+
+    /// Verified races feed the players' stats and the track's board (forged ones do not); a
+    /// player's rank and neighbours; a new season starts an empty board and keeps the old one.
+    @Test func statsAndLeaderboardsFromVerifiedRacesOnly() async throws {
+        let port = try RedisTestServer.port()
+        let prefix = "kkres\(UInt32.random(in: 0...UInt32.max)):"
+        let sync = try #require(RedisSync(port: port))
+        let base = UInt64.random(in: 1_000_000...1_000_000_000_000) * 10
+        let players = UInt64.random(in: 1_000_000...1_000_000_000) * 10
+        var races: [RaceResult] = []
+        for i in 0..<3 { races.append(try botRace(matchId: base + UInt64(i), seed: UInt64(11 + i), playerBase: players + UInt64(2 * i))) }
+        var forged = try botRace(matchId: base + 9, playerBase: players + 100)
+        forged.entries[0].finishTick = forged.entries[0].finishTick / 2
+        for r in races + [forged] { try publish(sync, prefix: prefix, r) }
+        let redis = try RedisCommandBridge(options: .init(host: "127.0.0.1", port: port))
+        defer { redis.shutdown() }
+        try await withDatabase(logger: logger) { client in
+            try await MigrationRunner.apply(try ResultsMigrations.set(), on: client, logger: logger)
+            let c = consumer(redis, client, prefix: prefix, name: "stats")
+            await drain(c) { c.outcomeTotals.values.reduce(0, +) >= 4 }
+            let store = ResultsStore(client: client, logger: logger)
+            let winner = try #require(races[0].entries.first { $0.place == 1 }?.playerId)
+            let s = try await store.stats(playerId: Int64(winner))
+            #expect(s.races == 1 && s.wins == 1 && s.podiums == 1 && s.finishes == 1 && s.bestTicks["sprint"] != nil, "\(s)")
+            let cheat = try await store.stats(playerId: Int64(players + 100))
+            #expect(cheat.races == 0 && cheat.bestTicks.isEmpty, "a forged race counts for nothing: \(cheat)")
+            // Around the winner: sorted by time, ranks consecutive, the winner in it.
+            let (season, board) = try await store.leaderboard(track: "sprint", season: nil, limit: 3, around: Int64(winner))
+            #expect(board.contains { $0.playerId == Int64(winner) }, "\(board)")
+            #expect(zip(board, board.dropFirst()).allSatisfy { $0.bestTicks <= $1.bestTicks && $0.rank + 1 == $1.rank }, "\(board)")
+            let top = try await store.leaderboard(track: "sprint", season: season, limit: 100, around: nil).rows
+            let mine = try #require(board.first { $0.playerId == Int64(winner) })
+            #expect(top.count < 100 ? top.first { $0.playerId == Int64(winner) }?.rank == mine.rank : true)
+            // A new season: an empty board for it, the old one kept.
+            let next = try await store.startSeason(name: "test season \(base)")
+            #expect(next == season + 1)
+            #expect(try await store.leaderboard(track: "sprint", season: next, limit: 10, around: Int64(winner)).rows.isEmpty)
+            #expect(try await store.leaderboard(track: "sprint", season: season, limit: 10, around: Int64(winner)).rows.contains { $0.playerId == Int64(winner) })
+        }
+    }
 }
