@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages KartKlash Edge builds and runs with (idempotent; needs root).
 set -euo pipefail
-pkgs=(libuv1-dev libssl-dev libenet-dev libhiredis-dev redis-server postgresql-15 pkg-config tmux gcc curl openssl)
+pkgs=(libuv1-dev libssl-dev libenet-dev libhiredis-dev redis-server postgresql-15 pkg-config tmux gcc curl openssl python3-venv)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -11,3 +11,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 command -v swift >/dev/null || { echo "install-deps: swift 6 toolchain not found on PATH" >&2; exit 1; }
+# Python test peers from PyPI (the rating model's reference implementation), in a venv of their own.
+pyenv=${KK_PYENV:-/var/tmp/kk-pyenv}
+if ! "$pyenv/bin/python" -c "import openskill" >/dev/null 2>&1; then
+  echo "install-deps: python venv $pyenv (openskill)"
+  python3 -m venv "$pyenv"
+  "$pyenv/bin/pip" install -q "openskill==6.2.0"
+fi

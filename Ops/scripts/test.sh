@@ -25,6 +25,7 @@ read -r port pid < <(bash Ops/scripts/redis-local.sh)
 read -r pgport pgpid pgdir pgpass < <(bash Ops/scripts/postgres-local.sh)
 trap 'kill "$pid" 2>/dev/null || true; kill "$pgpid" 2>/dev/null || true; for _ in $(seq 1 100); do kill -0 "$pgpid" 2>/dev/null || break; sleep 0.05; done; rm -rf "$pgdir"' EXIT
 export KK_REDIS_PORT="$port"
+export KK_OPENSKILL_PYTHON="${KK_PYENV:-/var/tmp/kk-pyenv}/bin/python"
 export KK_POSTGRES_URL="postgres://kk:$pgpass@127.0.0.1:$pgport/kk"
 echo "test.sh: redis-server pid $pid on 127.0.0.1:$port; postgres pid $pgpid on 127.0.0.1:$pgport"
 set +e

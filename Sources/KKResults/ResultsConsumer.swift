@@ -104,6 +104,7 @@ public final class ResultsConsumer: Sendable {
             let inserted = try await store.record(r, verified: failure, streamId: e.id)
             count(inserted ? (failure == nil ? "recorded_verified" : "recorded_unverified") : "duplicate")
             if let failure, inserted { logger.warning("results: match \(r.matchId) recorded unverified: \(failure)") }
+            if inserted, failure == nil { await publishRatings(r) }
         } catch {
             count("store_failed")
             logger.warning("results: match \(r.matchId) not recorded yet (kept in the stream): \(error)")
@@ -111,6 +112,15 @@ public final class ResultsConsumer: Sendable {
         }
         await ack(e.id)
         return true
+    }
+
+    /// The lobby's matchmaking rating of each racer (`<prefix>rating:<pid>`): 1500 + 50 x the
+    /// skill's ordinal (a new player is 1500). Best effort: the database holds the truth.
+    func publishRatings(_ r: RaceResult) async {
+        for e in r.entries {
+            guard let p = e.playerId, let (skill, races) = try? await store.rating(playerId: Int64(bitPattern: p)), races > 0 else { continue }
+            _ = await redis.command(["SET", .string(options.prefix + "rating:\(p)"), .string(String(Int((1500 + 50 * skill.ordinal).rounded())))])
+        }
     }
 
     func ack(_ id: String) async {

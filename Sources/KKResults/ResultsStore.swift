@@ -63,8 +63,35 @@ public struct ResultsStore: Sendable {
                             set_at = now() WHERE EXCLUDED.best_ticks < results.track_times.best_ticks
                         """, logger: logger)
                 }
+                // Skill: one Plackett-Luce update of everyone in the race (rows locked in id order).
+                let rated = r.entries.compactMap { e in e.playerId.map { (Int64(bitPattern: $0), e) } }.sorted { $0.0 < $1.0 }
+                guard rated.count >= 2 else { return true }
+                var before: [Int64: SkillRating] = [:]
+                let ids = rated.map(\.0)
+                for try await (pid, mu, sigma) in try await conn.query("""
+                    SELECT player_id, mu, sigma FROM results.ratings WHERE player_id = ANY(\(ids)) ORDER BY player_id FOR UPDATE
+                    """, logger: logger).decode((Int64, Double, Double).self) { before[pid] = SkillRating(mu: mu, sigma: sigma) }
+                let last = (rated.compactMap { $0.1.place }.max() ?? 0) + 1
+                let after = PlackettLuce().rate(ids.map { before[$0] ?? SkillRating() }, places: rated.map { $0.1.place ?? last })
+                for (k, pid) in ids.enumerated() {
+                    try await conn.query("""
+                        INSERT INTO results.ratings (player_id, mu, sigma, rated_races) VALUES (\(pid), \(after[k].mu), \(after[k].sigma), 1)
+                        ON CONFLICT (player_id) DO UPDATE SET mu = EXCLUDED.mu, sigma = EXCLUDED.sigma,
+                            rated_races = results.ratings.rated_races + 1, updated_at = now()
+                        """, logger: logger)
+                }
                 return true
             }
+        }
+    }
+
+    /// A player's skill rating (the default for a player without a rated race).
+    public func rating(playerId: Int64) async throws(PostgresStoreError) -> (rating: SkillRating, races: Int) {
+        try await PostgresDeadline.run(deadline) { [client, logger] () -> (SkillRating, Int) in
+            for try await (mu, sigma, races) in try await client.query(
+                "SELECT mu, sigma, rated_races FROM results.ratings WHERE player_id = \(playerId)",
+                logger: logger).decode((Double, Double, Int).self) { return (SkillRating(mu: mu, sigma: sigma), races) }
+            return (SkillRating(), 0)
         }
     }
 
@@ -112,6 +139,9 @@ public struct ResultsStore: Sendable {
         public var races = 0, finishes = 0, wins = 0, podiums = 0
         /// Best race time per track this season, in ticks (60 per second).
         public var bestTicks: [String: Int] = [:]
+        /// Skill (Weng-Lin): mean, uncertainty and the conservative ordinal (mu - 3 sigma).
+        public var skill = SkillRating()
+        public var ordinal: Double = SkillRating().ordinal
     }
 
     public func stats(playerId: Int64) async throws(PostgresStoreError) -> PlayerStats {
@@ -126,6 +156,11 @@ public struct ResultsStore: Sendable {
                 SELECT track, best_ticks FROM results.track_times WHERE player_id = \(playerId)
                 AND season = (SELECT max(id) FROM results.seasons)
                 """, logger: logger).decode((String, Int).self) { s.bestTicks[track] = ticks }
+            for try await (mu, sigma) in try await client.query("SELECT mu, sigma FROM results.ratings WHERE player_id = \(playerId)",
+                                                                logger: logger).decode((Double, Double).self) {
+                s.skill = SkillRating(mu: mu, sigma: sigma)
+                s.ordinal = s.skill.ordinal
+            }
             return s
         }
     }

@@ -122,8 +122,13 @@ import Testing
             let winner = try #require(races[0].entries.first { $0.place == 1 }?.playerId)
             let s = try await store.stats(playerId: Int64(winner))
             #expect(s.races == 1 && s.wins == 1 && s.podiums == 1 && s.finishes == 1 && s.bestTicks["sprint"] != nil, "\(s)")
+            // Skill: the winner's mean went up, the other racer's down; the lobby's rating follows.
+            #expect(s.skill.mu > 25 && s.skill.sigma < 25.0 / 3, "\(s)")
+            let loser = try #require(races[0].entries.first { $0.playerId != winner }?.playerId)
+            #expect(try await store.stats(playerId: Int64(loser)).skill.mu < 25)
+            #expect((await redis.command(["GET", .string(prefix + "rating:\(winner)")])).text.flatMap(Int.init).map { $0 > 1500 } == true)
             let cheat = try await store.stats(playerId: Int64(players + 100))
-            #expect(cheat.races == 0 && cheat.bestTicks.isEmpty, "a forged race counts for nothing: \(cheat)")
+            #expect(cheat.races == 0 && cheat.bestTicks.isEmpty && cheat.skill == SkillRating(), "a forged race counts for nothing: \(cheat)")
             // Around the winner: sorted by time, ranks consecutive, the winner in it.
             let (season, board) = try await store.leaderboard(track: "sprint", season: nil, limit: 3, around: Int64(winner))
             #expect(board.contains { $0.playerId == Int64(winner) }, "\(board)")
