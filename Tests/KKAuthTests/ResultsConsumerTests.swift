@@ -143,4 +143,41 @@ import Testing
             #expect(try await store.leaderboard(track: "sprint", season: season, limit: 10, around: Int64(winner)).rows.contains { $0.playerId == Int64(winner) })
         }
     }
+
+    /// PostgreSQL unreachable: nothing is acknowledged (the entry stays pending, counted
+    /// store_failed); when the database answers again the same consumer records it, once.
+    @Test func whilePostgresIsDownNothingIsAcknowledgedAndItIsRecordedLater() async throws {
+        let port = try RedisTestServer.port()
+        let prefix = "kkres\(UInt32.random(in: 0...UInt32.max)):"
+        let sync = try #require(RedisSync(port: port))
+        let r = try botRace(matchId: UInt64.random(in: 1_000_000...1_000_000_000_000) * 10 + 3,
+                            playerBase: UInt64.random(in: 1_000_000...1_000_000_000) * 10)
+        try publish(sync, prefix: prefix, r)
+        let redis = try RedisCommandBridge(options: .init(host: "127.0.0.1", port: port))
+        defer { redis.shutdown() }
+        // A database that does not answer: a client to a port nobody listens on.
+        let down = PostgresClient(configuration: .init(host: "127.0.0.1", port: Int(SystemTest.freePort()), username: "kk",
+                                                       password: "x", database: "kk", tls: .disable), backgroundLogger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await down.run() }
+            var o = ResultsConsumer.Options(consumer: "same")
+            o.prefix = prefix
+            let c = ResultsConsumer(redis: redis, store: ResultsStore(client: down, logger: logger, deadline: .milliseconds(300)), options: o,
+                                    metricsFactory: NOOPMetricsHandler.instance, logger: logger)
+            await drain(c) { (c.outcomeTotals["store_failed"] ?? 0) >= 2 }
+            #expect((c.outcomeTotals["store_failed"] ?? 0) >= 2 && c.outcomeTotals["recorded_verified"] == nil, "\(c.outcomeTotals)")
+            group.cancelAll()
+        }
+        let pending = await redis.command(["XPENDING", .string(prefix + "results"), "results"])
+        if case .array(let p) = pending { #expect(p.first == .integer(1), "still pending: \(pending)") } else { Issue.record("\(pending)") }
+        try await withDatabase(logger: logger) { client in
+            try await MigrationRunner.apply(try ResultsMigrations.set(), on: client, logger: logger)
+            let c = consumer(redis, client, prefix: prefix, name: "same")
+            await drain(c) { c.outcomeTotals["recorded_verified"] == 1 }
+            #expect(c.outcomeTotals["recorded_verified"] == 1, "\(c.outcomeTotals)")
+            #expect(try await ResultsStore(client: client, logger: logger).result(matchId: Int64(r.matchId))?.verified == true)
+        }
+        let after = await redis.command(["XPENDING", .string(prefix + "results"), "results"])
+        if case .array(let p) = after { #expect(p.first == .integer(0), "\(after)") }
+    }
 }
