@@ -32,8 +32,6 @@ final class AccountHandle {
     }
 }
 
-private func setError(_ s: String) { kk__set_last_error(s) }
-
 /// Runs `body` for the handle; 0 on success, -1 with kk_last_error() set otherwise.
 private func accountCall(_ p: OpaquePointer?, _ body: (AccountHandle) throws(AuthClientError) -> Void) -> Int32 {
     setError("")

@@ -48,7 +48,8 @@ final class ClientHandle {
     }
 }
 
-private func setError(_ s: String) { kk__set_last_error(s) }
+/// Sets the text kk_last_error() returns (thread-local, in C); every entry point of the C ABI uses it.
+func setError(_ s: String) { kk__set_last_error(s) }
 
 @_cdecl("kk_client_create")
 public func kkClientCreate(_ json: UnsafePointer<CChar>?, _ length: Int, _ cfg: UnsafePointer<kk_client_config>?) -> OpaquePointer? {

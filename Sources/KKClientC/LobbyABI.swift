@@ -15,26 +15,24 @@ final class LobbyHandle {
     }
 }
 
-private func lobbyError(_ s: String) { kk__set_last_error(s) }
-
 
 /// Sends `command`; 0, or -1 with kk_last_error() for a NULL handle.
 private func lobbySend(_ p: OpaquePointer?, _ command: LobbyCommand) -> Int32 {
-    lobbyError("")
-    guard let h = LobbyHandle.from(p) else { lobbyError("lobby is NULL"); return -1 }
+    setError("")
+    guard let h = LobbyHandle.from(p) else { setError("lobby is NULL"); return -1 }
     h.client.send(command)
     return 0
 }
 
 @_cdecl("kk_lobby_connect")
 public func kkLobbyConnect(_ account: OpaquePointer?, _ url: UnsafePointer<CChar>?) -> OpaquePointer? {
-    lobbyError("")
-    guard let a = AccountHandle.from(account) else { lobbyError("account is NULL"); return nil }
+    setError("")
+    guard let a = AccountHandle.from(account) else { setError("account is NULL"); return nil }
     guard let url = text(url), url.hasPrefix("ws://") || url.hasPrefix("wss://") else {
-        lobbyError("lobby_url must be a ws:// or wss:// URL"); return nil
+        setError("lobby_url must be a ws:// or wss:// URL"); return nil
     }
     let session: AuthSession
-    do throws(AuthClientError) { session = try a.live() } catch { lobbyError(error.message); return nil }
+    do throws(AuthClientError) { session = try a.live() } catch { setError(error.message); return nil }
     let client = LobbyClient(url: url, accessToken: session.accessToken)
     client.connect()
     return OpaquePointer(Unmanaged.passRetained(LobbyHandle(client: client)).toOpaque())
@@ -50,10 +48,10 @@ public func kkLobbyDestroy(_ p: OpaquePointer?) {
 
 @_cdecl("kk_lobby_send_json")
 public func kkLobbySendJSON(_ p: OpaquePointer?, _ json: UnsafePointer<CChar>?) -> Int32 {
-    lobbyError("")
-    guard let h = LobbyHandle.from(p) else { lobbyError("lobby is NULL"); return -1 }
+    setError("")
+    guard let h = LobbyHandle.from(p) else { setError("lobby is NULL"); return -1 }
     guard let text = text(json), (try? JSONSerialization.jsonObject(with: Data(text.utf8))) is [String: Any] else {
-        lobbyError("the command must be a JSON object"); return -1
+        setError("the command must be a JSON object"); return -1
     }
     h.client.sendRaw(text)
     return 0
@@ -64,7 +62,7 @@ public func kkLobbyCreate(_ p: OpaquePointer?, _ isPublic: Int32) -> Int32 { lob
 
 @_cdecl("kk_lobby_join")
 public func kkLobbyJoin(_ p: OpaquePointer?, _ code: UnsafePointer<CChar>?) -> Int32 {
-    guard let code = text(code) else { lobbyError("code is NULL"); return -1 }
+    guard let code = text(code) else { setError("code is NULL"); return -1 }
     return lobbySend(p, LobbyCommand(op: .join, code: code))
 }
 
@@ -79,13 +77,13 @@ public func kkLobbyReady(_ p: OpaquePointer?, _ ready: Int32) -> Int32 { lobbySe
 
 @_cdecl("kk_lobby_vote")
 public func kkLobbyVote(_ p: OpaquePointer?, _ track: UnsafePointer<CChar>?) -> Int32 {
-    guard let track = text(track) else { lobbyError("track is NULL"); return -1 }
+    guard let track = text(track) else { setError("track is NULL"); return -1 }
     return lobbySend(p, LobbyCommand(op: .vote, track: track))
 }
 
 @_cdecl("kk_lobby_chat")
 public func kkLobbyChat(_ p: OpaquePointer?, _ message: UnsafePointer<CChar>?) -> Int32 {
-    guard let line = text(message) else { lobbyError("text is NULL"); return -1 }
+    guard let line = text(message) else { setError("text is NULL"); return -1 }
     return lobbySend(p, LobbyCommand(op: .chat, text: line))
 }
 
@@ -95,7 +93,7 @@ public func kkLobbyKick(_ p: OpaquePointer?, _ account: Int64) -> Int32 { lobbyS
 @_cdecl("kk_lobby_queue")
 public func kkLobbyQueue(_ p: OpaquePointer?, _ pings: UnsafePointer<CChar>?) -> Int32 {
     guard let text = text(pings), let parsed = try? JSONDecoder().decode([String: Int].self, from: Data(text.utf8)) else {
-        lobbyError("pings_json must be a JSON object of region -> milliseconds"); return -1
+        setError("pings_json must be a JSON object of region -> milliseconds"); return -1
     }
     return lobbySend(p, LobbyCommand(op: .queue, pings: parsed))
 }
@@ -108,8 +106,8 @@ private struct LocalEvent: Encodable { var type: String; var attempt: Int?; var 
 
 @_cdecl("kk_lobby_poll")
 public func kkLobbyPoll(_ p: OpaquePointer?, _ timeoutMillis: Int32, _ buf: UnsafeMutablePointer<CChar>?, _ len: Int) -> Int {
-    lobbyError("")
-    guard let h = LobbyHandle.from(p) else { lobbyError("lobby is NULL"); return 0 }
+    setError("")
+    guard let h = LobbyHandle.from(p) else { setError("lobby is NULL"); return 0 }
     guard let e = h.client.next(timeoutMillis: Int(max(0, timeoutMillis))) else { return 0 }
     let data: Data?
     switch e {
@@ -122,13 +120,13 @@ public func kkLobbyPoll(_ p: OpaquePointer?, _ timeoutMillis: Int32, _ buf: Unsa
 
 @_cdecl("kk_lobby_match_ticket")
 public func kkLobbyMatchTicket(_ json: UnsafePointer<CChar>?, _ buf: UnsafeMutablePointer<CChar>?, _ len: Int) -> Int {
-    lobbyError("")
+    setError("")
     guard let text = text(json), let m = try? JSONDecoder().decode(LobbyMessage.self, from: Data(text.utf8)),
           m.type == "match", let a = m.match else {
-        lobbyError("not a match event"); return 0
+        setError("not a match event"); return 0
     }
     guard let data = try? JSONEncoder().encode(MatchTicket(token: a.token, matchId: a.matchId, track: a.track)) else {
-        lobbyError("ticket not encodable"); return 0
+        setError("ticket not encodable"); return 0
     }
     return copyOut(Array(data), buf, len)
 }

@@ -143,13 +143,13 @@ extension LobbyService {
     /// One relay's control socket: `register` within 5 s, then load reports and acks.
     func serveRelay(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
         let conn = LobbyHub.Connection(account: 0)
-        let registered = NIOLockedBool()
+        let registered = NIOLockedValueBox(false)
         metrics.count("relay_sockets_opened")
         await withTaskGroup(of: Void.self) { group in
             group.addTask { _ = await Self.write(conn, to: outbound) }
             group.addTask {
                 try? await Task.sleep(for: .seconds(5))
-                if !registered.value { conn.close(code: LobbyCloseCode.badCredential, reason: "register first") }
+                if !registered.withLockedValue({ $0 }) { conn.close(code: LobbyCloseCode.badCredential, reason: "register first") }
             }
             var relayId: String?
             do {
@@ -167,7 +167,7 @@ extension LobbyService {
                             continue
                         }
                         relayId = id
-                        registered.value = true
+                        registered.withLockedValue { $0 = true }
                         var r = RelayControlHub.Relay(relayId: id, address: address, region: m.region ?? "local", pid: m.pid ?? 0)
                         r.updatedAtMillis = now
                         relays.add(conn, r)
@@ -204,14 +204,5 @@ extension LobbyService {
     func record(_ r: RelayControlHub.Relay) async {
         guard let data = try? JSONEncoder().encode(r) else { return }
         _ = await redis.command(["HSET", .string(relaysKey), .string(r.relayId), .string(String(decoding: data, as: UTF8.self))])
-    }
-}
-
-/// A Bool behind a lock.
-final class NIOLockedBool: Sendable {
-    private let box = NIOLockedValueBox(false)
-    var value: Bool {
-        get { box.withLockedValue { $0 } }
-        set { box.withLockedValue { $0 = newValue } }
     }
 }

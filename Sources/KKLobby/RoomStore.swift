@@ -182,16 +182,11 @@ public struct RoomStore: Sendable {
 
     /// Removes a room whose race started (every member's pointer, its code, its timer).
     public func close(_ id: String) async throws(LobbyStoreError) {
-        for _ in 0..<8 {
-            guard let (old, oldJSON) = try await read(id) else { return }
-            do {
-                try await write(old: oldJSON, new: nil, joiners: [], leavers: old.accounts, roomId: id, code: old.code)
-                return
-            } catch LobbyStoreError.contended {
-                continue
-            }
+        do throws(LobbyStoreError) {
+            _ = try await apply(id) { (r) throws(RoomError) in r.disband() }
+        } catch {
+            if error != .unknownRoom { throw error }
         }
-        throw .contended
     }
 
     private func read(_ id: String) async throws(LobbyStoreError) -> (room: Room, json: String)? {

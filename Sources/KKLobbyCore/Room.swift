@@ -168,6 +168,12 @@ public struct Room: Sendable, Equatable, Codable {
         return best
     }
 
+    /// The race started: everyone is out of the room at once (the lobby then forgets it).
+    public mutating func disband() -> [RoomEvent] {
+        members.removeAll()
+        return [.closed]
+    }
+
     /// Back to open (the allocation failed: the members may try again).
     public mutating func reopen() -> [RoomEvent] {
         guard phase == .starting else { return [] }

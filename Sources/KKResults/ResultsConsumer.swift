@@ -4,6 +4,7 @@ import KKPostgres
 import KKRedis
 import KKResultsCore
 import Logging
+import Metrics
 import NIOConcurrencyHelpers
 
 /// Takes race results off the shards' stream (`<prefix>results`, consumer group `results`) into
@@ -98,8 +99,7 @@ public final class ResultsConsumer: Sendable {
         }
         let start = ContinuousClock.now
         let failure = verifier.verify(r)
-        let took = ContinuousClock.now - start
-        verifyTimer.recordNanoseconds(took.components.seconds * 1_000_000_000 + took.components.attoseconds / 1_000_000_000)
+        verifyTimer.record(duration: ContinuousClock.now - start)
         do throws(PostgresStoreError) {
             let inserted = try await store.record(r, verified: failure, streamId: e.id)
             count(inserted ? (failure == nil ? "recorded_verified" : "recorded_unverified") : "duplicate")

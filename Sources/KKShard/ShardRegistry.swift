@@ -93,9 +93,7 @@ public final class ShardRegistry {
             lastAdoptScan = now
             if !server.draining { scanForAdoption() }
         }
-        var results: [UInt64: RaceResult] = [:]
-        for r in server.core.takeResults() { results[r.matchId] = r }
-        for mid in server.core.takeEndedMatches() { matchOver(mid, result: results[mid]) }
+        for r in server.core.takeResults() { matchOver(r) }
         if now >= lastOverRetry + 1000 { lastOverRetry = now; flushOvers() }
         // Presence: who is racing where (the platform services listen; best effort, pub/sub).
         for j in server.core.takeJoinedPlayers() where redis.isConnected { publish(.racing(playerId: j.playerId, matchId: j.matchId)) }
@@ -264,43 +262,42 @@ public final class ShardRegistry {
     }
 
     private func adopt(_ mid: UInt64, epoch: Int64, parts: [RedisReply], track: String?) {
-        do {
-            var adopted = false
-            if parts.count > 1, case .string(let bytes) = parts[1] {
-                do {
-                    let snap = try MatchSnapshot(decoding: bytes)
-                    guard server.core.matches.count < config.maxMatches else { throw ShardError.atCapacity }
-                    try server.core.adoptMatch(id: mid, state: snap.state, players: snap.players, lastAppliedSeq: snap.lastAppliedSeq,
-                                               track: track)
-                    adopted = true
-                    logger.notice("adopted match from snapshot", metadata: ["match": "\(mid)", "tick": "\(snap.state.tick)", "epoch": "\(epoch)"])
-                } catch {
-                    logger.error("snapshot of match \(mid) unusable: \(error); starting it fresh")
-                }
+        var adopted = false
+        if parts.count > 1, case .string(let bytes) = parts[1] {
+            do {
+                let snap = try MatchSnapshot(decoding: bytes)
+                guard server.core.matches.count < config.maxMatches else { throw ShardError.atCapacity }
+                try server.core.adoptMatch(id: mid, state: snap.state, players: snap.players, lastAppliedSeq: snap.lastAppliedSeq,
+                                           track: track)
+                adopted = true
+                logger.notice("adopted match from snapshot", metadata: ["match": "\(mid)", "tick": "\(snap.state.tick)", "epoch": "\(epoch)"])
+            } catch {
+                logger.error("snapshot of match \(mid) unusable: \(error); starting it fresh")
             }
-            if !adopted {
-                do {
-                    try server.core.createMatch(id: mid, seed: mid, track: track)
-                    logger.notice("adopted match without snapshot (fresh state)", metadata: ["match": "\(mid)"])
-                } catch {
-                    logger.error("cannot adopt match \(mid): \(error); giving the lease up")
-                    scripts.release.run(on: redis, keys: [key("match", "\(mid)", "owner")], args: [.string(config.id)]) { _ in }
-                    return
-                }
-            }
-            epochs[mid] = UInt64(epoch)
-            publish(.owner(matchId: mid, shard: config.id))
         }
+        if !adopted {
+            do {
+                try server.core.createMatch(id: mid, seed: mid, track: track)
+                logger.notice("adopted match without snapshot (fresh state)", metadata: ["match": "\(mid)"])
+            } catch {
+                logger.error("cannot adopt match \(mid): \(error); giving the lease up")
+                scripts.release.run(on: redis, keys: [key("match", "\(mid)", "owner")], args: [.string(config.id)]) { _ in }
+                return
+            }
+        }
+        epochs[mid] = UInt64(epoch)
+        publish(.owner(matchId: mid, shard: config.id))
     }
 
     /// A match ended: it is marked over and its result goes to the results stream, in one script
     /// (kept and retried every second while Redis does not answer).
-    private func matchOver(_ mid: UInt64, result: RaceResult?) {
+    private func matchOver(_ result: RaceResult) {
+        let mid = result.matchId
         var r = result
-        r?.epoch = epochs[mid] ?? 1
-        r?.shardId = config.id
+        r.epoch = epochs[mid] ?? 1
+        r.shardId = config.id
         epochs[mid] = nil
-        pendingOvers[mid] = r.flatMap { try? JSONEncoder().encode($0) }.map { String(decoding: $0, as: UTF8.self) } ?? ""
+        pendingOvers[mid] = (try? JSONEncoder().encode(r)).map { String(decoding: $0, as: UTF8.self) } ?? ""
         flushOvers()
     }
 

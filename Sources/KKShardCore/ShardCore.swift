@@ -13,8 +13,7 @@ public final class ShardCore {
     public private(set) var matches: [UInt64: MatchHost] = [:]
     public var counters = ShardCounters()
     let outbound = OutboundQueue<ShardTarget>(arenaBytes: 4 * Limits.maxShardPacketBytes)
-    /// Matches that ended and were removed since the last call of ``takeEndedMatches()``.
-    private var ended: [UInt64] = []
+    /// The results of the matches that ended and were removed since the last call of ``takeResults()``.
     private var results: [RaceResult] = []
     /// Accepted joins since the last ``takeJoinedPlayers()`` (bounded: the I/O layer drains it
     /// every 100 ms; beyond the bound the oldest are dropped, presence is best effort).
@@ -149,7 +148,6 @@ public final class ShardCore {
             if send, m.started { sendFrame(matchId: id, only: nil) }
             if m.ticksSinceFinish > config.lingerTicks {
                 matches[id] = nil
-                ended.append(id)
                 results.append(RaceResult(matchId: id, epoch: 0, shardId: "", track: m.simulation.track.name, laps: m.state.race.totalLaps,
                                           ticks: m.tick, entries: RaceResult.entries(of: m.state, players: m.players),
                                           log: m.log?.text()))
@@ -163,14 +161,8 @@ public final class ShardCore {
         return joined
     }
 
-    /// Matches removed since the last call.
-    public func takeEndedMatches() -> [UInt64] {
-        defer { ended.removeAll() }
-        return ended
-    }
-
-    /// The results of the races that ended since the last call (epoch and shard id for the
-    /// I/O layer to fill in).
+    /// The matches that ended (and were removed) since the last call, each with its race's
+    /// result (epoch and shard id for the I/O layer to fill in).
     public func takeResults() -> [RaceResult] {
         defer { results.removeAll() }
         return results
