@@ -170,9 +170,17 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
+        // Economy: wallets, append-only ledger, store catalog, purchases, refunds, inventory.
+        .target(name: "KKEconomy", dependencies: [
+            "KKPostgres", "KKAccessToken", "KKAdmin",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+        ]),
         // Results: the shards' race results consumed into PostgreSQL, verified by re-simulation.
         .target(name: "KKResults", dependencies: [
-            "KKPostgres", "KKResultsCore", "KKRedis", "KKAdmin", "KKPhysics",
+            "KKPostgres", "KKResultsCore", "KKEconomy", "KKRedis", "KKAdmin", "KKPhysics", "KKAccessToken",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -187,7 +195,7 @@ let package = Package(
         ]),
         .executableTarget(name: "kk-services", dependencies: [
             "KKAuth", "KKSocial", "KKLobby", "KKLobbyCore", "KKMatch", "KKPhysics", "KKPostgres", "KKAdmin", "KKToken", "KKRedis", "KKAccessToken",
-            "KKResults",
+            "KKResults", "KKEconomy",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -246,7 +254,7 @@ let package = Package(
         .testTarget(name: "KKLobbyTests", dependencies: ["KKLobby", "KKLobbyCore", "KKRedis", "KKMatch", "KKToken", "KKTestSupport"]),
         .testTarget(name: "KKAuthTests", dependencies: [
             "KKAuth", "KKSocial", "KKAccessToken", "KKAdmin", "KKPostgres", "KKTestSupport", "kk-services", "KKClientSDK",
-            "KKRedis", "KKLocalStack", "KKLobby", "KKLobbyCore", "KKResults", "KKResultsCore", "KKPhysics",
+            "KKRedis", "KKLocalStack", "KKLobby", "KKLobbyCore", "KKResults", "KKResultsCore", "KKPhysics", "KKEconomy",
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),

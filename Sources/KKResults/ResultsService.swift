@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import KKAccessToken
 import KKAdmin
 import KKPostgres
 import ServiceLifecycle
@@ -7,12 +8,14 @@ import ServiceLifecycle
 /// Why a results route refused.
 public enum ResultsError: ServiceHTTPError, Equatable {
     case badRequest(String)
+    case unauthorized
     case notFound(String)
     case storeUnavailable(PostgresStoreError)
 
     public var status: HTTPResponse.Status {
         switch self {
         case .badRequest: .badRequest
+        case .unauthorized: .unauthorized
         case .notFound: .notFound
         case .storeUnavailable: .serviceUnavailable
         }
@@ -21,6 +24,7 @@ public enum ResultsError: ServiceHTTPError, Equatable {
     public var label: String {
         switch self {
         case .badRequest: "bad_request"
+        case .unauthorized: "unauthorized"
         case .notFound: "not_found"
         case .storeUnavailable: "store_unavailable"
         }
@@ -29,12 +33,13 @@ public enum ResultsError: ServiceHTTPError, Equatable {
     public var message: String {
         switch self {
         case .badRequest(let m), .notFound(let m): m
+        case .unauthorized: "a valid access token is required (Authorization: Bearer)"
         case .storeUnavailable(let e): "the results store is unavailable: \(e)"
         }
     }
 }
 
-/// The results routes (public: results are public):
+/// The results routes (public: results are public, but for the friends board):
 /// - `GET /v1/results/matches/{id}`: a recorded race (verified or not, with the reason), its
 ///   entries by kart slot; 404 until it is recorded.
 /// - `GET /v1/results/matches/{id}/ghost`: the race's input log (text, `kklog 1`): replay it
@@ -44,10 +49,28 @@ public enum ResultsError: ServiceHTTPError, Equatable {
 /// - `GET /v1/results/leaderboards/{track}?limit=&season=&around=`: the season's best times on a
 ///   track (limit 1-100, default 10); with `around=<player>` that player's rank with `limit`
 ///   rows on each side.
+/// - `GET /v1/results/leaderboards/{track}/friends?limit=&season=` (access token): the board of
+///   the caller and their friends, ranked among themselves.
+/// - `GET /v1/results/leaderboards/{track}/ghost?season=&player=`: the ghost of the board's best
+///   time (or of `player`'s best): match, kart slot, time and the race's input log to replay.
 public struct ResultsService: Sendable {
     public let store: ResultsStore
+    /// Verifies access tokens for the friends board (nil: that route answers 401).
+    public let verifier: AccessTokenVerifier?
 
-    public init(store: ResultsStore) { self.store = store }
+    public init(store: ResultsStore, verifier: AccessTokenVerifier? = nil) { self.store = store; self.verifier = verifier }
+
+    /// A ghost: the race holding a best time and which kart to follow in it.
+    public struct Ghost: Codable, Sendable, Equatable {
+        public var track: String
+        public var season: Int
+        public var playerId: Int64
+        public var matchId: Int64
+        public var slot: Int
+        public var bestTicks: Int
+        /// The race's input log (`kklog 1`).
+        public var log: String
+    }
 
     public func addRoutes<Context: RequestContext>(to router: Router<Context>) {
         router.get("/v1/results/matches/{id}") { _, ctx -> Response in
@@ -67,23 +90,15 @@ public struct ResultsService: Sendable {
         }
         router.get("/v1/results/leaderboards/{track}") { req, ctx -> Response in
             await ServiceHTTP.respond { () throws(ResultsError) in
-                guard let track = ctx.parameters.get("track"), (1...32).contains(track.count),
-                      track.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
-                    throw .badRequest("a track name in the path")
-                }
-                let q = req.uri.queryParameters
-                let limit = q.get("limit").map { Int($0) ?? -1 } ?? 10
-                guard (1...100).contains(limit) else { throw .badRequest("limit must be 1-100") }
-                let season = q.get("season").map { Int($0) ?? -1 }
-                if let season, season < 1 { throw .badRequest("season must be a positive integer") }
-                let around = q.get("around").map { Int64($0) ?? -1 }
-                if let around, around < 1 { throw .badRequest("around must be a player id") }
+                let (track, limit, season) = try Self.boardQuery(req, ctx)
+                let around = try Self.player(req, "around")
                 do throws(PostgresStoreError) {
                     let (s, rows) = try await store.leaderboard(track: track, season: season, limit: limit, around: around)
                     return ServiceHTTP.json(.ok, Board(track: track, season: s, rows: rows))
                 } catch { throw .storeUnavailable(error) }
             }
         }
+        addBoardRoutes(to: router)
         router.get("/v1/results/matches/{id}/ghost") { _, ctx -> Response in
             await ServiceHTTP.respond { () throws(ResultsError) in
                 let id = try Self.matchId(ctx)
@@ -96,6 +111,52 @@ public struct ResultsService: Sendable {
     }
 
     struct Board: Encodable { var track: String; var season: Int; var rows: [ResultsStore.BoardRow] }
+
+    /// The track in the path, `limit` (1-100, default 10) and `season` of a board request.
+    static func boardQuery<C: RequestContext>(_ req: Request, _ ctx: C) throws(ResultsError) -> (String, Int, Int?) {
+        guard let track = ctx.parameters.get("track"), (1...32).contains(track.count),
+              track.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
+            throw .badRequest("a track name in the path")
+        }
+        let q = req.uri.queryParameters
+        let limit = q.get("limit").map { Int($0) ?? -1 } ?? 10
+        guard (1...100).contains(limit) else { throw .badRequest("limit must be 1-100") }
+        let season = q.get("season").map { Int($0) ?? -1 }
+        if let season, season < 1 { throw .badRequest("season must be a positive integer") }
+        return (track, limit, season)
+    }
+
+    static func player(_ req: Request, _ name: String) throws(ResultsError) -> Int64? {
+        let v = req.uri.queryParameters.get(name).map { Int64($0) ?? -1 }
+        if let v, v < 1 { throw .badRequest("\(name) must be a player id") }
+        return v
+    }
+
+    func addBoardRoutes<Context: RequestContext>(to router: Router<Context>) {
+        router.get("/v1/results/leaderboards/{track}/friends") { req, ctx -> Response in
+            await ServiceHTTP.respond { () throws(ResultsError) in
+                guard let verifier, let claims = await verifier.verify(authorization: req.headers[.authorization]),
+                      let me = claims.accountId else { throw .unauthorized }
+                let (track, limit, season) = try Self.boardQuery(req, ctx)
+                do throws(PostgresStoreError) {
+                    let (s, rows) = try await store.leaderboard(track: track, season: season, limit: limit, around: nil, friendsOf: me)
+                    return ServiceHTTP.json(.ok, Board(track: track, season: s, rows: rows))
+                } catch { throw .storeUnavailable(error) }
+            }
+        }
+        router.get("/v1/results/leaderboards/{track}/ghost") { req, ctx -> Response in
+            await ServiceHTTP.respond { () throws(ResultsError) in
+                let (track, _, season) = try Self.boardQuery(req, ctx)
+                let player = try Self.player(req, "player")
+                let ghost: Ghost?
+                do throws(PostgresStoreError) { ghost = try await store.ghost(track: track, season: season, player: player) } catch {
+                    throw .storeUnavailable(error)
+                }
+                guard let ghost else { throw .notFound("no best time on \(track)" + (player.map { " for player \($0)" } ?? "")) }
+                return ServiceHTTP.json(.ok, ghost)
+            }
+        }
+    }
 
     static func matchId<C: RequestContext>(_ ctx: C) throws(ResultsError) -> Int64 {
         guard let t = ctx.parameters.get("id"), let v = Int64(t), v > 0 else { throw .badRequest("the match id in the path must be a positive integer") }

@@ -1,4 +1,5 @@
 import Foundation
+import KKEconomy
 import KKPhysics
 import KKPostgres
 import KKResultsCore
@@ -11,14 +12,17 @@ public struct ResultsStore: Sendable {
     let client: PostgresClient
     let logger: Logger
     let deadline: Duration
+    /// What a verified race pays each racer, credited to their wallets (schema `economy`) in
+    /// the transaction that records the result; nil: no rewards (the economy schema is absent).
+    public let rewards: RaceRewards?
 
-    public init(client: PostgresClient, logger: Logger, deadline: Duration = .seconds(5)) {
-        self.client = client; self.logger = logger; self.deadline = deadline
+    public init(client: PostgresClient, logger: Logger, deadline: Duration = .seconds(5), rewards: RaceRewards? = nil) {
+        self.client = client; self.logger = logger; self.deadline = deadline; self.rewards = rewards
     }
 
     /// Records a result with its verification; false when the match was recorded before.
     public func record(_ r: RaceResult, verified: VerificationFailure?, streamId: String) async throws(PostgresStoreError) -> Bool {
-        try await PostgresDeadline.run(deadline) { [client, logger] in
+        try await PostgresDeadline.run(deadline) { [client, logger, rewards] in
             try await client.withTransaction(logger: logger) { conn -> Bool in
                 let ok = verified == nil
                 let reason = verified.map { "\($0.label): \($0)" }
@@ -63,8 +67,17 @@ public struct ResultsStore: Sendable {
                             set_at = now() WHERE EXCLUDED.best_ticks < results.track_times.best_ticks
                         """, logger: logger)
                 }
-                // Skill: one Plackett-Luce update of everyone in the race (rows locked in id order).
                 let rated = r.entries.compactMap { e in e.playerId.map { (Int64(bitPattern: $0), e) } }.sorted { $0.0 < $1.0 }
+                // Rewards: once per match and player (the ledger's idempotency key), wallets locked in id order.
+                if let rewards {
+                    for (pid, e) in rated where pid > 0 {
+                        let place = e.place.map { "place \($0)" } ?? "did not finish"
+                        _ = try await EconomyStore.credit(on: conn, account: pid, amount: rewards.amount(place: e.place), kind: "reward",
+                                                          key: RaceRewards.key(matchId: mid, playerId: pid),
+                                                          reason: "match \(mid) on \(r.track): \(place)", logger: logger)
+                    }
+                }
+                // Skill: one Plackett-Luce update of everyone in the race (rows locked in id order).
                 guard rated.count >= 2 else { return true }
                 var before: [Int64: SkillRating] = [:]
                 let ids = rated.map(\.0)
@@ -175,13 +188,29 @@ public struct ResultsStore: Sendable {
 
     /// The season's best times on `track`: the top `limit`, or (with `around`) that player's rank
     /// with `limit` rows on each side. `season` nil: the current one.
-    public func leaderboard(track: String, season: Int?, limit: Int, around: Int64?) async throws(PostgresStoreError) -> (season: Int, rows: [BoardRow]) {
+    /// With `friendsOf`, the board of that player and their friends (schema `social`), ranked
+    /// among themselves: the top `limit` (`around` is not used).
+    public func leaderboard(track: String, season: Int?, limit: Int, around: Int64?,
+                            friendsOf: Int64? = nil) async throws(PostgresStoreError) -> (season: Int, rows: [BoardRow]) {
         try await PostgresDeadline.run(deadline) { [client, logger] () -> (Int, [BoardRow]) in
             var current = 1
             if let season { current = season } else {
                 for try await id in try await client.query("SELECT max(id) FROM results.seasons", logger: logger).decode(Int.self) { current = id }
             }
             var rows: [BoardRow] = []
+            if let me = friendsOf {
+                var rank = 0
+                for try await (pid, ticks, mid) in try await client.query("""
+                    SELECT player_id, best_ticks, match_id FROM results.track_times WHERE season = \(current) AND track = \(track)
+                    AND player_id IN (SELECT \(me)::bigint UNION SELECT b FROM social.friendships WHERE a = \(me)
+                                      UNION SELECT a FROM social.friendships WHERE b = \(me))
+                    ORDER BY best_ticks, player_id LIMIT \(limit)
+                    """, logger: logger).decode((Int64, Int, Int64).self) {
+                    rank += 1
+                    rows.append(BoardRow(rank: rank, playerId: pid, bestTicks: ticks, matchId: mid))
+                }
+                return (current, rows)
+            }
             guard let around else {
                 var rank = 0
                 for try await (pid, ticks, mid) in try await client.query("""
@@ -230,6 +259,25 @@ public struct ResultsStore: Sendable {
                 INSERT INTO results.seasons (id, name) SELECT max(id) + 1, \(name) FROM results.seasons RETURNING id
                 """, logger: logger).decode(Int.self) { return id }
             throw PostgresStoreError.unavailable("no season row returned")
+        }
+    }
+
+    /// The ghost of the season's best time on `track` (or of `player`'s best): the race's
+    /// input log and the kart to follow; nil when there is no such time or no log.
+    public func ghost(track: String, season: Int?, player: Int64?) async throws(PostgresStoreError) -> ResultsService.Ghost? {
+        try await PostgresDeadline.run(deadline) { [client, logger] () -> ResultsService.Ghost? in
+            let wanted = player ?? 0
+            for try await (s, pid, mid, slot, ticks, log) in try await client.query("""
+                SELECT t.season, t.player_id, t.match_id, e.slot, t.best_ticks, m.input_log
+                FROM results.track_times t JOIN results.matches m ON m.match_id = t.match_id
+                JOIN results.entries e ON e.match_id = t.match_id AND e.player_id = t.player_id
+                WHERE t.track = \(track) AND t.season = coalesce(\(season), (SELECT max(id) FROM results.seasons))
+                AND (\(wanted) = 0 OR t.player_id = \(wanted)) AND m.input_log IS NOT NULL
+                ORDER BY t.best_ticks, t.player_id LIMIT 1
+                """, logger: logger).decode((Int, Int64, Int64, Int, Int, String).self) {
+                return ResultsService.Ghost(track: track, season: s, playerId: pid, matchId: mid, slot: slot, bestTicks: ticks, log: log)
+            }
+            return nil
         }
     }
 

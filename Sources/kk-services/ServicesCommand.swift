@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KKAdmin
 import KKAuth
+import KKEconomy
 import KKLobby
 import KKLobbyCore
 import KKMatch
@@ -28,7 +29,7 @@ struct ServicesCommand: AsyncParsableCommand {
         commandName: "kk-services",
         abstract: "KartKlash platform services (auth, ...) over PostgreSQL.")
 
-    @Option(help: "Services to run, comma-separated (auth, social).") var services = "auth,social"
+    @Option(help: "Services to run, comma-separated (auth, social, lobby, results, economy).") var services = "auth,social"
     @Option(help: "HTTP listen host.") var httpHost = "127.0.0.1"
     @Option(help: "HTTP listen port (0: any free port).") var httpPort = 7090
     @Option(help: "PostgreSQL URL postgres://user:password@host:port/db (default: $KK_POSTGRES_URL).") var postgresUrl: String?
@@ -56,7 +57,9 @@ struct ServicesCommand: AsyncParsableCommand {
     @Option(help: "Results: this consumer's name in the stream's consumer group (a restart under the same name takes its pending entries at once; default: the host name).") var resultsConsumer: String?
     @Option(help: "Results: claim entries another consumer left pending this long, ms.") var resultsClaimIdleMs = 30_000
 
-    static let known: Set<String> = ["auth", "social", "lobby", "results"]
+    @Option(help: "Economy: the operator credential for grants, refunds and catalog changes, at least 16 characters (default: $KK_OPERATOR_SECRET; none: operator routes off).") var operatorSecret: String?
+
+    static let known: Set<String> = ["auth", "social", "lobby", "results", "economy"]
 
     func validate() throws {
         let wanted = services.split(separator: ",").map { String($0) }
@@ -66,6 +69,7 @@ struct ServicesCommand: AsyncParsableCommand {
         }
         guard (0...65535).contains(httpPort) else { throw ValidationError("--http-port must be 0-65535") }
         guard (60...86_400).contains(accessTokenSeconds) else { throw ValidationError("--access-token-seconds must be 60-86400") }
+        if let s = operatorSecret, s.count < 16 { throw ValidationError("--operator-secret must be at least 16 characters") }
         if wanted.contains("results") {
             guard redisPort != nil else { throw ValidationError("--services results needs --redis-port (the results stream is in Redis)") }
             guard (100...3_600_000).contains(resultsClaimIdleMs) else { throw ValidationError("--results-claim-idle-ms must be 100-3600000") }
@@ -131,8 +135,15 @@ struct ServicesCommand: AsyncParsableCommand {
         var sets: [MigrationSet] = []
         if wanted.contains("auth") { sets.append(try AuthMigrations.set()) }
         if wanted.contains("social") { sets.append(try SocialMigrations.set()) }
+        // Results pay race rewards into wallets in the transaction that records them: the economy
+        // schema comes with the results service.
+        if wanted.contains("economy") || wanted.contains("results") { sets.append(try EconomyMigrations.set()) }
         if wanted.contains("results") { sets.append(try ResultsMigrations.set()) }
-        let results = ResultsService(store: ResultsStore(client: client, logger: logger))
+        let results = ResultsService(store: ResultsStore(client: client, logger: logger, rewards: RaceRewards()), verifier: tokens.verifier)
+        let opSecret = operatorSecret ?? env["KK_OPERATOR_SECRET"]
+        if let s = opSecret, s.count < 16 { throw ValidationError("KK_OPERATOR_SECRET must be at least 16 characters") }
+        let economy = EconomyService(store: EconomyStore(client: client, logger: logger), verifier: tokens.verifier,
+                                     operatorSecret: opSecret, metricsFactory: host.metricsFactory)
         var resultsBridge: RedisCommandBridge?
         defer { resultsBridge?.shutdown() }
         let startup = StartupMigrations(client: client, sets: sets, admin: host.admin, logger: logger)
@@ -184,6 +195,7 @@ struct ServicesCommand: AsyncParsableCommand {
                                if wanted.contains("social") { social.addRoutes(to: router) }
                                lobby?.addRoutes(to: router)
                                if wanted.contains("results") { results.addRoutes(to: router) }
+                               if wanted.contains("economy") { economy.addRoutes(to: router) }
                            }, status: {
                                Status(services: servicesText, postgres: pgText,
                                       lobby: lobbyRef.map { LobbyStatus(sockets: $0.hub.count, relaySockets: $0.relays.count,

@@ -1,5 +1,6 @@
 import Foundation
 import KKAuth
+import KKEconomy
 import KKPostgres
 import KKResults
 import KKSocial
@@ -16,7 +17,7 @@ import Testing
     @Test func everyMigrationIsItsSQLFileAndEveryFileAMigration() throws {
         let write = ProcessInfo.processInfo.environment["KK_WRITE_MIGRATIONS"] == "1"
         for (schema, migrations) in [(AuthMigrations.schema, AuthMigrations.all), (SocialMigrations.schema, SocialMigrations.all),
-                                     (ResultsMigrations.schema, ResultsMigrations.all)] {
+                                     (ResultsMigrations.schema, ResultsMigrations.all), (EconomyMigrations.schema, EconomyMigrations.all)] {
             let dir = root.appendingPathComponent("Ops/migrations/\(schema)")
             var expected: Set<String> = []
             for m in migrations {

@@ -4,6 +4,7 @@ import HummingbirdTesting
 import KKAccessToken
 import KKAdmin
 import KKAuth
+import KKEconomy
 import KKLobby
 import KKLobbyCore
 import KKRedis
@@ -27,7 +28,11 @@ import Testing
     static let socialErrors: [SocialError] = [.badRequest(""), .unauthorized, .forbidden(""), .notFound(""), .conflict(""),
                                               .storeUnavailable(.unavailable(""))]
 
-    static let resultsErrors: [ResultsError] = [.badRequest(""), .notFound(""), .storeUnavailable(.unavailable(""))]
+    static let resultsErrors: [ResultsError] = [.badRequest(""), .unauthorized, .notFound(""), .storeUnavailable(.unavailable(""))]
+    static let economyErrors: [EconomyError] = [.badRequest(""), .unauthorized, .notOperator, .operatorOff, .unknownItem(""), .notFound(""),
+                                                .storeUnavailable(.unavailable(""))]
+        + ["stale_price", "already_owned", "insufficient_funds", "not_for_sale", "idempotency_key_reused", "already_refunded", "not_refundable"]
+            .map { EconomyError.refused(label: $0, message: "") }
 
     func specOperations(_ name: String) throws -> (Set<String>, [String: Any]) {
         let data = try Data(contentsOf: root.appendingPathComponent("docs/openapi/\(name).json"))
@@ -63,13 +68,28 @@ import Testing
     @Test func specsListExactlyTheRegisteredRoutesAndEveryErrorCode() throws {
         for (name, source, labels, minimum) in [("auth", "Sources/KKAuth/AuthService.swift", Self.authErrors.map(\.label), 11),
                                                 ("social", "Sources/KKSocial/SocialService.swift", Self.socialErrors.map(\.label), 21),
-                                                ("results", "Sources/KKResults/ResultsService.swift", Self.resultsErrors.map(\.label), 4)] {
+                                                ("results", "Sources/KKResults/ResultsService.swift", Self.resultsErrors.map(\.label), 6)] {
             let (documented, spec) = try specOperations(name)
             let registered = try sourceOperations(source)
             #expect(registered.count >= minimum, "\(name)")
             #expect(documented == registered, "\(name): undocumented \(registered.subtracting(documented)); stale \(documented.subtracting(registered))")
             #expect(Set(labels) == errorCodes(spec), "\(name)")
         }
+        // The economy: its routes are in two files; every refusal label the service sends is documented.
+        let (eDocumented, eSpec) = try specOperations("economy")
+        let eRegistered = try sourceOperations("Sources/KKEconomy/EconomyService.swift")
+            .union(try sourceOperations("Sources/KKEconomy/EconomyService+Operators.swift"))
+        #expect(eRegistered.count >= 9)
+        #expect(eDocumented == eRegistered, "economy: undocumented \(eRegistered.subtracting(eDocumented)); stale \(eDocumented.subtracting(eRegistered))")
+        #expect(Set(Self.economyErrors.map(\.label)) == errorCodes(eSpec), "economy")
+        let eSource = try ["EconomyService.swift", "EconomyService+Operators.swift"].map {
+            try String(contentsOf: root.appendingPathComponent("Sources/KKEconomy/\($0)"), encoding: .utf8)
+        }.joined()
+        let refusal = try NSRegularExpression(pattern: #"refused\(label: "([a-z_]+)""#)
+        let sent = Set(refusal.matches(in: eSource, range: NSRange(eSource.startIndex..., in: eSource)).map {
+            String(eSource[Range($0.range(at: 1), in: eSource)!])
+        })
+        #expect(sent.isSubset(of: errorCodes(eSpec)) && sent.count == 7, "economy refusals \(sent)")
         // The lobby: its routes are in two files; its errors are the operator routes' labels.
         let (documented, spec) = try specOperations("lobby")
         let registered = try sourceOperations("Sources/KKLobby/LobbyService.swift")
@@ -89,7 +109,7 @@ import Testing
     @Test func everyDocumentedOperationIsServed() async throws {
         let logger = Logger(label: "openapi-test")
         let documented = try specOperations("auth").0.union(try specOperations("social").0).union(try specOperations("lobby").0)
-            .union(try specOperations("results").0)
+            .union(try specOperations("results").0).union(try specOperations("economy").0)
         let redis = try RedisCommandBridge(options: .init(host: "127.0.0.1", port: try RedisTestServer.port()))
         defer { redis.shutdown() }
         try await withDatabase(logger: logger) { client in
@@ -101,12 +121,16 @@ import Testing
             SocialService(store: SocialStore(client: client, logger: logger), verifier: tokens.verifier).addRoutes(to: router)
             ResultsService(store: ResultsStore(client: client, logger: logger)).addRoutes(to: router)
             try await MigrationRunner.apply(try ResultsMigrations.set(), on: client, logger: logger)
+            try await MigrationRunner.apply(try EconomyMigrations.set(), on: client, logger: logger)
+            EconomyService(store: EconomyStore(client: client, logger: logger), verifier: tokens.verifier, operatorSecret: nil,
+                           metricsFactory: NOOPMetricsHandler.instance).addRoutes(to: router)
             LobbyService(config: LobbyConfig(rules: LobbyRules(tracks: ["oval"])), redis: redis, verifier: tokens.verifier, starter: nil,
                          metricsFactory: NOOPMetricsHandler.instance, logger: logger).addRoutes(to: router)
             try await Application(router: router).test(.router) { http in
                 for op in documented.sorted() {
                     let parts = op.split(separator: " ")
                     let uri = String(parts[1]).replacingOccurrences(of: "{id}", with: "1").replacingOccurrences(of: "{account}", with: "1")
+                        .replacingOccurrences(of: "{track}", with: "oval").replacingOccurrences(of: "{item}", with: "skin.neon")
                     let (status, body) = try await http.execute(uri: uri, method: HTTPRequest.Method(String(parts[0]))!) {
                         ($0.status, String(buffer: $0.body))
                     }

@@ -1,8 +1,11 @@
 import Foundation
+import KKEconomy
+import KKPhysics
 import KKPostgres
 import KKRedis
 import KKResults
 import KKResultsCore
+import KKSocial
 import KKTestSupport
 import Logging
 import Metrics
@@ -16,11 +19,12 @@ import Testing
 @Suite(.serialized) struct ResultsConsumerTests {
     let logger = Logger(label: "results-test")
 
-    func consumer(_ redis: RedisCommandBridge, _ client: PostgresClient, prefix: String, name: String, claimIdle: Int64 = 30_000) -> ResultsConsumer {
+    func consumer(_ redis: RedisCommandBridge, _ client: PostgresClient, prefix: String, name: String, claimIdle: Int64 = 30_000,
+                  rewards: RaceRewards? = nil) -> ResultsConsumer {
         var o = ResultsConsumer.Options(consumer: name)
         o.prefix = prefix
         o.claimIdleMillis = claimIdle
-        return ResultsConsumer(redis: redis, store: ResultsStore(client: client, logger: logger), options: o,
+        return ResultsConsumer(redis: redis, store: ResultsStore(client: client, logger: logger, rewards: rewards), options: o,
                                metricsFactory: NOOPMetricsHandler.instance, logger: logger)
     }
 
@@ -141,6 +145,58 @@ import Testing
             #expect(next == season + 1)
             #expect(try await store.leaderboard(track: "sprint", season: next, limit: 10, around: Int64(winner)).rows.isEmpty)
             #expect(try await store.leaderboard(track: "sprint", season: season, limit: 10, around: Int64(winner)).rows.contains { $0.playerId == Int64(winner) })
+        }
+    }
+
+    /// Rewards: each racer of a verified race is paid by place, once (a replayed entry pays
+    /// nothing more); a forged race pays no one. Friends-only boards list me and my friends.
+    @Test func rewardsFromVerifiedRacesOnceAndFriendsBoards() async throws {
+        let port = try RedisTestServer.port()
+        let prefix = "kkres\(UInt32.random(in: 0...UInt32.max)):"
+        let sync = try #require(RedisSync(port: port))
+        let base = UInt64.random(in: 1_000_000...1_000_000_000_000) * 10
+        let players = UInt64.random(in: 1_000_000...1_000_000_000) * 10
+        let race = try botRace(matchId: base + 1, players: 3, seed: 5, playerBase: players)
+        var forged = try botRace(matchId: base + 2, playerBase: players + 10)
+        forged.entries[0].finishTick = forged.entries[0].finishTick / 2
+        try publish(sync, prefix: prefix, race)
+        try publish(sync, prefix: prefix, race)   // replayed: no second reward
+        try publish(sync, prefix: prefix, forged)
+        let redis = try RedisCommandBridge(options: .init(host: "127.0.0.1", port: port))
+        defer { redis.shutdown() }
+        try await withDatabase(logger: logger) { client in
+            for set in [try EconomyMigrations.set(), try ResultsMigrations.set(), try SocialMigrations.set()] {
+                try await MigrationRunner.apply(set, on: client, logger: logger)
+            }
+            let rules = RaceRewards()
+            let c = consumer(redis, client, prefix: prefix, name: "rewards", rewards: rules)
+            await drain(c) { c.outcomeTotals.values.reduce(0, +) >= 3 }
+            #expect(c.outcomeTotals["recorded_verified"] == 1 && c.outcomeTotals["duplicate"] == 1, "\(c.outcomeTotals)")
+            let economy = EconomyStore(client: client, logger: logger)
+            for e in race.entries {
+                let pid = Int64(try #require(e.playerId))
+                let w = try await economy.wallet(account: pid)
+                #expect(w.balance == rules.amount(place: e.place) && w.recent.count == 1 && w.recent[0].kind == "reward", "\(e): \(w)")
+            }
+            for e in forged.entries {
+                #expect(try await economy.wallet(account: Int64(try #require(e.playerId))).balance == 0, "a forged race pays nothing")
+            }
+            // Friends-only: the first racer befriends the second; their board has the two of them only.
+            let a = Int64(players), b = Int64(players + 1)
+            try await client.query("INSERT INTO social.friendships (a, b) VALUES (\(min(a, b)), \(max(a, b))) ON CONFLICT DO NOTHING", logger: logger)
+            let store = ResultsStore(client: client, logger: logger)
+            let finishers = Set(race.entries.filter { $0.place != nil }.compactMap { $0.playerId.map { Int64($0) } })
+            let friends = try await store.leaderboard(track: "sprint", season: nil, limit: 100, around: nil, friendsOf: a).rows
+            #expect(Set(friends.map(\.playerId)) == finishers.intersection([a, b]), "\(friends)")
+            #expect(friends.enumerated().allSatisfy { $0.element.rank == $0.offset + 1 }, "ranks among friends: \(friends)")
+            // The ghost of a racer's best time: replaying its log finishes that kart at that time.
+            let winner = try #require(race.entries.first { $0.place == 1 })
+            let winnerId = Int64(try #require(winner.playerId))
+            let ghost = try #require(try await store.ghost(track: "sprint", season: nil, player: winnerId))
+            #expect(ghost.matchId == Int64(race.matchId) && ghost.slot == winner.slot)
+            let replayed = try InputLog(parsing: ghost.log).replay()
+            let countdown = Int(RaceRules(laps: race.laps).countdownTicks)
+            #expect(Int(replayed.karts[ghost.slot].finishTick) - countdown == ghost.bestTicks, "the ghost replays its time")
         }
     }
 
