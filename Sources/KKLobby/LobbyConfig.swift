@@ -22,6 +22,9 @@ public struct LobbyConfig: Sendable {
     public var defaultRating = 1500.0
     /// How often timers (countdowns, held seats) and quick play's forming round run.
     public var sweepMillis: Int64 = 200
+    /// What a player may pick (the economy service's inventory: bought items and the starters);
+    /// nil: `equip` is refused (`inventory_unavailable`). A throw is refused the same way.
+    public var inventory: (@Sendable (Int64) async throws -> [String])?
 
     public init(rules: LobbyRules) { self.rules = rules }
 }

@@ -150,6 +150,18 @@ extension LobbyService {
             guard let track = cmd.track else { throw LobbyRefusal("bad_command", "vote needs a track") }
             let id = try await myRoom(me)
             try await apply(id, now) { (r) throws(RoomError) in try r.vote(me, track: track, rules: rules) }
+        case .equip:
+            guard let item = cmd.item, (1...48).contains(item.utf8.count) else { throw LobbyRefusal("bad_command", "equip needs an item") }
+            guard let inventory = config.inventory else {
+                throw LobbyRefusal("inventory_unavailable", "the economy service is not reachable from this lobby")
+            }
+            let owned: [String]
+            do { owned = try await inventory(me) } catch {
+                throw LobbyRefusal("inventory_unavailable", "the inventory could not be read: \(error)")
+            }
+            guard owned.contains(item) else { throw LobbyRefusal("not_owned", "\(item) is not in your inventory") }
+            let id = try await myRoom(me)
+            try await apply(id, now) { (r) throws(RoomError) in try r.equip(me, item: item) }
         case .chat:
             guard let text = cmd.text else { throw LobbyRefusal("bad_command", "chat needs a text") }
             guard text.utf8.count <= rules.chatMaxCharacters * 4 else { throw LobbyRefusal(RoomError.chatTooLong.code, RoomError.chatTooLong.description) }

@@ -27,6 +27,8 @@ public struct LobbyCommand: Codable, Sendable, Equatable {
         case cancelQueue
         /// The room and queue state again (after a reconnect the lobby sends it unasked).
         case state
+        /// `item`: a kart (`kart.*`) or skin (`skin.*`) from the player's inventory (economy service).
+        case equip
     }
 
     public var op: Op
@@ -39,11 +41,12 @@ public struct LobbyCommand: Codable, Sendable, Equatable {
     public var text: String?
     public var party: String?
     public var pings: [String: Int]?
+    public var item: String?
 
     public init(op: Op, ref: String? = nil, isPublic: Bool? = nil, code: String? = nil, account: Int64? = nil, ready: Bool? = nil,
-                track: String? = nil, text: String? = nil, party: String? = nil, pings: [String: Int]? = nil) {
+                track: String? = nil, text: String? = nil, party: String? = nil, pings: [String: Int]? = nil, item: String? = nil) {
         self.op = op; self.ref = ref; self.isPublic = isPublic; self.code = code; self.account = account; self.ready = ready
-        self.track = track; self.text = text; self.party = party; self.pings = pings
+        self.track = track; self.text = text; self.party = party; self.pings = pings; self.item = item
     }
 }
 
@@ -55,6 +58,9 @@ public struct RoomView: Codable, Sendable, Equatable {
         public var vote: String?
         /// Set while their connection is down: their seat is held until then.
         public var awayUntilMillis: Int64?
+        /// What they picked from their inventory (nil: the starter kart / skin).
+        public var kart: String?
+        public var skin: String?
     }
 
     public var id: String
@@ -75,7 +81,8 @@ public struct RoomView: Codable, Sendable, Equatable {
         case .countdown(let at): phase = "countdown"; startsAtMillis = at
         case .starting: phase = "starting"
         }
-        members = room.members.map { MemberView(account: $0.account, ready: $0.ready, vote: $0.vote, awayUntilMillis: $0.heldUntilMillis) }
+        members = room.members.map { MemberView(account: $0.account, ready: $0.ready, vote: $0.vote, awayUntilMillis: $0.heldUntilMillis,
+                                                    kart: $0.kart, skin: $0.skin) }
     }
 }
 
@@ -102,6 +109,7 @@ public struct EventView: Codable, Sendable, Equatable {
         case .hostChanged(let a): kind = "hostChanged"; account = a
         case .ready(let a, let r): kind = "ready"; account = a; ready = r
         case .voted(let a, let t): kind = "voted"; account = a; track = t
+        case .equipped(let a, let i): kind = "equipped"; account = a; text = i
         case .countdown(let at): kind = "countdown"; startsAtMillis = at
         case .countdownCancelled: kind = "countdownCancelled"
         case .chat(let a, let t): kind = "chat"; account = a; text = t

@@ -27,6 +27,9 @@ public struct Room: Sendable, Equatable, Codable {
         public var chatRefilledAtMillis: Int64
         /// Set while the member's connection is down: their seat is held until then.
         public var heldUntilMillis: Int64?
+        /// The kart and skin they picked (items of their inventory; nil: the starters).
+        public var kart: String?
+        public var skin: String?
     }
 
     public let id: String
@@ -108,6 +111,16 @@ public struct Room: Sendable, Equatable, Codable {
         guard rules.tracks.contains(track) else { throw .unknownTrack(track) }
         members[i].vote = track
         return [.voted(account: account, track: track)]
+    }
+
+    /// Picks a kart (`kart.*`) or skin (`skin.*`); the caller checked the inventory.
+    public mutating func equip(_ account: Int64, item: String) throws(RoomError) -> [RoomEvent] {
+        guard phase != .starting else { throw .started }
+        guard let i = members.firstIndex(where: { $0.account == account }) else { throw .notMember }
+        if item.hasPrefix("kart.") { members[i].kart = item } else if item.hasPrefix("skin.") { members[i].skin = item } else {
+            throw .unknownItem(item)
+        }
+        return [.equipped(account: account, item: item)]
     }
 
     public mutating func chat(_ account: Int64, text: String, rules: LobbyRules, nowMillis: Int64) throws(RoomError) -> [RoomEvent] {

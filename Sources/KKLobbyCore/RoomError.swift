@@ -12,6 +12,8 @@ public enum RoomError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The room is starting or started: no more changes.
     case started
     case partyTooLarge
+    /// Not a kart or skin item.
+    case unknownItem(String)
 
     public var code: String {
         switch self {
@@ -26,6 +28,7 @@ public enum RoomError: Error, Equatable, Sendable, CustomStringConvertible {
         case .emptyChat: "chat_empty"
         case .started: "room_started"
         case .partyTooLarge: "party_too_large"
+        case .unknownItem: "unknown_item"
         }
     }
 
@@ -42,6 +45,7 @@ public enum RoomError: Error, Equatable, Sendable, CustomStringConvertible {
         case .emptyChat: "empty message"
         case .started: "the race is starting"
         case .partyTooLarge: "the party does not fit in the room"
+        case .unknownItem(let i): "\(i) is not a kart or skin"
         }
     }
 }

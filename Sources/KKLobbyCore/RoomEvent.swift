@@ -10,6 +10,8 @@ public enum RoomEvent: Equatable, Sendable, Codable {
     case hostChanged(account: Int64)
     case ready(account: Int64, ready: Bool)
     case voted(account: Int64, track: String)
+    /// They picked a kart or skin.
+    case equipped(account: Int64, item: String)
     /// Everyone is ready: the race starts at `startsAtMillis` unless someone changes their mind.
     case countdown(startsAtMillis: Int64)
     case countdownCancelled

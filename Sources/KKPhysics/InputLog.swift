@@ -43,13 +43,31 @@ public struct InputLog: Equatable, Sendable {
 
     /// The text form.
     public func text() -> String {
+        headerText() + "ticks \(ticks)\n" + changesText(from: 0)
+    }
+
+    /// The header without its `ticks` line (a log stored piece by piece: the header, then
+    /// ``changesText(from:)`` pieces, then `ticks <n>` when it is read back).
+    public func headerText() -> String {
         var out = "kklog 1\ntrack \(track)\nplayers \(players)\nseed \(seed)\n"
         if let laps { out += "laps \(laps)\n" }
-        out += "ticks \(ticks)\n"
+        return out
+    }
+
+    /// The change lines from change `index` on.
+    public func changesText(from index: Int) -> String {
+        var out = ""
         let hex = Array("0123456789abcdef")
-        for c in changes {
+        for c in changes[min(index, changes.count)...] {
             out += "\(c.tick) \(c.slot) \(hex[Int(c.input.buttons >> 4)])\(hex[Int(c.input.buttons & 15)]) \(c.input.steer)\n"
         }
+        return out
+    }
+
+    /// Each slot's input after the last change (what the next tick holds unless it changes).
+    public var lastInputs: [KartInput] {
+        var out = [KartInput](repeating: .neutral, count: players)
+        for c in changes where Int(c.slot) < players { out[Int(c.slot)] = c.input }
         return out
     }
 

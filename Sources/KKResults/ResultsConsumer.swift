@@ -25,6 +25,9 @@ public final class ResultsConsumer: Sendable {
         public var consumer: String
         public var claimIdleMillis: Int64 = 30_000
         public var batch = 32
+        /// Test fault point (`KK_FAULTS=results-die-after-commit`): the process dies (exit 70)
+        /// after a result's transaction committed and before the entry is acknowledged.
+        public var dieAfterCommit = false
         public init(consumer: String) { self.consumer = consumer }
     }
 
@@ -105,6 +108,10 @@ public final class ResultsConsumer: Sendable {
             count(inserted ? (failure == nil ? "recorded_verified" : "recorded_unverified") : "duplicate")
             if let failure, inserted { logger.warning("results: match \(r.matchId) recorded unverified: \(failure)") }
             if inserted, failure == nil { await publishRatings(r) }
+            if options.dieAfterCommit {
+                logger.critical("fault point results-die-after-commit: dying before entry \(e.id) is acknowledged")
+                _exit(70)
+            }
         } catch {
             count("store_failed")
             logger.warning("results: match \(r.matchId) not recorded yet (kept in the stream): \(error)")

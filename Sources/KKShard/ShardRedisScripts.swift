@@ -32,17 +32,31 @@ final class ShardRedisScripts {
     return 2
     """)
 
-    /// KEYS: owner key, snapshot key. ARGV: shard id, snapshot bytes, snapshot ttl ms.
-    /// Writes the snapshot only while we own the match (fencing).
+    /// KEYS: owner key, snapshot key, input log key. ARGV: shard id, snapshot bytes, snapshot
+    /// ttl ms, the log's stored length, the log text to add. Writes the snapshot only while we own
+    /// the match (fencing), and with it the input log up to the snapshot's tick: stored length
+    /// -1 leaves the log alone (the match has none), 0 writes it whole, n appends when the key
+    /// holds exactly n bytes (else it is deleted: the next snapshot writes it whole). Returns
+    /// {0} when not ours, else {1, the log's length now (-1: deleted)}.
     let snapshot = RedisScript("""
-    if redis.call('GET', KEYS[1]) == ARGV[1] then
-      redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3]) return 1
+    if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {0} end
+    redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
+    local have = tonumber(ARGV[4])
+    if have < 0 then return {1, -1} end
+    if have == 0 then
+      redis.call('SET', KEYS[3], ARGV[5], 'PX', ARGV[3])
+    elseif redis.call('STRLEN', KEYS[3]) == have then
+      redis.call('APPEND', KEYS[3], ARGV[5])
+      redis.call('PEXPIRE', KEYS[3], ARGV[3])
+    else
+      redis.call('DEL', KEYS[3])
+      return {1, -1}
     end
-    return 0
+    return {1, redis.call('STRLEN', KEYS[3])}
     """)
 
-    /// KEYS: owner key, epoch key, match hash, snapshot key. ARGV: shard id, ttl ms.
-    /// Takes a match whose lease expired: returns {epoch, snapshot or false}, or 0 if owned.
+    /// KEYS: owner key, epoch key, match hash, snapshot key, input log key. ARGV: shard id, ttl ms.
+    /// Takes a match whose lease expired: returns {epoch, snapshot or false, log or false}, or 0 if owned.
     let adopt = RedisScript("""
     if redis.call('EXISTS', KEYS[3]) == 0 then return -1 end
     if redis.call('HGET', KEYS[3], 'state') == 'over' then return -1 end
@@ -50,7 +64,8 @@ final class ShardRedisScripts {
       local e = redis.call('INCR', KEYS[2])
       redis.call('HSET', KEYS[3], 'shard', ARGV[1])
       local snap = redis.call('GET', KEYS[4])
-      return {e, snap}
+      local log = redis.call('GET', KEYS[5])
+      return {e, snap, log}
     end
     return 0
     """)

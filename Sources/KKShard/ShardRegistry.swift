@@ -42,11 +42,18 @@ public final class ShardRegistry {
     private var lastOverRetry: UInt64 = 0
     /// Ended matches whose over-and-result script has not run yet: match -> the result's JSON.
     private var pendingOvers: [UInt64: String] = [:]
+    /// How much of each match's input log Redis holds (written with the snapshots).
+    struct StoredLog { var bytes = 0; var changes = 0 }
+    private var storedLogs: [UInt64: StoredLog] = [:]
+    private var snapshotsInFlight: Set<UInt64> = []
     private var oversInFlight: Set<UInt64> = []
     /// Race results put on the results stream.
     public private(set) var resultsPublished = 0
     /// Called when the shard should exit (drain finished, or a duplicate id).
     public var onExit: ((Int32) -> Void)?
+    /// Test fault point (`KK_FAULTS=shard-die-before-result`): the process dies (exit 70, no
+    /// clean-up) the moment a race ends, before its result is published, as a crash would.
+    public var dieBeforeResult = false
 
     public init(server: ShardServer, loop: EventLoop, logger: Logger, prefix: String = "kk:") {
         self.server = server
@@ -218,7 +225,7 @@ public final class ShardRegistry {
                     // Someone else holds the lease (we were partitioned and it was adopted): stop.
                     logger.warning("lost ownership of match \(mid); dropping it")
                     server.core.dropMatch(id: mid)
-                    epochs[mid] = nil
+                    epochs[mid] = nil; storedLogs[mid] = nil
                 } else if r.isError { redisErrors += 1 }
             }
         }
@@ -226,14 +233,30 @@ public final class ShardRegistry {
 
     private func afterTick(_ tick: UInt64) {
         guard tick % UInt64(config.snapshotEveryTicks) == 0, redis.isConnected else { return }
-        for (mid, m) in server.core.matches where m.started {
+        for (mid, m) in server.core.matches where m.started && !snapshotsInFlight.contains(mid) {
             let snap = MatchSnapshot(epoch: epochs[mid] ?? 1, players: m.players, lastAppliedSeq: m.lastAppliedSeq, state: m.state)
             let bytes = snap.encoded()
             snapshotsWritten += 1
             snapshotBytes += bytes.count
-            scripts.snapshot.run(on: redis, keys: [key("match", "\(mid)", "owner"), key("match", "\(mid)", "snap")],
-                                           args: [.string(config.id), .bytes(bytes), 120_000]) { [unowned self] r in
-                if r.isError { redisErrors += 1 }
+            // The input log goes with it, as far as the snapshot's tick: what Redis has is known
+            // (stored), only the changes since are sent.
+            var have = -1, piece = "", changes = 0
+            if let log = m.log {
+                let stored = storedLogs[mid] ?? StoredLog()
+                have = stored.bytes
+                piece = (stored.bytes == 0 ? log.headerText() : "") + log.changesText(from: stored.changes)
+                changes = log.changes.count
+            }
+            snapshotsInFlight.insert(mid)
+            scripts.snapshot.run(on: redis, keys: [key("match", "\(mid)", "owner"), key("match", "\(mid)", "snap"), key("match", "\(mid)", "log")],
+                                 args: [.string(config.id), .bytes(bytes), 120_000, .int(Int64(have)), .string(piece)]) { [unowned self] r in
+                snapshotsInFlight.remove(mid)
+                guard case .array(let parts) = r, parts.count == 2, case .integer(let length) = parts[1] else {
+                    if r.isError { redisErrors += 1 }
+                    return
+                }
+                guard have >= 0 else { return }
+                storedLogs[mid] = length < 0 ? StoredLog() : StoredLog(bytes: Int(length), changes: changes)
             }
         }
     }
@@ -253,7 +276,8 @@ public final class ShardRegistry {
     }
 
     private func tryAdopt(_ mid: UInt64) {
-        let keys = [key("match", "\(mid)", "owner"), key("match", "\(mid)", "epoch"), key("match", "\(mid)"), key("match", "\(mid)", "snap")]
+        let keys = [key("match", "\(mid)", "owner"), key("match", "\(mid)", "epoch"), key("match", "\(mid)"), key("match", "\(mid)", "snap"),
+                    key("match", "\(mid)", "log")]
         scripts.adopt.run(on: redis, keys: keys, args: [.string(config.id), .int(Int64(config.ownershipTTLMillis))]) { [unowned self] r in
             guard case .array(let parts) = r, parts.count >= 1, case .integer(let epoch) = parts[0] else { return }
             // The lease is ours now; the match's track comes with its hash.
@@ -267,8 +291,15 @@ public final class ShardRegistry {
             do {
                 let snap = try MatchSnapshot(decoding: bytes)
                 guard server.core.matches.count < config.maxMatches else { throw ShardError.atCapacity }
+                // The input log up to the snapshot's tick, when the previous owner stored it: the
+                // result stays verifiable (a log that does not parse is dropped: unverified).
+                var log: InputLog?
+                if parts.count > 2, case .string(let text) = parts[2] {
+                    log = try? InputLog(parsing: String(decoding: text, as: UTF8.self) + "ticks \(snap.state.tick)\n")
+                    if log == nil { logger.warning("input log of match \(mid) unusable: its result will be unverified") }
+                }
                 try server.core.adoptMatch(id: mid, state: snap.state, players: snap.players, lastAppliedSeq: snap.lastAppliedSeq,
-                                           track: track)
+                                           track: track, log: log)
                 adopted = true
                 logger.notice("adopted match from snapshot", metadata: ["match": "\(mid)", "tick": "\(snap.state.tick)", "epoch": "\(epoch)"])
             } catch {
@@ -293,10 +324,14 @@ public final class ShardRegistry {
     /// (kept and retried every second while Redis does not answer).
     private func matchOver(_ result: RaceResult) {
         let mid = result.matchId
+        if dieBeforeResult {
+            logger.critical("fault point shard-die-before-result: dying before match \(mid)'s result is published")
+            _exit(70)
+        }
         var r = result
         r.epoch = epochs[mid] ?? 1
         r.shardId = config.id
-        epochs[mid] = nil
+        epochs[mid] = nil; storedLogs[mid] = nil
         pendingOvers[mid] = (try? JSONEncoder().encode(r)).map { String(decoding: $0, as: UTF8.self) } ?? ""
         flushOvers()
     }

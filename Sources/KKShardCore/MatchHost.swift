@@ -52,6 +52,14 @@ public final class MatchHost {
         started = players?.contains { $0 != nil } ?? false
     }
 
+    /// Continues the input log of an adopted match (the log its previous shard stored with
+    /// the snapshot: every change before the snapshot's tick), so its result can be verified.
+    public func continueLog(_ stored: InputLog) {
+        guard stored.players == slotCount else { return }
+        log = stored
+        loggedInputs = stored.lastInputs
+    }
+
     public var tick: UInt32 { simulation.state.tick }
     public var state: MatchState { simulation.state }
     public var slotCount: Int { players.count }

@@ -43,12 +43,14 @@ public final class ShardCore {
 
     /// Adopts a match from a stored state (its previous shard died).
     public func adoptMatch(id: UInt64, state: MatchState, players: [UInt64?], lastAppliedSeq: [UInt32],
-                           track name: String? = nil) throws(ShardError) {
+                           track name: String? = nil, log: InputLog? = nil) throws(ShardError) {
         guard matches[id] == nil else { return }
         guard matches.count < config.maxMatches else { throw .atCapacity }
         let track = try self.track(name)
         let sim = MatchSimulation(track: track, state: state, rules: config.laps.map { RaceRules(laps: $0) })
-        matches[id] = MatchHost(matchId: id, simulation: sim, players: players, lastAppliedSeq: lastAppliedSeq)
+        let host = MatchHost(matchId: id, simulation: sim, players: players, lastAppliedSeq: lastAppliedSeq)
+        if let log, log.ticks == state.tick, log.track == track.name { host.continueLog(log) }
+        matches[id] = host
         counters.matchesAdopted += 1
     }
 

@@ -169,7 +169,15 @@ struct ServicesCommand: AsyncParsableCommand {
                     do throws(PostgresStoreError) { try await store.setPresence(me: a, state: "lobby", matchId: nil) } catch {}
                 }
             }
-            let built = try await makeLobby(redisPort: redisPort, verifier: tokens.verifier, host: host, onPlayerConnected: onConnected)
+            // With the economy here, players pick karts and skins from their inventory in rooms.
+            var inventory: (@Sendable (Int64) async throws -> [String])?
+            if wanted.contains("economy") {
+                let economyStore = economy.store
+                let read: @Sendable (Int64) async throws -> [String] = { a in try await economyStore.inventory(account: a) }
+                inventory = read
+            }
+            let built = try await makeLobby(redisPort: redisPort, verifier: tokens.verifier, host: host, inventory: inventory,
+                                            onPlayerConnected: onConnected)
             lobby = built.0; lobbyBridge = built.1; lobbyFeed = built.2
             presenceBus.withLockedValue { $0 = built.0.bus }
             extra.append(LobbyBackground(lobby: built.0, bus: built.2.messages))
@@ -181,6 +189,7 @@ struct ServicesCommand: AsyncParsableCommand {
             var opts = ResultsConsumer.Options(consumer: resultsConsumer ?? ProcessInfo.processInfo.hostName)
             opts.prefix = redisPrefix
             opts.claimIdleMillis = Int64(resultsClaimIdleMs)
+            opts.dieAfterCommit = (env["KK_FAULTS"] ?? "").split(separator: ",").contains("results-die-after-commit")
             extra.append(ResultsConsumerService(consumer: ResultsConsumer(redis: bridge, store: results.store, options: opts,
                                                                           metricsFactory: host.metricsFactory, logger: logger)))
             logger.info("kk-services: results from \(redisHost):\(redisPort) \(redisPrefix)results as \(opts.consumer)")
@@ -208,6 +217,7 @@ struct ServicesCommand: AsyncParsableCommand {
 extension ServicesCommand {
     /// The lobby service: its Redis bridge and bus feed, and the race starter when a token key is given.
     func makeLobby(redisPort: Int, verifier: AccessTokenVerifier, host: AsyncServiceHost,
+                   inventory: (@Sendable (Int64) async throws -> [String])?,
                    onPlayerConnected: (@Sendable (Int64) async -> Void)?) async throws -> (LobbyService, RedisCommandBridge, RedisChannelFeed) {
         let env = ProcessInfo.processInfo.environment
         var rules = LobbyRules(tracks: tracks.split(separator: ",").map(String.init))
@@ -219,6 +229,7 @@ extension ServicesCommand {
         config.commandsPerSecond = commandsPerSecond
         config.commandBurst = 2 * commandsPerSecond
         config.relaySecret = relaySecret ?? env["KK_LOBBY_RELAY_SECRET"]
+        config.inventory = inventory
         if let s = config.relaySecret, s.count < 16 { throw ValidationError("KK_LOBBY_RELAY_SECRET must be at least 16 characters") }
         let admin = host.admin
         let bridge = try RedisCommandBridge(options: .init(host: redisHost, port: redisPort), onConnectionChange: { up in

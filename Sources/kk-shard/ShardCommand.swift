@@ -67,6 +67,7 @@ struct ShardCommand: ParsableCommand {
             throw ExitCode(2)
         }
         let registry = ShardRegistry(server: server, loop: loop, logger: logger, prefix: redisPrefix)
+        registry.dieBeforeResult = (ProcessInfo.processInfo.environment["KK_FAULTS"] ?? "").split(separator: ",").contains("shard-die-before-result")
         registry.onExit = { code in
             host.exitCode = code
             loop.stop()

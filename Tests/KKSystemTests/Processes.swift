@@ -23,13 +23,13 @@ final class StackProcesses {
     }
 
     @discardableResult
-    func shard(_ id: String, ttlMillis: Int = 800, extra: [String] = []) throws -> ChildProcess {
+    func shard(_ id: String, ttlMillis: Int = 800, extra: [String] = [], environment: [String: String] = [:]) throws -> ChildProcess {
         let admin = Int(SystemTest.freePort())
         let p = try ChildProcess(path: SystemTest.product("kk-shard"), arguments: [
             "--id", id, "--enet-port", "0", "--admin-port", "\(admin)", "--redis-port", "\(redisPort)",
             "--redis-prefix", prefix, "--registration-ttl-ms", "\(ttlMillis)", "--ownership-ttl-ms", "\(ttlMillis)",
             "--snapshot-every-ticks", "6", "--players-per-match", "4",
-        ] + extra, logPath: "\(dir)/\(id).log")
+        ] + extra, environment: environment, logPath: "\(dir)/\(id).log")
         children[id] = p
         adminPorts[id] = admin
         return p

@@ -1,6 +1,7 @@
 import Foundation
 import KKClient
 import KKClientSDK
+import KKLocalStack
 import KKLoop
 import KKPhysics
 import KKTestSupport
@@ -59,5 +60,98 @@ import Testing
         #expect(SystemTest.eventually(seconds: 5) {
             SystemTest.http(port: http, path: "/metrics").flatMap { SystemTest.metric($0.body, "kk_results_entries_total{outcome=\"recorded_verified\"}") } == 1
         })
+    }
+
+    /// The worst moments to die, on real processes: shard s1 dies the moment its race ends
+    /// (before the result is published); s2 adopts the match from its snapshot with the input
+    /// log stored beside it, the bots race on there and s2 publishes the result. The results
+    /// consumer dies right after committing it (before the acknowledgement); restarted under
+    /// the same name it takes its pending entry again. Still: one result, verified, one reward
+    /// per racer, nothing left pending.
+    @Test func aShardDyingAtTheFinishAndAConsumerDyingAfterCommitStillRecordOnce() throws {
+        let s = try StackProcesses("results-faults")
+        defer { s.stopAll() }
+        let match = UInt64.random(in: 10_000_000...90_000_000)
+        let base = UInt64.random(in: 1_000_000...9_000_000) * 100
+        let args = ["--players-per-match", "2", "--laps", "1", "--track", "sprint"]
+        try s.shard("s1", extra: args, environment: ["KK_FAULTS": "shard-die-before-result"])
+        try s.shard("s2", extra: args)
+        try s.relay("r1")
+        for p in ["s1", "s2", "r1"] { #expect(s.ready(p), "\(p): \(s.log(p).suffix(1000))") }
+        let redis = try #require(RedisSync(port: s.redisPort))
+        redis.run("HSET", s.prefix + "match:\(match)", "shard", "s1", "state", "open", "slots", "2", "players", "2", "track", "sprint")
+        redis.run("SADD", s.prefix + "matches:active", "\(match)")
+        redis.run("SET", s.prefix + "match:\(match):owner", "s1", "PX", "800")
+        redis.run("PUBLISH", s.prefix + "events", "alloc \(match) s1")
+
+        let http = Int(SystemTest.freePort())
+        let op = "operator-secret-of-the-fault-test"
+        func services(_ name: String, faults: String) throws -> ChildProcess {
+            let p = try ChildProcess(path: SystemTest.product("kk-services"), arguments: [
+                "--http-port", "\(http)", "--services", "results,economy", "--redis-port", "\(s.redisPort)", "--redis-prefix", s.prefix,
+                "--results-consumer", "faulty", "--operator-secret", op, "--log-level", "warning",
+            ], environment: ["KK_POSTGRES_URL": try PostgresTestServer.url(), "KK_JWT_KEY": String(repeating: "7c", count: 32), "KK_FAULTS": faults],
+               logPath: "\(s.dir)/\(name).log")
+            s.children[name] = p
+            return p
+        }
+        let first = try services("services", faults: "results-die-after-commit")
+        #expect(SystemTest.eventually(seconds: 30) { SystemTest.http(port: http, path: "/readyz")?.status == 200 }, "\(s.log("services"))")
+
+        let loop = try EventLoop()
+        let track = try TrackCatalog.track(named: "sprint")
+        var config = ClientConfig()
+        config.track = "sprint"
+        var clients: [GameClient] = []
+        for i in 0..<2 {
+            let token = try TokenIssuer(key: s.key).issue(playerId: base + UInt64(i), matchId: match, now: UInt64(time(nil)), validSeconds: 300,
+                                                          relays: ["127.0.0.1:\(s.udpPorts["r1"]!)"])
+            var driver: BotDriver?
+            clients.append(try GameClient(loop: loop, token: token, config: config) { state, slot in
+                guard let state, let slot else { return .neutral }
+                if driver == nil { driver = BotDriver(slot: slot, seed: 5) }
+                return driver!.input(state: state, track: track)
+            })
+        }
+        defer { clients.forEach { $0.stop() } }
+        // The bots drive on (through s1's death and s2's adoption) until the first consumer has
+        // committed the result and died (a timer wakes the loop to look: once the race is over
+        // the clients are quiet).
+        let wake = LoopTimer(loop: loop)
+        wake.start(afterMillis: 100, repeatMillis: 100) {}
+        defer { wake.close() }
+        #expect(drive(loop, timeoutMillis: 150_000) { !first.isRunning }, """
+            the consumer never reached its fault point:\n\(s.log("s1").suffix(800))\n\(s.log("s2").suffix(1500))\n\(s.log("services").suffix(1500))
+            """)
+        clients.forEach { $0.stop() }
+        #expect(!s.children["s1"]!.isRunning && s.log("s1").contains("shard-die-before-result"), "\(s.log("s1").suffix(800))")
+        #expect(s.log("s2").contains("adopted match from snapshot"), "\(s.log("s2").suffix(1500))")
+        #expect(s.log("services").contains("results-die-after-commit"), "\(s.log("services").suffix(800))")
+        // The entry is still pending on the dead consumer.
+        func pending() -> String? { redis.run("EVAL", "return redis.call('XPENDING', KEYS[1], ARGV[1])[1]", "1", s.prefix + "results", "results") }
+        #expect(pending() == "1")
+
+        _ = try services("services2", faults: "")
+        var body = ""
+        #expect(SystemTest.eventually(seconds: 30) {
+            guard let m = SystemTest.http(port: http, path: "/metrics"),
+                  SystemTest.metric(m.body, "kk_results_entries_total{outcome=\"duplicate\"}") == 1,
+                  let r = SystemTest.http(port: http, path: "/v1/results/matches/\(match)"), r.status == 200 else { return false }
+            body = r.body
+            return true
+        }, "\(s.log("services2").suffix(1500))")
+        let doc = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
+        #expect(doc?["verified"] as? Bool == true, "the adopted match's log carried over: \(body)")
+        let m2 = SystemTest.http(port: http, path: "/metrics")?.body ?? ""
+        #expect((SystemTest.metric(m2, "kk_results_entries_total{outcome=\"recorded_verified\"}") ?? 0) == 0, "recorded once, by the first consumer")
+        #expect(pending() == "0", "nothing left pending")
+        #expect(redis.run("XLEN", s.prefix + "results") == "1", "one entry on the stream")
+        // One reward per racer.
+        for i in 0..<2 {
+            let w = LocalProbe.http(port: http, path: "/v1/economy/players/\(base + UInt64(i))/wallet", headers: ["Authorization": "Bearer \(op)"])
+            let wallet = w.flatMap { try? JSONSerialization.jsonObject(with: Data($0.body.utf8)) as? [String: Any] }
+            let rewards = (wallet?["recent"] as? [[String: Any]] ?? []).filter { ($0["reason"] as? String)?.contains("match \(match) ") == true }
+            #expect(rewards.count == 1 && (wallet?["balance"] as? Int ?? 0) > 0, "\(w?.body ?? "no answer")")
+        }
     }
 }
