@@ -52,8 +52,10 @@ public final class ResultsConsumer: Sendable {
         verifyTimer = CoreMetrics.Timer(label: "kk_results_verify_seconds", factory: metricsFactory)
     }
 
-    var stream: String { options.prefix + "results" }
-    static let group = "results"
+    var group: StreamGroup {
+        StreamGroup(redis: redis, stream: options.prefix + "results", group: "results", consumer: options.consumer, batch: options.batch,
+                    claimIdleMillis: options.claimIdleMillis)
+    }
 
     public var outcomeTotals: [String: Int] { totals.withLockedValue { $0 } }
 
@@ -62,20 +64,12 @@ public final class ResultsConsumer: Sendable {
         totals.withLockedValue { $0[outcome, default: 0] += 1 }
     }
 
-    /// One stream entry: its id and fields.
-    struct Entry { var id: String; var fields: [String: String] }
-
     /// Runs until cancelled.
     public func run() async {
+        let group = self.group
+        await group.ensureGroup()
         while !Task.isCancelled {
-            let created = await redis.command(["XGROUP", "CREATE", .string(stream), .string(Self.group), "0", "MKSTREAM"])
-            if case .failed = created { try? await Task.sleep(for: .seconds(1)); continue }
-            break
-        }
-        while !Task.isCancelled {
-            var entries = await read(from: "0", block: nil)
-            if entries.isEmpty { entries = await claimStale() }
-            if entries.isEmpty { entries = await read(from: ">", block: 1000) }
+            let entries = await group.next(blockMillis: 1000)
             var stalled = false
             for e in entries {
                 guard await handle(e) else { stalled = true; break }
@@ -85,7 +79,7 @@ public final class ResultsConsumer: Sendable {
     }
 
     /// Handles one entry; false when it must be retried later (the store failed).
-    func handle(_ e: Entry) async -> Bool {
+    func handle(_ e: StreamGroup.Entry) async -> Bool {
         guard let json = e.fields["result"], let r = try? JSONDecoder().decode(RaceResult.self, from: Data(json.utf8)), r.matchId > 0 else {
             count("malformed")
             logger.warning("results: entry \(e.id) is not a race result; dropped")
@@ -130,39 +124,5 @@ public final class ResultsConsumer: Sendable {
         }
     }
 
-    func ack(_ id: String) async {
-        _ = await redis.command(["XACK", .string(stream), .string(Self.group), .string(id)])
-    }
-
-    /// XREADGROUP from `id` ("0": this consumer's pending entries; ">": new ones).
-    func read(from id: String, block: Int?) async -> [Entry] {
-        var args: [RedisArg] = ["XREADGROUP", "GROUP", .string(Self.group), .string(options.consumer), "COUNT", .int(Int64(options.batch))]
-        if let block { args += ["BLOCK", .int(Int64(block))] }
-        args += ["STREAMS", .string(stream), .string(id)]
-        let r = await redis.command(args)
-        guard case .array(let streams) = r, let first = streams.first, case .array(let pair) = first, pair.count == 2,
-              case .array(let items) = pair[1] else { return [] }
-        return items.compactMap(Self.entry)
-    }
-
-    /// Entries pending on other (dead) consumers longer than the claim idle time.
-    func claimStale() async -> [Entry] {
-        let r = await redis.command(["XAUTOCLAIM", .string(stream), .string(Self.group), .string(options.consumer),
-                                     .int(options.claimIdleMillis), "0", "COUNT", .int(Int64(options.batch))])
-        guard case .array(let parts) = r, parts.count >= 2, case .array(let items) = parts[1] else { return [] }
-        return items.compactMap(Self.entry)
-    }
-
-    static func entry(_ item: RedisReply) -> Entry? {
-        guard case .array(let pair) = item, pair.count == 2, let id = pair[0].text else { return nil }
-        var fields: [String: String] = [:]
-        if case .array(let kv) = pair[1] {
-            var i = 0
-            while i + 1 < kv.count {
-                if let k = kv[i].text, let v = kv[i + 1].text { fields[k] = v }
-                i += 2
-            }
-        }
-        return Entry(id: id, fields: fields)
-    }
+    func ack(_ id: String) async { await group.ack([id]) }
 }

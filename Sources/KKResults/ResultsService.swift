@@ -42,6 +42,9 @@ public enum ResultsError: ServiceHTTPError, Equatable {
 /// The results routes (public: results are public, but for the friends board):
 /// - `GET /v1/results/matches/{id}`: a recorded race (verified or not, with the reason), its
 ///   entries by kart slot; 404 until it is recorded.
+/// - `GET /v1/results/matches/{id}/telemetry`: the match's network figures per kart (inputs
+///   applied, late, duplicated, dropped; ticks without input; rejoins; input margin), as the
+///   shard(s) that ran it reported them.
 /// - `GET /v1/results/matches/{id}/ghost`: the race's input log (text, `kklog 1`): replay it
 ///   with the same physics to watch the race again.
 /// - `GET /v1/results/players/{id}/stats`: races, finishes, wins, podiums, best time per track
@@ -99,6 +102,17 @@ public struct ResultsService: Sendable {
             }
         }
         addBoardRoutes(to: router)
+        router.get("/v1/results/matches/{id}/telemetry") { _, ctx -> Response in
+            await ServiceHTTP.respond { () throws(ResultsError) in
+                let id = try Self.matchId(ctx)
+                let rows: [TelemetryStore.Row]
+                do throws(PostgresStoreError) { rows = try await TelemetryStore(client: store.client, logger: store.logger).rows(matchId: id) } catch {
+                    throw .storeUnavailable(error)
+                }
+                guard !rows.isEmpty else { throw .notFound("no telemetry for match \(id) (yet)") }
+                return ServiceHTTP.json(.ok, Telemetry(matchId: id, karts: rows))
+            }
+        }
         router.get("/v1/results/matches/{id}/ghost") { _, ctx -> Response in
             await ServiceHTTP.respond { () throws(ResultsError) in
                 let id = try Self.matchId(ctx)
@@ -111,6 +125,7 @@ public struct ResultsService: Sendable {
     }
 
     struct Board: Encodable { var track: String; var season: Int; var rows: [ResultsStore.BoardRow] }
+    struct Telemetry: Encodable { var matchId: Int64; var karts: [TelemetryStore.Row] }
 
     /// The track in the path, `limit` (1-100, default 10) and `season` of a board request.
     static func boardQuery<C: RequestContext>(_ req: Request, _ ctx: C) throws(ResultsError) -> (String, Int, Int?) {

@@ -70,13 +70,19 @@ final class ShardRedisScripts {
     return 0
     """)
 
-    /// KEYS: match hash, owner key, active set, open set, results stream. ARGV: match id, shard
-    /// id, the result's JSON ('' none). The match is over and its result is in the stream in
-    /// one step (a shard killed before it leaves the match to be adopted and ended again; a
-    /// repeated call adds no second entry).
+    /// KEYS: match hash, owner key, active set, open set, results stream, telemetry stream.
+    /// ARGV: match id, shard id, the result's JSON ('' none), the telemetry's JSON ('' none).
+    /// The match is over and its result and figures are in their streams in one step (a shard
+    /// killed before it leaves the match to be adopted and ended again; a repeated call adds no
+    /// second entry).
     let over = RedisScript("""
-    if ARGV[3] ~= '' and redis.call('HGET', KEYS[1], 'state') ~= 'over' then
-      redis.call('XADD', KEYS[5], 'MAXLEN', '~', '100000', '*', 'match', ARGV[1], 'shard', ARGV[2], 'result', ARGV[3])
+    if redis.call('HGET', KEYS[1], 'state') ~= 'over' then
+      if ARGV[3] ~= '' then
+        redis.call('XADD', KEYS[5], 'MAXLEN', '~', '100000', '*', 'match', ARGV[1], 'shard', ARGV[2], 'result', ARGV[3])
+      end
+      if ARGV[4] ~= '' then
+        redis.call('XADD', KEYS[6], 'MAXLEN', '~', '100000', '*', 'match', ARGV[1], 'shard', ARGV[2], 'telemetry', ARGV[4])
+      end
     end
     redis.call('HSET', KEYS[1], 'state', 'over')
     if redis.call('GET', KEYS[2]) == ARGV[2] then redis.call('DEL', KEYS[2]) end

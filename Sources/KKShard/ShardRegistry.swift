@@ -41,7 +41,7 @@ public final class ShardRegistry {
     private var lastAdoptScan: UInt64 = 0
     private var lastOverRetry: UInt64 = 0
     /// Ended matches whose over-and-result script has not run yet: match -> the result's JSON.
-    private var pendingOvers: [UInt64: String] = [:]
+    private var pendingOvers: [UInt64: (result: String, telemetry: String)] = [:]
     /// How much of each match's input log Redis holds (written with the snapshots).
     struct StoredLog { var bytes = 0; var changes = 0 }
     private var storedLogs: [UInt64: StoredLog] = [:]
@@ -100,7 +100,8 @@ public final class ShardRegistry {
             lastAdoptScan = now
             if !server.draining { scanForAdoption() }
         }
-        for r in server.core.takeResults() { matchOver(r) }
+        let ended = server.core.takeResults(), figures = server.core.takeTelemetry()
+        for (i, r) in ended.enumerated() { matchOver(r, telemetry: i < figures.count && figures[i].matchId == r.matchId ? figures[i] : nil) }
         if now >= lastOverRetry + 1000 { lastOverRetry = now; flushOvers() }
         // Presence: who is racing where (the platform services listen; best effort, pub/sub).
         for j in server.core.takeJoinedPlayers() where redis.isConnected { publish(.racing(playerId: j.playerId, matchId: j.matchId)) }
@@ -322,7 +323,7 @@ public final class ShardRegistry {
 
     /// A match ended: it is marked over and its result goes to the results stream, in one script
     /// (kept and retried every second while Redis does not answer).
-    private func matchOver(_ result: RaceResult) {
+    private func matchOver(_ result: RaceResult, telemetry: MatchTelemetry?) {
         let mid = result.matchId
         if dieBeforeResult {
             logger.critical("fault point shard-die-before-result: dying before match \(mid)'s result is published")
@@ -331,18 +332,23 @@ public final class ShardRegistry {
         var r = result
         r.epoch = epochs[mid] ?? 1
         r.shardId = config.id
+        var t = telemetry
+        t?.epoch = r.epoch
+        t?.shardId = config.id
         epochs[mid] = nil; storedLogs[mid] = nil
-        pendingOvers[mid] = (try? JSONEncoder().encode(r)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        let json = { (data: Data?) in data.map { String(decoding: $0, as: UTF8.self) } ?? "" }
+        pendingOvers[mid] = (json(try? JSONEncoder().encode(r)), json(t.flatMap { try? JSONEncoder().encode($0) }))
         flushOvers()
     }
 
     private func flushOvers() {
         guard redis.isConnected else { return }
-        for (mid, json) in pendingOvers where !oversInFlight.contains(mid) {
+        for (mid, pending) in pendingOvers where !oversInFlight.contains(mid) {
             oversInFlight.insert(mid)
+            let json = pending.result
             scripts.over.run(on: redis, keys: [key("match", "\(mid)"), key("match", "\(mid)", "owner"),
-                                               key("matches", "active"), key("matches", "open"), key("results")],
-                             args: [.string("\(mid)"), .string(config.id), .string(json)]) { [unowned self] reply in
+                                               key("matches", "active"), key("matches", "open"), key("results"), key("telemetry")],
+                             args: [.string("\(mid)"), .string(config.id), .string(json), .string(pending.telemetry)]) { [unowned self] reply in
                 oversInFlight.remove(mid)
                 guard !reply.isError else { redisErrors += 1; return }
                 pendingOvers[mid] = nil

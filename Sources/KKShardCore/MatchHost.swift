@@ -1,4 +1,5 @@
 import KKPhysics
+import KKResultsCore
 import KKWire
 
 /// One match on a shard: the authoritative simulation, its players' slots and input queues,
@@ -30,6 +31,10 @@ public final class MatchHost {
     /// it); nil for a match adopted from a stored state (this shard did not see its beginning).
     public private(set) var log: InputLog?
     private var loggedInputs: [KartInput] = []
+    /// Network figures per slot (``MatchTelemetry``), counted as inputs arrive and ticks step.
+    public private(set) var telemetry: [MatchTelemetry.Player]
+    /// Ticks stepped by this shard.
+    public private(set) var ticksStepped: UInt32 = 0
 
     public convenience init(matchId: UInt64, track: Track, slots: Int, seed: UInt64, laps: UInt8? = nil) {
         self.init(matchId: matchId, simulation: MatchSimulation(track: track, playerCount: slots, seed: seed,
@@ -49,6 +54,7 @@ public final class MatchHost {
         inputs = ServerInputBuffer(players: n, startTick: simulation.state.tick &+ 1)
         seqRing = [UInt32](repeating: 0, count: n * 256)
         stepInputs = [KartInput](repeating: .neutral, count: n)
+        telemetry = (0..<n).map { MatchTelemetry.Player(slot: $0, playerId: players?[$0]) }
         started = players?.contains { $0 != nil } ?? false
     }
 
@@ -77,11 +83,13 @@ public final class MatchHost {
         if let s = slot(of: playerId) {
             relayOf[s] = relay
             timing[s].reset()
+            telemetry[s].rejoins &+= 1
             return .ok
         }
         if isFinished { return .matchOver }
         guard let free = players.firstIndex(where: { $0 == nil }) else { return .matchFull }
         players[free] = playerId
+        telemetry[free].playerId = playerId
         relayOf[free] = relay
         started = true
         return .ok
@@ -112,18 +120,23 @@ public final class MatchHost {
 
     /// Queues one input for its tick. Only the relay the player is joined through may send it.
     public func offer(_ e: BatchedInput, from relay: RelayLink) -> InputOutcome {
-        guard let s = slot(of: e.playerId), relayOf[s] == relay else { return .dropped }
+        guard let s = slot(of: e.playerId) else { return .dropped }
+        guard relayOf[s] == relay else { telemetry[s].dropped &+= 1; return .dropped }
         let ahead = Int(Int32(bitPattern: e.tick &- inputs.nextTick))
         switch inputs.insert(player: s, tick: e.tick, input: KartInput(buttons: e.input.buttons, steer: e.input.steer)) {
         case .accepted:
             seqRing[s * ringCapacity + Int(e.tick % UInt32(ringCapacity))] = e.seq
             timing[s].arrived(ticksAhead: ahead)
+            telemetry[s].applied &+= 1
+            telemetry[s].arrived(ticksAhead: ahead)
             return .applied
         case .late:
             timing[s].arrived(ticksAhead: ahead)
+            telemetry[s].late &+= 1
+            telemetry[s].arrived(ticksAhead: ahead)
             return .late
-        case .duplicate: return .duplicate
-        case .tooEarly: return .dropped
+        case .duplicate: telemetry[s].duplicate &+= 1; return .duplicate
+        case .tooEarly: telemetry[s].dropped &+= 1; return .dropped
         }
     }
 
@@ -131,9 +144,14 @@ public final class MatchHost {
     public func step() {
         guard started else { return }
         let t = inputs.nextTick
-        for s in 0..<players.count where inputs.has(player: s, tick: t) {
-            lastAppliedSeq[s] = seqRing[s * ringCapacity + Int(t % UInt32(ringCapacity))]
+        for s in 0..<players.count {
+            if inputs.has(player: s, tick: t) {
+                lastAppliedSeq[s] = seqRing[s * ringCapacity + Int(t % UInt32(ringCapacity))]
+            } else if players[s] != nil, !isFinished {
+                telemetry[s].missing &+= 1
+            }
         }
+        ticksStepped &+= 1
         inputs.take(for: simulation.state, into: &stepInputs)
         log?.record(tick: simulation.state.tick, inputs: stepInputs, previous: &loggedInputs)
         simulation.step(inputs: stepInputs)

@@ -15,6 +15,7 @@ public final class ShardCore {
     let outbound = OutboundQueue<ShardTarget>(arenaBytes: 4 * Limits.maxShardPacketBytes)
     /// The results of the matches that ended and were removed since the last call of ``takeResults()``.
     private var results: [RaceResult] = []
+    private var endedTelemetry: [MatchTelemetry] = []
     /// Accepted joins since the last ``takeJoinedPlayers()`` (bounded: the I/O layer drains it
     /// every 100 ms; beyond the bound the oldest are dropped, presence is best effort).
     private var joined: [(playerId: UInt64, matchId: UInt64)] = []
@@ -153,6 +154,8 @@ public final class ShardCore {
                 results.append(RaceResult(matchId: id, epoch: 0, shardId: "", track: m.simulation.track.name, laps: m.state.race.totalLaps,
                                           ticks: m.tick, entries: RaceResult.entries(of: m.state, players: m.players),
                                           log: m.log?.text()))
+                endedTelemetry.append(MatchTelemetry(matchId: id, epoch: 0, shardId: "", track: m.simulation.track.name,
+                                                     ticks: m.ticksStepped, players: m.telemetry))
             }
         }
     }
@@ -168,6 +171,12 @@ public final class ShardCore {
     public func takeResults() -> [RaceResult] {
         defer { results.removeAll() }
         return results
+    }
+
+    /// The network figures of the matches ``takeResults()`` returned (same order, same matches).
+    public func takeTelemetry() -> [MatchTelemetry] {
+        defer { endedTelemetry.removeAll() }
+        return endedTelemetry
     }
 
     /// Encodes the match's full state once and queues it for its relays (or only for `only`).

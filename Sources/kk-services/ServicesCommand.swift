@@ -192,6 +192,11 @@ struct ServicesCommand: AsyncParsableCommand {
             opts.dieAfterCommit = (env["KK_FAULTS"] ?? "").split(separator: ",").contains("results-die-after-commit")
             extra.append(ResultsConsumerService(consumer: ResultsConsumer(redis: bridge, store: results.store, options: opts,
                                                                           metricsFactory: host.metricsFactory, logger: logger)))
+            var topts = TelemetryConsumer.Options(consumer: opts.consumer)
+            topts.prefix = redisPrefix
+            topts.claimIdleMillis = opts.claimIdleMillis
+            extra.append(TelemetryConsumerService(consumer: TelemetryConsumer(redis: bridge, store: TelemetryStore(client: client, logger: logger),
+                                                                              options: topts, metricsFactory: host.metricsFactory, logger: logger)))
             logger.info("kk-services: results from \(redisHost):\(redisPort) \(redisPrefix)results as \(opts.consumer)")
         }
         struct LobbyStatus: Encodable { var sockets: Int; var relaySockets: Int; var redisConnected: Bool }

@@ -200,6 +200,68 @@ import Testing
         }
     }
 
+    /// Telemetry in batches: 300 matches' figures (one from January 2025: its month's partition
+    /// is made) copied with COPY, garbage counted and acknowledged, nothing pending; the same
+    /// batch copied again adds no row.
+    @Test func telemetryIsCopiedInBatchesIntoMonthlyPartitions() async throws {
+        let port = try RedisTestServer.port()
+        let prefix = "kktel\(UInt32.random(in: 0...UInt32.max)):"
+        let sync = try #require(RedisSync(port: port))
+        let base = UInt64.random(in: 1_000_000...1_000_000_000_000) * 1000
+        let figures = { (i: Int) throws -> String in try Self.telemetryJSON(base: base, i) }
+        let first = try Self.telemetryJSON(base: base, 0)
+        sync.run("XADD", prefix + "telemetry", "1736000000000-0", "telemetry", try figures(0))   // 2025-01-04
+        for i in 1..<300 { sync.run("XADD", prefix + "telemetry", "*", "telemetry", try figures(i)) }
+        sync.run("XADD", prefix + "telemetry", "*", "telemetry", "{nope")
+        let redis = try RedisCommandBridge(options: .init(host: "127.0.0.1", port: port))
+        defer { redis.shutdown() }
+        try await withDatabase(logger: logger) { client in
+            try await MigrationRunner.apply(try ResultsMigrations.set(), on: client, logger: logger)
+            var o = TelemetryConsumer.Options(consumer: "t1")
+            o.prefix = prefix
+            let store = TelemetryStore(client: client, logger: logger)
+            let c = TelemetryConsumer(redis: redis, store: store, options: o, metricsFactory: NOOPMetricsHandler.instance, logger: logger)
+            await Self.drain(c) { (c.totalsByOutcome["copied"] ?? 0) >= 300 }
+            let t = c.totalsByOutcome
+            #expect(t["copied"] == 300 && t["malformed"] == 1 && t["rows"] == 1200, "\(t)")
+            let rows = try await store.rows(matchId: Int64(base + 7))
+            #expect(rows.count == 4 && rows[0].inputsApplied == 7 && rows[0].marginMinTicks == -1 && rows[0].marginMeanTicks == 1, "\(rows)")
+            #expect(rows[3].playerId == nil && rows[1].marginMinTicks == nil && rows[0].shard == "s\t1", "\(rows)")
+            let partitions = try await Self.telemetryPartitions(client, logger)
+            #expect(partitions.contains("telemetry_2025_01") && partitions.count >= 2, "\(partitions)")
+            // Copied again (a consumer that died before its XACK): nothing added.
+            let decoded = try JSONDecoder().decode(MatchTelemetry.self, from: Data(first.utf8))
+            let again = [TelemetryStore.Batch(atMillis: 1_736_000_000_000, telemetry: decoded)]
+            #expect(try await store.copy(again) == 0)
+        }
+        #expect(sync.run("EVAL", "return redis.call('XPENDING', KEYS[1], ARGV[1])[1]", "1", prefix + "telemetry", "telemetry") == "0")
+    }
+
+    static func drain(_ c: TelemetryConsumer, until done: @escaping @Sendable () -> Bool) async {
+        let task = Task { await c.run() }
+        let deadline = ContinuousClock.now + .seconds(20)
+        while !done() && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        task.cancel()
+        _ = await task.value
+    }
+
+    static func telemetryPartitions(_ client: PostgresClient, _ logger: Logger) async throws -> [String] {
+        var partitions: [String] = []
+        for try await name in try await client.query("""
+            SELECT c.relname::text FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+            WHERE i.inhparent = 'results.telemetry'::regclass ORDER BY 1
+            """, logger: logger).decode(String.self) { partitions.append(name) }
+        return partitions
+    }
+
+    static func telemetryJSON(base: UInt64, _ i: Int) throws -> String {
+        var players = (0..<4).map { MatchTelemetry.Player(slot: $0, playerId: base + UInt64($0)) }
+        players[0].applied = UInt32(i); players[0].arrived(ticksAhead: 3); players[0].arrived(ticksAhead: -1)
+        players[3].playerId = nil
+        let t = MatchTelemetry(matchId: base + UInt64(i), epoch: 1, shardId: "s\t1", track: "sprint", ticks: 600, players: players)
+        return String(decoding: try JSONEncoder().encode(t), as: UTF8.self)
+    }
+
     /// PostgreSQL unreachable: nothing is acknowledged (the entry stays pending, counted
     /// store_failed); when the database answers again the same consumer records it, once.
     @Test func whilePostgresIsDownNothingIsAcknowledgedAndItIsRecordedLater() async throws {

@@ -102,6 +102,16 @@ struct RecordingOutput {
         // The same inputs again are late (ticks already stepped).
         try batch(entries).withUnsafeBytes { core.receive($0, from: 1, output: &out) }
         #expect(core.counters.inputsLate == 30)
+        // The match's telemetry counted the same, per kart: 30 applied, 30 late, margins 0...29
+        // then late by 30...1; a copy of a queued input is a duplicate, the wrong relay a drop.
+        let ahead = [BatchedInput(matchId: 77, playerId: 5, tick: m.tick + 5, seq: 200, input: accel)]
+        try batch(ahead).withUnsafeBytes { core.receive($0, from: 1, output: &out) }
+        try batch(ahead).withUnsafeBytes { core.receive($0, from: 1, output: &out) }
+        try batch(ahead).withUnsafeBytes { core.receive($0, from: 2, output: &out) }
+        for _ in 0..<2 { core.tick(output: &out) }
+        let t = m.telemetry[0]
+        #expect(t.playerId == 5 && t.applied == 31 && t.late == 30 && t.duplicate == 1 && t.dropped == 1, "\(t)")
+        #expect(t.missing == 2 && t.rejoins == 0 && t.marginMin == -30 && m.ticksStepped == 32, "\(t)")
     }
 
     /// Every frame tells each player how early its inputs arrive: the smallest margin of its

@@ -55,6 +55,15 @@ import Testing
         #expect(Set(entries.compactMap { $0["playerId"] as? Int }) == [900, 901], "\(body)")
         #expect(entries.contains { $0["place"] as? Int == 1 }, "\(body)")
         #expect(SystemTest.http(port: http, path: "/v1/results/matches/981/ghost")?.body.hasPrefix("kklog 1") == true)
+        // The shard's network figures of the race, copied in by the telemetry consumer.
+        var telemetry = ""
+        #expect(SystemTest.eventually(seconds: 20) {
+            guard let r = SystemTest.http(port: http, path: "/v1/results/matches/981/telemetry"), r.status == 200 else { return false }
+            telemetry = r.body
+            return true
+        }, "\(stack.s.log("services").suffix(1500))")
+        let karts = (try? JSONSerialization.jsonObject(with: Data(telemetry.utf8)) as? [String: Any])?["karts"] as? [[String: Any]] ?? []
+        #expect(karts.count == 2 && karts.allSatisfy { ($0["inputsApplied"] as? Int ?? 0) > 100 }, "\(telemetry)")
         #expect(SystemTest.http(port: http, path: "/v1/results/matches/982")?.status == 404)
         #expect(SystemTest.http(port: http, path: "/v1/results/matches/zero")?.status == 400)
         #expect(SystemTest.eventually(seconds: 5) {
