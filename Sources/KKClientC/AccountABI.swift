@@ -9,12 +9,16 @@ import KKClientSDK
 final class AccountHandle {
     let auth: AuthClient
     let social: SocialClient
+    let results: ResultsClient
+    let store: StoreClient
     let prefs: SecurePreferences
     var session: AuthSession?
 
     init(servicesURL: String, prefsPath: String) {
         auth = AuthClient(baseURL: servicesURL)
         social = SocialClient(baseURL: servicesURL)
+        results = ResultsClient(baseURL: servicesURL)
+        store = StoreClient(baseURL: servicesURL)
         prefs = SecurePreferences(path: prefsPath)
     }
 
@@ -33,7 +37,7 @@ final class AccountHandle {
 }
 
 /// Runs `body` for the handle; 0 on success, -1 with kk_last_error() set otherwise.
-private func accountCall(_ p: OpaquePointer?, _ body: (AccountHandle) throws(AuthClientError) -> Void) -> Int32 {
+func accountCall(_ p: OpaquePointer?, _ body: (AccountHandle) throws(AuthClientError) -> Void) -> Int32 {
     setError("")
     guard let h = AccountHandle.from(p) else { setError("account is NULL"); return -1 }
     do throws(AuthClientError) { try body(h); return 0 } catch { setError(error.message); return -1 }

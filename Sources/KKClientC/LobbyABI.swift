@@ -81,6 +81,12 @@ public func kkLobbyVote(_ p: OpaquePointer?, _ track: UnsafePointer<CChar>?) -> 
     return lobbySend(p, LobbyCommand(op: .vote, track: track))
 }
 
+@_cdecl("kk_lobby_equip")
+public func kkLobbyEquip(_ p: OpaquePointer?, _ item: UnsafePointer<CChar>?) -> Int32 {
+    guard let item = text(item) else { setError("item is NULL"); return -1 }
+    return lobbySend(p, LobbyCommand(op: .equip, item: item))
+}
+
 @_cdecl("kk_lobby_chat")
 public func kkLobbyChat(_ p: OpaquePointer?, _ message: UnsafePointer<CChar>?) -> Int32 {
     guard let line = text(message) else { setError("text is NULL"); return -1 }

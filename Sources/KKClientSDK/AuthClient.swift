@@ -137,6 +137,12 @@ enum ServiceCall {
     }
 }
 
+/// Decodes a service's JSON answer (an answer that is not the expected shape is `unreachable`:
+/// not the service we think it is).
+func decode<T: Decodable>(_ type: T.Type, _ bytes: [UInt8]) throws(AuthClientError) -> T {
+    do { return try JSONDecoder().decode(T.self, from: Data(bytes)) } catch { throw .unreachable("unexpected answer: \(error)") }
+}
+
 /// The seed's "Secure Preferences": the session kept in a file only its user can read (mode
 /// 0600, written to a temporary file and renamed, so a crash never leaves half a file). The
 /// tokens are never logged.

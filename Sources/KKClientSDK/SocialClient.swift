@@ -146,8 +146,4 @@ public struct SocialClient: Sendable {
     private func call(_ method: String, _ path: String, _ body: (some Encodable)?, _ s: AuthSession) throws(AuthClientError) -> [UInt8] {
         try ServiceCall.run(baseURL: baseURL, method, path, body: body, bearer: s.accessToken, timeoutMillis: timeoutMillis)
     }
-
-    private func decode<T: Decodable>(_ type: T.Type, _ bytes: [UInt8]) throws(AuthClientError) -> T {
-        do { return try JSONDecoder().decode(T.self, from: Data(bytes)) } catch { throw .unreachable("unexpected answer") }
-    }
 }

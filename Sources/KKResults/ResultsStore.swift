@@ -199,13 +199,22 @@ public struct ResultsStore: Sendable {
             }
             var rows: [BoardRow] = []
             if let me = friendsOf {
+                // Friendships are the social service's (same database); without its schema a
+                // player has no friends and the board is theirs alone.
+                var social = false
+                for try await ok in try await client.query("SELECT to_regclass('social.friendships') IS NOT NULL",
+                                                           logger: logger).decode(Bool.self) { social = ok }
+                let friends = social ? """
+                    SELECT b FROM social.friendships WHERE a = $1 UNION SELECT a FROM social.friendships WHERE b = $1
+                    """ : "SELECT $1 WHERE false"
+                var binds = PostgresBindings()
+                binds.append(me); binds.append(current); binds.append(track); binds.append(limit)
                 var rank = 0
-                for try await (pid, ticks, mid) in try await client.query("""
-                    SELECT player_id, best_ticks, match_id FROM results.track_times WHERE season = \(current) AND track = \(track)
-                    AND player_id IN (SELECT \(me)::bigint UNION SELECT b FROM social.friendships WHERE a = \(me)
-                                      UNION SELECT a FROM social.friendships WHERE b = \(me))
-                    ORDER BY best_ticks, player_id LIMIT \(limit)
-                    """, logger: logger).decode((Int64, Int, Int64).self) {
+                for try await (pid, ticks, mid) in try await client.query(PostgresQuery(unsafeSQL: """
+                    SELECT player_id, best_ticks, match_id FROM results.track_times WHERE season = $2 AND track = $3
+                    AND player_id IN (SELECT $1::bigint UNION \(friends))
+                    ORDER BY best_ticks, player_id LIMIT $4
+                    """, binds: binds), logger: logger).decode((Int64, Int, Int64).self) {
                     rank += 1
                     rows.append(BoardRow(rank: rank, playerId: pid, bestTicks: ticks, matchId: mid))
                 }

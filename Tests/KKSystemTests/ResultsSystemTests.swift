@@ -17,8 +17,8 @@ import Testing
         defer { stack.stop() }
         let http = Int(SystemTest.freePort())
         let services = try ChildProcess(path: SystemTest.product("kk-services"), arguments: [
-            "--http-port", "\(http)", "--services", "results", "--redis-port", "\(stack.s.redisPort)", "--redis-prefix", stack.s.prefix,
-            "--results-consumer", "results-test", "--log-level", "warning",
+            "--http-port", "\(http)", "--services", "auth,results,economy", "--redis-port", "\(stack.s.redisPort)", "--redis-prefix", stack.s.prefix,
+            "--results-consumer", "results-test", "--log-level", "warning", "--operator-secret", "operator-secret-of-the-race-test",
         ], environment: ["KK_POSTGRES_URL": try PostgresTestServer.url(), "KK_JWT_KEY": String(repeating: "7c", count: 32)],
            logPath: "\(stack.s.dir)/services.log")
         stack.s.children["services"] = services
@@ -65,6 +65,7 @@ import Testing
         let karts = (try? JSONSerialization.jsonObject(with: Data(telemetry.utf8)) as? [String: Any])?["karts"] as? [[String: Any]] ?? []
         #expect(karts.count == 2 && karts.allSatisfy { ($0["inputsApplied"] as? Int ?? 0) > 100 }, "\(telemetry)")
         #expect(SystemTest.http(port: http, path: "/v1/results/matches/982")?.status == 404)
+        try clientSide(http: http, dir: stack.s.dir)
         #expect(SystemTest.http(port: http, path: "/v1/results/matches/zero")?.status == 400)
         #expect(SystemTest.eventually(seconds: 5) {
             SystemTest.http(port: http, path: "/metrics").flatMap { SystemTest.metric($0.body, "kk_results_entries_total{outcome=\"recorded_verified\"}") } == 1
@@ -162,5 +163,54 @@ import Testing
             let rewards = (wallet?["recent"] as? [[String: Any]] ?? []).filter { ($0["reason"] as? String)?.contains("match \(match) ") == true }
             #expect(rewards.count == 1 && (wallet?["balance"] as? Int ?? 0) > 0, "\(w?.body ?? "no answer")")
         }
+    }
+
+    /// The player's side of results and the store, through the SDK and the C ABI: a device
+    /// account granted 600 buys a skin, reads the board, stats and wallet, and replays the best
+    /// time's ghost to its finish.
+    func clientSide(http: Int, dir: String) throws {
+        let url = "http://127.0.0.1:\(http)"
+        let session = try AuthClient(baseURL: url).loginDevice(deviceId: "results-device-\(UInt32.random(in: 0...UInt32.max))")
+        let prefs = "\(dir)/session.json"
+        try SecurePreferences(path: prefs).save(session)
+        let grant = LocalProbe.http("POST", port: http, path: "/v1/economy/grants",
+                                    body: #"{"accountId": \#(session.accountId), "amount": 600, "idempotencyKey": "welcome"}"#,
+                                    headers: ["Authorization": "Bearer operator-secret-of-the-race-test"])
+        #expect(grant?.status == 201, "\(grant?.body ?? "no answer")")
+        let store = StoreClient(baseURL: url)
+        let neon = try #require(try store.catalog().first { $0.item == "skin.neon" })
+        let receipt = try store.purchase(session, item: neon.item, expectedPrice: try #require(neon.price), idempotencyKey: "neon-1")
+        #expect(receipt.balance == 350 && !receipt.replayed)
+        #expect(try store.purchase(session, item: "skin.neon", expectedPrice: 250, idempotencyKey: "neon-1").replayed, "a retry buys once")
+        #expect(try store.inventory(session).contains("skin.neon"))
+        #expect(throws: AuthClientError.refused(status: 409, code: "insufficient_funds")) {
+            try store.purchase(session, item: "kart.heavy", expectedPrice: 800)
+        }
+        let results = ResultsClient(baseURL: url)
+        let board = try results.board(track: "sprint", scope: .top)
+        #expect(board.rows.first?.rank == 1, "\(board)")
+        let best = try #require(board.rows.first)
+        let ghost = try results.ghost(track: "sprint")
+        #expect(ghost.bestTicks == best.bestTicks && ghost.playerId == best.playerId)
+        var player = try GhostPlayer(log: ghost.log, slot: ghost.slot)
+        var last: GhostPlayer.Pose?
+        var finishedAt: UInt32?
+        while let p = player.step() {
+            if p.finished && finishedAt == nil { finishedAt = p.tick }
+            last = p
+        }
+        let countdown = RaceRules(laps: UInt8(1)).countdownTicks
+        #expect(last?.finished == true && finishedAt.map { Int($0) - Int(countdown) } == ghost.bestTicks,
+                "the ghost finishes at its board time: \(String(describing: finishedAt)) vs \(ghost.bestTicks)")
+        #expect(try results.stats(playerId: best.playerId).races >= 1)
+
+        let exe = "\(dir)/capi-results"
+        let failure = try SystemTest.compileCProgram("results.c", to: exe, logDir: dir)
+        try #require(failure == nil, "\(failure ?? "")")
+        let run = try ChildProcess(path: exe, arguments: [url, prefs, "981"], logPath: "\(dir)/capi.log")
+        let status = run.wait(seconds: 60)
+        if status == nil { run.stop() }
+        let out = (try? String(contentsOfFile: "\(dir)/capi.log", encoding: .utf8)) ?? ""
+        #expect(status == 0 && out.contains("ALL OK"), "\(out)")
     }
 }

@@ -254,6 +254,55 @@ size_t kk_lobby_poll(kk_lobby *lobby, int timeout_ms, char *buf, size_t len);
 /* From a "match" event's JSON: the ticket JSON kk_client_create() takes (as
  * kk_account_request_match() gives); 0 when the event is not a match (kk_last_error()). */
 size_t kk_lobby_match_ticket(const char *match_event_json, char *buf, size_t len);
+/* Picks a kart or skin for the next race from the account's inventory (kk_account_inventory_json). */
+int kk_lobby_equip(kk_lobby *lobby, const char *item);
+
+/* ---- Results, stats, leaderboards, ghosts, wallet and store (kk-services) ----
+ * Calls on an account handle, blocking like the calls above; the JSON ones write the service's
+ * answer like kk_account_friends_json() (0 on failure, kk_last_error() says why, e.g.
+ * "...HTTP 409 insufficient_funds"). Times are ticks (60 per second). */
+
+/* kk_account_leaderboard_json() scopes. */
+enum kk_board_scope {
+    KK_BOARD_TOP = 0,        /* the season's best times */
+    KK_BOARD_AROUND_ME = 1,  /* my rank with `limit` rows on each side */
+    KK_BOARD_FRIENDS = 2     /* me and my friends, ranked among ourselves */
+};
+
+/* A recorded race: {"matchId", "track", "verified", "unverifiedReason"?, "entries": [{"slot",
+ * "playerId", "place", "finishTick", "status"}]} (HTTP 404 until the results service has it). */
+size_t kk_account_result_json(kk_account *account, int64_t match_id, char *buf, size_t len);
+/* A player's stats (player_id 0: mine): {"races", "finishes", "wins", "podiums", "bestTicks":
+ * {track: ticks}, "skill": {"mu", "sigma"}, "ordinal"}. */
+size_t kk_account_stats_json(kk_account *account, int64_t player_id, char *buf, size_t len);
+/* A track's board (enum kk_board_scope, limit 1-100): {"track", "season", "rows": [{"rank",
+ * "playerId", "bestTicks", "matchId"}]}. */
+size_t kk_account_leaderboard_json(kk_account *account, const char *track, int scope, int limit, char *buf, size_t len);
+/* The ghost of the season's best time on `track` (player_id 0), or of a player's best:
+ * {"playerId", "matchId", "slot", "bestTicks", "log"}; replay it with kk_ghost_create(). */
+size_t kk_account_ghost_json(kk_account *account, const char *track, int64_t player_id, char *buf, size_t len);
+/* My wallet: {"balance", "recent": [{"id", "kind", "amount", "balanceAfter", "item", "reason"}]}. */
+size_t kk_account_wallet_json(kk_account *account, char *buf, size_t len);
+/* The store: {"items": [{"item", "kind", "name", "price" (null: everyone has it)}]}. */
+size_t kk_account_catalog_json(kk_account *account, char *buf, size_t len);
+/* What I may pick: {"items": ["kart.standard", ...]}. */
+size_t kk_account_inventory_json(kk_account *account, char *buf, size_t len);
+/* Buys `item` at the price shown (expected_price): the new balance, or -1 (kk_last_error():
+ * stale_price, already_owned, insufficient_funds, unknown_item...). idempotency_key: one per
+ * purchase the player made, so a retry buys once (NULL: a new one). */
+int64_t kk_account_purchase(kk_account *account, const char *item, int64_t expected_price, const char *idempotency_key);
+
+/* A ghost being replayed with the game's physics (deterministic: the recorded race exactly). */
+typedef struct kk_ghost kk_ghost;
+/* From kk_account_ghost_json()'s answer (or {"log", "slot"}). NULL on error (kk_last_error()). */
+kk_ghost *kk_ghost_create(const char *ghost_json, size_t len);
+/* Steps one tick (call at 60 Hz) and writes the ghost kart's pose (metres, radians; any pointer
+ * may be NULL). Returns 1, or 0 once the race is played out, -1 for NULL. */
+int kk_ghost_step(kk_ghost *ghost, float *x, float *y, float *heading);
+/* Ticks replayed so far and in all. */
+uint32_t kk_ghost_tick(const kk_ghost *ghost);
+uint32_t kk_ghost_ticks(const kk_ghost *ghost);
+void kk_ghost_destroy(kk_ghost *ghost);
 
 #ifdef __cplusplus
 }
