@@ -37,30 +37,33 @@ final class ClientApp {
     private(set) var outcome: (code: Int32, message: String)?
     private var peakCorrectionsPerSecond = 0.0
 
-    static func run(ticket: MatchTicket, config: ClientConfig, options: Options) throws -> Int32 {
+    /// Plays the match; the exit status and whether the race was over for this player (it
+    /// finished, timed out or retired, or the race ended) when the game stopped.
+    static func run(ticket: MatchTicket, config: ClientConfig, options: Options) throws -> (code: Int32, raceOver: Bool) {
         let loop = try EventLoop()
         if !options.headless {
             do { try Terminal.enter() } catch {
                 errorLine("kk-client: \(error)")
-                return 1
+                return (1, false)
             }
         }
         let app: ClientApp
         do { app = try ClientApp(loop: loop, ticket: ticket, config: config, options: options) } catch {
             Terminal.restore()
             errorLine("kk-client: cannot start: \(error)")
-            return 1
+            return (1, false)
         }
         loop.run()
         loop.updateTime()
         let summary = app.summary()
+        let raceOver = app.raceDone()
         app.shutdown()
         loop.close()
         Terminal.restore()
         let (code, message) = app.outcome ?? (1, "stopped")
         if code == 0 { line("kk-client: \(message)") } else { errorLine("kk-client: \(message)") }
         line(summary)
-        return code
+        return (code, raceOver)
     }
 
     init(loop: EventLoop, ticket: MatchTicket, config: ClientConfig, options: Options) throws {
@@ -147,7 +150,7 @@ final class ClientApp {
 
     /// True once our kart stopped racing in the authoritative state (finished, timed out,
     /// retired) or the race is over.
-    private func raceDone() -> Bool {
+    func raceDone() -> Bool {
         guard let a = client.session.authoritativeState, let slot = client.session.slot, slot < a.karts.count else { return false }
         return a.race.phase == .finished || a.karts[slot].status != .racing
     }

@@ -37,6 +37,7 @@ struct ClientCommand: ParsableCommand {
     @Option(help: "Inputs per packet (1...32).") var redundancy: Int = 16
     @Option(help: "Screen refreshes per second.") var fps: Int = 30
     @Option(help: "Bot seed.") var seed: UInt64 = 1
+    @Flag(inversion: .prefixedNo, help: "After a race played as an account (--auth-url): the results screen (result, track leaderboard, reward).") var showResults = true
 
     func validate() throws {
         if [matchUrl, tokenFile, lobbyUrl].compactMap({ $0 }).count != 1 {
@@ -91,7 +92,11 @@ struct ClientCommand: ParsableCommand {
         config.sendEveryTicks = 60 / sendHz
         config.inputRedundancy = redundancy
         let options = ClientApp.Options(bot: bot, headless: headless, seconds: seconds, fps: fps, seed: seed)
-        let code = try ClientApp.run(ticket: ticket, config: config, options: options)
+        let (code, raceOver) = try ClientApp.run(ticket: ticket, config: config, options: options)
+        // A race played to its end as an account: the results screen (the result, the board, the reward).
+        if code == 0, raceOver, showResults, let session, let authUrl, let matchId = ticket.matchId {
+            ResultsApp.show(servicesURL: authUrl, session: session, matchId: matchId, track: config.track, headless: headless)
+        }
         if code != 0 { throw ExitCode(code) }
     }
 }

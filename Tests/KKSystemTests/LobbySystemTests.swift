@@ -20,8 +20,14 @@ final class LobbyStack {
     let jwtKey = String(repeating: "6b", count: 32)
     var services: ChildProcess?
 
-    init(_ name: String, relays: [String] = ["r1"], relayExtra: [String] = [], servicesExtra: [String] = []) throws {
+    /// The services kk-services runs (results and economy for the tests that race to the end).
+    let serviceNames: String
+    let operatorSecret = "operator-secret-\(UInt32.random(in: 0...UInt32.max))"
+
+    init(_ name: String, relays: [String] = ["r1"], relayExtra: [String] = [], servicesExtra: [String] = [],
+         services: String = "auth,social,lobby") throws {
         s = try StackProcesses(name)
+        serviceNames = services
         try s.shard("s1", extra: ["--players-per-match", "8", "--laps", "1", "--track", "sprint"])
         try startServices(extra: servicesExtra)
         for r in relays { try s.relay(r, extra: ["--lobby-url", "ws://127.0.0.1:\(httpPort)/v1/lobby/relay-control",
@@ -33,7 +39,7 @@ final class LobbyStack {
 
     func startServices(extra: [String] = [], name: String = "services", port: Int? = nil) throws {
         let p = try ChildProcess(path: SystemTest.product("kk-services"), arguments: [
-            "--http-port", "\(port ?? httpPort)", "--services", "auth,social,lobby", "--log-level", "warning",
+            "--http-port", "\(port ?? httpPort)", "--services", serviceNames, "--log-level", "warning", "--operator-secret", operatorSecret,
             "--redis-port", "\(s.redisPort)", "--redis-prefix", s.prefix, "--token-key", s.key.hex,
             "--countdown-seconds", "1", "--seat-hold-seconds", "3", "--relay-secret", secret, "--tracks", "sprint,oval",
         ] + extra, environment: ["KK_POSTGRES_URL": try PostgresTestServer.url(), "KK_JWT_KEY": jwtKey], logPath: "\(s.dir)/\(name).log")
@@ -387,11 +393,11 @@ extension LobbySystemTests {
     /// it printed and readies; both race (bots) and exit 0. A third, queued for quick play
     /// with the pings it measured, is told its ticket waits.
     @Test func kkClientCreatesAndJoinsARoomThenRaces() throws {
-        let stack = try LobbyStack("lobby-kk-client")
+        let stack = try LobbyStack("lobby-kk-client", services: "auth,social,lobby,results,economy")
         defer { stack.stop() }
         func client(_ name: String, _ args: [String]) throws -> ChildProcess {
             let p = try ChildProcess(path: SystemTest.product("kk-client"), arguments: [
-                "--auth-url", "http://127.0.0.1:\(stack.httpPort)", "--lobby-url", stack.lobbyURL, "--headless", "--bot", "--seconds", "6",
+                "--auth-url", "http://127.0.0.1:\(stack.httpPort)", "--lobby-url", stack.lobbyURL, "--headless", "--bot",
             ] + args, environment: ["XDG_CONFIG_HOME": "\(stack.s.dir)/\(name)-config"], logPath: "\(stack.s.dir)/\(name).log")
             stack.s.children[name] = p
             return p
@@ -406,11 +412,16 @@ extension LobbySystemTests {
             return code != nil
         }, "\(stack.s.log("host"))")
         let guest = try client("guest", ["--lobby-join", code ?? "", "--lobby-ready"])
-        let queued = try client("queued", ["--lobby-queue"])
+        let queued = try client("queued", ["--lobby-queue", "--seconds", "30"])
+        // Both race to the finish, then show the results screen: the recorded (verified) race,
+        // the track's board and the reward.
         for (name, p) in [("host", host), ("guest", guest)] {
-            let status = p.wait(seconds: 60)
-            #expect(status.map { ($0 >> 8) & 0xff } == 0, "\(name): \(stack.s.log(name))")
-            #expect(stack.s.log(name).contains("race found"), "\(name): \(stack.s.log(name))")
+            let status = p.wait(seconds: 90)
+            let out = stack.s.log(name)
+            #expect(status.map { ($0 >> 8) & 0xff } == 0, "\(name): \(out)")
+            #expect(out.contains("race found") && out.contains("race finished"), "\(name): \(out)")
+            #expect(out.contains("result: verified") && out.contains("sprint leaderboard") && out.contains("<- you")
+                    && out.contains("reward: +"), "\(name): \(out)")
         }
         #expect(SystemTest.eventually(seconds: 10) { stack.s.log("queued").contains("quick play waiting") }, "\(stack.s.log("queued"))")
         queued.stop()
@@ -418,6 +429,34 @@ extension LobbySystemTests {
 }
 
 extension LobbySystemTests {
+    /// In a room a player picks a kart and skin from their inventory (the economy service in the
+    /// same process): a starter at once, a kart they do not own refused, the same kart once bought.
+    @Test func membersEquipWhatTheirInventoryHolds() throws {
+        let stack = try LobbyStack("lobby-equip", services: "auth,social,lobby,economy")
+        defer { stack.stop() }
+        let me = try #require(try stack.accounts(1).first)
+        let c = try stack.client(me)
+        defer { c.close() }
+        c.send(LobbyCommand(op: .create, ref: "c"))
+        #expect(c.waitFor(timeoutMillis: 10_000) { $0.type == "room" } != nil)
+        c.send(LobbyCommand(op: .equip, ref: "e1", item: "skin.red"))
+        let equipped = c.waitFor(timeoutMillis: 10_000) { $0.type == "room" && $0.room?.members.first?.skin == "skin.red" }
+        #expect(equipped != nil, "a starter skin")
+        c.send(LobbyCommand(op: .equip, ref: "e2", item: "kart.drifter"))
+        let refused = c.waitFor(timeoutMillis: 10_000) { $0.type == "error" && $0.ref == "e2" }
+        #expect(refused?.code == "not_owned", "\(String(describing: refused))")
+        let grant = LocalProbe.http("POST", port: stack.httpPort, path: "/v1/economy/grants",
+                                    body: #"{"accountId": \#(me.accountId), "amount": 500, "idempotencyKey": "g"}"#,
+                                    headers: ["Authorization": "Bearer \(stack.operatorSecret)"])
+        #expect(grant?.status == 201, "\(grant?.body ?? "no answer")")
+        _ = try StoreClient(baseURL: "http://127.0.0.1:\(stack.httpPort)").purchase(me, item: "kart.drifter", expectedPrice: 500)
+        c.send(LobbyCommand(op: .equip, ref: "e3", item: "kart.drifter"))
+        let bought = c.waitFor(timeoutMillis: 10_000) { $0.type == "room" && $0.room?.members.first?.kart == "kart.drifter" }
+        #expect(bought != nil, "the bought kart")
+        c.send(LobbyCommand(op: .equip, ref: "e4"))
+        #expect(c.waitFor(timeoutMillis: 10_000) { $0.type == "error" && $0.ref == "e4" }?.code == "bad_command")
+    }
+
     /// Friends see each other's presence on their lobby sockets: opening the lobby shows a
     /// player as "lobby", a heartbeat "online" is pushed too; strangers get nothing.
     @Test func friendsPresenceArrivesOnTheLobbySocket() throws {
