@@ -225,7 +225,9 @@ let package = Package(
         .target(name: "KKImpair", dependencies: ["KKBytes", "KKLoad", "KKLoop"]),
         .executableTarget(name: "kk-load", dependencies: [
             "KKLoad", "KKImpair", "KKClientSDK", "KKClient", "KKClientTransport", "KKDTLS", "KKLoop", "KKToken", "KKPhysics", "KKWire",
-            "KKLocalStack", "KKAuth", "KKAccessToken", "KKLobbyCore", .product(name: "Crypto", package: "swift-crypto"),
+            "KKLocalStack", "KKAuth", "KKAccessToken", "KKLobbyCore", "KKResults", "KKResultsCore", "KKEconomy", "KKPostgres", "KKRedis",
+            .product(name: "Crypto", package: "swift-crypto"), .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
