@@ -50,9 +50,9 @@ echo "demo: postgresql on 127.0.0.1:$pgport (pid $pgpid)"
 jwt=$(openssl rand -hex 32)
 authkey=$(KK_JWT_KEY=$jwt "$bin/kk-services" --print-public-key)
 KK_JWT_KEY=$jwt KK_POSTGRES_URL="postgres://kk:$pgpass@127.0.0.1:$pgport/kk" KK_TOKEN_KEY=$key KK_LOBBY_RELAY_SECRET=$lobbysecret \
-  "$bin/kk-services" --services auth,social,lobby,results --http-port 7090 --redis-port "$rport" --countdown-seconds 2 \
+  "$bin/kk-services" --services auth,social,lobby,results,economy --http-port 7090 --redis-port "$rport" --countdown-seconds 2 \
   >"$run/services.log" 2>&1 &
-pids+=("$!"); echo "demo: kk-services (auth, social, lobby, results; presence and race results from the shards) pid $! (http 127.0.0.1:7090, ws /v1/lobby, access-token key $authkey)"
+pids+=("$!"); echo "demo: kk-services (auth, social, lobby, results, economy; presence, race results, boards and rewards from the shards) pid $! (http 127.0.0.1:7090, ws /v1/lobby, access-token key $authkey)"
 KK_TOKEN_KEY=$key KK_AUTH_PUBLIC_KEY=$authkey "$bin/kk-match" --http-port 7080 --redis-port "$rport" >"$run/match.log" 2>&1 &
 pids+=("$!"); echo "demo: kk-match pid $! (http 127.0.0.1:7080, players authenticated by the auth service's tokens)"
 for port in 7401 7402 7781 7782 7090 7080; do
