@@ -77,7 +77,7 @@ public struct EconomyStore: Sendable {
 
     /// Adds or changes a catalog item (operators). Items are never deleted: set `active` false.
     public func upsert(_ i: CatalogItem) async throws(PostgresStoreError) {
-        try await PostgresDeadline.run(deadline) { [client, logger] in
+        _ = try await PostgresDeadline.run(deadline) { [client, logger] in
             try await client.query("""
                 INSERT INTO economy.catalog (item, kind, name, price, active) VALUES (\(i.item), \(i.kind), \(i.name), \(i.price), \(i.active))
                 ON CONFLICT (item) DO UPDATE SET kind = EXCLUDED.kind, name = EXCLUDED.name, price = EXCLUDED.price, active = EXCLUDED.active
