@@ -9,6 +9,9 @@ public enum PostgresStoreError: Error, Equatable, Sendable, CustomStringConverti
     case migrationFailed(version: Int, name: String, reason: String)
     /// The database did not answer in time or refused the query.
     case unavailable(String)
+    /// The database refused the data itself (a constraint or a bad value): the same write
+    /// will always fail, retrying cannot help.
+    case rejected(String)
 
     public var description: String {
         switch self {
@@ -16,6 +19,7 @@ public enum PostgresStoreError: Error, Equatable, Sendable, CustomStringConverti
         case .badMigrations(let why): "bad migrations: \(why)"
         case .migrationFailed(let v, let n, let why): "migration \(v) (\(n)) failed: \(why)"
         case .unavailable(let why): "PostgreSQL unavailable: \(why)"
+        case .rejected(let why): "PostgreSQL refused the data: \(why)"
         }
     }
 }

@@ -25,6 +25,9 @@ public final class ResultsConsumer: Sendable {
         public var consumer: String
         public var claimIdleMillis: Int64 = 30_000
         public var batch = 32
+        /// Entries recorded at once (each its own transaction; rows they share are locked in one
+        /// order, so they wait for each other rather than deadlock).
+        public var concurrency = 4
         /// Test fault point (`KK_FAULTS=results-die-after-commit`): the process dies (exit 70)
         /// after a result's transaction committed and before the entry is acknowledged.
         public var dieAfterCommit = false
@@ -41,7 +44,7 @@ public final class ResultsConsumer: Sendable {
     /// Outcomes so far (tests, status).
     private let totals = NIOLockedValueBox<[String: Int]>([:])
 
-    static let outcomes = ["recorded_verified", "recorded_unverified", "duplicate", "malformed", "unknown_match", "store_failed"]
+    static let outcomes = ["recorded_verified", "recorded_unverified", "duplicate", "malformed", "unknown_match", "store_failed", "rejected"]
 
     public init(redis: RedisCommandBridge, store: ResultsStore, options: Options, verifier: ResultVerifier = ResultVerifier(),
                 metricsFactory: any MetricsFactory, logger: Logger) {
@@ -71,8 +74,14 @@ public final class ResultsConsumer: Sendable {
         while !Task.isCancelled {
             let entries = await group.next(blockMillis: 1000)
             var stalled = false
-            for e in entries {
-                guard await handle(e) else { stalled = true; break }
+            var i = 0
+            while i < entries.count && !stalled {
+                let chunk = entries[i..<min(i + max(1, options.concurrency), entries.count)]
+                i += chunk.count
+                stalled = await withTaskGroup(of: Bool.self) { tasks in
+                    for e in chunk { tasks.addTask { await self.handle(e) } }
+                    return await tasks.reduce(false) { $0 || !$1 }
+                }
             }
             if stalled { try? await Task.sleep(for: .seconds(1)) }
         }
@@ -80,9 +89,11 @@ public final class ResultsConsumer: Sendable {
 
     /// Handles one entry; false when it must be retried later (the store failed).
     func handle(_ e: StreamGroup.Entry) async -> Bool {
-        guard let json = e.fields["result"], let r = try? JSONDecoder().decode(RaceResult.self, from: Data(json.utf8)), r.matchId > 0 else {
+        guard let json = e.fields["result"], let r = try? JSONDecoder().decode(RaceResult.self, from: Data(json.utf8)), r.matchId > 0,
+              Set(r.entries.compactMap(\.playerId)).count == r.entries.compactMap(\.playerId).count,
+              Set(r.entries.map(\.slot)).count == r.entries.count else {
             count("malformed")
-            logger.warning("results: entry \(e.id) is not a race result; dropped")
+            logger.warning("results: entry \(e.id) is not a race result (or names a player or slot twice); dropped")
             await ack(e.id)
             return true
         }
@@ -98,15 +109,26 @@ public final class ResultsConsumer: Sendable {
         let failure = verifier.verify(r)
         verifyTimer.record(duration: ContinuousClock.now - start)
         do throws(PostgresStoreError) {
-            let inserted = try await store.record(r, verified: failure, streamId: e.id)
-            count(inserted ? (failure == nil ? "recorded_verified" : "recorded_unverified") : "duplicate")
-            if let failure, inserted { logger.warning("results: match \(r.matchId) recorded unverified: \(failure)") }
-            if inserted, failure == nil { await publishRatings(r) }
+            switch try await store.record(r, verified: failure, streamId: e.id) {
+            case .duplicate: count("duplicate")
+            case .recorded(let ratings):
+                count(failure == nil ? "recorded_verified" : "recorded_unverified")
+                if let failure { logger.warning("results: match \(r.matchId) recorded unverified: \(failure)") }
+                await publishRatings(ratings)
+            }
             if options.dieAfterCommit {
                 logger.critical("fault point results-die-after-commit: dying before entry \(e.id) is acknowledged")
                 _exit(70)
             }
         } catch {
+            if case .rejected = error {
+                // The data itself is refused (it always will be): counted and dropped, so it does
+                // not hold up the stream.
+                count("rejected")
+                logger.error("results: match \(r.matchId) refused by the database; dropped: \(error)")
+                await ack(e.id)
+                return true
+            }
             count("store_failed")
             logger.warning("results: match \(r.matchId) not recorded yet (kept in the stream): \(error)")
             return false
@@ -117,11 +139,13 @@ public final class ResultsConsumer: Sendable {
 
     /// The lobby's matchmaking rating of each racer (`<prefix>rating:<pid>`): 1500 + 50 x the
     /// skill's ordinal (a new player is 1500). Best effort: the database holds the truth.
-    func publishRatings(_ r: RaceResult) async {
-        for e in r.entries {
-            guard let p = e.playerId, let (skill, races) = try? await store.rating(playerId: Int64(bitPattern: p)), races > 0 else { continue }
-            _ = await redis.command(["SET", .string(options.prefix + "rating:\(p)"), .string(String(Int((1500 + 50 * skill.ordinal).rounded())))])
+    func publishRatings(_ ratings: [Int64: SkillRating]) async {
+        guard !ratings.isEmpty else { return }
+        var args: [RedisArg] = ["MSET"]
+        for (p, skill) in ratings.sorted(by: { $0.key < $1.key }) {
+            args += [.string(options.prefix + "rating:\(UInt64(bitPattern: p))"), .string(String(Int((1500 + 50 * skill.ordinal).rounded())))]
         }
+        _ = await redis.command(args)
     }
 
     func ack(_ id: String) async { await group.ack([id]) }

@@ -100,6 +100,20 @@ public enum ResultsMigrations {
             CREATE FUNCTION results.ensure_telemetry_partition(month date) RETURNS void LANGUAGE plpgsql AS $$ BEGIN EXECUTE format('CREATE TABLE IF NOT EXISTS results.%I PARTITION OF results.telemetry FOR VALUES FROM (%L) TO (%L)', 'telemetry_' || to_char(month, 'YYYY_MM'), month::text || ' 00:00:00+00', (month + interval '1 month')::date::text || ' 00:00:00+00'); END $$;
             SELECT results.ensure_telemetry_partition(date_trunc('month', now() AT TIME ZONE 'UTC')::date);
             """),
+        Migration(version: 5, name: "track_time_counts", sql: """
+            -- How many players hold each time on a board, kept with results.track_times in the same
+            -- transaction: a player's rank is the sum of the counts of the faster times (a few
+            -- thousand rows at most) plus the ties ahead, not a count over every faster player.
+            CREATE TABLE results.track_time_counts (
+                season integer NOT NULL,
+                track text NOT NULL,
+                best_ticks integer NOT NULL,
+                n integer NOT NULL CHECK (n >= 0),
+                PRIMARY KEY (season, track, best_ticks)
+            );
+            INSERT INTO results.track_time_counts (season, track, best_ticks, n)
+                SELECT season, track, best_ticks, count(*) FROM results.track_times GROUP BY season, track, best_ticks;
+            """),
     ]
 
     public static func set() throws(PostgresStoreError) -> MigrationSet {

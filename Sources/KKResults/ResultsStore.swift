@@ -20,82 +20,133 @@ public struct ResultsStore: Sendable {
         self.client = client; self.logger = logger; self.deadline = deadline; self.rewards = rewards
     }
 
-    /// Records a result with its verification; false when the match was recorded before.
-    public func record(_ r: RaceResult, verified: VerificationFailure?, streamId: String) async throws(PostgresStoreError) -> Bool {
-        try await PostgresDeadline.run(deadline) { [client, logger, rewards] in
-            try await client.withTransaction(logger: logger) { conn -> Bool in
-                let ok = verified == nil
-                let reason = verified.map { "\($0.label): \($0)" }
-                let mid = Int64(bitPattern: r.matchId), epoch = Int64(bitPattern: r.epoch)
-                let laps = Int(r.laps), ticks = Int(r.ticks)
-                var inserted = false
-                for try await _ in try await conn.query("""
-                    INSERT INTO results.matches (match_id, epoch, shard, track, laps, ticks, verified, unverified_reason, input_log, stream_id)
-                    VALUES (\(mid), \(epoch), \(r.shardId), \(r.track), \(laps), \(ticks), \(ok), \(reason), \(r.log), \(streamId))
-                    ON CONFLICT (match_id) DO NOTHING RETURNING match_id
-                    """, logger: logger).decode(Int64.self) { inserted = true }
-                guard inserted else { return false }
-                for e in r.entries {
-                    let pid = e.playerId.map { Int64(bitPattern: $0) }
-                    let tick = Int(e.finishTick)
-                    try await conn.query("""
-                        INSERT INTO results.entries (match_id, slot, player_id, place, finish_tick, status)
-                        VALUES (\(mid), \(e.slot), \(pid), \(e.place), \(tick), \(e.status))
-                        """, logger: logger)
+    /// What recording a result did.
+    public enum RecordOutcome: Sendable, Equatable {
+        /// The match was recorded before: nothing changed.
+        case duplicate
+        /// Recorded now; `ratings`: the racers' skill after a verified race of two or more.
+        case recorded(ratings: [Int64: SkillRating])
+    }
+
+    /// Records a result with its verification (once per match).
+    /// Throws ``PostgresStoreError/rejected(_:)`` when the database refuses the data itself (a
+    /// constraint): retrying cannot help. Rows shared with other races are locked in one order
+    /// (stats, times and wallets by player id, per-time counts by time), so concurrent
+    /// recordings wait for each other instead of deadlocking.
+    public func record(_ r: RaceResult, verified: VerificationFailure?, streamId: String) async throws(PostgresStoreError) -> RecordOutcome {
+        try await PostgresDeadline.run(deadline) { [client, logger, rewards] () -> RecordOutcome in
+            do {
+                return try await client.withTransaction(logger: logger) { conn -> RecordOutcome in
+                    try await Self.record(r, verified: verified, streamId: streamId, rewards: rewards, on: conn, logger: logger)
                 }
-                // Stats and leaderboards count verified races only, in the same transaction (once).
-                guard ok else { return true }
-                try await conn.query("UPDATE results.matches SET season = (SELECT max(id) FROM results.seasons) WHERE match_id = \(mid)",
-                                     logger: logger)
-                let countdown = Int(RaceRules(laps: r.laps).countdownTicks)
-                for e in r.entries {
-                    guard let p = e.playerId else { continue }
-                    let pid = Int64(bitPattern: p)
-                    let finished = e.place != nil ? 1 : 0, won = e.place == 1 ? 1 : 0, podium = (e.place ?? 99) <= 3 ? 1 : 0
-                    try await conn.query("""
-                        INSERT INTO results.player_stats (player_id, races, finishes, wins, podiums) VALUES (\(pid), 1, \(finished), \(won), \(podium))
-                        ON CONFLICT (player_id) DO UPDATE SET races = results.player_stats.races + 1,
-                            finishes = results.player_stats.finishes + EXCLUDED.finishes, wins = results.player_stats.wins + EXCLUDED.wins,
-                            podiums = results.player_stats.podiums + EXCLUDED.podiums, updated_at = now()
-                        """, logger: logger)
-                    let raceTicks = Int(e.finishTick) - countdown
-                    guard e.place != nil, raceTicks > 0 else { continue }
-                    try await conn.query("""
-                        INSERT INTO results.track_times (season, track, player_id, best_ticks, match_id)
-                        VALUES ((SELECT max(id) FROM results.seasons), \(r.track), \(pid), \(raceTicks), \(mid))
-                        ON CONFLICT (season, track, player_id) DO UPDATE SET best_ticks = EXCLUDED.best_ticks, match_id = EXCLUDED.match_id,
-                            set_at = now() WHERE EXCLUDED.best_ticks < results.track_times.best_ticks
-                        """, logger: logger)
+            } catch let e as PostgresTransactionError {
+                if let p = e.closureError as? PSQLError, let state = p.serverInfo?[.sqlState], state.hasPrefix("22") || state.hasPrefix("23") {
+                    throw PostgresStoreError.rejected("\(state): \(p.serverInfo?[.message] ?? "")")
                 }
-                let rated = r.entries.compactMap { e in e.playerId.map { (Int64(bitPattern: $0), e) } }.sorted { $0.0 < $1.0 }
-                // Rewards: once per match and player (the ledger's idempotency key), wallets locked in id order.
-                if let rewards {
-                    for (pid, e) in rated where pid > 0 {
-                        let place = e.place.map { "place \($0)" } ?? "did not finish"
-                        _ = try await EconomyStore.credit(on: conn, account: pid, amount: rewards.amount(place: e.place), kind: "reward",
-                                                          key: RaceRewards.key(matchId: mid, playerId: pid),
-                                                          reason: "match \(mid) on \(r.track): \(place)", logger: logger)
-                    }
-                }
-                // Skill: one Plackett-Luce update of everyone in the race (rows locked in id order).
-                guard rated.count >= 2 else { return true }
-                var before: [Int64: SkillRating] = [:]
-                let ids = rated.map(\.0)
-                for try await (pid, mu, sigma) in try await conn.query("""
-                    SELECT player_id, mu, sigma FROM results.ratings WHERE player_id = ANY(\(ids)) ORDER BY player_id FOR UPDATE
-                    """, logger: logger).decode((Int64, Double, Double).self) { before[pid] = SkillRating(mu: mu, sigma: sigma) }
-                let last = (rated.compactMap { $0.1.place }.max() ?? 0) + 1
-                let after = PlackettLuce().rate(ids.map { before[$0] ?? SkillRating() }, places: rated.map { $0.1.place ?? last })
-                for (k, pid) in ids.enumerated() {
-                    try await conn.query("""
-                        INSERT INTO results.ratings (player_id, mu, sigma, rated_races) VALUES (\(pid), \(after[k].mu), \(after[k].sigma), 1)
-                        ON CONFLICT (player_id) DO UPDATE SET mu = EXCLUDED.mu, sigma = EXCLUDED.sigma,
-                            rated_races = results.ratings.rated_races + 1, updated_at = now()
-                        """, logger: logger)
-                }
-                return true
+                throw e
             }
         }
+    }
+
+    static func record(_ r: RaceResult, verified: VerificationFailure?, streamId: String, rewards: RaceRewards?, on conn: PostgresConnection,
+                       logger: Logger) async throws -> RecordOutcome {
+        let ok = verified == nil
+        let reason = verified.map { "\($0.label): \($0)" }
+        let mid = Int64(bitPattern: r.matchId), epoch = Int64(bitPattern: r.epoch)
+        let laps = Int(r.laps), ticks = Int(r.ticks)
+        var inserted = false
+        for try await _ in try await conn.query("""
+            INSERT INTO results.matches (match_id, epoch, shard, track, laps, ticks, verified, unverified_reason, input_log, stream_id, season)
+            VALUES (\(mid), \(epoch), \(r.shardId), \(r.track), \(laps), \(ticks), \(ok), \(reason), \(r.log), \(streamId),
+                    (SELECT max(id) FROM results.seasons))
+            ON CONFLICT (match_id) DO NOTHING RETURNING match_id
+            """, logger: logger).decode(Int64.self) { inserted = true }
+        guard inserted else { return .duplicate }
+        // The entries in one statement (0 stands for none: no player, no place).
+        let slots = r.entries.map { Int($0.slot) }, pids = r.entries.map { $0.playerId.map { Int64(bitPattern: $0) } ?? 0 }
+        let places = r.entries.map { $0.place ?? 0 }, finish = r.entries.map { Int($0.finishTick) }, statuses = r.entries.map(\.status)
+        try await conn.query("""
+            INSERT INTO results.entries (match_id, slot, player_id, place, finish_tick, status)
+            SELECT \(mid), s, NULLIF(p, 0), NULLIF(pl, 0), f, st
+            FROM unnest(\(slots)::int[], \(pids)::bigint[], \(places)::int[], \(finish)::int[], \(statuses)::text[]) AS u(s, p, pl, f, st)
+            """, logger: logger)
+        // Stats, boards, rewards and ratings count verified races only, in this transaction (once).
+        guard ok else { return .recorded(ratings: [:]) }
+        let rated = r.entries.compactMap { e in e.playerId.map { (Int64(bitPattern: $0), e) } }.sorted { $0.0 < $1.0 }
+        let ids = rated.map(\.0)
+        let fin = rated.map { $0.1.place != nil ? 1 : 0 }, wins = rated.map { $0.1.place == 1 ? 1 : 0 }
+        let pods = rated.map { ($0.1.place ?? 99) <= 3 ? 1 : 0 }
+        try await conn.query("""
+            INSERT INTO results.player_stats (player_id, races, finishes, wins, podiums)
+            SELECT p, 1, f, w, po FROM unnest(\(ids)::bigint[], \(fin)::int[], \(wins)::int[], \(pods)::int[]) AS u(p, f, w, po) ORDER BY p
+            ON CONFLICT (player_id) DO UPDATE SET races = results.player_stats.races + 1,
+                finishes = results.player_stats.finishes + EXCLUDED.finishes, wins = results.player_stats.wins + EXCLUDED.wins,
+                podiums = results.player_stats.podiums + EXCLUDED.podiums, updated_at = now()
+            """, logger: logger)
+        let countdown = Int(RaceRules(laps: r.laps).countdownTicks)
+        var counts: [Int: Int] = [:]
+        for (pid, e) in rated {
+            let raceTicks = Int(e.finishTick) - countdown
+            guard e.place != nil, raceTicks > 0 else { continue }
+            try await recordTime(conn, track: r.track, player: pid, ticks: raceTicks, match: mid, counts: &counts, logger: logger)
+        }
+        for (t, delta) in counts.sorted(by: { $0.key < $1.key }) where delta != 0 {
+            if delta < 0 {  // an old best that exists (an INSERT of a negative row would fail its CHECK)
+                try await conn.query("""
+                    UPDATE results.track_time_counts SET n = n + \(delta)
+                    WHERE season = (SELECT max(id) FROM results.seasons) AND track = \(r.track) AND best_ticks = \(t)
+                    """, logger: logger)
+            } else {
+                try await conn.query("""
+                    INSERT INTO results.track_time_counts (season, track, best_ticks, n) VALUES ((SELECT max(id) FROM results.seasons), \(r.track), \(t), \(delta))
+                    ON CONFLICT (season, track, best_ticks) DO UPDATE SET n = results.track_time_counts.n + EXCLUDED.n
+                    """, logger: logger)
+            }
+        }
+        // Rewards: once per match and player (the ledger's idempotency key), wallets locked in id order.
+        if let rewards {
+            for (pid, e) in rated where pid > 0 {
+                let place = e.place.map { "place \($0)" } ?? "did not finish"
+                _ = try await EconomyStore.credit(on: conn, account: pid, amount: rewards.amount(place: e.place), kind: "reward",
+                                                  key: RaceRewards.key(matchId: mid, playerId: pid),
+                                                  reason: "match \(mid) on \(r.track): \(place)", logger: logger)
+            }
+        }
+        // Skill: one Plackett-Luce update of everyone in the race (rows locked in id order).
+        guard rated.count >= 2 else { return .recorded(ratings: [:]) }
+        var before: [Int64: SkillRating] = [:]
+        for try await (pid, mu, sigma) in try await conn.query("""
+            SELECT player_id, mu, sigma FROM results.ratings WHERE player_id = ANY(\(ids)) ORDER BY player_id FOR UPDATE
+            """, logger: logger).decode((Int64, Double, Double).self) { before[pid] = SkillRating(mu: mu, sigma: sigma) }
+        let last = (rated.compactMap { $0.1.place }.max() ?? 0) + 1
+        let after = PlackettLuce().rate(ids.map { before[$0] ?? SkillRating() }, places: rated.map { $0.1.place ?? last })
+        try await conn.query("""
+            INSERT INTO results.ratings (player_id, mu, sigma, rated_races)
+            SELECT p, m, s, 1 FROM unnest(\(ids)::bigint[], \(after.map(\.mu))::float8[], \(after.map(\.sigma))::float8[]) AS u(p, m, s) ORDER BY p
+            ON CONFLICT (player_id) DO UPDATE SET mu = EXCLUDED.mu, sigma = EXCLUDED.sigma,
+                rated_races = results.ratings.rated_races + 1, updated_at = now()
+            """, logger: logger)
+        return .recorded(ratings: Dictionary(uniqueKeysWithValues: zip(ids, after)))
+    }
+
+    /// A player's time on the current season's board, kept when it is their best; the board's
+    /// per-time counts to move are added to `counts` (time -> delta; the caller applies them in
+    /// time order).
+    static func recordTime(_ conn: PostgresConnection, track: String, player: Int64, ticks: Int, match: Int64, counts: inout [Int: Int],
+                           logger: Logger) async throws {
+        var old: Int?
+        for try await t in try await conn.query("""
+            SELECT best_ticks FROM results.track_times WHERE season = (SELECT max(id) FROM results.seasons) AND track = \(track)
+            AND player_id = \(player) FOR UPDATE
+            """, logger: logger).decode(Int.self) { old = t }
+        if let old, old <= ticks { return }
+        try await conn.query("""
+            INSERT INTO results.track_times (season, track, player_id, best_ticks, match_id)
+            VALUES ((SELECT max(id) FROM results.seasons), \(track), \(player), \(ticks), \(match))
+            ON CONFLICT (season, track, player_id) DO UPDATE SET best_ticks = EXCLUDED.best_ticks, match_id = EXCLUDED.match_id, set_at = now()
+            """, logger: logger)
+        if let old { counts[old, default: 0] -= 1 }
+        counts[ticks, default: 0] += 1
     }
 
     /// A player's skill rating (the default for a player without a rated race).
@@ -236,10 +287,14 @@ public struct ResultsStore: Sendable {
                 SELECT best_ticks FROM results.track_times WHERE season = \(current) AND track = \(track) AND player_id = \(around)
                 """, logger: logger).decode(Int.self) { mine = t }
             guard let mine else { return (current, []) }
-            var myRank = 0
+            // The rank: players with a faster time (the per-time counts: a few thousand rows at
+            // most), plus those with the same time and a lower id.
+            var myRank = 1
             for try await n in try await client.query("""
-                SELECT count(*)::int FROM results.track_times WHERE season = \(current) AND track = \(track)
-                AND (best_ticks, player_id) < (\(mine), \(around))
+                SELECT (SELECT coalesce(sum(n), 0)::int FROM results.track_time_counts WHERE season = \(current) AND track = \(track)
+                        AND best_ticks < \(mine))
+                     + (SELECT count(*)::int FROM results.track_times WHERE season = \(current) AND track = \(track)
+                        AND best_ticks = \(mine) AND player_id < \(around))
                 """, logger: logger).decode(Int.self) { myRank = n + 1 }
             var above: [(Int64, Int, Int64)] = []
             for try await row in try await client.query("""

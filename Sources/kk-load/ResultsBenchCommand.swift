@@ -200,7 +200,13 @@ struct ResultsBench: ParsableCommand {
             INSERT INTO results.track_times (season, track, player_id, best_ticks, match_id)
             SELECT \(season), \(track), \(base) + g, 600 + (hashtext(g::text) & 65535) % 6000, \(matchId) FROM generate_series(1, \(entries)) g
             """, logger: logger)
+        try await client.query("""
+            INSERT INTO results.track_time_counts (season, track, best_ticks, n)
+            SELECT season, track, best_ticks, count(*) FROM results.track_times WHERE season = \(season) AND track = \(track)
+            GROUP BY season, track, best_ticks
+            """, logger: logger)
         try await client.query("ANALYZE results.track_times", logger: logger)
+        try await client.query("ANALYZE results.track_time_counts", logger: logger)
         let pgLoad = (ContinuousClock.now - l0).seconds
         // The same scores into the sorted set (pipelined batches of 1,000).
         let r0 = ContinuousClock.now
@@ -255,6 +261,7 @@ struct ResultsBench: ParsableCommand {
         print(line("around-me (rank + 10 each side) of \(entries)", pgAround, redisAround))
         // Leave nothing behind: the bench's rows and key.
         try await client.query("DELETE FROM results.track_times WHERE season = \(season) AND track = \(track)", logger: logger)
+        try await client.query("DELETE FROM results.track_time_counts WHERE season = \(season) AND track = \(track)", logger: logger)
         try await client.query("DELETE FROM results.matches WHERE match_id = \(matchId)", logger: logger)
         _ = await redis.command(["DEL", .string(zkey)])
     }

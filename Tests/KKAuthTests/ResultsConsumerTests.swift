@@ -59,15 +59,18 @@ import Testing
         try publish(sync, prefix: prefix, forged)
         try publish(sync, prefix: prefix, unknown, known: false)
         sync.run("XADD", prefix + "results", "*", "result", "{not json")
+        var twice = try botRace(matchId: base + 4)
+        twice.entries[1].playerId = twice.entries[0].playerId
+        try publish(sync, prefix: prefix, twice)          // one player in two karts: refused
         let redis = try RedisCommandBridge(options: .init(host: "127.0.0.1", port: port))
         defer { redis.shutdown() }
         try await withDatabase(logger: logger) { client in
             try await MigrationRunner.apply(try ResultsMigrations.set(), on: client, logger: logger)
             let c = consumer(redis, client, prefix: prefix, name: "c1")
-            await drain(c) { c.outcomeTotals.values.reduce(0, +) >= 5 }
+            await drain(c) { c.outcomeTotals.values.reduce(0, +) >= 6 }
             let t = c.outcomeTotals
             #expect(t["recorded_verified"] == 1 && t["duplicate"] == 1 && t["recorded_unverified"] == 1
-                    && t["unknown_match"] == 1 && t["malformed"] == 1, "\(t)")
+                    && t["unknown_match"] == 1 && t["malformed"] == 2, "\(t)")
             let store = ResultsStore(client: client, logger: logger)
             let g = try #require(try await store.result(matchId: Int64(base + 1)))
             #expect(g.verified && g.entries.count == 2 && g.entries.contains { $0.place == 1 && $0.playerId != nil })
@@ -145,6 +148,37 @@ import Testing
             #expect(next == season + 1)
             #expect(try await store.leaderboard(track: "sprint", season: next, limit: 10, around: Int64(winner)).rows.isEmpty)
             #expect(try await store.leaderboard(track: "sprint", season: season, limit: 10, around: Int64(winner)).rows.contains { $0.playerId == Int64(winner) })
+        }
+    }
+
+    /// Around-me ranks come from the per-time counts: as players improve (and some do not),
+    /// every player's rank around them is their place in the full board, and the counts add up
+    /// to the board's size. A track of its own keeps the board apart from other tests.
+    @Test func aroundRanksFollowImprovingTimes() async throws {
+        try await withDatabase(logger: logger) { client in
+            for set in [try EconomyMigrations.set(), try ResultsMigrations.set()] { try await MigrationRunner.apply(set, on: client, logger: logger) }
+            let store = ResultsStore(client: client, logger: logger)
+            let track = "t\(UInt32.random(in: 0...UInt32.max))"
+            let base = UInt64.random(in: 1_000_000...1_000_000_000) * 1000
+            let players = UInt64.random(in: 1_000_000...1_000_000_000) * 100
+            var rng = SystemRandomNumberGenerator()
+            for race in 0..<12 {
+                var r = try botRace(matchId: base + UInt64(race), players: 3, seed: UInt64(20 + race % 4), playerBase: players + UInt64(race % 5))
+                r.track = track
+                for k in r.entries.indices where r.entries[k].place != nil { r.entries[k].finishTick += UInt32(rng.next() % 40) }
+                guard case .recorded = try await store.record(r, verified: nil, streamId: "t-\(race)") else { Issue.record("race \(race)"); return }
+            }
+            let board = try await store.leaderboard(track: track, season: nil, limit: 100, around: nil).rows
+            #expect(board.count == 7 && board.enumerated().allSatisfy { $0.element.rank == $0.offset + 1 }, "\(board)")
+            for row in board {
+                let around = try await store.leaderboard(track: track, season: nil, limit: 2, around: row.playerId).rows
+                #expect(around.first { $0.playerId == row.playerId }?.rank == row.rank, "\(row) in \(around)")
+                #expect(around.map(\.playerId) == Array(board.dropFirst(max(0, row.rank - 3)).prefix(row.rank >= 3 ? 5 : row.rank + 2)).map(\.playerId))
+            }
+            var total = 0
+            for try await n in try await client.query("SELECT coalesce(sum(n), 0)::int FROM results.track_time_counts WHERE track = \(track)",
+                                                      logger: logger).decode(Int.self) { total = n }
+            #expect(total == board.count, "counts add up to the board")
         }
     }
 
