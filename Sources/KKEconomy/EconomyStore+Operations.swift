@@ -63,6 +63,52 @@ extension EconomyStore {
                                          reason: reason, logger: logger))
     }
 
+    /// One credit of ``creditMany(on:_:kind:logger:)``.
+    public struct Credit: Sendable {
+        public var account: Int64
+        public var amount: Int64
+        public var key: String
+        public var reason: String?
+        public init(account: Int64, amount: Int64, key: String, reason: String?) {
+            self.account = account; self.amount = amount; self.key = key; self.reason = reason
+        }
+    }
+
+    /// Credits several wallets (distinct accounts) inside the caller's transaction in four
+    /// statements whatever their number: wallets created and locked in account order, keys
+    /// already in the ledger skipped (done before), balances set and ledger rows appended. The
+    /// number of credits made now.
+    @discardableResult
+    public static func creditMany(on conn: PostgresConnection, _ credits: [Credit], kind: String, logger: Logger) async throws -> Int {
+        let sorted = credits.filter { $0.amount > 0 && $0.account > 0 }.sorted { $0.account < $1.account }
+        precondition(Set(sorted.map(\.account)).count == sorted.count, "one credit per account")
+        guard !sorted.isEmpty else { return 0 }
+        let ids = sorted.map(\.account), keys = sorted.map(\.key)
+        try await conn.query("INSERT INTO economy.wallets (account_id) SELECT a FROM unnest(\(ids)::bigint[]) AS u(a) ORDER BY a ON CONFLICT DO NOTHING",
+                             logger: logger)
+        var balance: [Int64: Int64] = [:]
+        for try await (a, b) in try await conn.query("""
+            SELECT account_id, balance FROM economy.wallets WHERE account_id = ANY(\(ids)::bigint[]) ORDER BY account_id FOR UPDATE
+            """, logger: logger).decode((Int64, Int64).self) { balance[a] = b }
+        var done: Set<String> = []
+        for try await k in try await conn.query("SELECT idempotency_key FROM economy.ledger WHERE idempotency_key = ANY(\(keys)::text[])",
+                                                logger: logger).decode(String.self) { done.insert(k) }
+        let fresh = sorted.filter { !done.contains($0.key) }
+        guard !fresh.isEmpty else { return 0 }
+        let accounts = fresh.map(\.account), amounts = fresh.map(\.amount), after = fresh.map { (balance[$0.account] ?? 0) + $0.amount }
+        let freshKeys = fresh.map(\.key), reasons = fresh.map { $0.reason ?? "" }
+        try await conn.query("""
+            UPDATE economy.wallets w SET balance = u.b, updated_at = now() FROM unnest(\(accounts)::bigint[], \(after)::bigint[]) AS u(a, b)
+            WHERE w.account_id = u.a
+            """, logger: logger)
+        try await conn.query("""
+            INSERT INTO economy.ledger (account_id, idempotency_key, kind, amount, balance_after, reason)
+            SELECT a, k, \(kind), m, b, NULLIF(r, '') FROM unnest(\(accounts)::bigint[], \(freshKeys)::text[], \(amounts)::bigint[], \(after)::bigint[], \(reasons)::text[])
+                AS u(a, k, m, b, r) ORDER BY a
+            """, logger: logger)
+        return fresh.count
+    }
+
     /// Reverses ledger entry `id` (once: the reversal's `reverses` column is unique): a
     /// purchase's price comes back and the item leaves the inventory; a credit is taken back
     /// unless the balance no longer covers it.

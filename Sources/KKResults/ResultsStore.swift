@@ -105,12 +105,11 @@ public struct ResultsStore: Sendable {
         }
         // Rewards: once per match and player (the ledger's idempotency key), wallets locked in id order.
         if let rewards {
-            for (pid, e) in rated where pid > 0 {
-                let place = e.place.map { "place \($0)" } ?? "did not finish"
-                _ = try await EconomyStore.credit(on: conn, account: pid, amount: rewards.amount(place: e.place), kind: "reward",
-                                                  key: RaceRewards.key(matchId: mid, playerId: pid),
-                                                  reason: "match \(mid) on \(r.track): \(place)", logger: logger)
+            let credits = rated.filter { $0.0 > 0 }.map { (pid, e) in
+                EconomyStore.Credit(account: pid, amount: rewards.amount(place: e.place), key: RaceRewards.key(matchId: mid, playerId: pid),
+                                    reason: "match \(mid) on \(r.track): " + (e.place.map { "place \($0)" } ?? "did not finish"))
             }
+            try await EconomyStore.creditMany(on: conn, credits, kind: "reward", logger: logger)
         }
         // Skill: one Plackett-Luce update of everyone in the race (rows locked in id order).
         guard rated.count >= 2 else { return .recorded(ratings: [:]) }

@@ -133,6 +133,25 @@ import Testing
         }
     }
 
+    /// Credits to many wallets at once (race rewards): each key once, however often sent.
+    @Test func creditManyPaysEachKeyOnce() async throws {
+        try await withEconomy { store, client in
+            let a = Self.account(), b = a + 1
+            let credits = [EconomyStore.Credit(account: b, amount: 70, key: "reward:1:\(b)", reason: "2nd"),
+                           EconomyStore.Credit(account: a, amount: 100, key: "reward:1:\(a)", reason: "1st")]
+            let first = try await client.withTransaction(logger: logger) { conn in
+                try await EconomyStore.creditMany(on: conn, credits, kind: "reward", logger: logger)
+            }
+            let again = try await client.withTransaction(logger: logger) { conn in
+                try await EconomyStore.creditMany(on: conn, credits, kind: "reward", logger: logger)
+            }
+            #expect(first == 2 && again == 0)
+            let (wa, wb) = (try await store.wallet(account: a).balance, try await store.wallet(account: b).balance)
+            let (la, lb) = (try await ledgerSum(client, a), try await ledgerSum(client, b))
+            #expect(wa == 100 && wb == 70 && la == 100 && lb == 70)
+        }
+    }
+
     /// The routes: tokens and the operator credential required, bad input refused with a code.
     @Test func routesRefuseBadInputWithStableCodes() async throws {
         try await withDatabase(logger: logger) { client in
