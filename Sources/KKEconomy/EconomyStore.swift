@@ -46,7 +46,7 @@ public struct EconomyStore: Sendable {
     /// One ledger entry by id.
     public func entry(id: Int64) async throws(PostgresStoreError) -> LedgerEntry? {
         try await PostgresDeadline.run(deadline) { [client, logger] () -> LedgerEntry? in
-            try await Self.entry(where: "id = $1", id, on: client, logger: logger)
+            try await client.withConnection { conn in try await Self.entry(where: "id = $1", id, on: conn, logger: logger) }
         }
     }
 
@@ -91,15 +91,6 @@ public struct EconomyStore: Sendable {
         var b = PostgresBindings()
         b.append(v)
         return b
-    }
-
-    static func entry(where condition: String, _ value: some PostgresNonThrowingEncodable & Sendable, on client: PostgresClient,
-                      logger: Logger) async throws -> LedgerEntry? {
-        var b = PostgresBindings()
-        b.append(value)
-        for try await row in try await client.query(PostgresQuery(unsafeSQL: "SELECT \(entryColumns) FROM economy.ledger WHERE \(condition)",
-                                                                  binds: b), logger: logger).decode(EntryRow.self) { return entry(row) }
-        return nil
     }
 
     static func entry(where condition: String, _ value: some PostgresNonThrowingEncodable & Sendable, on conn: PostgresConnection,

@@ -179,12 +179,14 @@ public struct ResultsService: Sendable {
     }
 }
 
-/// Runs the results consumer in a service group until shutdown.
-public struct ResultsConsumerService: Service {
-    public let consumer: ResultsConsumer
-    public init(consumer: ResultsConsumer) { self.consumer = consumer }
+/// Runs a stream consumer (``ResultsConsumer``, ``TelemetryConsumer``) in a service group
+/// until shutdown.
+public struct StreamConsumerService: Service {
+    let body: @Sendable () async -> Void
+    public init(_ consumer: ResultsConsumer) { body = { await consumer.run() } }
+    public init(_ consumer: TelemetryConsumer) { body = { await consumer.run() } }
 
     public func run() async throws {
-        await cancelWhenGracefulShutdown { await consumer.run() }
+        await cancelWhenGracefulShutdown { await body() }
     }
 }

@@ -90,12 +90,3 @@ public final class TelemetryConsumer: Sendable {
     }
 }
 
-/// Runs the telemetry consumer in a service group until shutdown.
-public struct TelemetryConsumerService: Service {
-    public let consumer: TelemetryConsumer
-    public init(consumer: TelemetryConsumer) { self.consumer = consumer }
-
-    public func run() async throws {
-        await cancelWhenGracefulShutdown { await consumer.run() }
-    }
-}

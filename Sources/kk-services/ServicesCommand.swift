@@ -190,12 +190,12 @@ struct ServicesCommand: AsyncParsableCommand {
             opts.prefix = redisPrefix
             opts.claimIdleMillis = Int64(resultsClaimIdleMs)
             opts.dieAfterCommit = (env["KK_FAULTS"] ?? "").split(separator: ",").contains("results-die-after-commit")
-            extra.append(ResultsConsumerService(consumer: ResultsConsumer(redis: bridge, store: results.store, options: opts,
+            extra.append(StreamConsumerService(ResultsConsumer(redis: bridge, store: results.store, options: opts,
                                                                           metricsFactory: host.metricsFactory, logger: logger)))
             var topts = TelemetryConsumer.Options(consumer: opts.consumer)
             topts.prefix = redisPrefix
             topts.claimIdleMillis = opts.claimIdleMillis
-            extra.append(TelemetryConsumerService(consumer: TelemetryConsumer(redis: bridge, store: TelemetryStore(client: client, logger: logger),
+            extra.append(StreamConsumerService(TelemetryConsumer(redis: bridge, store: TelemetryStore(client: client, logger: logger),
                                                                               options: topts, metricsFactory: host.metricsFactory, logger: logger)))
             logger.info("kk-services: results from \(redisHost):\(redisPort) \(redisPrefix)results as \(opts.consumer)")
         }

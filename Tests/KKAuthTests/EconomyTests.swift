@@ -203,9 +203,13 @@ import Testing
                                        bearer: token).1.contains("insufficient_funds"))
                 let (is_, inv) = try await call(.get, "/v1/economy/inventory", bearer: token)
                 #expect(is_ == .ok && inv.contains("skin.neon") && inv.contains("kart.standard"), "\(inv)")
-                #expect(try await call(.put, "/v1/economy/catalog/skin.neon", #"{"kind": "skin", "name": "Neon", "price": 300}"#,
+                // A test item of its own (the catalog is shared with the other tests).
+                let item = "skin.t\(UInt32.random(in: 0...UInt32.max))"
+                #expect(try await call(.put, "/v1/economy/catalog/\(item)", #"{"kind": "skin", "name": "Test", "price": 300}"#,
                                        bearer: op).0 == .ok)
-                #expect(try await call(.put, "/v1/economy/catalog/skin.neon", #"{"kind": "hat", "name": "Neon", "price": 300}"#,
+                #expect(try await call(.put, "/v1/economy/catalog/\(item)", #"{"kind": "hat", "name": "Test", "price": 300}"#,
+                                       bearer: op).0 == .badRequest)
+                #expect(try await call(.put, "/v1/economy/catalog/\(item)", #"{"kind": "skin", "name": "Test", "price": -3}"#,
                                        bearer: op).0 == .badRequest)
                 #expect(try await call(.post, "/v1/economy/refunds", #"{"ledgerId": 9223372036854775807}"#, bearer: op).0 == .notFound)
                 #expect(try await call(.post, "/v1/economy/purchases", "{not json", bearer: token).0 == .badRequest)
