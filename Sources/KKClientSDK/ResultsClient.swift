@@ -37,6 +37,7 @@ public struct ResultsClient: Sendable {
         public var wins: Int
         public var podiums: Int
         public var bestTicks: [String: Int]
+        public var bestLapTicks: [String: Int]
         public var skill: Skill
         public var ordinal: Double
     }

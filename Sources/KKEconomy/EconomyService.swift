@@ -83,7 +83,9 @@ public struct EconomyService: Sendable {
                         return ServiceHTTP.json(.created, Receipt(entry: e, balance: e.balanceAfter, replayed: false))
                     case .replayed(let e):
                         count("purchase", "replayed")
-                        return ServiceHTTP.json(.ok, Receipt(entry: e, balance: e.balanceAfter, replayed: true))
+                        // The balance now (other operations may have followed the first answer).
+                        let now = try await run { () throws(PostgresStoreError) in try await store.wallet(account: me).balance }
+                        return ServiceHTTP.json(.ok, Receipt(entry: e, balance: now, replayed: true))
                     case .unknownItem: throw .unknownItem(b.item)
                     case .notForSale: throw .refused(label: "not_for_sale", message: "'\(b.item)' is not for sale")
                     case .stalePrice(let p):

@@ -202,7 +202,8 @@ public struct InputLog: Equatable, Sendable {
     static func signed(_ bytes: [UInt8], _ r: Range<Int>) -> Int64? {
         guard !r.isEmpty else { return nil }
         if bytes[r.lowerBound] == 45 {  // '-'
-            guard let v = unsigned(bytes, (r.lowerBound + 1)..<r.upperBound), v <= UInt64(Int64.max) else { return nil }
+            let digits = (r.lowerBound + 1)..<r.upperBound
+            guard !digits.isEmpty, bytes[digits.lowerBound] != 43, let v = unsigned(bytes, digits), v <= UInt64(Int64.max) else { return nil }
             return -Int64(v)
         }
         guard let v = unsigned(bytes, r), v <= UInt64(Int64.max) else { return nil }

@@ -106,10 +106,11 @@ public final class ResultsConsumer: Sendable {
             return true
         }
         let start = ContinuousClock.now
-        let failure = verifier.verify(r)
+        let check = verifier.check(r)
+        let failure = check.failure
         verifyTimer.record(duration: ContinuousClock.now - start)
         do throws(PostgresStoreError) {
-            switch try await store.record(r, verified: failure, streamId: e.id) {
+            switch try await store.record(r, verified: failure, bestLaps: check.bestLaps, streamId: e.id) {
             case .duplicate: count("duplicate")
             case .recorded(let ratings):
                 count(failure == nil ? "recorded_verified" : "recorded_unverified")

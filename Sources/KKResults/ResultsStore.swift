@@ -33,11 +33,13 @@ public struct ResultsStore: Sendable {
     /// constraint): retrying cannot help. Rows shared with other races are locked in one order
     /// (stats, times and wallets by player id, per-time counts by time), so concurrent
     /// recordings wait for each other instead of deadlocking.
-    public func record(_ r: RaceResult, verified: VerificationFailure?, streamId: String) async throws(PostgresStoreError) -> RecordOutcome {
+    /// `bestLaps`: each kart slot's best lap as the verification timed it (verified races).
+    public func record(_ r: RaceResult, verified: VerificationFailure?, bestLaps: [UInt32?] = [],
+                       streamId: String) async throws(PostgresStoreError) -> RecordOutcome {
         try await PostgresDeadline.run(deadline) { [client, logger, rewards] () -> RecordOutcome in
             do {
                 return try await client.withTransaction(logger: logger) { conn -> RecordOutcome in
-                    try await Self.record(r, verified: verified, streamId: streamId, rewards: rewards, on: conn, logger: logger)
+                    try await Self.record(r, verified: verified, bestLaps: bestLaps, streamId: streamId, rewards: rewards, on: conn, logger: logger)
                 }
             } catch let e as PostgresTransactionError {
                 if let p = e.closureError as? PSQLError, let state = p.serverInfo?[.sqlState], state.hasPrefix("22") || state.hasPrefix("23") {
@@ -48,20 +50,22 @@ public struct ResultsStore: Sendable {
         }
     }
 
-    static func record(_ r: RaceResult, verified: VerificationFailure?, streamId: String, rewards: RaceRewards?, on conn: PostgresConnection,
-                       logger: Logger) async throws -> RecordOutcome {
+    static func record(_ r: RaceResult, verified: VerificationFailure?, bestLaps: [UInt32?], streamId: String, rewards: RaceRewards?,
+                       on conn: PostgresConnection, logger: Logger) async throws -> RecordOutcome {
         let ok = verified == nil
         let reason = verified.map { "\($0.label): \($0)" }
         let mid = Int64(bitPattern: r.matchId), epoch = Int64(bitPattern: r.epoch)
         let laps = Int(r.laps), ticks = Int(r.ticks)
-        var inserted = false
-        for try await _ in try await conn.query("""
+        // The season is read once, here: every row of this race goes to it even if a new season
+        // starts while the transaction runs.
+        var season: Int?
+        for try await s in try await conn.query("""
             INSERT INTO results.matches (match_id, epoch, shard, track, laps, ticks, verified, unverified_reason, input_log, stream_id, season)
             VALUES (\(mid), \(epoch), \(r.shardId), \(r.track), \(laps), \(ticks), \(ok), \(reason), \(r.log), \(streamId),
                     (SELECT max(id) FROM results.seasons))
-            ON CONFLICT (match_id) DO NOTHING RETURNING match_id
-            """, logger: logger).decode(Int64.self) { inserted = true }
-        guard inserted else { return .duplicate }
+            ON CONFLICT (match_id) DO NOTHING RETURNING season
+            """, logger: logger).decode(Int.self) { season = s }
+        guard let season else { return .duplicate }
         // The entries in one statement (0 stands for none: no player, no place).
         let slots = r.entries.map { Int($0.slot) }, pids = r.entries.map { $0.playerId.map { Int64(bitPattern: $0) } ?? 0 }
         let places = r.entries.map { $0.place ?? 0 }, finish = r.entries.map { Int($0.finishTick) }, statuses = r.entries.map(\.status)
@@ -88,20 +92,34 @@ public struct ResultsStore: Sendable {
         for (pid, e) in rated {
             let raceTicks = Int(e.finishTick) - countdown
             guard e.place != nil, raceTicks > 0 else { continue }
-            try await recordTime(conn, track: r.track, player: pid, ticks: raceTicks, match: mid, counts: &counts, logger: logger)
+            try await recordTime(conn, season: season, track: r.track, player: pid, ticks: raceTicks, match: mid, counts: &counts, logger: logger)
         }
         for (t, delta) in counts.sorted(by: { $0.key < $1.key }) where delta != 0 {
             if delta < 0 {  // an old best that exists (an INSERT of a negative row would fail its CHECK)
                 try await conn.query("""
                     UPDATE results.track_time_counts SET n = n + \(delta)
-                    WHERE season = (SELECT max(id) FROM results.seasons) AND track = \(r.track) AND best_ticks = \(t)
+                    WHERE season = \(season) AND track = \(r.track) AND best_ticks = \(t)
                     """, logger: logger)
             } else {
                 try await conn.query("""
-                    INSERT INTO results.track_time_counts (season, track, best_ticks, n) VALUES ((SELECT max(id) FROM results.seasons), \(r.track), \(t), \(delta))
+                    INSERT INTO results.track_time_counts (season, track, best_ticks, n) VALUES (\(season), \(r.track), \(t), \(delta))
                     ON CONFLICT (season, track, best_ticks) DO UPDATE SET n = results.track_time_counts.n + EXCLUDED.n
                     """, logger: logger)
             }
+        }
+        // Best laps (timed by the verification's replay), players in id order.
+        let lapped = rated.compactMap { (pid, e) -> (Int64, Int)? in
+            guard e.slot < bestLaps.count, let t = bestLaps[e.slot], t > 0 else { return nil }
+            return (pid, Int(t))
+        }
+        if !lapped.isEmpty {
+            try await conn.query("""
+                INSERT INTO results.best_laps (season, track, player_id, best_lap_ticks, match_id)
+                SELECT \(season), \(r.track), p, t, \(mid)
+                FROM unnest(\(lapped.map(\.0))::bigint[], \(lapped.map(\.1))::int[]) AS u(p, t) ORDER BY p
+                ON CONFLICT (season, track, player_id) DO UPDATE SET best_lap_ticks = EXCLUDED.best_lap_ticks, match_id = EXCLUDED.match_id
+                    WHERE EXCLUDED.best_lap_ticks < results.best_laps.best_lap_ticks
+                """, logger: logger)
         }
         // Rewards: once per match and player (the ledger's idempotency key), wallets locked in id order.
         if let rewards {
@@ -113,6 +131,13 @@ public struct ResultsStore: Sendable {
         }
         // Skill: one Plackett-Luce update of everyone in the race (rows locked in id order).
         guard rated.count >= 2 else { return .recorded(ratings: [:]) }
+        // Rows for new players first (a row that does not exist cannot be locked: two races of a
+        // new player at once would both start from the default), then all locked in id order.
+        let fresh = SkillRating()
+        try await conn.query("""
+            INSERT INTO results.ratings (player_id, mu, sigma, rated_races)
+            SELECT p, \(fresh.mu), \(fresh.sigma), 0 FROM unnest(\(ids)::bigint[]) AS u(p) ORDER BY p ON CONFLICT DO NOTHING
+            """, logger: logger)
         var before: [Int64: SkillRating] = [:]
         for try await (pid, mu, sigma) in try await conn.query("""
             SELECT player_id, mu, sigma FROM results.ratings WHERE player_id = ANY(\(ids)) ORDER BY player_id FOR UPDATE
@@ -120,31 +145,39 @@ public struct ResultsStore: Sendable {
         let last = (rated.compactMap { $0.1.place }.max() ?? 0) + 1
         let after = PlackettLuce().rate(ids.map { before[$0] ?? SkillRating() }, places: rated.map { $0.1.place ?? last })
         try await conn.query("""
-            INSERT INTO results.ratings (player_id, mu, sigma, rated_races)
-            SELECT p, m, s, 1 FROM unnest(\(ids)::bigint[], \(after.map(\.mu))::float8[], \(after.map(\.sigma))::float8[]) AS u(p, m, s) ORDER BY p
-            ON CONFLICT (player_id) DO UPDATE SET mu = EXCLUDED.mu, sigma = EXCLUDED.sigma,
-                rated_races = results.ratings.rated_races + 1, updated_at = now()
+            UPDATE results.ratings r SET mu = u.m, sigma = u.s, rated_races = r.rated_races + 1, updated_at = now()
+            FROM unnest(\(ids)::bigint[], \(after.map(\.mu))::float8[], \(after.map(\.sigma))::float8[]) AS u(p, m, s)
+            WHERE r.player_id = u.p
             """, logger: logger)
         return .recorded(ratings: Dictionary(uniqueKeysWithValues: zip(ids, after)))
     }
 
-    /// A player's time on the current season's board, kept when it is their best; the board's
-    /// per-time counts to move are added to `counts` (time -> delta; the caller applies them in
-    /// time order).
-    static func recordTime(_ conn: PostgresConnection, track: String, player: Int64, ticks: Int, match: Int64, counts: inout [Int: Int],
-                           logger: Logger) async throws {
+    /// A player's time on the season's board, kept when it is their best; the board's per-time
+    /// counts to move are added to `counts` (time -> delta; the caller applies them in time
+    /// order). A first time is inserted without looking first (a row that does not exist yet
+    /// cannot be locked: two races of the player recorded at once would both see none); a later
+    /// one locks the row, then replaces it only when faster.
+    static func recordTime(_ conn: PostgresConnection, season: Int, track: String, player: Int64, ticks: Int, match: Int64,
+                           counts: inout [Int: Int], logger: Logger) async throws {
+        var first = false
+        for try await _ in try await conn.query("""
+            INSERT INTO results.track_times (season, track, player_id, best_ticks, match_id) VALUES (\(season), \(track), \(player), \(ticks), \(match))
+            ON CONFLICT (season, track, player_id) DO NOTHING RETURNING player_id
+            """, logger: logger).decode(Int64.self) { first = true }
+        if first {
+            counts[ticks, default: 0] += 1
+            return
+        }
         var old: Int?
         for try await t in try await conn.query("""
-            SELECT best_ticks FROM results.track_times WHERE season = (SELECT max(id) FROM results.seasons) AND track = \(track)
-            AND player_id = \(player) FOR UPDATE
+            SELECT best_ticks FROM results.track_times WHERE season = \(season) AND track = \(track) AND player_id = \(player) FOR UPDATE
             """, logger: logger).decode(Int.self) { old = t }
-        if let old, old <= ticks { return }
+        guard let old, ticks < old else { return }
         try await conn.query("""
-            INSERT INTO results.track_times (season, track, player_id, best_ticks, match_id)
-            VALUES ((SELECT max(id) FROM results.seasons), \(track), \(player), \(ticks), \(match))
-            ON CONFLICT (season, track, player_id) DO UPDATE SET best_ticks = EXCLUDED.best_ticks, match_id = EXCLUDED.match_id, set_at = now()
+            UPDATE results.track_times SET best_ticks = \(ticks), match_id = \(match), set_at = now()
+            WHERE season = \(season) AND track = \(track) AND player_id = \(player)
             """, logger: logger)
-        if let old { counts[old, default: 0] -= 1 }
+        counts[old, default: 0] -= 1
         counts[ticks, default: 0] += 1
     }
 
@@ -202,6 +235,8 @@ public struct ResultsStore: Sendable {
         public var races = 0, finishes = 0, wins = 0, podiums = 0
         /// Best race time per track this season, in ticks (60 per second).
         public var bestTicks: [String: Int] = [:]
+        /// Best lap per track this season, in ticks.
+        public var bestLapTicks: [String: Int] = [:]
         /// Skill (Weng-Lin): mean, uncertainty and the conservative ordinal (mu - 3 sigma).
         public var skill = SkillRating()
         public var ordinal: Double = SkillRating().ordinal
@@ -219,6 +254,10 @@ public struct ResultsStore: Sendable {
                 SELECT track, best_ticks FROM results.track_times WHERE player_id = \(playerId)
                 AND season = (SELECT max(id) FROM results.seasons)
                 """, logger: logger).decode((String, Int).self) { s.bestTicks[track] = ticks }
+            for try await (track, ticks) in try await client.query("""
+                SELECT track, best_lap_ticks FROM results.best_laps WHERE player_id = \(playerId)
+                AND season = (SELECT max(id) FROM results.seasons)
+                """, logger: logger).decode((String, Int).self) { s.bestLapTicks[track] = ticks }
             for try await (mu, sigma) in try await client.query("SELECT mu, sigma FROM results.ratings WHERE player_id = \(playerId)",
                                                                 logger: logger).decode((Double, Double).self) {
                 s.skill = SkillRating(mu: mu, sigma: sigma)

@@ -33,7 +33,7 @@ public final class TelemetryConsumer: Sendable {
                             batch: options.batch, claimIdleMillis: options.claimIdleMillis)
         self.store = store; self.logger = logger
         var c: [String: Counter] = [:]
-        for o in ["copied", "malformed", "store_failed"] {
+        for o in ["copied", "malformed", "store_failed", "rejected"] {
             c[o] = Counter(label: "kk_results_telemetry_entries_total", dimensions: [("outcome", o)], factory: metricsFactory)
         }
         entries = c
@@ -64,7 +64,7 @@ public final class TelemetryConsumer: Sendable {
         var good: [TelemetryStore.Batch] = [], goodIds: [String] = [], bad: [String] = []
         for e in batch {
             guard let json = e.fields["telemetry"], let t = try? JSONDecoder().decode(MatchTelemetry.self, from: Data(json.utf8)),
-                  t.matchId > 0, t.players.count <= 64, let ms = e.id.split(separator: "-").first.flatMap({ Int64($0) }) else {
+                  TelemetryStore.fits(t), let ms = e.id.split(separator: "-").first.flatMap({ Int64($0) }) else {
                 bad.append(e.id)
                 continue
             }
@@ -76,16 +76,32 @@ public final class TelemetryConsumer: Sendable {
             logger.warning("telemetry: \(bad.count) entries are not match telemetry; dropped")
             await group.ack(bad)
         }
+        return await copy(good, ids: goodIds)
+    }
+
+    /// Copies entries and acknowledges them; data the database refuses is copied again entry by
+    /// entry, the refused ones counted `rejected` and dropped (they would hold up the stream).
+    func copy(_ good: [TelemetryStore.Batch], ids: [String]) async -> Bool {
         do throws(PostgresStoreError) {
             let added = try await store.copy(good)
             count("copied", good.count)
             count("rows", added)
         } catch {
+            if case .rejected = error {
+                if good.count > 1 {
+                    for (b, id) in zip(good, ids) where await !copy([b], ids: [id]) { return false }
+                    return true
+                }
+                count("rejected")
+                logger.error("telemetry: entry \(ids.first ?? "?") refused by the database; dropped: \(error)")
+                await group.ack(ids)
+                return true
+            }
             count("store_failed", good.count)
             logger.warning("telemetry: \(good.count) entries not copied yet (kept in the stream): \(error)")
             return false
         }
-        await group.ack(goodIds)
+        await group.ack(ids)
         return true
     }
 }

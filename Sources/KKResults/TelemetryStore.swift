@@ -60,12 +60,36 @@ public struct TelemetryStore: Sendable {
         return out
     }
 
-    /// Copies the batches in one transaction; the number of rows added (rows there already are skipped).
+    /// Whether every figure fits the table (counters and ticks in an `integer`, at most 64 karts,
+    /// names of 1-64 characters without NUL): what does not is refused before it reaches COPY.
+    public static func fits(_ t: MatchTelemetry) -> Bool {
+        let limit = UInt32(Int32.max)
+        func name(_ s: String) -> Bool { (1...64).contains(s.utf8.count) && !s.utf8.contains(0) }
+        return t.matchId > 0 && t.players.count <= 64 && t.ticks <= limit && name(t.shardId) && name(t.track)
+            && t.players.allSatisfy { p in
+                (0..<64).contains(p.slot) && [p.applied, p.late, p.duplicate, p.dropped, p.missing, p.rejoins, p.marginCount].allSatisfy { $0 <= limit }
+            }
+    }
+
+    /// Copies the batches in one transaction; the number of rows added (rows there already are
+    /// skipped). Throws ``PostgresStoreError/rejected(_:)`` when the database refuses the data.
     @discardableResult
     public func copy(_ batches: [Batch]) async throws(PostgresStoreError) -> Int {
         guard !batches.isEmpty else { return 0 }
         let body = Self.copyText(batches)
         return try await PostgresDeadline.run(deadline) { [client, logger] () -> Int in
+            do {
+                return try await Self.copy(body, client: client, logger: logger)
+            } catch let e as PostgresTransactionError {
+                if let p = e.closureError as? PSQLError, let state = p.serverInfo?[.sqlState], state.hasPrefix("22") || state.hasPrefix("23") {
+                    throw PostgresStoreError.rejected("\(state): \(p.serverInfo?[.message] ?? "")")
+                }
+                throw e
+            }
+        }
+    }
+
+    static func copy(_ body: String, client: PostgresClient, logger: Logger) async throws -> Int {
             try await client.withTransaction(logger: logger) { conn -> Int in
                 try await conn.query("""
                     CREATE TEMP TABLE telemetry_in (at_ms bigint, match_id bigint, slot integer, epoch bigint, shard text, track text,
@@ -92,7 +116,6 @@ public struct TelemetryStore: Sendable {
                     """, logger: logger).decode(Int.self) { added = n }
                 return added
             }
-        }
     }
 
     /// One kart's figures of a match, as stored.

@@ -87,7 +87,23 @@ public struct ResultVerifier: Sendable {
 
     public init(maxTicks: UInt32 = 60 * 60 * 20) { self.maxTicks = maxTicks }
 
-    public func verify(_ r: RaceResult) -> VerificationFailure? {
+    public func verify(_ r: RaceResult) -> VerificationFailure? { check(r).failure }
+
+    /// What re-simulating a result found: why it is not verified (nil: it is), and each kart
+    /// slot's best lap in ticks (nil: no whole lap) as the replay timed them, line crossing to
+    /// line crossing.
+    public struct Check: Sendable, Equatable {
+        public var failure: VerificationFailure?
+        public var bestLaps: [UInt32?]
+    }
+
+    public func check(_ r: RaceResult) -> Check {
+        var laps = LapTimer(karts: r.entries.count)
+        let failure = verify(r, laps: &laps)
+        return Check(failure: failure, bestLaps: failure == nil ? laps.best : [])
+    }
+
+    func verify(_ r: RaceResult, laps: inout LapTimer) -> VerificationFailure? {
         guard let text = r.log else { return .noLog }
         let log: InputLog
         do throws(PhysicsError) { log = try InputLog(parsing: text) } catch { return .badLog("\(error)") }
@@ -95,7 +111,8 @@ public struct ResultVerifier: Sendable {
         guard log.track == r.track else { return .mismatch("track \(log.track), result says \(r.track)") }
         guard log.players == r.entries.count else { return .mismatch("\(log.players) karts, result lists \(r.entries.count)") }
         let final: MatchState
-        do throws(PhysicsError) { final = try log.replay() } catch { return .badLog("\(error)") }
+        laps = LapTimer(karts: log.players)
+        do throws(PhysicsError) { final = try log.replay { laps.observe($0) } } catch { return .badLog("\(error)") }
         guard final.race.totalLaps == r.laps else { return .mismatch("\(final.race.totalLaps) laps, result says \(r.laps)") }
         let replayed = RaceResult.entries(of: final, players: r.entries.map(\.playerId))
         for (a, b) in zip(replayed, r.entries) where a != b {
@@ -103,5 +120,36 @@ public struct ResultVerifier: Sendable {
                              + "reported place \(b.place.map(String.init) ?? "-") tick \(b.finishTick) \(b.status)")
         }
         return nil
+    }
+}
+
+/// Times laps during a replay: a lap is from one crossing of the start line to the next (the
+/// first crossing starts lap 1; the last ends the race).
+struct LapTimer: Sendable {
+    private var lap: [UInt8]
+    private var status: [KartStatus]
+    private var crossedAt: [UInt32?]
+    private(set) var best: [UInt32?]
+
+    init(karts: Int) {
+        lap = [UInt8](repeating: 0, count: karts)
+        status = [KartStatus](repeating: .racing, count: karts)
+        crossedAt = [UInt32?](repeating: nil, count: karts)
+        best = [UInt32?](repeating: nil, count: karts)
+    }
+
+    mutating func observe(_ state: borrowing MatchState) {
+        for s in 0..<min(lap.count, state.karts.count) {
+            let k = state.karts[s]
+            let crossed = k.lap != lap[s] || (k.status == .finished && status[s] != .finished)
+            lap[s] = k.lap
+            status[s] = k.status
+            guard crossed else { continue }
+            if let from = crossedAt[s], state.tick > from {
+                let t = state.tick - from
+                best[s] = min(best[s] ?? .max, t)
+            }
+            crossedAt[s] = state.tick
+        }
     }
 }

@@ -35,14 +35,14 @@ final class ShardRedisScripts {
     /// KEYS: owner key, snapshot key, input log key. ARGV: shard id, snapshot bytes, snapshot
     /// ttl ms, the log's stored length, the log text to add. Writes the snapshot only while we own
     /// the match (fencing), and with it the input log up to the snapshot's tick: stored length
-    /// -1 leaves the log alone (the match has none), 0 writes it whole, n appends when the key
+    /// -1 deletes it (the match has none: an older owner's log must not meet this snapshot), 0 writes it whole, n appends when the key
     /// holds exactly n bytes (else it is deleted: the next snapshot writes it whole). Returns
     /// {0} when not ours, else {1, the log's length now (-1: deleted)}.
     let snapshot = RedisScript("""
     if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {0} end
     redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
     local have = tonumber(ARGV[4])
-    if have < 0 then return {1, -1} end
+    if have < 0 then redis.call('DEL', KEYS[3]) return {1, -1} end
     if have == 0 then
       redis.call('SET', KEYS[3], ARGV[5], 'PX', ARGV[3])
     elseif redis.call('STRLEN', KEYS[3]) == have then

@@ -123,7 +123,9 @@ public final class MatchHost {
         guard let s = slot(of: e.playerId) else { return .dropped }
         guard relayOf[s] == relay else { telemetry[s].dropped &+= 1; return .dropped }
         let ahead = Int(Int32(bitPattern: e.tick &- inputs.nextTick))
-        switch inputs.insert(player: s, tick: e.tick, input: KartInput(buttons: e.input.buttons, steer: e.input.steer)) {
+        // Steer -128 drives as -127 (the physics clamps it) and is stored so: the log's text form
+        // and snapshots have no -128.
+        switch inputs.insert(player: s, tick: e.tick, input: KartInput(buttons: e.input.buttons, steer: max(e.input.steer, -127))) {
         case .accepted:
             seqRing[s * ringCapacity + Int(e.tick % UInt32(ringCapacity))] = e.seq
             timing[s].arrived(ticksAhead: ahead)

@@ -129,6 +129,8 @@ import Testing
             let winner = try #require(races[0].entries.first { $0.place == 1 }?.playerId)
             let s = try await store.stats(playerId: Int64(winner))
             #expect(s.races == 1 && s.wins == 1 && s.podiums == 1 && s.finishes == 1 && s.bestTicks["sprint"] != nil, "\(s)")
+            // One lap: the best lap is the line-to-line time, a little under the race time from the start signal.
+            #expect(s.bestLapTicks["sprint"].map { $0 > 0 && $0 <= s.bestTicks["sprint"]! } == true, "\(s)")
             // Skill: the winner's mean went up, the other racer's down; the lobby's rating follows.
             #expect(s.skill.mu > 25 && s.skill.sigma < 25.0 / 3, "\(s)")
             let loser = try #require(races[0].entries.first { $0.playerId != winner }?.playerId)
@@ -179,6 +181,43 @@ import Testing
             for try await n in try await client.query("SELECT coalesce(sum(n), 0)::int FROM results.track_time_counts WHERE track = \(track)",
                                                       logger: logger).decode(Int.self) { total = n }
             #expect(total == board.count, "counts add up to the board")
+        }
+    }
+
+    /// Two races of the same new players recorded at the same moment (the consumer records
+    /// several at once): each player keeps the faster time, counted once; both races count in
+    /// their stats and ratings.
+    @Test func concurrentRacesOfNewPlayersKeepBoardsAndRatingsExact() async throws {
+        try await withDatabase(logger: logger) { client in
+            for set in [try EconomyMigrations.set(), try ResultsMigrations.set()] { try await MigrationRunner.apply(set, on: client, logger: logger) }
+            let store = ResultsStore(client: client, logger: logger)
+            for round in 0..<5 {
+                let track = "c\(UInt32.random(in: 0...UInt32.max))"
+                let base = UInt64.random(in: 1_000_000...1_000_000_000) * 1000
+                let players = UInt64.random(in: 1_000_000...1_000_000_000) * 100
+                var a = try botRace(matchId: base, players: 2, seed: 7, playerBase: players)
+                var b = try botRace(matchId: base + 1, players: 2, seed: 7, playerBase: players)
+                a.track = track; b.track = track
+                for k in b.entries.indices where b.entries[k].place != nil { b.entries[k].finishTick += UInt32(10 + round) }
+                let (ca, cb) = (a, b)
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { _ = try await store.record(ca, verified: nil, streamId: "a") }
+                    group.addTask { _ = try await store.record(cb, verified: nil, streamId: "b") }
+                    try await group.waitForAll()
+                }
+                let board = try await store.leaderboard(track: track, season: nil, limit: 100, around: nil).rows
+                let countdown = Int(RaceRules(laps: a.laps).countdownTicks)
+                let fastest = a.entries.filter { $0.place != nil }.map { Int($0.finishTick) - countdown }.sorted()
+                #expect(board.map(\.bestTicks) == fastest, "round \(round): the faster race's times: \(board)")
+                var total = 0
+                for try await n in try await client.query("SELECT coalesce(sum(n), 0)::int FROM results.track_time_counts WHERE track = \(track)",
+                                                          logger: logger).decode(Int.self) { total = n }
+                #expect(total == board.count, "round \(round): counted once")
+                for p in 0..<2 {
+                    let (_, races) = try await store.rating(playerId: Int64(players) + Int64(p))
+                    #expect(races == 2, "round \(round): both races rated")
+                }
+            }
         }
     }
 
@@ -286,6 +325,23 @@ import Testing
             WHERE i.inhparent = 'results.telemetry'::regclass ORDER BY 1
             """, logger: logger).decode(String.self) { partitions.append(name) }
         return partitions
+    }
+
+    /// Figures that would not fit the table are refused before COPY (they would fail the whole batch).
+    @Test func telemetryThatDoesNotFitIsRefusedBeforeCopy() {
+        var t = MatchTelemetry(matchId: 9, epoch: 1, shardId: "s1", track: "sprint", ticks: 600,
+                               players: [MatchTelemetry.Player(slot: 0, playerId: 5)])
+        #expect(TelemetryStore.fits(t))
+        var big = t
+        big.players[0].applied = UInt32(Int32.max) + 1
+        var slot = t
+        slot.players[0].slot = 64
+        var nul = t
+        nul.shardId = "s\u{0}1"
+        var long = t
+        long.track = String(repeating: "x", count: 65)
+        t.matchId = 0
+        for bad in [big, slot, nul, long, t] { #expect(!TelemetryStore.fits(bad), "\(bad)") }
     }
 
     static func telemetryJSON(base: UInt64, _ i: Int) throws -> String {

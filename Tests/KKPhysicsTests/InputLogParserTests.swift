@@ -40,6 +40,7 @@ final class InputLogParserTests: XCTestCase {
             (head + "0 0 100 0\n", 6),             // buttons > 255
             (head + "4294967296 0 00 0\n", 6),     // tick > UInt32
             (head + "0 0 00\n", 6),                // a word short
+            (head + "0 0 00 -+5\n", 6),            // a sign too many
             ("kklog 1\nplayers 0\n", 2),
             ("kklog 1\nplayers 1000\n", 2),
             ("kklog 1\nlaps 0\n", 2),

@@ -114,6 +114,20 @@ struct RecordingOutput {
         #expect(t.missing == 2 && t.rejoins == 0 && t.marginMin == -30 && m.ticksStepped == 32, "\(t)")
     }
 
+    /// Steer -128 (a byte a client may send) is applied and logged as -127: the match's log and
+    /// snapshots stay readable, so its result can be verified.
+    @Test func steerMinus128IsLoggedAsMinus127() throws {
+        let core = try makeCore()
+        var out = RecordingOutput()
+        try send(JoinRequestPacket(matchId: 77, playerId: 5, mode: .join), to: core, from: 1, &out)
+        let hard = InputSample(buttons: KartInput.accelerate, steer: Int8.min)
+        try batch([BatchedInput(matchId: 77, playerId: 5, tick: 1, seq: 1, input: hard)]).withUnsafeBytes { core.receive($0, from: 1, output: &out) }
+        for _ in 0..<3 { core.tick(output: &out) }
+        let log = try #require(core.matches[77]?.log)
+        #expect(log.changes.last?.input.steer == -127)
+        #expect(try InputLog(parsing: log.text()) == log)
+    }
+
     /// Every frame tells each player how early its inputs arrive: the smallest margin of its
     /// recent first arrivals (late ones negative and counted), unknown before any.
     @Test func framesReportEachPlayersInputMargin() throws {
