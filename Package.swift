@@ -88,6 +88,8 @@ let package = Package(
         // Race results as pure values: what a shard publishes when a race ends, and the
         // re-simulation that verifies one.
         .target(name: "KKResultsCore", dependencies: ["KKPhysics"]),
+        // Asset bundles (pure): content addressing, Ed25519-signed manifests, SigV4 for S3.
+        .target(name: "KKAssetsCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // Terminal rendering and keyboard decoding for kk-client (pure).
         .target(name: "KKTerminalUI", dependencies: ["KKPhysics", "KKLobbyCore"]),
 
@@ -252,6 +254,7 @@ let package = Package(
         // Tests: one target per module, plus the shim smoke tests.
         .testTarget(name: "KKBytesTests", dependencies: ["KKBytes"]),
         .testTarget(name: "KKLobbyCoreTests", dependencies: ["KKLobbyCore"]),
+        .testTarget(name: "KKAssetsCoreTests", dependencies: ["KKAssetsCore", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "KKResultsCoreTests", dependencies: ["KKResultsCore", "KKPhysics", "KKTestSupport"]),
         .testTarget(name: "KKLobbyTests", dependencies: ["KKLobby", "KKLobbyCore", "KKRedis", "KKMatch", "KKToken", "KKTestSupport"]),
         .testTarget(name: "KKAuthTests", dependencies: [
