@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "KKClient", targets: ["KKClient"]),
         .library(name: "KKTerminalUI", targets: ["KKTerminalUI"]),
         .executable(name: "kk-replay", targets: ["kk-replay"]),
+        .executable(name: "kk-assets", targets: ["kk-assets"]),
         .executable(name: "kk-shard", targets: ["kk-shard"]),
         .executable(name: "kk-relay", targets: ["kk-relay"]),
         .executable(name: "kk-udp-passthrough", targets: ["kk-udp-passthrough"]),
@@ -50,6 +51,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // C shims: headers + static inline wrappers of macros, prefix crelay_.
@@ -90,6 +92,12 @@ let package = Package(
         .target(name: "KKResultsCore", dependencies: ["KKPhysics"]),
         // Asset bundles (pure): content addressing, Ed25519-signed manifests, SigV4 for S3.
         .target(name: "KKAssetsCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // Asset publishing: an S3-compatible store (SigV4, async-http-client) and the publisher.
+        .target(name: "KKAssets", dependencies: [
+            "KKAssetsCore",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // Terminal rendering and keyboard decoding for kk-client (pure).
         .target(name: "KKTerminalUI", dependencies: ["KKPhysics", "KKLobbyCore"]),
 
@@ -206,6 +214,11 @@ let package = Package(
 
         // Tools.
         .executableTarget(name: "kk-replay", dependencies: ["KKPhysics"]),
+        .executableTarget(name: "kk-assets", dependencies: [
+            "KKAssets", "KKAssetsCore", "KKToken",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .executableTarget(name: "kk-relay", dependencies: [
             "KKRelay", "KKAdmin", "KKLoop", "KKWire",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -255,6 +268,8 @@ let package = Package(
         .testTarget(name: "KKBytesTests", dependencies: ["KKBytes"]),
         .testTarget(name: "KKLobbyCoreTests", dependencies: ["KKLobbyCore"]),
         .testTarget(name: "KKAssetsCoreTests", dependencies: ["KKAssetsCore", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "KKAssetsTests", dependencies: ["KKAssets", "KKAssetsCore", "KKTestSupport", "KKLocalStack", "kk-assets",
+                                                         .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "KKResultsCoreTests", dependencies: ["KKResultsCore", "KKPhysics", "KKTestSupport"]),
         .testTarget(name: "KKLobbyTests", dependencies: ["KKLobby", "KKLobbyCore", "KKRedis", "KKMatch", "KKToken", "KKTestSupport"]),
         .testTarget(name: "KKAuthTests", dependencies: [

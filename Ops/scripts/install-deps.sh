@@ -11,10 +11,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 command -v swift >/dev/null || { echo "install-deps: swift 6 toolchain not found on PATH" >&2; exit 1; }
-# Python test peers from PyPI (the rating model's reference implementation), in a venv of their own.
+# Python test peers from PyPI, in a venv of their own: openskill (the rating model's reference
+# implementation) and moto (an S3 API on loopback for the asset tests).
 pyenv=${KK_PYENV:-/var/tmp/kk-pyenv}
-if ! "$pyenv/bin/python" -c "import openskill" >/dev/null 2>&1; then
-  echo "install-deps: python venv $pyenv (openskill)"
-  python3 -m venv "$pyenv"
-  "$pyenv/bin/pip" install -q "openskill==6.2.0"
+if ! "$pyenv/bin/python" -c "import openskill, moto, flask" >/dev/null 2>&1; then
+  echo "install-deps: python venv $pyenv (openskill, moto[server])"
+  [ -x "$pyenv/bin/pip" ] || python3 -m venv "$pyenv"
+  "$pyenv/bin/pip" install -q "openskill==6.2.0" "moto[server]==5.2.1"
 fi
