@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages KartKlash Edge builds and runs with (idempotent; needs root).
 set -euo pipefail
-pkgs=(libuv1-dev libssl-dev libenet-dev libhiredis-dev redis-server postgresql-15 pkg-config tmux gcc curl openssl python3-venv)
+pkgs=(libuv1-dev libssl-dev libenet-dev libhiredis-dev redis-server postgresql-15 nginx pkg-config tmux gcc curl openssl python3-venv)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

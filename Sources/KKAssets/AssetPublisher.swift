@@ -39,12 +39,12 @@ public struct AssetPublisher: Sendable {
             let b = AssetBundle(id: c.id, kind: c.kind, bytes: c.bytes)
             bundles.append(b)
             if try await store.exists(Self.bundleKey(b)) { stored += 1; continue }
-            try await store.put(Self.bundleKey(b), c.bytes)
+            try await store.put(Self.bundleKey(b), c.bytes, publicRead: true)
             uploaded += 1
         }
         let signed = try SignedManifest(AssetManifest(build: build, platform: platform, createdAt: now, bundles: bundles), keyId: keyId, key: key)
         let mkey = Self.manifestKey(platform: platform, build: build)
-        try await store.put(mkey, Array(try JSONEncoder().encode(signed)), contentType: "application/json")
+        try await store.put(mkey, Array(try JSONEncoder().encode(signed)), contentType: "application/json", publicRead: true)
         try await setCurrent(Pointer(build: build, manifest: mkey), platform: platform)
         return Published(manifestKey: mkey, uploaded: uploaded, alreadyStored: stored)
     }
@@ -66,6 +66,6 @@ public struct AssetPublisher: Sendable {
     }
 
     func setCurrent(_ p: Pointer, platform: String) async throws {
-        try await store.put(Self.pointerKey(platform: platform), Array(try JSONEncoder().encode(p)), contentType: "application/json")
+        try await store.put(Self.pointerKey(platform: platform), Array(try JSONEncoder().encode(p)), contentType: "application/json", publicRead: true)
     }
 }

@@ -39,12 +39,14 @@ public struct S3Store: Sendable {
     }
 
     /// One signed request; the status and the body.
-    func send(_ method: HTTPMethod, _ key: String?, body: [UInt8] = [], contentType: String? = nil) async throws(S3Error) -> (Int, [UInt8]) {
+    func send(_ method: HTTPMethod, _ key: String?, body: [UInt8] = [], contentType: String? = nil,
+              acl: String? = nil) async throws(S3Error) -> (Int, [UInt8]) {
         let path = "/" + bucket + (key.map { "/" + $0 } ?? "")
         let now = Date()
         let hash = SigV4.sha256Hex(body)
         var headers: [(String, String)] = [("host", host), ("x-amz-content-sha256", hash), ("x-amz-date", SigV4.amzDate(now))]
         if let contentType { headers.append(("content-type", contentType)) }
+        if let acl { headers.append(("x-amz-acl", acl)) }
         let auth = signer.authorization(SigV4.Request(method: method.rawValue, path: path, headers: headers, payloadHash: hash), date: now)
         var req = HTTPClientRequest(url: endpoint + SigV4.encode(path, keepSlash: true))
         req.method = method
@@ -66,8 +68,10 @@ public struct S3Store: Sendable {
         guard (200..<300).contains(code) || code == 409 else { throw .status(code, String(decoding: body.prefix(300), as: UTF8.self)) }
     }
 
-    public func put(_ key: String, _ bytes: [UInt8], contentType: String = "application/octet-stream") async throws(S3Error) {
-        let (code, body) = try await send(.PUT, key, body: bytes, contentType: contentType)
+    /// Stores an object; `publicRead`: readable without a signature (what the CDN fetches: its
+    /// own signed, expiring URLs guard the content).
+    public func put(_ key: String, _ bytes: [UInt8], contentType: String = "application/octet-stream", publicRead: Bool = false) async throws(S3Error) {
+        let (code, body) = try await send(.PUT, key, body: bytes, contentType: contentType, acl: publicRead ? "public-read" : nil)
         guard (200..<300).contains(code) else { throw .status(code, String(decoding: body.prefix(300), as: UTF8.self)) }
     }
 

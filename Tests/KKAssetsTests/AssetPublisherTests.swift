@@ -87,4 +87,41 @@ import Testing
         let (s7, o7) = try run("badrollback", ["rollback"] + common + ["--build", "b9"], env: env)
         #expect(s7 == 1 && o7.contains("404"), "\(o7)")
     }
+
+    /// nginx as the CDN in front of the bucket (Ops/scripts/nginx-cdn.sh): a signed URL serves
+    /// the bundle (and its ranges, cached after the first fetch); a bad signature is 403, an
+    /// expired URL 410; the bytes verify against the manifest.
+    @Test func theCDNServesSignedExpiringURLsWithRanges() async throws {
+        let moto = try MotoTestServer.start()
+        defer { moto.process.stop() }
+        let bucket = "kk-cdn-\(UInt32.random(in: 0...UInt32.max))"
+        let store = S3Store(endpoint: moto.endpoint, bucket: bucket, signer: SigV4(accessKeyId: "testing", secretAccessKey: "testing", region: "us-east-1"))
+        try await store.createBucket()
+        let key = Curve25519.Signing.PrivateKey()
+        _ = try await AssetPublisher(store: store).publish(try tracks(), build: "b1", platform: "linux", keyId: "k1", key: key)
+        let manifest = try #require(try await AssetPublisher(store: store).current(platform: "linux", trusted: ["k1": key.publicKey])?.1)
+        let secret = "cdn-secret-\(UInt32.random(in: 0...UInt32.max))"
+        let script = SystemTest.packageRoot.appendingPathComponent("Ops/scripts/nginx-cdn.sh").path
+        let answer = NSTemporaryDirectory() + "kk-cdn-\(getpid()).txt"
+        let starter = try ChildProcess(path: "/bin/bash", arguments: ["-c", "bash \"$0\" \"$1\" \"$2\" > \"$3\"", script, "\(moto.endpoint)/\(bucket)", secret, answer])
+        #expect(starter.wait(seconds: 30).map { ($0 >> 8) & 0xff } == 0)
+        let fields = ((try? String(contentsOfFile: answer, encoding: .utf8)) ?? "").split(whereSeparator: \.isWhitespace).map(String.init)
+        try #require(fields.count == 3, "nginx-cdn.sh: \(fields)")
+        let port = try #require(Int(fields[0])), pid = try #require(Int32(fields[1]))
+        defer { kill(pid, SIGTERM); try? FileManager.default.removeItem(atPath: fields[2]) }
+        let b = try #require(manifest.bundle("track/oval"))
+        let uri = "/" + AssetPublisher.bundleKey(b)
+        let later = Int64(Date().timeIntervalSince1970) + 300
+        let good = SecureLink.url(base: "", uri: uri, expires: later, secret: secret)
+        let full = try #require(LocalProbe.http(port: port, path: good))
+        #expect(full.status == 200 && full.body.utf8.count == b.size, "\(full.status)")
+        try b.verify(Array(full.body.utf8))
+        let bad = SecureLink.url(base: "", uri: uri, expires: later, secret: "not-the-secret")
+        #expect(LocalProbe.http(port: port, path: bad)?.status == 403)
+        #expect(LocalProbe.http(port: port, path: uri)?.status == 403, "no signature")
+        let past = SecureLink.url(base: "", uri: uri, expires: Int64(Date().timeIntervalSince1970) - 10, secret: secret)
+        #expect(LocalProbe.http(port: port, path: past)?.status == 410)
+        let range = try #require(LocalProbe.http(port: port, path: good, headers: ["Range": "bytes=0-9"]))
+        #expect(range.status == 206 && range.body == String(full.body.prefix(10)), "\(range.status)")
+    }
 }
