@@ -16,40 +16,29 @@ public struct GhostPlayer: Sendable {
         public var finished: Bool
     }
 
-    public let log: InputLog
     public let slot: Int
-    public let track: Track
-    private var sim: MatchSimulation
-    private var inputs: [KartInput]
-    private var next = 0
+    private var replay: InputLog.Replay
 
     /// `text`: the ghost's log (`kklog 1`); `slot`: the kart to follow.
     public init(log text: String, slot: Int) throws(PhysicsError) {
         let log = try InputLog(parsing: text)
         guard (0..<log.players).contains(slot) else { throw .badLog(line: 0, reason: "slot \(slot) is not in the log (\(log.players) karts)") }
-        let track = try TrackCatalog.track(named: log.track)
-        var rules = RaceRules(laps: track.laps)
-        if let laps = log.laps { rules.laps = laps }
-        self.log = log; self.slot = slot; self.track = track
-        sim = MatchSimulation(track: track, playerCount: log.players, seed: log.seed, rules: rules)
-        inputs = [KartInput](repeating: .neutral, count: log.players)
+        self.slot = slot
+        replay = try InputLog.Replay(log)
     }
 
+    public var log: InputLog { replay.log }
+    public var track: Track { replay.track }
     /// The state so far (every kart).
-    public var state: MatchState { sim.state }
-    public var isDone: Bool { sim.state.tick >= log.ticks }
+    public var state: MatchState { replay.simulation.state }
+    public var isDone: Bool { replay.isDone }
 
     /// Steps one tick; nil once the log is played out.
     public mutating func step() -> Pose? {
-        guard !isDone else { return nil }
-        let t = sim.state.tick
-        while next < log.changes.count && log.changes[next].tick <= t {
-            inputs[Int(log.changes[next].slot)] = log.changes[next].input
-            next += 1
-        }
-        sim.step(inputs: inputs)
-        let k = sim.state.karts[slot]
-        return Pose(tick: sim.state.tick, x: Double(k.x) / 65_536, y: Double(k.y) / 65_536, heading: Double(k.heading) / 65_536 * 2 * Double.pi,
+        guard replay.step() else { return nil }
+        let s = replay.simulation.state
+        let k = s.karts[slot]
+        return Pose(tick: s.tick, x: Double(k.x) / 65_536, y: Double(k.y) / 65_536, heading: Double(k.heading) / 65_536 * 2 * Double.pi,
                     lap: Int(k.lap), finished: k.status == .finished)
     }
 }

@@ -213,22 +213,8 @@ public struct InputLog: Equatable, Sendable {
     /// Replays the log from a fresh match, calling `onTick(stateAfterStep)` after every step.
     /// Returns the final state.
     public func replay(onTick: (borrowing MatchState) -> Void = { _ in }) throws(PhysicsError) -> MatchState {
-        let track = try TrackCatalog.track(named: self.track)
-        var rules = RaceRules(laps: track.laps)
-        if let laps { rules.laps = laps }
-        var sim = MatchSimulation(track: track, playerCount: players, seed: seed, rules: rules)
-        var inputs = [KartInput](repeating: .neutral, count: players)
-        var next = 0
-        var t: UInt32 = 0
-        while t < ticks {
-            while next < changes.count && changes[next].tick <= t {
-                inputs[Int(changes[next].slot)] = changes[next].input
-                next += 1
-            }
-            sim.step(inputs: inputs)
-            onTick(sim.state)
-            t += 1
-        }
-        return sim.state
+        var r = try Replay(self)
+        while r.step() { onTick(r.simulation.state) }
+        return r.simulation.state
     }
 }

@@ -65,20 +65,9 @@ struct ResultsBench: ParsableCommand {
 
     // MARK: 1. re-simulation
 
-    /// An 8-kart bot race's log, `ticks` long (bots drive a long oval race).
+    /// An 8-kart bot race's log, at most `ticks` long.
     static func botLog(ticks: UInt32, seed: UInt64, laps: UInt8 = 1, track name: String = "sprint") -> (InputLog, MatchState) {
-        let track = try! TrackCatalog.track(named: name)
-        var sim = MatchSimulation(track: track, playerCount: 8, seed: seed, rules: RaceRules(laps: laps))
-        var log = InputLog(track: name, players: 8, seed: seed, laps: laps)
-        var previous: [KartInput] = []
-        var bots = (0..<8).map { BotDriver(slot: $0, seed: seed &+ UInt64($0)) }
-        var inputs = [KartInput](repeating: .neutral, count: 8)
-        while sim.state.tick < ticks && sim.state.race.phase != .finished {
-            for s in 0..<8 { inputs[s] = bots[s].input(state: sim.state, track: track) }
-            log.record(tick: sim.state.tick, inputs: inputs, previous: &previous)
-            sim.step(inputs: inputs)
-        }
-        return (log, sim.state)
+        try! InputLog.botRace(track: name, players: 8, seed: seed, botSeed: seed, laps: laps, maxTicks: ticks)
     }
 
     func resimulation() {
