@@ -91,7 +91,7 @@ let package = Package(
         // re-simulation that verifies one.
         .target(name: "KKResultsCore", dependencies: ["KKPhysics"]),
         // Asset bundles (pure): content addressing, Ed25519-signed manifests, SigV4 for S3.
-        .target(name: "KKAssetsCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "KKAssetsCore", dependencies: ["KKToken", .product(name: "Crypto", package: "swift-crypto")]),
         // Asset publishing: an S3-compatible store (SigV4, async-http-client) and the publisher.
         .target(name: "KKAssets", dependencies: [
             "KKAssetsCore",

@@ -60,3 +60,16 @@ public enum ServiceHTTP {
         do { return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView)) } catch { throw .notJSON("\(T.self)") }
     }
 }
+
+/// A shared service credential (an operator's or a relay's secret) checked against what a
+/// request presented, in constant time.
+public enum ServiceCredential {
+    /// True when `presented` is `secret` (false when either is missing).
+    public static func matches(_ presented: String?, secret: String?) -> Bool {
+        guard let secret, let presented else { return false }
+        let a = Array(secret.utf8), b = Array(presented.utf8)
+        var diff = UInt8(a.count == b.count ? 0 : 1)
+        for i in 0..<max(a.count, b.count) { diff |= (i < a.count ? a[i] : 0) ^ (i < b.count ? b[i] : 0) }
+        return diff == 0
+    }
+}

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import KKToken
 
 /// Why an asset, a manifest or a signature was refused.
 public enum AssetError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -90,22 +91,8 @@ public struct SignedManifest: Codable, Sendable, Equatable {
     /// The manifest, once its signature checks out against `trusted` (key id -> public key).
     public func verified(trusted: [String: Curve25519.Signing.PublicKey]) throws(AssetError) -> AssetManifest {
         guard let key = trusted[keyId] else { throw .unknownKey(keyId) }
-        guard let sig = Self.bytes(hex: signature), sig.count == 64 else { throw .badSignature }
+        guard let sig = TokenKey.bytes(hex: signature), sig.count == 64 else { throw .badSignature }
         guard key.isValidSignature(sig, for: Array(payload.utf8)) else { throw .badSignature }
         do { return try JSONDecoder().decode(AssetManifest.self, from: Data(payload.utf8)) } catch { throw .malformed("payload: \(error)") }
-    }
-
-    static func bytes(hex: String) -> [UInt8]? {
-        let u = Array(hex.utf8)
-        guard u.count % 2 == 0 else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(u.count / 2)
-        var i = 0
-        while i < u.count {
-            guard let b = UInt8(String(decoding: u[i..<i + 2], as: UTF8.self), radix: 16) else { return nil }
-            out.append(b)
-            i += 2
-        }
-        return out
     }
 }

@@ -5,14 +5,11 @@ import KKPostgres
 
 /// The operator routes: grants, refunds, catalog changes, any player's wallet and inventory.
 extension EconomyService {
-    /// True when the request carries the operator credential (compared in constant time).
+    /// Refuses a request without the operator credential as its bearer token.
     func operatorCheck(_ req: Request) throws(EconomyError) {
-        guard let secret = operatorSecret else { throw .operatorOff }
-        guard let h = req.headers[.authorization], h.hasPrefix("Bearer ") else { count("operator", "not_operator"); throw .notOperator }
-        let a = Array(secret.utf8), b = Array(h.dropFirst(7).utf8)
-        var diff = UInt8(a.count == b.count ? 0 : 1)
-        for i in 0..<max(a.count, b.count) { diff |= (i < a.count ? a[i] : 0) ^ (i < b.count ? b[i] : 0) }
-        guard diff == 0 else { count("operator", "not_operator"); throw .notOperator }
+        guard operatorSecret != nil else { throw .operatorOff }
+        let presented = req.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
+        guard ServiceCredential.matches(presented, secret: operatorSecret) else { count("operator", "not_operator"); throw .notOperator }
     }
 
     static func account<C: RequestContext>(_ ctx: C) throws(EconomyError) -> Int64 {

@@ -17,13 +17,7 @@ extension LobbyService {
     var relaysKey: String { config.prefix + "lobby:relays" }
 
     /// True when `presented` is the control-plane credential (compared in constant time).
-    func isServiceCredential(_ presented: String?) -> Bool {
-        guard let secret = config.relaySecret, let presented else { return false }
-        let a = Array(secret.utf8), b = Array(presented.utf8)
-        var diff = UInt8(a.count == b.count ? 0 : 1)
-        for i in 0..<max(a.count, b.count) { diff |= (i < a.count ? a[i] : 0) ^ (i < b.count ? b[i] : 0) }
-        return diff == 0
-    }
+    func isServiceCredential(_ presented: String?) -> Bool { ServiceCredential.matches(presented, secret: config.relaySecret) }
 
     func operatorCheck(_ req: Request) throws(RelayRouteError) {
         guard config.relaySecret != nil else { throw RelayRouteError(status: .serviceUnavailable, label: "control_plane_off",

@@ -16,6 +16,15 @@ struct AssetsCommand: AsyncParsableCommand {
         commandName: "kk-assets", abstract: "Publish asset bundles (the tracks) to S3-compatible storage, roll back, show the current build.",
         subcommands: [Publish.self, Rollback.self, Current.self, PublicKey.self])
 
+    /// The Ed25519 signing key from `$KK_ASSET_SIGNING_KEY` (its 32-byte seed in hex).
+    static func signingKey() throws -> Curve25519.Signing.PrivateKey {
+        guard let hex = ProcessInfo.processInfo.environment["KK_ASSET_SIGNING_KEY"], let seed = TokenKey.bytes(hex: hex), seed.count == 32,
+              let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: seed) else {
+            throw ValidationError("set KK_ASSET_SIGNING_KEY (64 hex characters: the Ed25519 seed)")
+        }
+        return key
+    }
+
     struct Store: ParsableArguments {
         @Option(help: "S3 endpoint, http://host:port (path-style addressing).") var endpoint: String
         @Option(help: "Bucket.") var bucket = "kk-assets"
@@ -39,13 +48,7 @@ struct AssetsCommand: AsyncParsableCommand {
             return S3Store(endpoint: endpoint, bucket: bucket, signer: SigV4(accessKeyId: ak, secretAccessKey: sk, region: region))
         }
 
-        func signingKey() throws -> Curve25519.Signing.PrivateKey {
-            guard let hex = ProcessInfo.processInfo.environment["KK_ASSET_SIGNING_KEY"], let seed = TokenKey.bytes(hex: hex), seed.count == 32,
-                  let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: seed) else {
-                throw ValidationError("set KK_ASSET_SIGNING_KEY (64 hex characters: the Ed25519 seed)")
-            }
-            return key
-        }
+        func signingKey() throws -> Curve25519.Signing.PrivateKey { try AssetsCommand.signingKey() }
     }
 
     struct Publish: AsyncParsableCommand {
@@ -105,11 +108,7 @@ struct AssetsCommand: AsyncParsableCommand {
     struct PublicKey: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "public-key", abstract: "Print the signing key's public half (hex) for clients to trust.")
         func run() throws {
-            guard let hex = ProcessInfo.processInfo.environment["KK_ASSET_SIGNING_KEY"], let seed = TokenKey.bytes(hex: hex), seed.count == 32,
-                  let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: seed) else {
-                throw ValidationError("set KK_ASSET_SIGNING_KEY (64 hex characters: the Ed25519 seed)")
-            }
-            print(key.publicKey.rawRepresentation.map { String(format: "%02x", $0) }.joined())
+            print(SigV4.hex(try AssetsCommand.signingKey().publicKey.rawRepresentation))
         }
     }
 }

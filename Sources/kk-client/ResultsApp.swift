@@ -10,7 +10,7 @@ enum ResultsApp {
     static func show(servicesURL: String, session: AuthSession, matchId: UInt64, track: String, headless: Bool, waitSeconds: Double = 20) {
         var screen = ResultsScreen(me: session.accountId, matchId: matchId, track: track)
         let results = ResultsClient(baseURL: servicesURL), store = StoreClient(baseURL: servicesURL)
-        let deadline = Double(monotonicMillis()) + waitSeconds * 1000
+        let deadline = ContinuousClock.now + .milliseconds(Int(waitSeconds * 1000))
         while true {
             do throws(AuthClientError) {
                 let r = try results.result(matchId: Int64(bitPattern: matchId))
@@ -23,7 +23,7 @@ enum ResultsApp {
                 break
             } catch {
                 // Not recorded yet (the route's own 404): wait; anything else: say so.
-                if case .refused(404, "not_found") = error, Double(monotonicMillis()) < deadline {
+                if case .refused(404, "not_found") = error, ContinuousClock.now < deadline {
                     usleep(500_000)
                     continue
                 }
@@ -49,11 +49,5 @@ enum ResultsApp {
         var key: UInt8 = 0
         _ = read(0, &key, 1)
         Terminal.restore()
-    }
-
-    static func monotonicMillis() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
     }
 }
