@@ -100,8 +100,7 @@ public final class ShardRegistry {
             lastAdoptScan = now
             if !server.draining { scanForAdoption() }
         }
-        let ended = server.core.takeResults(), figures = server.core.takeTelemetry()
-        for (i, r) in ended.enumerated() { matchOver(r, telemetry: i < figures.count && figures[i].matchId == r.matchId ? figures[i] : nil) }
+        for e in server.core.takeEnded() { matchOver(e) }
         if now >= lastOverRetry + 1000 { lastOverRetry = now; flushOvers() }
         // Presence: who is racing where (the platform services listen; best effort, pub/sub).
         for j in server.core.takeJoinedPlayers() where redis.isConnected { publish(.racing(playerId: j.playerId, matchId: j.matchId)) }
@@ -323,21 +322,20 @@ public final class ShardRegistry {
 
     /// A match ended: it is marked over and its result goes to the results stream, in one script
     /// (kept and retried every second while Redis does not answer).
-    private func matchOver(_ result: RaceResult, telemetry: MatchTelemetry?) {
-        let mid = result.matchId
+    private func matchOver(_ e: ShardCore.Ended) {
+        let mid = e.result.matchId
         if dieBeforeResult {
             logger.critical("fault point shard-die-before-result: dying before match \(mid)'s result is published")
             _exit(70)
         }
-        var r = result
+        var r = e.result, t = e.telemetry
         r.epoch = epochs[mid] ?? 1
         r.shardId = config.id
-        var t = telemetry
-        t?.epoch = r.epoch
-        t?.shardId = config.id
+        t.epoch = r.epoch
+        t.shardId = config.id
         epochs[mid] = nil; storedLogs[mid] = nil
         let json = { (data: Data?) in data.map { String(decoding: $0, as: UTF8.self) } ?? "" }
-        pendingOvers[mid] = (json(try? JSONEncoder().encode(r)), json(t.flatMap { try? JSONEncoder().encode($0) }))
+        pendingOvers[mid] = (json(try? JSONEncoder().encode(r)), json(try? JSONEncoder().encode(t)))
         flushOvers()
     }
 

@@ -13,9 +13,14 @@ public final class ShardCore {
     public private(set) var matches: [UInt64: MatchHost] = [:]
     public var counters = ShardCounters()
     let outbound = OutboundQueue<ShardTarget>(arenaBytes: 4 * Limits.maxShardPacketBytes)
-    /// The results of the matches that ended and were removed since the last call of ``takeResults()``.
-    private var results: [RaceResult] = []
-    private var endedTelemetry: [MatchTelemetry] = []
+    /// A match that ended and was removed: its race's result and its network figures (epoch
+    /// and shard id for the I/O layer to fill in).
+    public struct Ended: Sendable {
+        public var result: RaceResult
+        public var telemetry: MatchTelemetry
+    }
+    /// The matches that ended since the last call of ``takeEnded()``.
+    private var ended: [Ended] = []
     /// Accepted joins since the last ``takeJoinedPlayers()`` (bounded: the I/O layer drains it
     /// every 100 ms; beyond the bound the oldest are dropped, presence is best effort).
     private var joined: [(playerId: UInt64, matchId: UInt64)] = []
@@ -151,11 +156,11 @@ public final class ShardCore {
             if send, m.started { sendFrame(matchId: id, only: nil) }
             if m.ticksSinceFinish > config.lingerTicks {
                 matches[id] = nil
-                results.append(RaceResult(matchId: id, epoch: 0, shardId: "", track: m.simulation.track.name, laps: m.state.race.totalLaps,
-                                          ticks: m.tick, entries: RaceResult.entries(of: m.state, players: m.players),
-                                          log: m.log?.text()))
-                endedTelemetry.append(MatchTelemetry(matchId: id, epoch: 0, shardId: "", track: m.simulation.track.name,
-                                                     ticks: m.ticksStepped, players: m.telemetry))
+                ended.append(Ended(
+                    result: RaceResult(matchId: id, epoch: 0, shardId: "", track: m.simulation.track.name, laps: m.state.race.totalLaps,
+                                       ticks: m.tick, entries: RaceResult.entries(of: m.state, players: m.players), log: m.log?.text()),
+                    telemetry: MatchTelemetry(matchId: id, epoch: 0, shardId: "", track: m.simulation.track.name, ticks: m.ticksStepped,
+                                              players: m.telemetry)))
             }
         }
     }
@@ -166,17 +171,10 @@ public final class ShardCore {
         return joined
     }
 
-    /// The matches that ended (and were removed) since the last call, each with its race's
-    /// result (epoch and shard id for the I/O layer to fill in).
-    public func takeResults() -> [RaceResult] {
-        defer { results.removeAll() }
-        return results
-    }
-
-    /// The network figures of the matches ``takeResults()`` returned (same order, same matches).
-    public func takeTelemetry() -> [MatchTelemetry] {
-        defer { endedTelemetry.removeAll() }
-        return endedTelemetry
+    /// The matches that ended (and were removed) since the last call.
+    public func takeEnded() -> [Ended] {
+        defer { ended.removeAll() }
+        return ended
     }
 
     /// Encodes the match's full state once and queues it for its relays (or only for `only`).
