@@ -37,15 +37,8 @@ public struct ResultsStore: Sendable {
     public func record(_ r: RaceResult, verified: VerificationFailure?, bestLaps: [UInt32?] = [],
                        streamId: String) async throws(PostgresStoreError) -> RecordOutcome {
         try await PostgresDeadline.run(deadline) { [client, logger, rewards] () -> RecordOutcome in
-            do {
-                return try await client.withTransaction(logger: logger) { conn -> RecordOutcome in
-                    try await Self.record(r, verified: verified, bestLaps: bestLaps, streamId: streamId, rewards: rewards, on: conn, logger: logger)
-                }
-            } catch let e as PostgresTransactionError {
-                if let p = e.closureError as? PSQLError, let state = p.serverInfo?[.sqlState], state.hasPrefix("22") || state.hasPrefix("23") {
-                    throw PostgresStoreError.rejected("\(state): \(p.serverInfo?[.message] ?? "")")
-                }
-                throw e
+            try await PostgresTransaction.run(client, logger: logger) { conn -> RecordOutcome in
+                try await Self.record(r, verified: verified, bestLaps: bestLaps, streamId: streamId, rewards: rewards, on: conn, logger: logger)
             }
         }
     }

@@ -78,19 +78,12 @@ public struct TelemetryStore: Sendable {
         guard !batches.isEmpty else { return 0 }
         let body = Self.copyText(batches)
         return try await PostgresDeadline.run(deadline) { [client, logger] () -> Int in
-            do {
-                return try await Self.copy(body, client: client, logger: logger)
-            } catch let e as PostgresTransactionError {
-                if let p = e.closureError as? PSQLError, let state = p.serverInfo?[.sqlState], state.hasPrefix("22") || state.hasPrefix("23") {
-                    throw PostgresStoreError.rejected("\(state): \(p.serverInfo?[.message] ?? "")")
-                }
-                throw e
-            }
+            try await Self.copy(body, client: client, logger: logger)
         }
     }
 
     static func copy(_ body: String, client: PostgresClient, logger: Logger) async throws -> Int {
-            try await client.withTransaction(logger: logger) { conn -> Int in
+            try await PostgresTransaction.run(client, logger: logger) { conn -> Int in
                 try await conn.query("""
                     CREATE TEMP TABLE telemetry_in (at_ms bigint, match_id bigint, slot integer, epoch bigint, shard text, track text,
                         player_id bigint, ticks integer, inputs_applied integer, inputs_late integer, inputs_duplicate integer,
