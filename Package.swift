@@ -94,9 +94,11 @@ let package = Package(
         .target(name: "KKAssetsCore", dependencies: ["KKToken", .product(name: "Crypto", package: "swift-crypto")]),
         // Asset publishing: an S3-compatible store (SigV4, async-http-client) and the publisher.
         .target(name: "KKAssets", dependencies: [
-            "KKAssetsCore",
+            "KKAssetsCore", "KKAccessToken", "KKAdmin",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Metrics", package: "swift-metrics"),
         ]),
         // Terminal rendering and keyboard decoding for kk-client (pure).
         .target(name: "KKTerminalUI", dependencies: ["KKPhysics", "KKLobbyCore"]),
@@ -109,13 +111,14 @@ let package = Package(
         .target(name: "KKClientTransport", dependencies: ["KKDTLS", "KKLoop", "KKToken", "KKWire"]),
 
         .target(name: "KKClientSDK", dependencies: [
-            "KKClient", "KKClientTransport", "KKDTLS", "KKLoop", "KKPhysics", "KKToken", "KKWire", "KKLobbyCore",
+            "KKClient", "KKClientTransport", "KKDTLS", "KKLoop", "KKPhysics", "KKToken", "KKWire", "KKLobbyCore", "KKAssetsCore",
             .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 
         // Services.
         .target(name: "KKShard", dependencies: ["KKShardCore", "KKResultsCore", "KKAdmin", "KKWire", "KKPhysics", "KKLoop", "KKENet", "KKRedis",
+                                                .product(name: "Crypto", package: "swift-crypto"),
                                                 .product(name: "Logging", package: "swift-log")]),
         .target(name: "KKRelay", dependencies: ["KKRelayCore", "KKAdmin", "KKWire", "KKToken", "KKLoop", "KKENet", "KKRedis", "KKDTLS",
                                                 "KKLobbyCore",
@@ -170,6 +173,9 @@ let package = Package(
         ]),
         // Lobby rooms as pure state (the lobby service stores them in Redis between commands).
         .target(name: "KKLobbyCore", dependencies: ["KKToken"]),
+        // Proximity voice chat signalling as pure state: TURN REST credentials, the signalling
+        // messages, distance fade, and who hears whom per match (WebRTC media is peer to peer).
+        .target(name: "KKVoiceCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // The lobby service: rooms and quick play in Redis (any instance serves any room),
         // player and relay WebSockets, the bus between instances.
         .target(name: "KKLobby", dependencies: [
@@ -205,7 +211,7 @@ let package = Package(
         ]),
         .executableTarget(name: "kk-services", dependencies: [
             "KKAuth", "KKSocial", "KKLobby", "KKLobbyCore", "KKMatch", "KKPhysics", "KKPostgres", "KKAdmin", "KKToken", "KKRedis", "KKAccessToken",
-            "KKResults", "KKEconomy",
+            "KKResults", "KKEconomy", "KKAssets", "KKAssetsCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -267,9 +273,14 @@ let package = Package(
         // Tests: one target per module, plus the shim smoke tests.
         .testTarget(name: "KKBytesTests", dependencies: ["KKBytes"]),
         .testTarget(name: "KKLobbyCoreTests", dependencies: ["KKLobbyCore"]),
+        .testTarget(name: "KKVoiceCoreTests", dependencies: ["KKVoiceCore"]),
         .testTarget(name: "KKAssetsCoreTests", dependencies: ["KKAssetsCore", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "KKAssetsTests", dependencies: ["KKAssets", "KKAssetsCore", "KKTestSupport", "KKLocalStack", "kk-assets",
-                                                         .product(name: "Crypto", package: "swift-crypto")]),
+                                                         "KKClientSDK", "KKLobbyCore", "KKAccessToken", "KKAdmin",
+                                                         .product(name: "Crypto", package: "swift-crypto"),
+                                                         .product(name: "Hummingbird", package: "hummingbird"),
+                                                         .product(name: "HummingbirdTesting", package: "hummingbird"),
+                                                         .product(name: "Metrics", package: "swift-metrics")]),
         .testTarget(name: "KKResultsCoreTests", dependencies: ["KKResultsCore", "KKPhysics", "KKTestSupport"]),
         .testTarget(name: "KKLobbyTests", dependencies: ["KKLobby", "KKLobbyCore", "KKRedis", "KKMatch", "KKToken", "KKTestSupport"]),
         .testTarget(name: "KKAuthTests", dependencies: [

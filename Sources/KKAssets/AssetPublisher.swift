@@ -58,11 +58,16 @@ public struct AssetPublisher: Sendable {
 
     /// The pointer, and the manifest it names once its signature checks out.
     public func current(platform: String, trusted: [String: Curve25519.Signing.PublicKey]) async throws -> (Pointer, AssetManifest)? {
+        guard let (pointer, signed) = try await currentSigned(platform: platform) else { return nil }
+        return (pointer, try signed.verified(trusted: trusted))
+    }
+
+    /// The pointer and the signed manifest it names, as stored (not yet verified).
+    public func currentSigned(platform: String) async throws -> (Pointer, SignedManifest)? {
         guard let p = try await store.get(Self.pointerKey(platform: platform)) else { return nil }
         let pointer = try JSONDecoder().decode(Pointer.self, from: Data(p))
         guard let m = try await store.get(pointer.manifest) else { throw S3Error.status(404, "the pointer names \(pointer.manifest), which is missing") }
-        let manifest = try JSONDecoder().decode(SignedManifest.self, from: Data(m)).verified(trusted: trusted)
-        return (pointer, manifest)
+        return (pointer, try JSONDecoder().decode(SignedManifest.self, from: Data(m)))
     }
 
     func setCurrent(_ p: Pointer, platform: String) async throws {

@@ -12,6 +12,11 @@ public struct RoomStarter: Sendable {
     public let config: AllocatorConfig
     public let issuer: LockedIssuer
     public let matchConfig: MatchServiceConfig
+    /// Each track's version (name -> SHA-256 of its bundle) the race is pinned to: the
+    /// allocation names `name@sha256`, and a shard without exactly that track refuses the match
+    /// instead of racing other geometry than the players downloaded. A track not listed goes by
+    /// name.
+    public var trackVersions: [String: String] = [:]
 
     public init(redis: RedisCommandBridge, config: AllocatorConfig, matchConfig: MatchServiceConfig) throws(TokenError) {
         self.redis = redis
@@ -26,7 +31,8 @@ public struct RoomStarter: Sendable {
                       nowMillis: UInt64) async throws(MatchError) -> (matchId: UInt64, tokens: [Int64: ConnectToken]) {
         let ids = players.map { UInt64($0) }
         let group = AllocatorRequest.group(players: ids, ticketId: "room:\(roomId):\(attempt)", nowMillis: nowMillis,
-                                           config: config, track: track, privateMatch: true)
+                                           config: config, track: trackVersions[track].map { "\(track)@\($0)" } ?? track,
+                                           privateMatch: true)
         let placed = try AllocatorRequest.parseGroup(await redis.script(group.source, keys: group.keys, args: group.args)).get()
         let relayRequest = AllocatorRequest.liveRelays(config: config)
         let live = (try? AllocatorRequest.parseRelays(await redis.script(relayRequest.source, keys: relayRequest.keys,

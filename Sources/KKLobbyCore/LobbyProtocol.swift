@@ -84,6 +84,10 @@ public struct RoomView: Codable, Sendable, Equatable {
         members = room.members.map { MemberView(account: $0.account, ready: $0.ready, vote: $0.vote, awayUntilMillis: $0.heldUntilMillis,
                                                     kart: $0.kart, skin: $0.skin) }
     }
+
+    /// The track the room would race if it started now (the lobby's tally): what a client
+    /// prefetches while the countdown runs.
+    public var leadingTrack: String { Room.winningTrack(votes: members.map(\.vote), tracks: tracks) }
 }
 
 /// One ``RoomEvent``, flat: `kind` plus the fields it has.

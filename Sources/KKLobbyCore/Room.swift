@@ -173,9 +173,14 @@ public struct Room: Sendable, Equatable, Codable {
 
     /// The most-voted track; ties go to the earliest in the rules' list; no votes: the first.
     public func winningTrack(_ rules: LobbyRules) -> String {
-        var best = rules.tracks.first ?? "", bestVotes = 0
-        for t in rules.tracks {
-            let n = members.filter { $0.vote == t }.count
+        Self.winningTrack(votes: members.map(\.vote), tracks: rules.tracks)
+    }
+
+    /// The tally: the most-voted of `tracks`; ties go to the earliest; no votes: the first.
+    public static func winningTrack(votes: [String?], tracks: [String]) -> String {
+        var best = tracks.first ?? "", bestVotes = 0
+        for t in tracks {
+            let n = votes.filter { $0 == t }.count
             if n > bestVotes { best = t; bestVotes = n }
         }
         return best

@@ -60,6 +60,7 @@ extension ShardRegistry {
         m.count("kk_shard_frames_sent_total", total: c.framesSent)
         m.count("kk_shard_frame_bytes_total", total: c.frameBytesSent)
         m.count("kk_shard_matches_adopted_total", total: c.matchesAdopted)
+        m.count("kk_shard_matches_refused_total", total: c.matchesRefused)
         m.count("kk_shard_redis_errors_total", total: redisErrors)
         m.count("kk_shard_leases_reclaimed_total", total: leasesReclaimed)
         m.count("kk_shard_snapshots_total", total: snapshotsWritten)

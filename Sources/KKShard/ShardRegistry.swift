@@ -182,6 +182,10 @@ public final class ShardRegistry {
             // No longer "allocated but not hosted" for the allocator's capacity check.
             redis.command(["ZREM", key("shard", config.id, "pending"), .string("\(mid)")]) { _ in }
             logger.info("match created", metadata: ["match": "\(mid)"])
+        } catch ShardError.trackMissing(let ref) {
+            // Another shard with that track version may adopt it once the lease is given up.
+            logger.error("refusing allocated match \(mid): this shard lacks track \(ref); giving the lease up")
+            scripts.release.run(on: redis, keys: [key("match", "\(mid)", "owner")], args: [.string(config.id)]) { _ in }
         } catch {
             logger.error("cannot host allocated match \(mid): \(error)")
         }
@@ -302,6 +306,10 @@ public final class ShardRegistry {
                                            track: track, log: log)
                 adopted = true
                 logger.notice("adopted match from snapshot", metadata: ["match": "\(mid)", "tick": "\(snap.state.tick)", "epoch": "\(epoch)"])
+            } catch ShardError.trackMissing(let ref) {
+                logger.error("cannot adopt match \(mid): this shard lacks track \(ref); giving the lease up")
+                scripts.release.run(on: redis, keys: [key("match", "\(mid)", "owner")], args: [.string(config.id)]) { _ in }
+                return
             } catch {
                 logger.error("snapshot of match \(mid) unusable: \(error); starting it fresh")
             }

@@ -41,7 +41,7 @@ public final class ShardServer {
         self.config = config
         self.loop = loop
         self.logger = logger
-        core = ShardCore(config: config)
+        core = ShardCore(config: config, library: try TrackFiles.library(directory: config.tracksDir))
         do {
             endpoint = try ENetEndpoint(loop: loop, bind: (config.enetHost, config.enetPort), maxPeers: 256)
         } catch {

@@ -12,6 +12,9 @@ public struct ShardConfig: Sendable, Codable, Equatable {
     public var maxMatches: Int = 64
     public var playersPerMatch: Int = 8
     public var track: String = "oval"
+    /// A directory of `*.track` files hosted besides the built-in tracks (by content hash: an
+    /// allocation naming `name@sha256` needs a track whose bytes hash to it).
+    public var tracksDir: String?
     /// Laps override (nil: the track's default).
     public var laps: UInt8?
     /// Frames are sent every N ticks (3 = 20 Hz at 60 Hz).

@@ -28,8 +28,12 @@ public final class ShardCore {
     private var relayScratch: [RelayLink] = []
     private var tickCounter: UInt64 = 0
 
-    public init(config: ShardConfig) {
+    /// The tracks by content hash, for allocations that pin a version (``TrackRef``).
+    public let library: TrackLibrary
+
+    public init(config: ShardConfig, library: TrackLibrary = TrackLibrary()) {
         self.config = config
+        self.library = library
         stateBytes.reserveCapacity(4096)
     }
 
@@ -60,10 +64,22 @@ public final class ShardCore {
         counters.matchesAdopted += 1
     }
 
-    /// The match's track: the one its allocation names (a lobby room's vote) when this shard
-    /// knows it, else the shard's configured track.
-    func track(_ name: String?) throws(ShardError) -> Track {
-        if let name, let t = try? TrackCatalog.track(named: name) { return t }
+    /// The match's track. An allocation that pins a version (`name@sha256`) gets exactly that
+    /// track or a refusal (``ShardError/trackMissing(_:)``, counted): racing other geometry than
+    /// the clients downloaded would desynchronise every prediction. A name alone (kk-match's
+    /// default, older allocators) resolves to the library's latest of that name, a built-in one,
+    /// or the shard's configured track.
+    func track(_ text: String?) throws(ShardError) -> Track {
+        if let text, let ref = TrackRef(parsing: text) {
+            if ref.sha256 != nil {
+                guard let t = library.resolve(ref) else { counters.matchesRefused += 1; throw .trackMissing(ref.description) }
+                return t
+            }
+            if let t = library.resolve(ref) ?? (try? TrackCatalog.track(named: ref.name)) { return t }
+        } else if text != nil, text?.contains("@") == true {
+            counters.matchesRefused += 1
+            throw .trackMissing(text ?? "")
+        }
         do { return try TrackCatalog.track(named: config.track) } catch { throw .badTrack(config.track) }
     }
 

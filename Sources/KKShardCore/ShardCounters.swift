@@ -18,6 +18,8 @@ public struct ShardCounters: Sendable {
     /// Timer wake-ups that had to step more than one tick to catch up.
     public var tickOverruns = 0
     public var matchesAdopted = 0
+    /// Matches not hosted because their allocation pins a track version this shard lacks.
+    public var matchesRefused = 0
 
     public init() {}
 

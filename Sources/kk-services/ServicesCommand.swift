@@ -29,7 +29,7 @@ struct ServicesCommand: AsyncParsableCommand {
         commandName: "kk-services",
         abstract: "KartKlash platform services (auth, ...) over PostgreSQL.")
 
-    @Option(help: "Services to run, comma-separated (auth, social, lobby, results, economy).") var services = "auth,social"
+    @Option(help: "Services to run, comma-separated (auth, social, lobby, results, economy, assets).") var services = "auth,social"
     @Option(help: "HTTP listen host.") var httpHost = "127.0.0.1"
     @Option(help: "HTTP listen port (0: any free port).") var httpPort = 7090
     @Option(help: "PostgreSQL URL postgres://user:password@host:port/db (default: $KK_POSTGRES_URL).") var postgresUrl: String?
@@ -59,7 +59,10 @@ struct ServicesCommand: AsyncParsableCommand {
 
     @Option(help: "Economy: the operator credential for grants, refunds and catalog changes, at least 16 characters (default: $KK_OPERATOR_SECRET; none: operator routes off).") var operatorSecret: String?
 
-    static let known: Set<String> = ["auth", "social", "lobby", "results", "economy"]
+    @OptionGroup(title: "Assets") var assets: AssetOptions
+    @Option(help: "Lobby: directory of the tracks' files (their SHA-256 pins each race's track version; default: the built-in tracks).") var tracksDir: String?
+
+    static let known: Set<String> = ["auth", "social", "lobby", "results", "economy", "assets"]
 
     func validate() throws {
         let wanted = services.split(separator: ",").map { String($0) }
@@ -70,6 +73,7 @@ struct ServicesCommand: AsyncParsableCommand {
         guard (0...65535).contains(httpPort) else { throw ValidationError("--http-port must be 0-65535") }
         guard (60...86_400).contains(accessTokenSeconds) else { throw ValidationError("--access-token-seconds must be 60-86400") }
         if let s = operatorSecret, s.count < 16 { throw ValidationError("--operator-secret must be at least 16 characters") }
+        try assets.validate(enabled: wanted.contains("assets"))
         if wanted.contains("results") {
             guard redisPort != nil else { throw ValidationError("--services results needs --redis-port (the results stream is in Redis)") }
             guard (100...3_600_000).contains(resultsClaimIdleMs) else { throw ValidationError("--results-claim-idle-ms must be 100-3600000") }
@@ -144,6 +148,7 @@ struct ServicesCommand: AsyncParsableCommand {
         if let s = opSecret, s.count < 16 { throw ValidationError("KK_OPERATOR_SECRET must be at least 16 characters") }
         let economy = EconomyService(store: EconomyStore(client: client, logger: logger), verifier: tokens.verifier,
                                      operatorSecret: opSecret, metricsFactory: host.metricsFactory)
+        let assetService = wanted.contains("assets") ? try assets.service(verifier: tokens.verifier, metricsFactory: host.metricsFactory) : nil
         var resultsBridge: RedisCommandBridge?
         defer { resultsBridge?.shutdown() }
         let startup = StartupMigrations(client: client, sets: sets, admin: host.admin, logger: logger)
@@ -210,6 +215,7 @@ struct ServicesCommand: AsyncParsableCommand {
                                lobby?.addRoutes(to: router)
                                if wanted.contains("results") { results.addRoutes(to: router) }
                                if wanted.contains("economy") { economy.addRoutes(to: router) }
+                               assetService?.addRoutes(to: router)
                            }, status: {
                                Status(services: servicesText, postgres: pgText,
                                       lobby: lobbyRef.map { LobbyStatus(sockets: $0.hub.count, relaySockets: $0.relays.count,
@@ -249,6 +255,7 @@ extension ServicesCommand {
                                             playerTTLMillis: UInt64(tokenSeconds) * 1000)
             starter = try RoomStarter(redis: bridge, config: allocator,
                                       matchConfig: MatchServiceConfig(tokenKey: key, tokenSeconds: UInt64(tokenSeconds), staticRelays: relay))
+            starter?.trackVersions = try AssetOptions.trackVersions(names: rules.tracks, tracksDir: tracksDir)
         } else {
             host.logger.warning("kk-services: lobby without --token-key: races cannot start")
         }

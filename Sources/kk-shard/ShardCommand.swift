@@ -27,6 +27,7 @@ struct ShardCommand: ParsableCommand {
     @Option(help: "Kart slots per match.") var playersPerMatch: Int?
     @Option(help: "Track name (oval, canyon, sprint).") var track: String?
     @Option(help: "Laps (default: the track's).") var laps: UInt8?
+    @Option(help: "Directory of .track files hosted besides the built-in tracks, by content hash (e.g. Config/tracks).") var tracksDir: String?
     @Option(help: "Send a frame every N ticks (3 = 20 Hz).") var sendEveryTicks: Int?
     @Option(help: "Snapshot to Redis every N ticks.") var snapshotEveryTicks: Int?
     @Option(help: "Registration TTL, ms.") var registrationTtlMs: Int?
@@ -47,6 +48,7 @@ struct ShardCommand: ParsableCommand {
         if let playersPerMatch { c.playersPerMatch = playersPerMatch }
         if let track { c.track = track }
         if let laps { c.laps = laps }
+        if let tracksDir { c.tracksDir = tracksDir }
         if let sendEveryTicks { c.sendEveryTicks = sendEveryTicks }
         if let snapshotEveryTicks { c.snapshotEveryTicks = snapshotEveryTicks }
         if let registrationTtlMs { c.registrationTTLMillis = registrationTtlMs }

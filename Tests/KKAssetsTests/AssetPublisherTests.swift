@@ -11,12 +11,7 @@ import Testing
 /// moved last; a second build shares the unchanged bundles; rollback moves the pointer back;
 /// what comes back verifies, and a tampered bundle or manifest is refused.
 @Suite(.serialized) struct AssetPublisherTests {
-    func tracks() throws -> [(id: String, kind: String, bytes: [UInt8])] {
-        let dir = SystemTest.packageRoot.appendingPathComponent("Config/tracks")
-        return try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".track") }.sorted().map { name in
-            ("track/" + name.dropLast(6), "track", Array(try Data(contentsOf: dir.appendingPathComponent(name))))
-        }
-    }
+    func tracks() throws -> [(id: String, kind: String, bytes: [UInt8])] { try AssetFixture.tracks() }
 
     @Test func publishRollbackAndVerifyAgainstARealS3API() async throws {
         let moto = try MotoTestServer.start()
@@ -92,23 +87,14 @@ import Testing
     /// the bundle (and its ranges, cached after the first fetch); a bad signature is 403, an
     /// expired URL 410; the bytes verify against the manifest.
     @Test func theCDNServesSignedExpiringURLsWithRanges() async throws {
-        let moto = try MotoTestServer.start()
-        defer { moto.process.stop() }
-        let bucket = "kk-cdn-\(UInt32.random(in: 0...UInt32.max))"
-        let store = S3Store(endpoint: moto.endpoint, bucket: bucket, signer: SigV4(accessKeyId: "testing", secretAccessKey: "testing", region: "us-east-1"))
-        try await store.createBucket()
-        let key = Curve25519.Signing.PrivateKey()
+        let fx = try await AssetFixture()
+        defer { fx.stop() }
+        let store = fx.store, key = fx.key
         _ = try await AssetPublisher(store: store).publish(try tracks(), build: "b1", platform: "linux", keyId: "k1", key: key)
         let manifest = try #require(try await AssetPublisher(store: store).current(platform: "linux", trusted: ["k1": key.publicKey])?.1)
-        let secret = "cdn-secret-\(UInt32.random(in: 0...UInt32.max))"
-        let script = SystemTest.packageRoot.appendingPathComponent("Ops/scripts/nginx-cdn.sh").path
-        let answer = NSTemporaryDirectory() + "kk-cdn-\(getpid()).txt"
-        let starter = try ChildProcess(path: "/bin/bash", arguments: ["-c", "bash \"$0\" \"$1\" \"$2\" > \"$3\"", script, "\(moto.endpoint)/\(bucket)", secret, answer])
-        #expect(starter.wait(seconds: 30).map { ($0 >> 8) & 0xff } == 0)
-        let fields = ((try? String(contentsOfFile: answer, encoding: .utf8)) ?? "").split(whereSeparator: \.isWhitespace).map(String.init)
-        try #require(fields.count == 3, "nginx-cdn.sh: \(fields)")
-        let port = try #require(Int(fields[0])), pid = try #require(Int32(fields[1]))
-        defer { kill(pid, SIGTERM); try? FileManager.default.removeItem(atPath: fields[2]) }
+        let cdn = try fx.startCDN()
+        defer { cdn.stop() }
+        let port = cdn.port, secret = cdn.secret
         let b = try #require(manifest.bundle("track/oval"))
         let uri = "/" + AssetPublisher.bundleKey(b)
         let later = Int64(Date().timeIntervalSince1970) + 300

@@ -1,0 +1,137 @@
+import Glibc
+
+/// One GET streamed into a file at an offset, resuming with `Range: bytes=<offset>-` (blocking,
+/// like ``BlockingHTTP``): what the asset cache downloads bundles with. It never writes past
+/// the size the manifest names, and tells a short body (the connection closed early: resume
+/// later) from a refusal.
+enum HTTPDownload {
+    enum Failure: Error, Equatable {
+        case unreachable(String)
+        /// A status other than 200/206 (403 forged or bad link, 410 expired, 404...).
+        case status(Int)
+        /// 416: the partial file is not a prefix the server can continue.
+        case rangeNotSatisfiable
+        case badResponse(String)
+        /// The body ended at `got` of `expected` bytes.
+        case truncated(got: Int, expected: Int)
+        /// The server sends more than the manifest's size.
+        case tooLarge(Int)
+        /// Writing the file failed (errno: ENOSPC, EDQUOT, EFBIG, EIO...).
+        case write(Int32)
+    }
+
+    /// Fetches `url` into `fd` from byte `offset` (0: the whole object) up to `total` bytes.
+    /// Returns the bytes the file holds afterwards (== `total` when complete). A 200 to a range
+    /// request restarts the file from 0.
+    static func fetch(url: String, into fd: Int32, offset: Int, total: Int, timeoutMillis: Int) throws(Failure) -> Int {
+        let (host, port, path): (String, UInt16, String)
+        do throws(MatchServiceError) { (host, port, path) = try BlockingHTTP.parse(url: url) } catch { throw .unreachable("\(error)") }
+        let sock: Int32
+        do throws(MatchServiceError) { sock = try BlockingHTTP.connect(host: host, port: port, timeoutMillis: timeoutMillis) } catch {
+            throw .unreachable("\(error)")
+        }
+        defer { close(sock) }
+        var tv = timeval(tv_sec: timeoutMillis / 1000, tv_usec: (timeoutMillis % 1000) * 1000)
+        setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        var head = "GET \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nUser-Agent: kk-client\r\nConnection: close\r\n"
+        if offset > 0 { head += "Range: bytes=\(offset)-\r\n" }
+        head += "\r\n"
+        let request = Array(head.utf8)
+        var sent = 0
+        while sent < request.count {
+            let n = request.withUnsafeBytes { send(sock, $0.baseAddress! + sent, request.count - sent, Int32(MSG_NOSIGNAL)) }
+            if n < 0 { if errno == EINTR { continue }; throw .unreachable("send: \(String(cString: strerror(errno)))") }
+            sent += n
+        }
+        // The head (bounded), then the body straight into the file.
+        var buf = [UInt8](repeating: 0, count: 64 * 1024)
+        var have = 0, headEnd = -1
+        while headEnd < 0 {
+            guard have < buf.count else { throw .badResponse("response head over \(buf.count) bytes") }
+            let n = buf.withUnsafeMutableBytes { recv(sock, $0.baseAddress! + have, $0.count - have, 0) }
+            if n < 0 { if errno == EINTR { continue }; throw .unreachable(errno == EAGAIN ? "no answer within \(timeoutMillis) ms" : "recv: \(String(cString: strerror(errno)))") }
+            if n == 0 { throw .badResponse(have == 0 ? "empty answer" : "incomplete response head") }
+            let from = max(0, have - 3)
+            have += n
+            if have >= 4 {
+                for i in from...(have - 4) where buf[i] == 13 && buf[i + 1] == 10 && buf[i + 2] == 13 && buf[i + 3] == 10 { headEnd = i; break }
+            }
+        }
+        let (status, headers) = try parseHead(String(decoding: buf[..<headEnd], as: UTF8.self))
+        var start: Int
+        switch status {
+        case 200:
+            start = 0
+            if offset > 0 { guard ftruncate(fd, 0) == 0 else { throw .write(errno) } }
+        case 206:
+            guard let range = headers["content-range"], let (first, size) = parseContentRange(range) else {
+                throw .badResponse("206 without a usable Content-Range")
+            }
+            guard first == offset else { throw .badResponse("asked for bytes from \(offset), got from \(first)") }
+            if let size, size != total { throw .badResponse("object is \(size) bytes, the manifest says \(total)") }
+            start = offset
+        case 416: throw .rangeNotSatisfiable
+        default: throw .status(status)
+        }
+        if headers["transfer-encoding"]?.lowercased().contains("chunked") == true { throw .badResponse("chunked bodies are not supported for bundles") }
+        let length = headers["content-length"].flatMap { Int($0) }
+        if let length, start + length > total { throw .tooLarge(start + length) }
+        let end = length.map { start + $0 } ?? total
+        var at = start
+        /// Writes buf[from..<from+count] at `at`; 0 or the errno.
+        func write(_ from: Int, _ count: Int) -> Int32 {
+            buf.withUnsafeBytes { raw -> Int32 in
+                var done = 0
+                while done < count {
+                    let w = pwrite(fd, raw.baseAddress! + from + done, count - done, off_t(at + done))
+                    if w < 0 { if errno == EINTR { continue }; at += done; return errno }
+                    done += w
+                }
+                at += done
+                return 0
+            }
+        }
+        // Body bytes that came with the head.
+        let bodyStart = headEnd + 4
+        if have > bodyStart {
+            guard have - bodyStart <= end - at else { throw .tooLarge(at + have - bodyStart) }
+            let e = write(bodyStart, have - bodyStart)
+            if e != 0 { throw .write(e) }
+        }
+        while at < end {
+            let n = buf.withUnsafeMutableBytes { recv(sock, $0.baseAddress!, min($0.count, end - at), 0) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw errno == EAGAIN ? .truncated(got: at, expected: total) : .unreachable("recv: \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { break }
+            let e = write(0, n)
+            if e != 0 { throw .write(e) }
+        }
+        if at < end || at < total { throw .truncated(got: at, expected: total) }
+        return at
+    }
+
+    /// Status and lower-cased headers of a response head.
+    static func parseHead(_ head: String) throws(Failure) -> (Int, [String: String]) {
+        var lines = head.components(separatedBy: "\r\n")
+        let statusLine = lines.removeFirst().split(separator: " ")
+        guard statusLine.count >= 2, statusLine[0].hasPrefix("HTTP/"), let status = Int(statusLine[1]) else { throw .badResponse("not HTTP") }
+        var headers: [String: String] = [:]
+        for l in lines {
+            guard let c = l.firstIndex(of: ":") else { continue }
+            headers[l[..<c].lowercased()] = l[l.index(after: c)...].trimmingCharacters(in: .whitespaces)
+        }
+        return (status, headers)
+    }
+
+    /// `bytes first-last/size` (size may be `*`).
+    static func parseContentRange(_ text: String) -> (first: Int, size: Int?)? {
+        guard text.hasPrefix("bytes ") else { return nil }
+        let rest = text.dropFirst(6)
+        guard let dash = rest.firstIndex(of: "-"), let slash = rest.firstIndex(of: "/"), let first = Int(rest[..<dash]) else { return nil }
+        let size = rest[rest.index(after: slash)...]
+        return (first, size == "*" ? nil : Int(size))
+    }
+}
