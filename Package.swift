@@ -111,13 +111,13 @@ let package = Package(
         .target(name: "KKClientTransport", dependencies: ["KKDTLS", "KKLoop", "KKToken", "KKWire"]),
 
         .target(name: "KKClientSDK", dependencies: [
-            "KKClient", "KKClientTransport", "KKDTLS", "KKLoop", "KKPhysics", "KKToken", "KKWire", "KKLobbyCore", "KKAssetsCore",
+            "KKClient", "KKClientTransport", "KKDTLS", "KKLoop", "KKPhysics", "KKToken", "KKWire", "KKLobbyCore", "KKAssetsCore", "KKVoiceCore",
             .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 
         // Services.
-        .target(name: "KKShard", dependencies: ["KKShardCore", "KKResultsCore", "KKAdmin", "KKWire", "KKPhysics", "KKLoop", "KKENet", "KKRedis",
+        .target(name: "KKShard", dependencies: ["KKShardCore", "KKResultsCore", "KKAdmin", "KKWire", "KKPhysics", "KKLoop", "KKENet", "KKRedis", "KKVoiceCore",
                                                 .product(name: "Crypto", package: "swift-crypto"),
                                                 .product(name: "Logging", package: "swift-log")]),
         .target(name: "KKRelay", dependencies: ["KKRelayCore", "KKAdmin", "KKWire", "KKToken", "KKLoop", "KKENet", "KKRedis", "KKDTLS",
@@ -176,6 +176,15 @@ let package = Package(
         // Proximity voice chat signalling as pure state: TURN REST credentials, the signalling
         // messages, distance fade, and who hears whom per match (WebRTC media is peer to peer).
         .target(name: "KKVoiceCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // The voice signalling service: WebSocket, proximity from the shards' position reports.
+        .target(name: "KKVoice", dependencies: [
+            "KKVoiceCore", "KKLobby", "KKAccessToken",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+        ]),
         // The lobby service: rooms and quick play in Redis (any instance serves any room),
         // player and relay WebSockets, the bus between instances.
         .target(name: "KKLobby", dependencies: [
@@ -211,7 +220,7 @@ let package = Package(
         ]),
         .executableTarget(name: "kk-services", dependencies: [
             "KKAuth", "KKSocial", "KKLobby", "KKLobbyCore", "KKMatch", "KKPhysics", "KKPostgres", "KKAdmin", "KKToken", "KKRedis", "KKAccessToken",
-            "KKResults", "KKEconomy", "KKAssets", "KKAssetsCore",
+            "KKResults", "KKEconomy", "KKAssets", "KKAssetsCore", "KKVoice", "KKVoiceCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -319,7 +328,7 @@ let package = Package(
                                                           "KKPhysics", "KKDelta", "KKPrediction"]),
         .testTarget(name: "KKTerminalUITests", dependencies: ["KKTerminalUI", "KKPhysics", "KKLobbyCore"]),
         .testTarget(name: "KKSystemTests", dependencies: [
-            "kk-shard", "kk-relay", "kk-client", "kk-services", "KKLobbyCore", "KKAccessToken", "KKLocalStack", "KKClientSDK", "KKImpair", "KKLoad", "KKClient", "KKToken", "KKLoop", "KKPhysics", "KKWire", "CHiredis", "KKTestSupport",
+            "kk-shard", "kk-relay", "kk-client", "kk-services", "KKLobbyCore", "KKAccessToken", "KKLocalStack", "KKClientSDK", "KKImpair", "KKLoad", "KKClient", "KKToken", "KKLoop", "KKPhysics", "KKWire", "CHiredis", "KKTestSupport", "KKVoiceCore",
         ]),
         .testTarget(name: "KKMatchTests", dependencies: [
             "KKMatch", "kk-match", "KKAccessToken", "KKAdmin", "KKRedis", "KKLoop", "KKToken", "KKTestSupport",

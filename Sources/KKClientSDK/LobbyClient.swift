@@ -12,34 +12,10 @@ import NIOWebSocket
 /// the client reconnects by itself (0.25 s, doubling to 4 s; ``Event/reconnecting``), so a short
 /// outage keeps the player's held seat; ``close()`` ends it for good.
 public final class LobbyClient: Sendable {
-    public enum Event: Sendable, Equatable {
-        /// A message from the lobby (`hello` after every (re)connect, then room, match, queue...).
-        case message(LobbyMessage)
-        /// The socket dropped; the client tries again (`attempt` from 1).
-        case reconnecting(attempt: Int, reason: String)
-        /// The socket closed for good (refused, replaced by a newer one, or ``close()``): the
-        /// code (4001 replaced, 4008 flood, 1008 policy...; 0 when it never opened) and the reason.
-        case closed(code: Int, reason: String)
-    }
-
-    /// The lobby's socket addresses; a reconnect tries the next one (instances of one lobby).
-    public let urls: [String]
-    public var url: String { urls[0] }
-    private let accessToken: String
-    private let state = NIOLockedValueBox(State())
-    private let condition = NSCondition()
-    private let queued = NIOLockedValueBox<[Event]>([])
-    /// Commands not written yet (kept across a reconnect; at most 256).
-    private let pending = NIOLockedValueBox<[String]>([])
-    public let autoReconnect: Bool
-
-    struct State {
-        var closed = false
-        var connected = false
-        var task: Task<Void, Never>?
-        /// Wakes the current connection's writer (nil while disconnected).
-        var wake: AsyncStream<Void>.Continuation?
-    }
+    /// A message from the lobby (`hello` after every (re)connect, then room, match, queue...),
+    /// a reconnect, or the end.
+    public typealias Event = JSONWebSocketClient<LobbyMessage>.Event
+    let socket: JSONWebSocketClient<LobbyMessage>
 
     /// `url`: the lobby's socket, `ws://host:port/v1/lobby`.
     public convenience init(url: String, accessToken: String, autoReconnect: Bool = true) {
@@ -48,151 +24,32 @@ public final class LobbyClient: Sendable {
 
     /// `urls`: the lobby instances' sockets, tried in turn.
     public init(urls: [String], accessToken: String, autoReconnect: Bool = true) {
-        precondition(!urls.isEmpty, "at least one lobby URL")
-        self.urls = urls
-        self.accessToken = accessToken
-        self.autoReconnect = autoReconnect
+        socket = JSONWebSocketClient(urls: urls, accessToken: accessToken, autoReconnect: autoReconnect, label: "kk-lobby-client")
     }
 
-    deinit { state.withLockedValue { $0.task?.cancel() } }
-
+    public var urls: [String] { socket.urls }
+    public var url: String { socket.url }
+    public var autoReconnect: Bool { socket.autoReconnect }
     /// True while the socket is open.
-    public var isConnected: Bool { state.withLockedValue { $0.connected } }
-
+    public var isConnected: Bool { socket.isConnected }
     /// Opens the socket (in the background; `hello` arrives when it is up).
-    public func connect() {
-        let task = Task { [self] in await runLoop() }
-        state.withLockedValue { $0.task = task }
-    }
+    public func connect() { socket.connect() }
 
     /// Sends a command (queued while the socket reconnects; at most 256 waiting).
     public func send(_ command: LobbyCommand) {
         guard let data = try? JSONEncoder().encode(command) else { return }
-        sendRaw(String(decoding: data, as: UTF8.self))
+        socket.sendRaw(String(decoding: data, as: UTF8.self))
     }
 
     /// Sends raw text (tests of the service's bad-input handling).
-    public func sendRaw(_ text: String) {
-        let queued = pending.withLockedValue { p -> Bool in
-            guard p.count < 256 else { return false }
-            p.append(text)
-            return true
-        }
-        if queued { _ = state.withLockedValue { $0.wake }?.yield() }
-    }
-
+    public func sendRaw(_ text: String) { socket.sendRaw(text) }
     /// The next event, waiting at most `timeoutMillis` (0: only what is already there).
-    public func next(timeoutMillis: Int) -> Event? {
-        let deadline = Date().addingTimeInterval(Double(timeoutMillis) / 1000)
-        condition.lock()
-        defer { condition.unlock() }
-        while true {
-            if let e = queued.withLockedValue({ $0.isEmpty ? nil : $0.removeFirst() }) { return e }
-            if timeoutMillis <= 0 || !condition.wait(until: deadline) { return queued.withLockedValue { $0.isEmpty ? nil : $0.removeFirst() } }
-        }
-    }
-
-    /// Waits (at most `timeoutMillis`) for a message matching `where`, skipping others; nil on timeout
-    /// or when the socket closed for good.
-    public func waitFor(timeoutMillis: Int, _ where: (LobbyMessage) -> Bool) -> LobbyMessage? {
-        let deadline = Date().addingTimeInterval(Double(timeoutMillis) / 1000)
-        while true {
-            let left = Int(deadline.timeIntervalSinceNow * 1000)
-            guard left > 0, let e = next(timeoutMillis: left) else { return nil }
-            switch e {
-            case .message(let m) where `where`(m): return m
-            case .closed: return nil
-            default: continue
-            }
-        }
-    }
-
+    public func next(timeoutMillis: Int) -> Event? { socket.next(timeoutMillis: timeoutMillis) }
+    /// Waits (at most `timeoutMillis`) for a message matching `where`, skipping others; nil on
+    /// timeout or when the socket closed for good.
+    public func waitFor(timeoutMillis: Int, _ where: (LobbyMessage) -> Bool) -> LobbyMessage? { socket.waitFor(timeoutMillis: timeoutMillis, `where`) }
     /// Closes the socket for good.
-    public func close() {
-        let (task, wake) = state.withLockedValue { s -> (Task<Void, Never>?, AsyncStream<Void>.Continuation?) in
-            s.closed = true
-            return (s.task, s.wake)
-        }
-        wake?.yield()  // the writer sends a close frame
-        task?.cancel()
-    }
-
-    private func push(_ e: Event) {
-        condition.lock()
-        queued.withLockedValue { q in
-            q.append(e)
-            if q.count > 4096 { q.removeFirst(q.count - 4096) }
-        }
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    private func runLoop() async {
-        var attempt = 0
-        var next = 0
-        var logger = Logger(label: "kk-lobby-client")
-        logger.logLevel = .critical
-        var config = WebSocketClientConfiguration(maxFrameSize: 1 << 16, additionalHeaders: [.authorization: "Bearer \(accessToken)"])
-        config.autoPing = .enabled(timePeriod: .seconds(15))
-        while !Task.isCancelled && !state.withLockedValue({ $0.closed }) {
-            let opened = NIOLockedValueBox(false)
-            var code = 0
-            var reason = ""
-            let url = urls[next % urls.count]
-            do {
-                let frame = try await WebSocketClient.connect(url: url, configuration: config, logger: logger) { [self] inbound, outbound, _ in
-                    opened.withLockedValue { $0 = true }
-                    state.withLockedValue { $0.connected = true }
-                    // A wake stream per connection (cancelling its reader ends it); the pending
-                    // commands live outside it, so a reconnect sends what was queued meanwhile.
-                    let (wake, wakeContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-                    state.withLockedValue { $0.wake = wakeContinuation }
-                    wakeContinuation.yield()
-                    defer {
-                        state.withLockedValue { $0.wake = nil }
-                        wakeContinuation.finish()
-                    }
-                    try await withThrowingTaskGroup(of: Void.self) { group in
-                        group.addTask { [self] in
-                            for await _ in wake {
-                                while let text = pending.withLockedValue({ $0.isEmpty ? nil : $0.removeFirst() }) {
-                                    try await outbound.writeTextMessage(text)
-                                }
-                                if state.withLockedValue({ $0.closed }) {
-                                    try await outbound.close(.normalClosure, reason: "client closed")
-                                    return
-                                }
-                            }
-                        }
-                        for try await message in inbound.messages(maxSize: 1 << 20) {
-                            guard case .text(let text) = message,
-                                  let m = try? JSONDecoder().decode(LobbyMessage.self, from: Data(text.utf8)) else { continue }
-                            push(.message(m))
-                        }
-                        group.cancelAll()
-                    }
-                }
-                if let frame { code = Int(UInt16(webSocketErrorCode: frame.closeCode)); reason = frame.reason ?? "" }
-            } catch {
-                reason = "\(error)"
-            }
-            state.withLockedValue { $0.connected = false }
-            let wasOpen = opened.withLockedValue { $0 }
-            if wasOpen { attempt = 0 }
-            let final = state.withLockedValue { $0.closed } || !autoReconnect || [4001, 4003, 4008, 1008].contains(code)
-                || (!wasOpen && reason.contains("401"))
-            if final {
-                push(.closed(code: code, reason: reason.isEmpty ? "closed" : reason))
-                return
-            }
-            attempt += 1
-            next += 1
-            push(.reconnecting(attempt: attempt, reason: reason.isEmpty ? "connection closed (\(code))" : reason))
-            let delay = min(4_000, 250 << min(attempt - 1, 4))
-            try? await Task.sleep(for: .milliseconds(delay))
-        }
-        push(.closed(code: 1000, reason: "closed"))
-    }
+    public func close() { socket.close() }
 }
 
 /// Quick play's region choice from the client: the lobby's public list of relays per region

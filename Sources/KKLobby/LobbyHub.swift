@@ -43,6 +43,9 @@ public final class LobbyHub: Sendable {
         /// True once a message was dropped: the writer closes the socket (1008, too slow).
         public var isOverflowed: Bool { overflowed.withLockedValue { $0 } }
 
+        /// Ends the outbound stream (the socket's reader is done): the writer sends what is queued.
+        public func finish() { continuation.finish() }
+
         public func close(code: UInt16, reason: String) {
             continuation.yield(.close(code: code, reason: reason))
             continuation.finish()

@@ -154,7 +154,7 @@ public final class LobbyService: Sendable {
 
     /// Writes the connection's queued messages until its stream ends (true) or a close was
     /// sent (false): one writer per socket keeps the order.
-    static func write(_ conn: LobbyHub.Connection, to outbound: WebSocketOutboundWriter) async -> Bool {
+    public static func write(_ conn: LobbyHub.Connection, to outbound: WebSocketOutboundWriter) async -> Bool {
         for await o in conn.outbound {
             switch o {
             case .text(let t): try? await outbound.writeTextMessage(t)
@@ -266,19 +266,20 @@ public final class LobbyService: Sendable {
     }
 }
 
-/// A token bucket for one socket's commands.
-struct CommandLimiter {
+/// A token bucket for one socket's commands (the lobby's and the voice signalling's).
+public struct CommandLimiter: Sendable {
     let perSecond: Double
     let burst: Double
     var tokens: Double
     var lastMillis: Int64 = 0
-    var refused = 0
+    /// Commands refused so far (a flood closes the socket past a bound).
+    public private(set) var refused = 0
 
-    init(perSecond: Double, burst: Double) {
+    public init(perSecond: Double, burst: Double) {
         self.perSecond = perSecond; self.burst = burst; tokens = burst
     }
 
-    mutating func take(nowMillis: Int64) -> Bool {
+    public mutating func take(nowMillis: Int64) -> Bool {
         if lastMillis > 0 { tokens = min(burst, tokens + Double(max(0, nowMillis - lastMillis)) / 1000 * perSecond) }
         lastMillis = nowMillis
         guard tokens >= 1 else { refused += 1; return false }

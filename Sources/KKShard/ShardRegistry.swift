@@ -7,6 +7,7 @@ import KKRedis
 import KKResultsCore
 import KKShardCore
 import KKWire
+import KKVoiceCore
 import Logging
 
 /// The shard's life in Redis (docs/REDIS-KEYS.md): registration with a TTL heartbeat, refusal
@@ -20,6 +21,7 @@ public final class ShardRegistry {
     private let events: RedisSubscriber
     private let logger: Logger
     private let timer: LoopTimer
+    private var lastPositions: UInt64 = 0
     private let scripts = ShardRedisScripts()
     private let instance: String
     private let prefix: String
@@ -87,6 +89,21 @@ public final class ShardRegistry {
         timer.start(afterMillis: 100, repeatMillis: 100) { [unowned self] in self.periodic() }
     }
 
+    /// Every match's kart positions for the voice service (pub/sub, best effort; off the tick
+    /// path: the 100 ms housekeeping timer).
+    private func publishPositions() {
+        for (mid, m) in server.core.matches {
+            let karts = m.simulation.state.karts
+            var text = ""
+            PositionReport.append(match: mid, tick: m.simulation.state.tick,
+                                  karts: m.players.indices.lazy.compactMap { i -> (Int64, Double, Double)? in
+                                      guard let p = m.players[i], i < karts.count else { return nil }
+                                      return (Int64(truncatingIfNeeded: p), Double(karts[i].x) / 65_536, Double(karts[i].y) / 65_536)
+                                  }, to: &text)
+            redis.command(["PUBLISH", .string(prefix + "positions"), .string(text)]) { _ in }
+        }
+    }
+
     private func key(_ parts: String...) -> RedisArg { .string(prefix + parts.joined(separator: ":")) }
 
     private func periodic() {
@@ -100,7 +117,12 @@ public final class ShardRegistry {
             lastAdoptScan = now
             if !server.draining { scanForAdoption() }
         }
-        for e in server.core.takeEnded() { matchOver(e) }
+        let ended = server.core.takeEnded()
+        for e in ended { matchOver(e) }
+        if config.positionsEveryMillis > 0, redis.isConnected {
+            for e in ended { redis.command(["PUBLISH", .string(prefix + "positions"), .string(PositionReport.ended(match: e.result.matchId).text)]) { _ in } }
+            if now >= lastPositions + UInt64(config.positionsEveryMillis) { lastPositions = now; publishPositions() }
+        }
         if now >= lastOverRetry + 1000 { lastOverRetry = now; flushOvers() }
         // Presence: who is racing where (the platform services listen; best effort, pub/sub).
         for j in server.core.takeJoinedPlayers() where redis.isConnected { publish(.racing(playerId: j.playerId, matchId: j.matchId)) }

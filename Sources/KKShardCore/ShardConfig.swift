@@ -21,6 +21,9 @@ public struct ShardConfig: Sendable, Codable, Equatable {
     public var sendEveryTicks: Int = 3
     /// Authoritative state is written to Redis every N ticks.
     public var snapshotEveryTicks: Int = 30
+    /// Kart positions of every match are published for the voice service every this many ms
+    /// (`<prefix>positions`, pub/sub; 0: off).
+    public var positionsEveryMillis: Int = 200
     /// A finished match is removed after this many ticks.
     public var lingerTicks: UInt32 = 600
     public var redisHost: String = "127.0.0.1"
@@ -41,6 +44,7 @@ public struct ShardConfig: Sendable, Codable, Equatable {
         if playersPerMatch < 1 || playersPerMatch > Limits.maxPlayersPerMatch { problems.append("playersPerMatch must be 1...\(Limits.maxPlayersPerMatch)") }
         if sendEveryTicks < 1 { problems.append("sendEveryTicks must be >= 1") }
         if snapshotEveryTicks < 1 { problems.append("snapshotEveryTicks must be >= 1") }
+        if positionsEveryMillis < 0 || positionsEveryMillis > 60_000 { problems.append("positionsEveryMillis must be 0...60000") }
         if registrationTTLMillis < 300 { problems.append("registrationTTLMillis must be >= 300") }
         if ownershipTTLMillis < 300 { problems.append("ownershipTTLMillis must be >= 300") }
         return problems

@@ -12,6 +12,7 @@ import KKRedis
 import KKResults
 import KKSocial
 import KKToken
+import KKVoice
 import Logging
 import NIOConcurrencyHelpers
 import PostgresNIO
@@ -29,7 +30,7 @@ struct ServicesCommand: AsyncParsableCommand {
         commandName: "kk-services",
         abstract: "KartKlash platform services (auth, ...) over PostgreSQL.")
 
-    @Option(help: "Services to run, comma-separated (auth, social, lobby, results, economy, assets).") var services = "auth,social"
+    @Option(help: "Services to run, comma-separated (auth, social, lobby, results, economy, assets, voice).") var services = "auth,social"
     @Option(help: "HTTP listen host.") var httpHost = "127.0.0.1"
     @Option(help: "HTTP listen port (0: any free port).") var httpPort = 7090
     @Option(help: "PostgreSQL URL postgres://user:password@host:port/db (default: $KK_POSTGRES_URL).") var postgresUrl: String?
@@ -60,9 +61,10 @@ struct ServicesCommand: AsyncParsableCommand {
     @Option(help: "Economy: the operator credential for grants, refunds and catalog changes, at least 16 characters (default: $KK_OPERATOR_SECRET; none: operator routes off).") var operatorSecret: String?
 
     @OptionGroup(title: "Assets") var assets: AssetOptions
+    @OptionGroup(title: "Voice") var voice: VoiceOptions
     @Option(help: "Lobby: directory of the tracks' files (their SHA-256 pins each race's track version; default: the built-in tracks).") var tracksDir: String?
 
-    static let known: Set<String> = ["auth", "social", "lobby", "results", "economy", "assets"]
+    static let known: Set<String> = ["auth", "social", "lobby", "results", "economy", "assets", "voice"]
 
     func validate() throws {
         let wanted = services.split(separator: ",").map { String($0) }
@@ -74,6 +76,7 @@ struct ServicesCommand: AsyncParsableCommand {
         guard (60...86_400).contains(accessTokenSeconds) else { throw ValidationError("--access-token-seconds must be 60-86400") }
         if let s = operatorSecret, s.count < 16 { throw ValidationError("--operator-secret must be at least 16 characters") }
         try assets.validate(enabled: wanted.contains("assets"))
+        try voice.validate(enabled: wanted.contains("voice"), redisPort: redisPort)
         if wanted.contains("results") {
             guard redisPort != nil else { throw ValidationError("--services results needs --redis-port (the results stream is in Redis)") }
             guard (100...3_600_000).contains(resultsClaimIdleMs) else { throw ValidationError("--results-claim-idle-ms must be 100-3600000") }
@@ -151,8 +154,21 @@ struct ServicesCommand: AsyncParsableCommand {
         let assetService = wanted.contains("assets") ? try assets.service(verifier: tokens.verifier, metricsFactory: host.metricsFactory) : nil
         var resultsBridge: RedisCommandBridge?
         defer { resultsBridge?.shutdown() }
+        // Voice: party members always hear each other (the social schema, when social runs here).
+        var voiceService: VoiceService?
+        var voiceFeed: RedisChannelFeed?
+        defer { voiceFeed?.shutdown() }
+        if wanted.contains("voice"), let redisPort {
+            var partyOf: (@Sendable (Int64) async -> [Int64])?
+            if wanted.contains("social") { partyOf = Self.partyMembers(social.store) }
+            let v = try voice.service(verifier: tokens.verifier, metricsFactory: host.metricsFactory, partyOf: partyOf)
+            let f = try RedisChannelFeed(options: .init(host: redisHost, port: redisPort), channel: redisPrefix + "positions")
+            voiceService = v; voiceFeed = f
+            logger.info("kk-services: voice from \(redisHost):\(redisPort) \(redisPrefix)positions, TURN \(v.config.turnURLs)")
+        }
         let startup = StartupMigrations(client: client, sets: sets, admin: host.admin, logger: logger)
         var extra: [any Service] = []
+        if let v = voiceService, let f = voiceFeed { extra.append(VoiceBackground(voice: v, reports: f.messages)) }
         var feed: RedisChannelFeed?
         if wanted.contains("social"), let redisPort {
             guard (1...65535).contains(redisPort) else { throw ValidationError("--redis-port must be 1-65535") }
@@ -216,6 +232,7 @@ struct ServicesCommand: AsyncParsableCommand {
                                if wanted.contains("results") { results.addRoutes(to: router) }
                                if wanted.contains("economy") { economy.addRoutes(to: router) }
                                assetService?.addRoutes(to: router)
+                               voiceService?.addRoutes(to: router)
                            }, status: {
                                Status(services: servicesText, postgres: pgText,
                                       lobby: lobbyRef.map { LobbyStatus(sockets: $0.hub.count, relaySockets: $0.relays.count,
@@ -226,6 +243,15 @@ struct ServicesCommand: AsyncParsableCommand {
 }
 
 extension ServicesCommand {
+    /// A player's party members from the social schema (none when it cannot be read).
+    static func partyMembers(_ store: SocialStore) -> @Sendable (Int64) async -> [Int64] {
+        { a in
+            let party: SocialStore.Party?
+            do throws(PostgresStoreError) { party = try await store.party(of: a) } catch { return [] }
+            return party?.members.map { $0.accountId } ?? []
+        }
+    }
+
     /// The lobby service: its Redis bridge and bus feed, and the race starter when a token key is given.
     func makeLobby(redisPort: Int, verifier: AccessTokenVerifier, host: AsyncServiceHost,
                    inventory: (@Sendable (Int64) async throws -> [String])?,
