@@ -283,6 +283,7 @@ let package = Package(
         .testTarget(name: "KKBytesTests", dependencies: ["KKBytes"]),
         .testTarget(name: "KKLobbyCoreTests", dependencies: ["KKLobbyCore"]),
         .testTarget(name: "KKVoiceCoreTests", dependencies: ["KKVoiceCore"]),
+        .testTarget(name: "KKVoiceTests", dependencies: ["KKVoice", "KKVoiceCore", "KKLobby"]),
         .testTarget(name: "KKAssetsCoreTests", dependencies: ["KKAssetsCore", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "KKAssetsTests", dependencies: ["KKAssets", "KKAssetsCore", "KKTestSupport", "KKLocalStack", "kk-assets",
                                                          "KKClientSDK", "KKLobbyCore", "KKAccessToken", "KKAdmin",

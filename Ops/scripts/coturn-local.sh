@@ -3,7 +3,8 @@
 # auth (username "<expiry>:<user>", password base64(HMAC-SHA1(SECRET, username))), realm kk.local,
 # UDP/TCP only (no TLS/DTLS, no admin CLI), relaying to loopback peers allowed, and a small relay
 # port range of its own so that instances run in parallel do not clash.
-# Usage: coturn-local.sh SECRET. Prints "PORT PID DIR"; stop it with kill PID (log: DIR/turn.log).
+# Usage: coturn-local.sh SECRET. Prints "PORT PID DIR"; stop it with kill PID (SIGTERM: turnserver
+# takes 1-2 s to exit; SIGINT is ignored, as by any background job of a script). Log: DIR/turn.log.
 set -euo pipefail
 secret=${1:?secret}
 command -v turnserver >/dev/null || { echo "coturn-local: turnserver not installed (run Ops/scripts/install-deps.sh, it installs the Debian package coturn)" >&2; exit 1; }

@@ -53,10 +53,13 @@ actor VoiceRooms {
         connected.remove(player)
         partyOf[player] = nil
         lastAudible[player] = nil
+        var peers: [Int64] = []
         for p in announced where p.contains(player) {
             announced.remove(p)
+            peers.append(p.other(than: player))
             send(.disconnect(peer: player), to: p.other(than: player))
         }
+        for p in peers { sendAudible(p) }
     }
 
     // MARK: - positions

@@ -115,7 +115,7 @@ final class VoicePeerProcess: @unchecked Sendable {
 
         var currentPositions = near
         var connects: [Int64: [Int64]] = [:], disconnects: [Int64: [Int64]] = [:], audible: [Int64: [Speaker]] = [:]
-        var errors: [Int64: [String]] = [:]
+        var errors: [Int64: [String]] = [:], closes: [Int64: Int] = [:]
         /// One round of the bridge: service events to the aiortc peers and their SDP back.
         func pump() {
             for (i, client) in clients.enumerated() {
@@ -134,6 +134,7 @@ final class VoicePeerProcess: @unchecked Sendable {
                     case .answer(let from, let sdp): peer.send(["cmd": "answer", "peer": "\(from)", "sdp": sdp])
                     case .audible(let speakers): audible[me] = speakers
                     case .error(let code, _): errors[me, default: []].append(code)
+                    case .closed(let code, _): closes[me] = code
                     default: break
                     }
                 }
@@ -177,8 +178,32 @@ final class VoicePeerProcess: @unchecked Sendable {
         #expect(peers[0].frames(from: b).count - stopped.0 <= 2 && peers[1].frames(from: a).count - stopped.1 <= 2,
                 "audio kept flowing after the disconnect: \(stopped) -> \(peers[0].frames(from: b)), \(peers[1].frames(from: a))")
         #expect(audible[a]?.isEmpty == true, "\(String(describing: audible[a]))")
+        // The C ABI: a fourth player, next to A, through libKartKlashClient (Tests/CAPI/voice.c).
+        let dSession = try auth.loginDevice(deviceId: "voice-\(tag)-capi")
+        let prefs = "\(s.dir)/session.json"
+        try SecurePreferences(path: prefs).save(dSession)
+        currentPositions[dSession.accountId] = KartPosition(x: 3, y: 0)
+        let exe = "\(s.dir)/capi-voice"
+        let failure = try SystemTest.compileCProgram("voice.c", to: exe, logDir: s.dir)
+        try #require(failure == nil, "\(failure ?? "")")
+        let capi = try ChildProcess(path: exe, arguments: ["http://127.0.0.1:\(httpPort)", prefs, "ws://127.0.0.1:\(httpPort)/v1/voice", "\(a)", "\(c)"],
+                                    logPath: "\(s.dir)/capi.log")
+        var status: Int32?
+        _ = run(seconds: 40) { status = capi.wait(seconds: 0.01); return status != nil }
+        if status == nil { capi.stop() }
+        let out = (try? String(contentsOfFile: "\(s.dir)/capi.log", encoding: .utf8)) ?? ""
+        #expect(status == 0 && out.contains("ALL OK"), "\(out)")
+
+        // A flood of signalling: refused (rate_limited), then the socket is closed (4008).
+        for _ in 0..<8 {
+            for _ in 0..<60 { clients[2].sendRaw(#"{"type":"ping"}"#) }
+            usleep(5_000)
+        }
+        #expect(run(seconds: 10) { closes[c] == 4008 }, "\(closes) \(errors[c]?.count ?? 0)")
+        #expect(errors[c]?.contains("rate_limited") == true)
         let metrics = SystemTest.http(port: httpPort, path: "/metrics")?.body ?? ""
-        #expect(metrics.contains("kk_voice_refused_total{reason=\"not_in_range\"}") && metrics.contains("kk_voice_messages_total{type=\"offer\"}"),
+        #expect(metrics.contains("kk_voice_refused_total{reason=\"not_in_range\"}") && metrics.contains("kk_voice_messages_total{type=\"offer\"}")
+                && metrics.contains("kk_voice_refused_total{reason=\"flood\"}"),
                 "\(metrics.split(separator: "\n").filter { $0.contains("kk_voice") })")
     }
 }

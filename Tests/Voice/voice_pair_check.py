@@ -173,7 +173,7 @@ async def check(args):
             raise RuntimeError(f"A produced no offer: {offer}")
         timings["offer"] = a.now() - t_connect
         if not relay_only(offer["sdp"]):
-            failures.append("offer has no candidates or non-relay candidates")
+            raise RuntimeError("offer has no candidates or non-relay candidates (wrong TURN secret? coturn log shows 401)")
         b.send({"cmd": "offer", "peer": b_sees_a, "sdp": offer["sdp"]})
 
         answer = await b.wait_for(lambda p: p.find("answer", b_sees_a) or p.errors(), 10)
@@ -181,7 +181,7 @@ async def check(args):
             raise RuntimeError(f"B produced no answer: {answer}")
         timings["answer"] = b.now() - t_connect
         if not relay_only(answer["sdp"]):
-            failures.append("answer has no candidates or non-relay candidates")
+            raise RuntimeError("answer has no candidates or non-relay candidates (wrong TURN secret? coturn log shows 401)")
         a.send({"cmd": "answer", "peer": a_sees_b, "sdp": answer["sdp"]})
 
         def flowing(key):

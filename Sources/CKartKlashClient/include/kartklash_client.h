@@ -257,6 +257,48 @@ size_t kk_lobby_match_ticket(const char *match_event_json, char *buf, size_t len
 /* Picks a kart or skin for the next race from the account's inventory (kk_account_inventory_json). */
 int kk_lobby_equip(kk_lobby *lobby, const char *item);
 
+/* ---- Proximity voice signalling (kk-services voice) ----
+ * One handle = one WebSocket to the voice service with the account's access token (reconnected
+ * by itself). The service tells the game whom to open a WebRTC peer connection to and whom to
+ * close (karts in range of each other, party members always), whom the player hears at which
+ * gain (0-1), and relays the peers' SDP and ICE. The media stays in the engine's WebRTC stack,
+ * through the TURN server of on_welcome's credentials. Callbacks run inside kk_voice_poll(), on
+ * the caller's thread; any may be NULL. Strings are valid during the call only. */
+typedef struct kk_voice kk_voice;
+typedef struct kk_voice_callbacks {
+    /* Connected (again): the player's id and the TURN server(s) to use, as JSON
+     * {"urls": [...], "username": ..., "credential": ..., "ttl": seconds} (an RTCIceServer). */
+    void (*on_welcome)(void *user, int64_t player, const char *turn_json);
+    /* Open a peer connection to peer; initiator 1: create the offer, 0: wait for it. */
+    void (*on_connect)(void *user, int64_t peer, int initiator);
+    /* Close the peer connection to peer (out of range, left, disconnected). */
+    void (*on_disconnect)(void *user, int64_t peer);
+    /* The audible set: count speakers and their gains; everyone else is silent. */
+    void (*on_audible)(void *user, const int64_t *speakers, const double *gains, size_t count);
+    void (*on_offer)(void *user, int64_t from, const char *sdp);
+    void (*on_answer)(void *user, int64_t from, const char *sdp);
+    /* sdp_mid may be NULL; sdp_mline_index -1 when absent. */
+    void (*on_ice)(void *user, int64_t from, const char *candidate, const char *sdp_mid, int sdp_mline_index);
+    void (*on_bye)(void *user, int64_t from);
+    /* Something this client sent was refused: not_in_range, not_in_match, too_large,
+     * bad_message, unknown_type, rate_limited (docs/VOICE.md). */
+    void (*on_error)(void *user, const char *code, const char *text);
+    /* The socket dropped and reconnects (closed 0) or closed for good (closed 1). */
+    void (*on_connection)(void *user, int closed, const char *reason);
+} kk_voice_callbacks;
+
+/* voice_url: ws://host:port/v1/voice. NULL on failure (kk_last_error()). */
+kk_voice *kk_voice_connect(kk_account *account, const char *voice_url);
+void kk_voice_destroy(kk_voice *voice);
+/* Calls the callbacks for every waiting event, waiting at most timeout_ms for the first (0: no
+ * wait). Returns how many events were handled, -1 for NULL. */
+int kk_voice_poll(kk_voice *voice, const kk_voice_callbacks *callbacks, void *user, int timeout_ms);
+/* Signalling to a peer the service linked this player with; 0, or -1 (kk_last_error()). */
+int kk_voice_send_offer(kk_voice *voice, int64_t to, const char *sdp);
+int kk_voice_send_answer(kk_voice *voice, int64_t to, const char *sdp);
+int kk_voice_send_ice(kk_voice *voice, int64_t to, const char *candidate, const char *sdp_mid, int sdp_mline_index);
+int kk_voice_send_bye(kk_voice *voice, int64_t to);
+
 /* ---- Results, stats, leaderboards, ghosts, wallet and store (kk-services) ----
  * Calls on an account handle, blocking like the calls above; the JSON ones write the service's
  * answer like kk_account_friends_json() (0 on failure, kk_last_error() says why, e.g.
