@@ -2,14 +2,17 @@
 # Starts nginx as the asset CDN on a free loopback port: /bundles/<sha256> and /manifests/...
 # behind secure_link (signed, expiring URLs: 403 bad signature, 410 expired), a proxy cache, and
 # range requests, in front of the store's bucket (ORIGIN, e.g. http://127.0.0.1:PORT/BUCKET/).
-# Usage: nginx-cdn.sh ORIGIN SECRET. Prints "PORT PID DIR"; stop it with kill PID.
+# Usage: nginx-cdn.sh ORIGIN SECRET [STATIC_DIR]. Prints "PORT PID DIR"; stop it with kill PID.
+# With STATIC_DIR, /static/ serves that directory's files plainly (the benchmark's baseline).
 set -euo pipefail
-origin=${1:?origin URL}; secret=${2:?secret}
+origin=${1:?origin URL}; secret=${2:?secret}; static=${3:-}
 command -v nginx >/dev/null || { echo "nginx-cdn: nginx not installed (Ops/scripts/install-deps.sh)" >&2; exit 1; }
 dir=$(mktemp -d /tmp/kk-cdn.XXXXXX)
 chmod 755 "$dir"
 mkdir -p "$dir/tmp" "$dir/cache"
 chmod 777 "$dir/tmp" "$dir/cache"
+static_conf=""
+[ -n "$static" ] && static_conf="location /static/ { alias $(cd "$static" && pwd)/; }"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cat > "$dir/nginx.conf" <<CONF
 worker_processes 1;
@@ -33,6 +36,7 @@ http {
             proxy_cache assets; proxy_cache_key \$uri; proxy_cache_valid 200 60m; proxy_cache_lock on;
             add_header X-Cache-Status \$upstream_cache_status always;
         }
+        $static_conf
     }
 }
 CONF
