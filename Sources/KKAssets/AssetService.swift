@@ -153,15 +153,30 @@ actor ManifestCache {
     let publisher: AssetPublisher
     let trusted: [String: Curve25519.Signing.PublicKey]
     let ttlMillis: Int64
-    private var entries: [String: (at: ContinuousClock.Instant, value: (String, AssetManifest, SignedManifest))] = [:]
+    private var entries: [String: (at: ContinuousClock.Instant, value: Entry)] = [:]
 
     init(publisher: AssetPublisher, trusted: [String: Curve25519.Signing.PublicKey], ttlMillis: Int64) {
         self.publisher = publisher; self.trusted = trusted; self.ttlMillis = ttlMillis
     }
 
-    func current(platform: String) async -> Result<(String, AssetManifest, SignedManifest), AssetServiceError> {
+    typealias Entry = (String, AssetManifest, SignedManifest)
+    private var inFlight: [String: Task<Result<Entry, AssetServiceError>, Never>] = [:]
+
+    func current(platform: String) async -> Result<Entry, AssetServiceError> {
         let now = ContinuousClock.now
         if let e = entries[platform], now - e.at < .milliseconds(ttlMillis) { return .success(e.value) }
+        // One read of the store per platform at a time: requests meanwhile wait for it.
+        if let t = inFlight[platform] { return await t.value }
+        let (publisher, trusted) = (self.publisher, self.trusted)
+        let t = Task { await Self.read(publisher: publisher, trusted: trusted, platform: platform) }
+        inFlight[platform] = t
+        let r = await t.value
+        inFlight[platform] = nil
+        if case .success(let v) = r { entries[platform] = (ContinuousClock.now, v) }
+        return r
+    }
+
+    static func read(publisher: AssetPublisher, trusted: [String: Curve25519.Signing.PublicKey], platform: String) async -> Result<Entry, AssetServiceError> {
         do {
             guard let (pointer, signed) = try await publisher.currentSigned(platform: platform) else {
                 return .failure(.notFound("nothing published for \(platform)"))
@@ -170,9 +185,7 @@ actor ManifestCache {
             do throws(AssetError) { manifest = try signed.verified(trusted: trusted) } catch {
                 return .failure(.storeUnavailable("the stored manifest \(pointer.manifest) is refused: \(error)"))
             }
-            let value = (pointer.build, manifest, signed)
-            entries[platform] = (now, value)
-            return .success(value)
+            return .success((pointer.build, manifest, signed))
         } catch {
             return .failure(.storeUnavailable("asset store: \(error)"))
         }

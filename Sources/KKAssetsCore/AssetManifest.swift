@@ -93,6 +93,15 @@ public struct SignedManifest: Codable, Sendable, Equatable {
         guard let key = trusted[keyId] else { throw .unknownKey(keyId) }
         guard let sig = TokenKey.bytes(hex: signature), sig.count == 64 else { throw .badSignature }
         guard key.isValidSignature(sig, for: Array(payload.utf8)) else { throw .badSignature }
-        do { return try JSONDecoder().decode(AssetManifest.self, from: Data(payload.utf8)) } catch { throw .malformed("payload: \(error)") }
+        let manifest: AssetManifest
+        do { manifest = try JSONDecoder().decode(AssetManifest.self, from: Data(payload.utf8)) } catch { throw .malformed("payload: \(error)") }
+        // A bundle's name is a file name on every client: exactly 64 lower-case hex digits.
+        for b in manifest.bundles {
+            guard b.sha256.utf8.count == 64, b.sha256.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) else {
+                throw .malformed("bundle \(b.id.prefix(64)): sha256 is not 64 lower-case hex digits")
+            }
+            guard b.size >= 0, !b.id.isEmpty else { throw .malformed("bundle \(b.id.prefix(64)): bad size or id") }
+        }
+        return manifest
     }
 }

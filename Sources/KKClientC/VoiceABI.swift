@@ -57,8 +57,9 @@ public func kkVoicePoll(_ p: OpaquePointer?, _ callbacks: UnsafePointer<kk_voice
         case .offer(let from, let sdp): cb.on_offer?(user, from, sdp)
         case .answer(let from, let sdp): cb.on_answer?(user, from, sdp)
         case .ice(let from, let candidate, let mid, let index):
-            if let mid { mid.withCString { m in cb.on_ice?(user, from, candidate, m, Int32(index ?? -1)) } } else {
-                cb.on_ice?(user, from, candidate, nil, Int32(index ?? -1))
+            let i = index.flatMap { Int32(exactly: $0) } ?? -1
+            if let mid { mid.withCString { m in cb.on_ice?(user, from, candidate, m, i) } } else {
+                cb.on_ice?(user, from, candidate, nil, i)
             }
         case .bye(let from): cb.on_bye?(user, from)
         case .error(let code, let text): cb.on_error?(user, code, text)

@@ -100,6 +100,11 @@ public final class AssetCache: Sendable {
         var stats = Stats()
         var verified: Set<String> = []
         var prefetches: [String: Result<String, AssetCacheError>] = [:]
+        var prefetching: Set<String> = []
+        /// When the current links stop working (seconds since 1970).
+        var linksExpire: Int64 = 0
+        /// The bundles handed out last (the track being raced): eviction keeps them.
+        var recent: [String] = []
     }
 
     public let options: Options
@@ -140,7 +145,10 @@ public final class AssetCache: Sendable {
             return try loadStored(reason: "\(error)")
         }
         guard status == 200 else {
-            if status >= 500 { return try loadStored(reason: "assets service HTTP \(status)") }
+            if status >= 500 {
+                state.withLock { $0.service = (servicesURL, accessToken); $0.online = false }
+                return try loadStored(reason: "assets service HTTP \(status)")
+            }
             throw .http(status: status, String(decoding: body.prefix(300), as: UTF8.self))
         }
         guard let offer = try? JSONDecoder().decode(AssetOffer.self, from: Data(body)) else { throw .io("the assets service's answer is not an offer") }
@@ -153,6 +161,7 @@ public final class AssetCache: Sendable {
         try writeAtomically(manifestPath, Array((try? JSONEncoder().encode(offer.manifest)) ?? Data()))
         state.withLock {
             $0.manifest = manifest; $0.urls = offer.urls; $0.service = (servicesURL, accessToken); $0.online = true
+            $0.linksExpire = offer.expires
         }
         return manifest
     }
@@ -183,24 +192,28 @@ public final class AssetCache: Sendable {
     }
 
     /// Starts fetching bundle `id` on a background thread (the lobby's countdown: the voted
-    /// track is on disk when the race starts). Idempotent while one runs; ``prefetched(_:)``
-    /// tells the outcome.
+    /// track is on disk when the race starts). Idempotent: one fetch per bundle at a time, none
+    /// once it succeeded; ``prefetched(_:)`` tells the outcome.
     public func prefetch(id: String) {
         let started = state.withLock { s -> Bool in
             if case .success = s.prefetches[id] { return false }
-            s.prefetches[id] = .failure(.io("in progress"))
+            guard s.prefetching.insert(id).inserted else { return false }
+            s.prefetches[id] = nil
             return true
         }
         guard started else { return }
         Thread.detachNewThread { [self] in
             let r: Result<String, AssetCacheError>
             do throws(AssetCacheError) { r = .success(try bundle(id: id)) } catch { r = .failure(error) }
-            state.withLock { $0.prefetches[id] = r }
+            state.withLock { $0.prefetches[id] = r; $0.prefetching.remove(id) }
         }
     }
 
-    /// The outcome of ``prefetch(id:)`` (nil: never asked).
+    /// The outcome of ``prefetch(id:)`` (nil: never asked, or still running).
     public func prefetched(_ id: String) -> Result<String, AssetCacheError>? { state.withLock { $0.prefetches[id] } }
+
+    /// Whether a prefetch of `id` is running.
+    public func isPrefetching(_ id: String) -> Bool { state.withLock { $0.prefetching.contains(id) } }
 
     /// Whether bundle `sha256` is on disk (not verified here).
     public func has(sha256: String) -> Bool { FileManager.default.fileExists(atPath: bundlesDir + "/" + sha256) }
@@ -212,7 +225,7 @@ public final class AssetCache: Sendable {
         if FileManager.default.fileExists(atPath: path) {
             if try verifiedOnDisk(b, path: path) {
                 touch(path)
-                state.withLock { $0.stats.hits += 1 }
+                state.withLock { $0.stats.hits += 1; Self.remember(b.sha256, in: &$0) }
                 return path
             }
         }
@@ -222,9 +235,17 @@ public final class AssetCache: Sendable {
             if FileManager.default.fileExists(atPath: path), try verifiedOnDisk(b, path: path) { touch(path); return path }
             try download(b, to: path, renewOnExpiry: true)
             touch(path)
-            evict(keep: [b.sha256])
+            let keep = state.withLock { s -> Set<String> in Self.remember(b.sha256, in: &s); return Set(s.recent) }
+            evict(keep: keep)
             return path
         }
+    }
+
+    /// Keeps the last few bundles handed out safe from eviction (the one being raced).
+    private static func remember(_ sha: String, in s: inout State) {
+        s.recent.removeAll { $0 == sha }
+        s.recent.append(sha)
+        if s.recent.count > 4 { s.recent.removeFirst(s.recent.count - 4) }
     }
 
     /// Checks a stored bundle once per process (size and hash); a bad one is deleted.
@@ -264,6 +285,7 @@ public final class AssetCache: Sendable {
                 switch error {
                 case .status(410) where renewOnExpiry:
                     try renewLinks()
+                    guard state.withLock({ $0.manifest?.bundles.contains(b) == true }) else { throw .unknownBundle(b.id) }
                     return try download(b, to: path, renewOnExpiry: false)
                 case .status(let s): throw .http(status: s, s == 410 ? "the link expired" : s == 403 ? "the link is forged or bad" : "CDN refused")
                 case .truncated(let got, let expected):
@@ -304,9 +326,11 @@ public final class AssetCache: Sendable {
     /// New links from the service (after a 410).
     private func renewLinks() throws(AssetCacheError) {
         guard let svc = state.withLock({ $0.service }) else { throw .http(status: 410, "the link expired and no service to renew it") }
+        let before = state.withLock { $0.linksExpire }
         try refresh(servicesURL: svc.url, accessToken: svc.token)
         guard state.withLock({ $0.online }) else { throw .http(status: 410, "the link expired and the service is unreachable") }
         state.withLock { $0.stats.linksRenewed += 1 }
+        guard state.withLock({ $0.linksExpire }) > before else { throw .http(status: 410, "the service handed out links that are no newer") }
     }
 
     /// Deletes least recently used bundles until the cache fits its bound.

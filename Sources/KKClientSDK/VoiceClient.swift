@@ -58,9 +58,8 @@ public final class VoiceClient: Sendable {
             switch e {
             case .reconnecting(let a, let r): return .reconnecting(attempt: a, reason: r)
             case .closed(let c, let r): return .closed(code: c, reason: r)
-            case .message(let m): if let ev = Self.event(m) { return ev }
+            case .message(let m): if let ev = Self.event(m) { return ev }  // else the next one (pong...)
             }
-            if left == 0 { return nil }
         }
     }
 

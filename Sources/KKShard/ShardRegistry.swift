@@ -22,6 +22,8 @@ public final class ShardRegistry {
     private let logger: Logger
     private let timer: LoopTimer
     private var lastPositions: UInt64 = 0
+    /// Matches refused for a missing track version (not adopted or looked up again).
+    private var refusedMatches: Set<UInt64> = []
     private let scripts = ShardRedisScripts()
     private let instance: String
     private let prefix: String
@@ -207,7 +209,7 @@ public final class ShardRegistry {
         } catch ShardError.trackMissing(let ref) {
             // Another shard with that track version may adopt it once the lease is given up.
             logger.error("refusing allocated match \(mid): this shard lacks track \(ref); giving the lease up")
-            scripts.release.run(on: redis, keys: [key("match", "\(mid)", "owner")], args: [.string(config.id)]) { _ in }
+            refuse(mid)
         } catch {
             logger.error("cannot host allocated match \(mid): \(error)")
         }
@@ -216,7 +218,7 @@ public final class ShardRegistry {
 
     /// A join for a match this shard does not host: ask Redis whether it is ours.
     private func lookUp(matchId mid: UInt64) -> Bool {
-        guard redis.isConnected else { return false }
+        guard redis.isConnected, !refusedMatches.contains(mid) else { return false }
         redis.command(["HMGET", key("match", "\(mid)"), "shard", "track"]) { [unowned self] r in
             guard case .array(let f) = r, f.count == 2, f[0].text == config.id, !server.draining else { replayPendingJoins(mid); return }
             createAllocated(mid, track: f[1].text)
@@ -292,7 +294,7 @@ public final class ShardRegistry {
         redis.command(["SMEMBERS", key("matches", "active")]) { [unowned self] r in
             guard case .array(let items) = r else { return }
             for item in items {
-                guard let text = item.text, let mid = UInt64(text), server.core.matches[mid] == nil else { continue }
+                guard let text = item.text, let mid = UInt64(text), server.core.matches[mid] == nil, !refusedMatches.contains(mid) else { continue }
                 guard server.core.matches.count < config.maxMatches else { return }
                 redis.command(["EXISTS", key("match", "\(mid)", "owner")]) { [unowned self] e in
                     if case .integer(0) = e { tryAdopt(mid) }
@@ -309,6 +311,21 @@ public final class ShardRegistry {
             // The lease is ours now; the match's track comes with its hash.
             redis.command(["HGET", key("match", "\(mid)"), "track"]) { [unowned self] t in adopt(mid, epoch: epoch, parts: parts, track: t.text) }
         }
+    }
+
+    /// Gives the match's lease up (another shard may adopt it).
+    private func releaseLease(_ mid: UInt64) {
+        scripts.release.run(on: redis, keys: [key("match", "\(mid)", "owner")], args: [.string(config.id)]) { _ in }
+    }
+
+    /// A match this shard cannot host (its pinned track version is missing): the lease goes,
+    /// the allocator's pending count forgets it, and this shard neither adopts nor looks it up
+    /// again (bounded memory: forgotten after 10,000 refusals).
+    private func refuse(_ mid: UInt64) {
+        if refusedMatches.count >= 10_000 { refusedMatches.removeAll() }
+        refusedMatches.insert(mid)
+        redis.command(["ZREM", key("shard", config.id, "pending"), .string("\(mid)")]) { _ in }
+        releaseLease(mid)
     }
 
     private func adopt(_ mid: UInt64, epoch: Int64, parts: [RedisReply], track: String?) {
@@ -330,7 +347,7 @@ public final class ShardRegistry {
                 logger.notice("adopted match from snapshot", metadata: ["match": "\(mid)", "tick": "\(snap.state.tick)", "epoch": "\(epoch)"])
             } catch ShardError.trackMissing(let ref) {
                 logger.error("cannot adopt match \(mid): this shard lacks track \(ref); giving the lease up")
-                scripts.release.run(on: redis, keys: [key("match", "\(mid)", "owner")], args: [.string(config.id)]) { _ in }
+                refuse(mid)
                 return
             } catch {
                 logger.error("snapshot of match \(mid) unusable: \(error); starting it fresh")
@@ -342,7 +359,7 @@ public final class ShardRegistry {
                 logger.notice("adopted match without snapshot (fresh state)", metadata: ["match": "\(mid)"])
             } catch {
                 logger.error("cannot adopt match \(mid): \(error); giving the lease up")
-                scripts.release.run(on: redis, keys: [key("match", "\(mid)", "owner")], args: [.string(config.id)]) { _ in }
+                releaseLease(mid)
                 return
             }
         }

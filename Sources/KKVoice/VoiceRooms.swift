@@ -8,9 +8,10 @@ import KKVoiceCore
 /// whom they hear at what gain (`audible`), and it authorizes every relayed signalling message.
 ///
 /// A pair is linked when both are in one match and the tracker links them (in range, with
-/// hysteresis), or when they are in the same party (any distance, even outside a match). A
-/// `connect` goes out only when both are connected; a socket closing sends its peers a
-/// `disconnect`.
+/// hysteresis), or when each has the other in their party (any distance, even outside a match;
+/// parties are read when a socket opens). A `connect` goes out only when both are connected; a
+/// socket closing sends its peers a `disconnect`; a socket replacing another (same player)
+/// starts over: its peers get a `disconnect`, then both sides a fresh `connect`.
 actor VoiceRooms {
     struct MatchState {
         var tracker: ProximityTracker
@@ -25,8 +26,10 @@ actor VoiceRooms {
     /// Each connected player's party (members, including the player), as read at connect.
     private var partyOf: [Int64: Set<Int64>] = [:]
     private var connected: Set<Int64> = []
-    /// Pairs both sides were told to connect.
-    private var announced: Set<VoicePair> = []
+    /// Each connected player's socket (a late close of a replaced one is ignored).
+    private var sessions: [Int64: String] = [:]
+    /// Pairs both sides were told to connect, by player (both directions).
+    private var announced: [Int64: Set<Int64>] = [:]
     private var lastAudible: [Int64: [Speaker]] = [:]
     /// Position reports applied / refused (malformed), for metrics.
     private(set) var reports = 0
@@ -39,28 +42,40 @@ actor VoiceRooms {
 
     // MARK: - sockets
 
-    /// A player's socket opened (their party as the social service has it).
-    func connect(_ player: Int64, party: [Int64]) {
+    /// A player's socket `session` opened (their party as the social service has it). A socket
+    /// replacing a live one of the same player: its peers are told to disconnect first, then
+    /// everyone gets a fresh `connect` (the new client has no peer connections).
+    func connect(_ player: Int64, session: String, party: [Int64]) {
+        if connected.contains(player) { dropLinks(of: player) }
         connected.insert(player)
+        sessions[player] = session
         let members = Set(party + [player])
         partyOf[player] = members.count > 1 ? members : nil
         lastAudible[player] = nil
         reconcile([player] + Array(members))
     }
 
-    /// A player's socket closed.
-    func disconnect(_ player: Int64) {
+    /// A player's socket `session` closed (ignored when a newer socket replaced it).
+    func disconnect(_ player: Int64, session: String) {
+        guard sessions[player] == session else { return }
+        sessions[player] = nil
         connected.remove(player)
         partyOf[player] = nil
         lastAudible[player] = nil
-        var peers: [Int64] = []
-        for p in announced where p.contains(player) {
-            announced.remove(p)
-            peers.append(p.other(than: player))
-            send(.disconnect(peer: player), to: p.other(than: player))
-        }
-        for p in peers { sendAudible(p) }
+        dropLinks(of: player)
     }
+
+    /// Tells `player`'s peers to disconnect from it and forgets those links.
+    private func dropLinks(of player: Int64) {
+        let peers = announced.removeValue(forKey: player) ?? []
+        for q in peers {
+            announced[q]?.remove(player)
+            send(.disconnect(peer: player), to: q)
+        }
+        for q in peers { sendAudible(q) }
+    }
+
+    private func isAnnounced(_ a: Int64, _ b: Int64) -> Bool { announced[a]?.contains(b) == true }
 
     // MARK: - positions
 
@@ -125,8 +140,7 @@ actor VoiceRooms {
     /// Whether `a` and `b` may have a peer connection now.
     func linked(_ a: Int64, _ b: Int64) -> Bool {
         guard a != b else { return false }
-        if let pa = partyOf[a], pa.contains(b) { return true }
-        if let pb = partyOf[b], pb.contains(a) { return true }
+        if partyOf[a]?.contains(b) == true && partyOf[b]?.contains(a) == true { return true }
         guard let m = matchOf[a], matchOf[b] == m, let s = matches[m] else { return false }
         return s.tracker.isLinked(a, b)
     }
@@ -141,30 +155,32 @@ actor VoiceRooms {
     /// their audible sets when they moved.
     private func reconcile(_ players: some Sequence<Int64>) {
         let set = Set(players)
+        var touched = set
         for p in set where connected.contains(p) {
-            // Candidates: the match's players and the party.
+            // Candidates: the match's players, the party, and whoever it is linked with now.
             var others: Set<Int64> = partyOf[p] ?? []
             if let m = matchOf[p], let s = matches[m] { others.formUnion(s.tracker.players) }
-            for p2 in announced where p2.contains(p) { others.insert(p2.other(than: p)) }
+            others.formUnion(announced[p] ?? [])
             for q in others where q != p {
-                let pair = VoicePair(p, q)
                 let want = connected.contains(q) && linked(p, q)
-                if want && !announced.contains(pair) {
-                    announced.insert(pair)
+                let have = isAnnounced(p, q)
+                if want && !have {
+                    announced[p, default: []].insert(q)
+                    announced[q, default: []].insert(p)
+                    let pair = VoicePair(p, q)
                     send(.connect(peer: pair.b, initiator: true), to: pair.a)
                     send(.connect(peer: pair.a, initiator: false), to: pair.b)
-                } else if !want && announced.contains(pair) {
-                    announced.remove(pair)
+                } else if !want && have {
+                    announced[p]?.remove(q)
+                    announced[q]?.remove(p)
                     send(.disconnect(peer: q), to: p)
                     send(.disconnect(peer: p), to: q)
                 }
+                if want || have { touched.insert(q) }
             }
         }
-        for p in set where connected.contains(p) { sendAudible(p) }
-        // The peers of those players may hear them at new gains too.
-        var peers: Set<Int64> = []
-        for pair in announced where set.contains(pair.a) || set.contains(pair.b) { peers.insert(pair.a); peers.insert(pair.b) }
-        for p in peers.subtracting(set) { sendAudible(p) }
+        // Their audible sets, and their peers' (who may hear them at new gains).
+        for p in touched where connected.contains(p) { sendAudible(p) }
     }
 
     /// The listener's audible set: in-match speakers at the tracker's gains, party members

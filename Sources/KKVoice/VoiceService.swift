@@ -110,7 +110,7 @@ public struct VoiceService: Sendable {
                                         ttlSeconds: config.turnSeconds, urls: config.turnURLs)
         conn.send(.text(VoiceMessage.welcome(player: player, turn: turn, match: await rooms.match(of: player)).encoded()))
         let party = await partyOf?(player) ?? []
-        await rooms.connect(player, party: party)
+        await rooms.connect(player, session: conn.id, party: party)
         var limiter = CommandLimiter(perSecond: config.messagesPerSecond, burst: 2 * config.messagesPerSecond)
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
@@ -138,7 +138,8 @@ public struct VoiceService: Sendable {
             conn.finish()
             await group.waitForAll()
         }
-        if hub.remove(conn) { await rooms.disconnect(player) }
+        hub.remove(conn)
+        await rooms.disconnect(player, session: conn.id)
         Gauge(label: "kk_voice_sockets", factory: metrics).record(hub.count)
     }
 
@@ -149,7 +150,11 @@ public struct VoiceService: Sendable {
             let kind = try VoiceMessage.validateClient(m, limits: config.limits)
             if kind == .ping { conn.send(.text(VoiceMessage.pong.encoded())); return }
             guard let to = m.to else { throw .badMessage("'to' is required") }
-            try await rooms.authorize(from: player, to: to)
+            do throws(VoiceError) { try await rooms.authorize(from: player, to: to) } catch {
+                // A goodbye to a peer already unlinked is normal teardown, not a refusal.
+                if kind == .bye { return }
+                throw error
+            }
             guard let target = hub.connection(to) else { throw .notInRange(to) }
             target.send(.text(m.relayed(from: player).encoded()))
             count("kk_voice_messages_total", "type", m.type)

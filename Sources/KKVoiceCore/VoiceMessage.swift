@@ -84,13 +84,11 @@ extension VoiceMessage {
     public static func error(_ e: VoiceError) -> VoiceMessage { VoiceMessage(type: "error", code: e.code, text: e.description) }
     public static let pong = VoiceMessage(type: "pong")
 
-    /// A client's `offer`, `answer` or `ice` as the server relays it to its addressee: `from` set
-    /// to the (authenticated) sender, `to` dropped, everything else as sent.
+    /// A client's `offer`, `answer`, `ice` or `bye` as the server relays it to its addressee:
+    /// only the signalling fields (type, sdp, candidate, sdpMid, sdpMLineIndex), `from` set to
+    /// the (authenticated) sender; anything else the client put in is dropped.
     public func relayed(from sender: Int64) -> VoiceMessage {
-        var m = self
-        m.to = nil
-        m.from = sender
-        return m
+        VoiceMessage(type: type, from: sender, sdp: sdp, candidate: candidate, sdpMid: sdpMid, sdpMLineIndex: sdpMLineIndex)
     }
 }
 
@@ -149,7 +147,7 @@ extension VoiceMessage {
             guard let candidate = m.candidate else { throw VoiceError.badMessage("candidate is required") }
             guard candidate.utf8.count <= limits.maxCandidateBytes else { throw VoiceError.tooLarge("candidate") }
             if let mid = m.sdpMid, mid.utf8.count > limits.maxCandidateBytes { throw VoiceError.tooLarge("sdpMid") }
-            if let index = m.sdpMLineIndex, index < 0 { throw VoiceError.badMessage("sdpMLineIndex is negative") }
+            if let index = m.sdpMLineIndex, !(0...65_535).contains(index) { throw VoiceError.badMessage("sdpMLineIndex must be 0-65535") }
             // WebRTC's addIceCandidate refuses a candidate with neither (end of candidates aside).
             if !candidate.isEmpty, m.sdpMid == nil, m.sdpMLineIndex == nil {
                 throw VoiceError.badMessage("sdpMid or sdpMLineIndex is required")

@@ -129,7 +129,16 @@ import Testing
 
     @Test func badConfigurationIsRefusedWithAMessage() throws {
         let cases: [([String], [String: String], String)] = [
-            (["--services", "voice"], ["KK_POSTGRES_URL": "postgres://kk@127.0.0.1:1/kk", "KK_JWT_KEY": key], "unknown service"),
+            (["--services", "chat"], ["KK_POSTGRES_URL": "postgres://kk@127.0.0.1:1/kk", "KK_JWT_KEY": key], "unknown service"),
+            (["--services", "voice"], ["KK_POSTGRES_URL": "postgres://kk@127.0.0.1:1/kk", "KK_JWT_KEY": key], "needs --redis-port"),
+            (["--services", "voice", "--redis-port", "1"], ["KK_POSTGRES_URL": "postgres://kk@127.0.0.1:1/kk", "KK_JWT_KEY": key], "--voice-turn-url"),
+            (["--services", "voice", "--redis-port", "1", "--voice-turn-url", "http://x"], ["KK_POSTGRES_URL": "postgres://kk@127.0.0.1:1/kk", "KK_JWT_KEY": key],
+             "want turn:"),
+            (["--services", "voice", "--redis-port", "1", "--voice-turn-url", "turn:127.0.0.1:3478", "--voice-hysteresis=-1"],
+             ["KK_POSTGRES_URL": "postgres://kk@127.0.0.1:1/kk", "KK_JWT_KEY": key], "proximity model"),
+            (["--services", "assets"], ["KK_POSTGRES_URL": "postgres://kk@127.0.0.1:1/kk", "KK_JWT_KEY": key], "--assets-store"),
+            (["--services", "assets", "--assets-store", "http://127.0.0.1:1", "--assets-cdn-url", "http://127.0.0.1:2", "--assets-public-key", "k1:abcd"],
+             ["KK_POSTGRES_URL": "postgres://kk@127.0.0.1:1/kk", "KK_JWT_KEY": key], "--assets-public-key"),
             (["--services", "lobby"], ["KK_POSTGRES_URL": "postgres://kk@127.0.0.1:1/kk", "KK_JWT_KEY": key], "needs --redis-port"),
             (["--services", "lobby", "--redis-port", "1", "--tracks", "moon"], ["KK_POSTGRES_URL": "postgres://kk@127.0.0.1:1/kk", "KK_JWT_KEY": key],
              "unknown track"),

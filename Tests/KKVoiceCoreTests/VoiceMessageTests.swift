@@ -45,9 +45,17 @@ import Testing
         #expect(throws: VoiceError.badMessage("sdpMid or sdpMLineIndex is required")) {
             try VoiceMessage.validateClient(.ice(to: 1, candidate: "candidate:1", sdpMid: nil, sdpMLineIndex: nil))
         }
-        #expect(throws: VoiceError.badMessage("sdpMLineIndex is negative")) {
+        #expect(throws: VoiceError.badMessage("sdpMLineIndex must be 0-65535")) {
             try VoiceMessage.validateClient(.ice(to: 1, candidate: "candidate:1", sdpMid: nil, sdpMLineIndex: -1))
         }
+        #expect(throws: VoiceError.badMessage("sdpMLineIndex must be 0-65535")) {
+            try VoiceMessage.validateClient(.ice(to: 1, candidate: "candidate:1", sdpMid: nil, sdpMLineIndex: Int(Int32.max) + 1))
+        }
+        // Relayed: only the signalling fields, with the sender.
+        var sneaky = VoiceMessage.offer(to: 2, sdp: "v=0")
+        sneaky.speakers = [Speaker(player: 9, gain: 1)]
+        sneaky.code = "x"
+        #expect(sneaky.relayed(from: 1) == VoiceMessage(type: "offer", from: 1, sdp: "v=0"))
         let sdp = String(repeating: "a", count: 16 * 1024)
         #expect(throws: Never.self) { try VoiceMessage.validateClient(.offer(to: 1, sdp: sdp)) }
         #expect(throws: VoiceError.tooLarge("sdp")) { try VoiceMessage.validateClient(.offer(to: 1, sdp: sdp + "a")) }

@@ -26,10 +26,10 @@ struct VoiceRoomsTests {
         let hub = LobbyHub()
         let rooms = VoiceRooms(hub: hub, model: .standard)
         let c1 = hub.add(account: 1), c2 = hub.add(account: 2)
-        await rooms.connect(1, party: [])
+        await rooms.connect(1, session: c1.id, party: [])
         await rooms.apply(pos(9, [1: (0, 0), 2: (10, 0), 3: (11, 0)]), nowMillis: 0)
         // 2 has no socket yet: nobody is told to connect; then it connects.
-        await rooms.connect(2, party: [])
+        await rooms.connect(2, session: c2.id, party: [])
         let l12 = await rooms.linked(1, 2), l13 = await rooms.linked(1, 3)
         #expect(l12 && l13, "3 is in range but has no socket")
         await #expect(throws: VoiceError.notInRange(3)) { try await rooms.authorize(from: 1, to: 3) }
@@ -50,15 +50,15 @@ struct VoiceRoomsTests {
         let hub = LobbyHub()
         let rooms = VoiceRooms(hub: hub, model: .standard)
         let c1 = hub.add(account: 1), c2 = hub.add(account: 2), c3 = hub.add(account: 3)
-        await rooms.connect(1, party: [1, 2])
-        await rooms.connect(2, party: [1, 2])
-        await rooms.connect(3, party: [])
+        await rooms.connect(1, session: c1.id, party: [1, 2])
+        await rooms.connect(2, session: c2.id, party: [1, 2])
+        await rooms.connect(3, session: c3.id, party: [])
         #expect(await rooms.linked(1, 2), "a party talks in the lobby, before any match")
         await rooms.apply(pos(4, [1: (0, 0), 2: (500, 0), 3: (1, 0)]), nowMillis: 0)
         let (p12, p13, p23) = (await rooms.linked(1, 2), await rooms.linked(1, 3), await rooms.linked(2, 3))
         #expect(p12 && p13 && !p23)
         // 2 closes its socket: 1 is told to disconnect from it.
-        await rooms.disconnect(2)
+        await rooms.disconnect(2, session: c2.id)
         let m = await messages([1: c1, 2: c2, 3: c3])
         #expect(Set(m[1]?.filter { $0.type == "connect" }.compactMap(\.peer) ?? []) == [2, 3])
         #expect(m[1]?.filter { $0.type == "disconnect" }.map(\.peer) == [2])
@@ -72,8 +72,8 @@ struct VoiceRoomsTests {
         let hub = LobbyHub()
         let rooms = VoiceRooms(hub: hub, model: .standard)
         let c1 = hub.add(account: 1), c2 = hub.add(account: 2)
-        await rooms.connect(1, party: [])
-        await rooms.connect(2, party: [])
+        await rooms.connect(1, session: c1.id, party: [])
+        await rooms.connect(2, session: c2.id, party: [])
         await rooms.apply(pos(1, [1: (0, 0), 2: (1, 0)]), nowMillis: 0)
         #expect(await rooms.linked(1, 2))
         await rooms.apply(pos(2, [2: (0, 0)]), nowMillis: 10)
@@ -83,5 +83,40 @@ struct VoiceRoomsTests {
         #expect(await rooms.match(of: 1) == nil)
         let m = await messages([1: c1, 2: c2])
         #expect(m[1]?.filter { $0.type == "disconnect" }.map(\.peer) == [2])
+    }
+}
+
+extension VoiceRoomsTests {
+    /// A second socket of one player replaces the first: its peers are told to disconnect, then
+    /// both get a fresh connect; the old socket's late close changes nothing.
+    @Test func aReplacingSocketGetsFreshConnectsAndTheOldCloseIsIgnored() async throws {
+        let hub = LobbyHub()
+        let rooms = VoiceRooms(hub: hub, model: .standard)
+        let c1 = hub.add(account: 1), c2 = hub.add(account: 2)
+        await rooms.connect(1, session: c1.id, party: [])
+        await rooms.connect(2, session: c2.id, party: [])
+        await rooms.apply(pos(3, [1: (0, 0), 2: (1, 0)]), nowMillis: 0)
+        let c2b = hub.add(account: 2)  // closes c2 in the hub
+        await rooms.connect(2, session: c2b.id, party: [])
+        await rooms.disconnect(2, session: c2.id)  // the old socket's cleanup, late
+        #expect(await rooms.linked(1, 2))
+        try await rooms.authorize(from: 1, to: 2)
+        let m = await messages([1: c1, 2: c2b])
+        #expect(m[1]?.filter { $0.type == "connect" || $0.type == "disconnect" }.map(\.type) == ["connect", "disconnect", "connect"])
+        #expect(m[2]?.filter { $0.type == "connect" }.map(\.peer) == [1], "the new socket is told to connect")
+    }
+
+    /// A party link needs both sides: a player who left (and reconnected with no party) is not
+    /// linked to the members any more, though they still list them.
+    @Test func aPartyLinkNeedsBothSides() async throws {
+        let hub = LobbyHub()
+        let rooms = VoiceRooms(hub: hub, model: .standard)
+        let c1 = hub.add(account: 1), c2 = hub.add(account: 2)
+        await rooms.connect(1, session: c1.id, party: [1, 2])
+        await rooms.connect(2, session: c2.id, party: [])
+        #expect(await !rooms.linked(1, 2))
+        await #expect(throws: VoiceError.notInMatch) { try await rooms.authorize(from: 2, to: 1) }
+        await #expect(throws: VoiceError.notInRange(2)) { try await rooms.authorize(from: 1, to: 2) }
+        _ = await messages([1: c1, 2: c2])
     }
 }
