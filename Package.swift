@@ -255,7 +255,7 @@ let package = Package(
         .target(name: "KKImpair", dependencies: ["KKBytes", "KKLoad", "KKLoop"]),
         .executableTarget(name: "kk-load", dependencies: [
             "KKLoad", "KKImpair", "KKClientSDK", "KKClient", "KKClientTransport", "KKDTLS", "KKLoop", "KKToken", "KKPhysics", "KKWire",
-            "KKLocalStack", "KKAuth", "KKAccessToken", "KKLobbyCore", "KKResults", "KKResultsCore", "KKEconomy", "KKPostgres", "KKRedis",
+            "KKLocalStack", "KKAuth", "KKAccessToken", "KKLobbyCore", "KKResults", "KKResultsCore", "KKEconomy", "KKPostgres", "KKRedis", "KKVoiceCore",
             .product(name: "Crypto", package: "swift-crypto"), .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -264,7 +264,8 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "kk-client", dependencies: [
-            "KKClientSDK", "KKClient", "KKTerminalUI", "KKLoop", "KKPhysics", "KKLobbyCore",
+            "KKClientSDK", "KKClient", "KKTerminalUI", "KKLoop", "KKPhysics", "KKLobbyCore", "KKAssetsCore",
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // C ABI over the client SDK: the header and the thread-local error text in C, the
@@ -329,7 +330,7 @@ let package = Package(
                                                           "KKPhysics", "KKDelta", "KKPrediction"]),
         .testTarget(name: "KKTerminalUITests", dependencies: ["KKTerminalUI", "KKPhysics", "KKLobbyCore"]),
         .testTarget(name: "KKSystemTests", dependencies: [
-            "kk-shard", "kk-relay", "kk-client", "kk-services", "KKLobbyCore", "KKAccessToken", "KKLocalStack", "KKClientSDK", "KKImpair", "KKLoad", "KKClient", "KKToken", "KKLoop", "KKPhysics", "KKWire", "CHiredis", "KKTestSupport", "KKVoiceCore",
+            "kk-shard", "kk-relay", "kk-client", "kk-services", "kk-assets", "KKLobbyCore", "KKAccessToken", "KKLocalStack", "KKClientSDK", "KKImpair", "KKLoad", "KKClient", "KKToken", "KKLoop", "KKPhysics", "KKWire", "CHiredis", "KKTestSupport", "KKVoiceCore", "KKShard",
         ]),
         .testTarget(name: "KKMatchTests", dependencies: [
             "KKMatch", "kk-match", "KKAccessToken", "KKAdmin", "KKRedis", "KKLoop", "KKToken", "KKTestSupport",

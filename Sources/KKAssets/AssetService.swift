@@ -121,6 +121,13 @@ public struct AssetService: Sendable {
         Counter(label: "kk_assets_offers_total", dimensions: [("outcome", outcome)], factory: metrics).increment()
     }
 
+    /// The SHA-256 of bundle `id` in the current build for `platform` (nil: none, or the store
+    /// cannot be read): what the lobby pins a race's track to.
+    public func currentSha256(of id: String, platform: String) async -> String? {
+        guard case .success(let c) = await cache.current(platform: platform) else { return nil }
+        return c.1.bundle(id)?.sha256
+    }
+
     func bundleURL(_ sha: String, expires: Int64) -> String {
         SecureLink.url(base: config.cdnBaseURL, uri: "/bundles/\(sha)", expires: expires, secret: config.linkSecret)
     }

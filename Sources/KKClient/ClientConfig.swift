@@ -4,6 +4,9 @@ import KKWire
 public struct ClientConfig: Sendable, Equatable {
     /// Built-in track the match runs on (from the match service's answer).
     public var track: String = "oval"
+    /// The track's text as downloaded (a verified asset bundle); nil: the built-in track named
+    /// ``track``.
+    public var trackSource: String?
     /// An input packet every N rendered ticks: 1 = 60 Hz ... 3 = 20 Hz (allowed 1...3).
     public var sendEveryTicks: Int = 2
     /// Inputs per packet: the newest plus older unacknowledged ones (1...32).

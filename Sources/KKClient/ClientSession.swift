@@ -70,7 +70,9 @@ public final class ClientSession {
     public init(config: ClientConfig = ClientConfig()) throws(ClientError) {
         try config.validate()
         self.config = config
-        do { track = try TrackCatalog.track(named: config.track) } catch { throw .badTrack(config.track) }
+        do { track = try config.trackSource.map { (t) throws(PhysicsError) in try TrackParser.parse(t) } ?? TrackCatalog.track(named: config.track) } catch {
+            throw .badTrack(config.track)
+        }
         clock = ServerClock(tickRate: MatchSimulation.ticksPerSecond)
         leadControl = InputLeadController(targetMargin: config.targetInputMargin)
         outgoing = OutgoingQueue(slots: config.outgoingSlots)

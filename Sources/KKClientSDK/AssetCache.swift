@@ -184,6 +184,14 @@ public final class AssetCache: Sendable {
         return try fetch(b)
     }
 
+    /// The path of the bundle named `sha256` in the current manifest (a race pinned to an exact
+    /// track version), verified, downloading it if needed.
+    public func bundle(sha256: String) throws(AssetCacheError) -> String {
+        guard let m = state.withLock({ $0.manifest }) else { throw .offline("no manifest: refresh first") }
+        guard let b = m.bundles.first(where: { $0.sha256 == sha256 }) else { throw .unknownBundle(sha256) }
+        return try fetch(b)
+    }
+
     /// The bytes of bundle `id` (see ``bundle(id:)``).
     public func bytes(id: String) throws(AssetCacheError) -> [UInt8] {
         let path = try bundle(id: id)
@@ -241,11 +249,12 @@ public final class AssetCache: Sendable {
         }
     }
 
-    /// Keeps the last few bundles handed out safe from eviction (the one being raced).
+    /// Keeps the last two bundles handed out safe from eviction (the track being raced while
+    /// the next one downloads).
     private static func remember(_ sha: String, in s: inout State) {
         s.recent.removeAll { $0 == sha }
         s.recent.append(sha)
-        if s.recent.count > 4 { s.recent.removeFirst(s.recent.count - 4) }
+        if s.recent.count > 2 { s.recent.removeFirst(s.recent.count - 2) }
     }
 
     /// Checks a stored bundle once per process (size and hash); a bad one is deleted.

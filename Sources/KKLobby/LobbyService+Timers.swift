@@ -93,7 +93,7 @@ extension LobbyService {
     /// told (`matchAssigned`) so they resolve the shard before the players arrive.
     func place(players: [Int64], track: String, key: String) async -> Result<UInt64, LobbyRefusal> {
         guard let starter else { return .failure(LobbyRefusal("start_failed", "this lobby cannot start races (no allocator configured)")) }
-        let placed: (matchId: UInt64, tokens: [Int64: ConnectToken])
+        let placed: (matchId: UInt64, tokens: [Int64: ConnectToken], trackSha256: String?)
         do throws(MatchError) {
             placed = try await starter.start(roomId: key, players: players, track: track, attempt: UUID().uuidString.lowercased(),
                                              nowMillis: UInt64(Self.nowMillis()))
@@ -101,7 +101,8 @@ extension LobbyService {
             return .failure(LobbyRefusal("start_failed", "the race could not be placed: \(error)"))
         }
         for (p, token) in placed.tokens {
-            let assignment = MatchAssignment(matchId: placed.matchId, track: track, token: token, players: players)
+            var assignment = MatchAssignment(matchId: placed.matchId, track: track, token: token, players: players)
+            assignment.trackSha256 = placed.trackSha256
             let text = Self.encode(LobbyMessage(type: "match", match: assignment))
             _ = await redis.command(["SET", .string(pendingMatchKey(p)), .string(text), "PX", .int(Int64(starter.matchConfig.tokenSeconds) * 1000)])
             await bus.send(LobbyWireText(text: text), to: [p])

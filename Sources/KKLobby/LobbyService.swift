@@ -272,7 +272,8 @@ public struct CommandLimiter: Sendable {
     let burst: Double
     var tokens: Double
     var lastMillis: Int64 = 0
-    /// Commands refused so far (a flood closes the socket past a bound).
+    /// Commands refused since the bucket was last full (a flood closes the socket past a bound;
+    /// a socket that slowed down until its bucket refilled starts over).
     public private(set) var refused = 0
 
     public init(perSecond: Double, burst: Double) {
@@ -282,6 +283,7 @@ public struct CommandLimiter: Sendable {
     public mutating func take(nowMillis: Int64) -> Bool {
         if lastMillis > 0 { tokens = min(burst, tokens + Double(max(0, nowMillis - lastMillis)) / 1000 * perSecond) }
         lastMillis = nowMillis
+        if tokens >= burst { refused = 0 }
         guard tokens >= 1 else { refused += 1; return false }
         tokens -= 1
         return true

@@ -14,9 +14,9 @@ public struct RoomStarter: Sendable {
     public let matchConfig: MatchServiceConfig
     /// Each track's version (name -> SHA-256 of its bundle) the race is pinned to: the
     /// allocation names `name@sha256`, and a shard without exactly that track refuses the match
-    /// instead of racing other geometry than the players downloaded. A track not listed goes by
-    /// name.
-    public var trackVersions: [String: String] = [:]
+    /// instead of racing other geometry than the players downloaded. Asked at each start (the
+    /// assets service's current build, when it runs here); nil: the track goes by name.
+    public var trackVersion: @Sendable (String) async -> String? = { _ in nil }
 
     public init(redis: RedisCommandBridge, config: AllocatorConfig, matchConfig: MatchServiceConfig) throws(TokenError) {
         self.redis = redis
@@ -28,10 +28,11 @@ public struct RoomStarter: Sendable {
     /// The match and every member's connect token. `attempt`: unique per start of this room (a
     /// retried start is a new group request; a member seated elsewhere refuses it: ``MatchError/partyBusy``).
     public func start(roomId: String, players: [Int64], track: String, attempt: String,
-                      nowMillis: UInt64) async throws(MatchError) -> (matchId: UInt64, tokens: [Int64: ConnectToken]) {
+                      nowMillis: UInt64) async throws(MatchError) -> (matchId: UInt64, tokens: [Int64: ConnectToken], trackSha256: String?) {
         let ids = players.map { UInt64($0) }
+        let pinned = await trackVersion(track)
         let group = AllocatorRequest.group(players: ids, ticketId: "room:\(roomId):\(attempt)", nowMillis: nowMillis,
-                                           config: config, track: trackVersions[track].map { "\(track)@\($0)" } ?? track,
+                                           config: config, track: pinned.map { "\(track)@\($0)" } ?? track,
                                            privateMatch: true)
         let placed = try AllocatorRequest.parseGroup(await redis.script(group.source, keys: group.keys, args: group.args)).get()
         let relayRequest = AllocatorRequest.liveRelays(config: config)
@@ -53,6 +54,6 @@ public struct RoomStarter: Sendable {
                                                     relays: ordered)
             } catch { throw .tokenFailure(error) }
         }
-        return (placed.matchId, tokens)
+        return (placed.matchId, tokens, pinned)
     }
 }

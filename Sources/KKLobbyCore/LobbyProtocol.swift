@@ -128,6 +128,9 @@ public struct EventView: Codable, Sendable, Equatable {
 public struct MatchAssignment: Codable, Sendable, Equatable {
     public var matchId: UInt64
     public var track: String
+    /// The track's exact version (the SHA-256 of its bundle) when the lobby pinned it: the
+    /// bundle to load (``track`` names it for people).
+    public var trackSha256: String?
     public var token: ConnectToken
     /// Everyone in the race.
     public var players: [Int64]

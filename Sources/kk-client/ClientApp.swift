@@ -70,7 +70,7 @@ final class ClientApp {
         self.loop = loop
         self.options = options
         self.ticket = ticket
-        renderer = FrameRenderer(track: try TrackCatalog.track(named: config.track))
+        renderer = FrameRenderer(track: try config.trackSource.map { try TrackParser.parse($0) } ?? TrackCatalog.track(named: config.track))
         frameTimer = LoopTimer(loop: loop)
         loop.updateTime()
         startMillis = loop.nowMillis

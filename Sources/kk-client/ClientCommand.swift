@@ -28,6 +28,8 @@ struct ClientCommand: ParsableCommand {
     @Flag(help: "Lobby: queue for quick play.") var lobbyQueue = false
     @Flag(help: "Lobby: ready up once in a room.") var lobbyReady = false
     @Option(help: "Lobby: vote for this track once in a room.") var lobbyVote: String?
+    @Option(help: ArgumentHelp("An asset signing key to trust, kid:hex (repeatable; with --auth-url and --lobby-url): tracks come as verified bundles from the assets service and its CDN, prefetched while the room counts down.", valueName: "kid:hex")) var assetPublicKey: [String] = []
+    @Option(help: "Asset cache directory (default: $XDG_CACHE_HOME/kartklash/assets or ~/.cache/kartklash/assets).") var assetCache: String?
     @Option(help: "Player name sent to the match service.") var player: String = ProcessInfo.processInfo.environment["USER"] ?? "player"
     @Option(help: "Track (default: the match service's answer, else oval).") var track: String?
     @Flag(help: "Drive with the built-in bot (same code path as a player).") var bot = false
@@ -67,6 +69,7 @@ struct ClientCommand: ParsableCommand {
             }
         }
         let ticket: MatchTicket
+        var trackSource: String?
         do {
             if let tokenFile {
                 ticket = try MatchTicket.read(file: tokenFile)
@@ -74,11 +77,14 @@ struct ClientCommand: ParsableCommand {
                 let pings = (try? LobbyRegions.measure(servicesURL: authUrl)) ?? [:]
                 let script = LobbyApp.Script(create: lobbyCreate, join: lobbyJoin, quickJoin: lobbyQuickJoin, queue: lobbyQueue,
                                              ready: lobbyReady, vote: lobbyVote)
-                guard let t = LobbyApp.run(url: lobbyUrl, session: session, pings: pings, headless: headless, script: script) else {
+                let assets = openAssets(servicesURL: authUrl, session: session)
+                guard let (t, sha) = LobbyApp.run(url: lobbyUrl, session: session, pings: pings, headless: headless, script: script,
+                                                  assets: assets) else {
                     ClientApp.line("kk-client: left the lobby")
                     return
                 }
                 ticket = t
+                if let assets, let sha { trackSource = loadTrack(assets, sha256: sha, name: t.track ?? "?") }
             } else {
                 if headless { ClientApp.line("contacting the match service at \(matchUrl!)...") }
                 ticket = try MatchService.requestMatch(baseURL: matchUrl!, player: player, accessToken: access)
@@ -89,6 +95,7 @@ struct ClientCommand: ParsableCommand {
         }
         var config = ClientConfig()
         config.track = track ?? ticket.track ?? "oval"
+        config.trackSource = trackSource
         config.sendEveryTicks = 60 / sendHz
         config.inputRedundancy = redundancy
         let options = ClientApp.Options(bot: bot, headless: headless, seconds: seconds, fps: fps, seed: seed)

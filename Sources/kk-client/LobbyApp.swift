@@ -20,18 +20,34 @@ enum LobbyApp {
         var isEmpty: Bool { !create && join == nil && !quickJoin && !queue }
     }
 
-    static func run(url: String, session: AuthSession, pings: [String: Int], headless: Bool, script: Script) -> MatchTicket? {
+    /// The ticket, and the exact track version the race is pinned to (when the lobby pins one).
+    /// With an asset cache, every lobby message goes by it (the countdown's track is prefetched).
+    static func run(url: String, session: AuthSession, pings: [String: Int], headless: Bool, script: Script,
+                    assets: AssetCache?) -> (MatchTicket, String?)? {
         let lobby = LobbyClient(url: url, accessToken: session.accessToken)
         lobby.connect()
         defer { lobby.close() }
-        return headless ? scripted(lobby, script: script, pings: pings) : interactive(lobby, me: session.accountId, pings: pings, script: script)
+        let observe: (LobbyMessage) -> Void = { m in
+            guard let assets, let id = assets.observe(m) else { return }
+            if headless, !announced.contains(id) { announced.insert(id); ClientApp.line("assets: prefetching \(id)") }
+        }
+        let ticket = headless ? scripted(lobby, script: script, pings: pings, observe: observe)
+            : interactive(lobby, me: session.accountId, pings: pings, script: script, observe: observe)
+        return ticket
+    }
+
+    nonisolated(unsafe) private static var announced: Set<String> = []
+
+    private static func pinned(_ m: LobbyMessage) -> (MatchTicket, String?)? {
+        ticket(m).map { ($0, m.match?.trackSha256) }
     }
 
     private static func ticket(_ m: LobbyMessage) -> MatchTicket? {
         m.match.map { MatchTicket(token: $0.token, matchId: $0.matchId, track: $0.track) }
     }
 
-    private static func scripted(_ lobby: LobbyClient, script: Script, pings: [String: Int]) -> MatchTicket? {
+    private static func scripted(_ lobby: LobbyClient, script: Script, pings: [String: Int],
+                                 observe: (LobbyMessage) -> Void) -> (MatchTicket, String?)? {
         var readied = false
         let deadline = Date().addingTimeInterval(600)
         while Date() < deadline {
@@ -42,6 +58,7 @@ enum LobbyApp {
                 ClientApp.errorLine("lobby: closed (\(code)): \(reason)")
                 return nil
             case .message(let m):
+                observe(m)
                 switch m.type {
                 case "hello":
                     ClientApp.line("lobby: connected as player \(m.account ?? 0)")
@@ -62,7 +79,7 @@ enum LobbyApp {
                 case "queue": ClientApp.line("lobby: quick play \(m.queue?.state ?? "?")")
                 case "match":
                     ClientApp.line("lobby: race found, match \(m.match?.matchId ?? 0) on \(m.match?.track ?? "?")")
-                    return ticket(m)
+                    return pinned(m)
                 default: break
                 }
             }
@@ -70,7 +87,8 @@ enum LobbyApp {
         return nil
     }
 
-    private static func interactive(_ lobby: LobbyClient, me: Int64, pings: [String: Int], script: Script) -> MatchTicket? {
+    private static func interactive(_ lobby: LobbyClient, me: Int64, pings: [String: Int], script: Script,
+                                    observe: (LobbyMessage) -> Void) -> (MatchTicket, String?)? {
         do { try Terminal.enter() } catch {
             ClientApp.errorLine("kk-client: \(error)")
             return nil
@@ -93,8 +111,9 @@ enum LobbyApp {
             if let e = lobby.next(timeoutMillis: 50) {
                 switch e {
                 case .message(let m):
+                    observe(m)
                     screen.apply(m)
-                    if m.type == "match" { return ticket(m) }
+                    if m.type == "match" { return pinned(m) }
                 case .reconnecting(let attempt, _):
                     screen.apply(LobbyMessage(type: "error", message: "lobby connection lost; reconnecting (\(attempt))..."))
                 case .closed(_, let reason):

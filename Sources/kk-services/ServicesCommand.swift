@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KKAdmin
+import KKAssets
 import KKAuth
 import KKEconomy
 import KKLobby
@@ -197,7 +198,7 @@ struct ServicesCommand: AsyncParsableCommand {
                 let read: @Sendable (Int64) async throws -> [String] = { a in try await economyStore.inventory(account: a) }
                 inventory = read
             }
-            let built = try await makeLobby(redisPort: redisPort, verifier: tokens.verifier, host: host, inventory: inventory,
+            let built = try await makeLobby(redisPort: redisPort, verifier: tokens.verifier, host: host, assetService: assetService, inventory: inventory,
                                             onPlayerConnected: onConnected)
             lobby = built.0; lobbyBridge = built.1; lobbyFeed = built.2
             presenceBus.withLockedValue { $0 = built.0.bus }
@@ -253,7 +254,7 @@ extension ServicesCommand {
     }
 
     /// The lobby service: its Redis bridge and bus feed, and the race starter when a token key is given.
-    func makeLobby(redisPort: Int, verifier: AccessTokenVerifier, host: AsyncServiceHost,
+    func makeLobby(redisPort: Int, verifier: AccessTokenVerifier, host: AsyncServiceHost, assetService: AssetService?,
                    inventory: (@Sendable (Int64) async throws -> [String])?,
                    onPlayerConnected: (@Sendable (Int64) async -> Void)?) async throws -> (LobbyService, RedisCommandBridge, RedisChannelFeed) {
         let env = ProcessInfo.processInfo.environment
@@ -281,7 +282,14 @@ extension ServicesCommand {
                                             playerTTLMillis: UInt64(tokenSeconds) * 1000)
             starter = try RoomStarter(redis: bridge, config: allocator,
                                       matchConfig: MatchServiceConfig(tokenKey: key, tokenSeconds: UInt64(tokenSeconds), staticRelays: relay))
-            starter?.trackVersions = try AssetOptions.trackVersions(names: rules.tracks, tracksDir: tracksDir)
+            // Races are pinned to the current published build's track (the bundle clients
+            // download) when the assets service runs here, else to the local files.
+            let local = try AssetOptions.trackVersions(names: rules.tracks, tracksDir: tracksDir)
+            let assets = assetService
+            starter?.trackVersion = { name in
+                if let a = assets, let sha = await a.currentSha256(of: "track/\(name)", platform: "linux") { return sha }
+                return local[name]
+            }
         } else {
             host.logger.warning("kk-services: lobby without --token-key: races cannot start")
         }

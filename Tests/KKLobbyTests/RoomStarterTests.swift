@@ -22,10 +22,11 @@ import Testing
         if !bridge.isConnected { for await up in stream where up { break } }
         let config = AllocatorConfig(keys: MatchKeys(prefix: prefix), playersPerMatch: 8, track: "oval")
         let key = try TokenKey.random()
-        let starter = try RoomStarter(redis: bridge, config: config,
+        var starter = try RoomStarter(redis: bridge, config: config,
                                       matchConfig: MatchServiceConfig(tokenKey: key, tokenSeconds: 30, staticRelays: ["192.0.2.7:7000"]))
         let now = UInt64(Date().timeIntervalSince1970 * 1000)
-        let (match, tokens) = try await starter.start(roomId: "room-a", players: [1, 2, 3], track: "canyon", attempt: "1", nowMillis: now)
+        let (match, tokens, unpinned) = try await starter.start(roomId: "room-a", players: [1, 2, 3], track: "canyon", attempt: "1", nowMillis: now)
+        #expect(unpinned == nil)
         #expect(Set(tokens.keys) == [1, 2, 3])
         for (p, t) in tokens {
             #expect(t.matchId == match && t.playerId == UInt64(p) && t.relays == ["192.0.2.7:7000"])
@@ -38,6 +39,12 @@ import Testing
         let r = AllocatorRequest.allocate(playerId: 77, nowMillis: now, config: config)
         let stranger = try AllocatorRequest.parseAllocation(await bridge.script(r.source, keys: r.keys, args: r.args)).get()
         #expect(stranger.matchId != match)
+        // With a version for the track, the allocation pins it (name@sha256) and says which.
+        let sha = String(repeating: "ab", count: 32)
+        starter.trackVersion = { $0 == "oval" ? sha : nil }
+        let pinned = try await starter.start(roomId: "room-pinned", players: [4, 5], track: "oval", attempt: "1", nowMillis: now)
+        #expect(pinned.trackSha256 == sha)
+        #expect(redis.run("HGET", prefix + "match:\(pinned.matchId)", "track") == "oval@" + sha)
         // Starting again (a retry) finds the same match; a member seated elsewhere refuses a start.
         #expect(try await starter.start(roomId: "room-a", players: [1, 2, 3], track: "canyon", attempt: "2", nowMillis: now).matchId == match)
         await #expect(throws: MatchError.partyBusy) {

@@ -7,6 +7,7 @@ import KKLobbyCore
 import KKLocalStack
 import KKLoop
 import KKPhysics
+import KKShard
 import KKTestSupport
 import KKToken
 import Testing
@@ -25,11 +26,12 @@ final class LobbyStack {
     let operatorSecret = "operator-secret-\(UInt32.random(in: 0...UInt32.max))"
 
     init(_ name: String, relays: [String] = ["r1"], relayExtra: [String] = [], servicesExtra: [String] = [],
-         services: String = "auth,social,lobby") throws {
+         services: String = "auth,social,lobby", servicesEnvironment: [String: String] = [:], before: ((StackProcesses) throws -> [String])? = nil) throws {
         s = try StackProcesses(name)
         serviceNames = services
         try s.shard("s1", extra: ["--players-per-match", "8", "--laps", "1", "--track", "sprint"])
-        try startServices(extra: servicesExtra)
+        let more = try before?(s) ?? []
+        try startServices(extra: servicesExtra + more, environment: servicesEnvironment)
         for r in relays { try s.relay(r, extra: ["--lobby-url", "ws://127.0.0.1:\(httpPort)/v1/lobby/relay-control",
                                                   "--lobby-secret", secret, "--relay-id", r] + relayExtra) }
         guard s.ready("s1") else { throw StackError("kk-shard not ready:\n\(s.log("s1").suffix(1500))") }
@@ -37,12 +39,13 @@ final class LobbyStack {
         guard servicesReady() else { throw StackError("kk-services not ready:\n\(s.log("services").suffix(2000))") }
     }
 
-    func startServices(extra: [String] = [], name: String = "services", port: Int? = nil) throws {
+    func startServices(extra: [String] = [], name: String = "services", port: Int? = nil, environment: [String: String] = [:]) throws {
         let p = try ChildProcess(path: SystemTest.product("kk-services"), arguments: [
             "--http-port", "\(port ?? httpPort)", "--services", serviceNames, "--log-level", "warning", "--operator-secret", operatorSecret,
             "--redis-port", "\(s.redisPort)", "--redis-prefix", s.prefix, "--token-key", s.key.hex,
             "--countdown-seconds", "1", "--seat-hold-seconds", "3", "--relay-secret", secret, "--tracks", "sprint,oval",
-        ] + extra, environment: ["KK_POSTGRES_URL": try PostgresTestServer.url(), "KK_JWT_KEY": jwtKey], logPath: "\(s.dir)/\(name).log")
+        ] + extra, environment: ["KK_POSTGRES_URL": try PostgresTestServer.url(), "KK_JWT_KEY": jwtKey].merging(environment) { $1 },
+           logPath: "\(s.dir)/\(name).log")
         s.children[name] = p
         if port == nil { services = p }
     }
@@ -115,6 +118,9 @@ final class LobbyStack {
             assignments.append(a)
         }
         #expect(Set(assignments.map(\.matchId)).count == 1 && assignments.allSatisfy { $0.track == "oval" && $0.players.count == 8 })
+        // Pinned to the exact version of the track (the built-in bytes = Config/tracks/oval.track).
+        let ovalSha = TrackFiles.sha256(Array(try TrackCatalog.source(named: "oval").utf8))
+        #expect(assignments.allSatisfy { $0.trackSha256 == ovalSha }, "\(assignments.map(\.trackSha256))")
         // Race: all eight connect with their tokens and play.
         let loop = try EventLoop()
         var config = ClientConfig()
@@ -539,5 +545,68 @@ final class ResultBox<T>: @unchecked Sendable { var result: Result<T, Error>? }
 extension Result where Failure == Error {
     init(catching body: () async throws -> Success) async {
         do { self = .success(try await body()) } catch { self = .failure(error) }
+    }
+}
+
+extension LobbySystemTests {
+    /// Tracks as verified downloads: the tracks published to a real S3 API (moto) with
+    /// kk-assets, nginx as the CDN, kk-services handing out signed links; two kk-clients (bots)
+    /// trusting the signing key meet in a room voting sprint: each prefetches the sprint bundle
+    /// while the room counts down, the race is pinned to that exact version, and both race on
+    /// the verified bundle.
+    @Test func kkClientPrefetchesThePinnedTrackDuringTheCountdownAndRacesOnIt() throws {
+        let seed = String(repeating: "3c", count: 32)
+        let linkSecret = "link-secret-\(UInt32.random(in: 0...UInt32.max))"
+        let s3 = ["KK_S3_ACCESS_KEY": "testing", "KK_S3_SECRET_KEY": "testing"]
+        var moto: MotoTestServer.Running?
+        var cdn: ScriptedServer?
+        var publicKey = ""
+        defer { moto?.process.stop(); cdn?.stop() }
+        let stack = try LobbyStack("lobby-assets", services: "auth,social,lobby,assets",
+                                   servicesEnvironment: s3.merging(["KK_ASSET_LINK_SECRET": linkSecret]) { $1 }) { s in
+            let m = try MotoTestServer.start()
+            moto = m
+            let env = s3.merging(["KK_ASSET_SIGNING_KEY": seed]) { $1 }
+            let publish = try ChildProcess(path: SystemTest.product("kk-assets"), arguments: [
+                "publish", "--endpoint", m.endpoint, "--build", "b1", "--key-id", "assets-1",
+                "--tracks", SystemTest.packageRoot.appendingPathComponent("Config/tracks").path,
+            ], environment: env, logPath: "\(s.dir)/publish.log")
+            guard publish.wait(seconds: 60) == 0 else { throw StackError("kk-assets publish: \(s.log("publish"))") }
+            let key = try ChildProcess(path: SystemTest.product("kk-assets"), arguments: ["public-key"], environment: env, logPath: "\(s.dir)/key.log")
+            _ = key.wait(seconds: 30)
+            publicKey = s.log("key").trimmingCharacters(in: .whitespacesAndNewlines)
+            let c = try ScriptedServer.start(script: "Ops/scripts/nginx-cdn.sh", args: ["\(m.endpoint)/kk-assets", linkSecret], dir: s.dir)
+            cdn = c
+            return ["--assets-store", m.endpoint, "--assets-cdn-url", "http://127.0.0.1:\(c.port)", "--assets-public-key", "assets-1:\(publicKey)"]
+        }
+        defer { stack.stop() }
+        func client(_ name: String, _ args: [String]) throws -> ChildProcess {
+            let p = try ChildProcess(path: SystemTest.product("kk-client"), arguments: [
+                "--auth-url", "http://127.0.0.1:\(stack.httpPort)", "--lobby-url", stack.lobbyURL, "--headless", "--bot", "--no-show-results",
+                "--asset-public-key", "assets-1:\(publicKey)", "--asset-cache", "\(stack.s.dir)/\(name)-assets",
+            ] + args, environment: ["XDG_CONFIG_HOME": "\(stack.s.dir)/\(name)-config"], logPath: "\(stack.s.dir)/\(name).log")
+            stack.s.children[name] = p
+            return p
+        }
+        let host = try client("host", ["--lobby-create", "--lobby-ready", "--lobby-vote", "sprint"])
+        var code: String?
+        #expect(SystemTest.eventually(seconds: 20) {
+            code = stack.s.log("host").split(separator: "\n").compactMap { line -> String? in
+                guard let r = line.range(of: "room code ") else { return nil }
+                return String(line[r.upperBound...].prefix(6))
+            }.first
+            return code != nil
+        }, "\(stack.s.log("host"))")
+        let guest = try client("guest", ["--lobby-join", code ?? "", "--lobby-ready", "--lobby-vote", "sprint"])
+        let sprintSha = TrackFiles.sha256(Array(try TrackCatalog.source(named: "sprint").utf8))
+        for (name, p) in [("host", host), ("guest", guest)] {
+            let status = p.wait(seconds: 90)
+            let out = stack.s.log(name)
+            #expect(status.map { ($0 >> 8) & 0xff } == 0, "\(name): \(out)")
+            #expect(out.contains("assets: build b1 (online)") && out.contains("assets: prefetching track/sprint"), "\(name): \(out)")
+            #expect(out.contains("assets: track sprint \(sprintSha.prefix(12)) verified"), "\(name): \(out)")
+            #expect(out.contains("race finished"), "\(name): \(out)")
+            #expect(FileManager.default.fileExists(atPath: "\(stack.s.dir)/\(name)-assets/bundles/\(sprintSha)"))
+        }
     }
 }
