@@ -57,14 +57,8 @@ struct LobbyBench: ParsableCommand {
         let dir = NSTemporaryDirectory() + "kk-lobbybench-\(getpid())"
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let echo = try ChildProcess(path: CommandLine.arguments[0], arguments: ["ws-echo", "--port", "0"], logPath: "\(dir)/echo.log")
+        let (echo, echoPort) = try WSEcho.start(logDir: dir)
         defer { echo.stop() }
-        var echoPort = 0
-        guard LocalProbe.eventually(seconds: 10, {
-            let log = (try? String(contentsOfFile: "\(dir)/echo.log", encoding: .utf8)) ?? ""
-            if let r = log.range(of: "port ") { echoPort = Int(log[r.upperBound...].prefix { $0.isNumber }) ?? 0 }
-            return echoPort > 0
-        }) else { throw ValidationError("ws-echo did not start") }
         print("lobbybench: \(sockets) sockets per server, \(seconds) s closed loop; echo on port \(echoPort)")
 
         let lobbyRSS0 = servicesPid.map(Self.rssKiB) ?? 0, echoRSS0 = Self.rssKiB(echo.pid)
@@ -127,6 +121,24 @@ struct WSEcho: ParsableCommand {
                               configuration: .init(address: .hostname("127.0.0.1", port: port)),
                               onServerRunning: { ch in FileHandle.standardOutput.write(Data("port \(ch.localAddress?.port ?? 0)\n".utf8)) }, logger: logger)
         try await app.runService()
+    }
+}
+
+extension WSEcho {
+    /// Starts this binary's `ws-echo` as a process of its own (the benchmarks' baseline); its
+    /// port once it listens. Stop it by the returned process.
+    static func start(logDir dir: String) throws -> (ChildProcess, Int) {
+        let echo = try ChildProcess(path: CommandLine.arguments[0], arguments: ["ws-echo", "--port", "0"], logPath: "\(dir)/echo.log")
+        var port = 0
+        guard LocalProbe.eventually(seconds: 10, {
+            let log = (try? String(contentsOfFile: "\(dir)/echo.log", encoding: .utf8)) ?? ""
+            if let r = log.range(of: "port ") { port = Int(log[r.upperBound...].prefix { $0.isNumber }) ?? 0 }
+            return port > 0
+        }) else {
+            echo.stop()
+            throw ValidationError("ws-echo did not start")
+        }
+        return (echo, port)
     }
 }
 

@@ -62,14 +62,8 @@ struct VoiceBench: ParsableCommand {
         let dir = NSTemporaryDirectory() + "kk-voicebench-\(getpid())"
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let echo = try ChildProcess(path: CommandLine.arguments[0], arguments: ["ws-echo", "--port", "0"], logPath: "\(dir)/echo.log")
+        let (echo, echoPort) = try WSEcho.start(logDir: dir)
         defer { echo.stop() }
-        var echoPort = 0
-        guard LocalProbe.eventually(seconds: 10, {
-            let log = (try? String(contentsOfFile: "\(dir)/echo.log", encoding: .utf8)) ?? ""
-            if let r = log.range(of: "port ") { echoPort = Int(log[r.upperBound...].prefix { $0.isNumber }) ?? 0 }
-            return echoPort > 0
-        }) else { throw ValidationError("ws-echo did not start") }
         print("voicebench: \(peers) peers per server (\(peers / 8) matches of 4 pairs), \(seconds) s closed loop; echo on port \(echoPort)")
 
         let voiceRSS0 = servicesPid.map(LobbyBench.rssKiB) ?? 0, echoRSS0 = LobbyBench.rssKiB(echo.pid)

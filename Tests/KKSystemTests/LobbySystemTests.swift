@@ -56,6 +56,19 @@ final class LobbyStack {
 
     var lobbyURL: String { "ws://127.0.0.1:\(httpPort)/v1/lobby" }
 
+    /// The room code a headless kk-client printed in its log (waits up to 20 s).
+    func roomCode(printedBy name: String) -> String? {
+        var code: String?
+        _ = SystemTest.eventually(seconds: 20) {
+            code = s.log(name).split(separator: "\n").compactMap { line -> String? in
+                guard let r = line.range(of: "room code ") else { return nil }
+                return String(line[r.upperBound...].prefix(6))
+            }.first
+            return code != nil
+        }
+        return code
+    }
+
     /// `n` fresh accounts (device logins).
     func accounts(_ n: Int) throws -> [AuthSession] {
         let auth = AuthClient(baseURL: "http://127.0.0.1:\(httpPort)")
@@ -409,14 +422,8 @@ extension LobbySystemTests {
             return p
         }
         let host = try client("host", ["--lobby-create", "--lobby-ready", "--lobby-vote", "sprint"])
-        var code: String?
-        #expect(SystemTest.eventually(seconds: 20) {
-            code = stack.s.log("host").split(separator: "\n").compactMap { line -> String? in
-                guard let r = line.range(of: "room code ") else { return nil }
-                return String(line[r.upperBound...].prefix(6))
-            }.first
-            return code != nil
-        }, "\(stack.s.log("host"))")
+        let code = stack.roomCode(printedBy: "host")
+        #expect(code != nil, "\(stack.s.log("host"))")
         let guest = try client("guest", ["--lobby-join", code ?? "", "--lobby-ready"])
         let queued = try client("queued", ["--lobby-queue", "--seconds", "30"])
         // Both race to the finish, then show the results screen: the recorded (verified) race,
@@ -589,14 +596,8 @@ extension LobbySystemTests {
             return p
         }
         let host = try client("host", ["--lobby-create", "--lobby-ready", "--lobby-vote", "sprint"])
-        var code: String?
-        #expect(SystemTest.eventually(seconds: 20) {
-            code = stack.s.log("host").split(separator: "\n").compactMap { line -> String? in
-                guard let r = line.range(of: "room code ") else { return nil }
-                return String(line[r.upperBound...].prefix(6))
-            }.first
-            return code != nil
-        }, "\(stack.s.log("host"))")
+        let code = stack.roomCode(printedBy: "host")
+        #expect(code != nil, "\(stack.s.log("host"))")
         let guest = try client("guest", ["--lobby-join", code ?? "", "--lobby-ready", "--lobby-vote", "sprint"])
         let sprintSha = TrackFiles.sha256(Array(try TrackCatalog.source(named: "sprint").utf8))
         for (name, p) in [("host", host), ("guest", guest)] {
