@@ -85,7 +85,7 @@ for port in 7401 7402 7781 7782 7090 7080; do
   echo "demo: :$port $(curl -s "http://127.0.0.1:$port/readyz" | head -1)"
 done
 echo "demo: $clients synthetic clients log in (device accounts), meet in lobby rooms of 8 and race (one summary line per second)"
-echo "demo: play yourself: $bin/kk-client --auth-url http://127.0.0.1:7090 --lobby-url ws://127.0.0.1:7090/v1/lobby"
+echo "demo: play yourself: $bin/kk-client --auth-url http://127.0.0.1:7090 --lobby-url ws://127.0.0.1:7090/v1/lobby --asset-public-key assets-1:$assetpub"
 echo "demo:   (a room of your own: c, then share the code; quick play: m) or, without the lobby, --match-url http://127.0.0.1:7080"
 "$bin/kk-load" --scenario LoadTests/scenarios/demo.json --clients "$clients" --lobby-url ws://127.0.0.1:7090/v1/lobby \
   --auth-url http://127.0.0.1:7090 \
