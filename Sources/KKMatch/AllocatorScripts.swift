@@ -9,7 +9,7 @@ public enum AllocatorScripts {
     /// 6 ownership TTL ms, 7 player-key TTL ms.
     /// Returns {'ok', mid, sid, slot, kind} or {'err', reason}.
     public static let allocate = #"""
-    -- kk-match allocate v2
+    -- kk-match allocate v3
 
     """# + pickShard + #"""
     local prefix, pid = ARGV[1], ARGV[2]
@@ -55,7 +55,7 @@ public enum AllocatorScripts {
     end
 
     -- 3. A new match on the least-loaded live shard.
-    local best = pickShard(prefix, KEYS[3], now, ownerTTL)
+    local best = pickShard(prefix, KEYS[3], now, ownerTTL, track)
     if not best then return {'err', 'no_shard'} end
 
     local m = newMatch(prefix, {seq = KEYS[4], open = KEYS[2], active = KEYS[5], events = KEYS[6]},
@@ -66,20 +66,25 @@ public enum AllocatorScripts {
     """#
 
     /// The Lua functions both allocation scripts use: `pickShard` places a new match on the
-    /// least-loaded live, non-draining shard with room (allocated-but-not-yet-hosted matches count
+    /// least-loaded live, non-draining shard with room that has the track's pinned version
+    /// (its `tracks` field lists the hashes it hosts) (allocated-but-not-yet-hosted matches count
     /// against it for the ownership TTL; dead shard ids are pruned; nil when none has room), and
     /// `newMatch` creates it.
     public static let pickShard = #"""
-    local function pickShard(prefix, shardsKey, now, ownerTTL)
+    local function pickShard(prefix, shardsKey, now, ownerTTL, track)
       local best, bestLoad, bestUsed
+      -- A track pinned to a version (name@sha256) goes only to a shard that lists that hash
+      -- (a shard that lists none predates the field: it may take it and refuse it itself).
+      local want = track and string.match(track, '@(%x+)$')
       for _, sid in ipairs(redis.call('SMEMBERS', shardsKey)) do
         local sk = prefix .. 'shard:' .. sid
         if redis.call('EXISTS', sk) == 0 then
           redis.call('SREM', shardsKey, sid)
           redis.call('DEL', sk .. ':pending')
         else
-          local h = redis.call('HMGET', sk, 'capacity', 'matches', 'draining')
-          if h[3] ~= '1' then
+          local h = redis.call('HMGET', sk, 'capacity', 'matches', 'draining', 'tracks')
+          local hasTrack = (not want) or (not h[4]) or (string.find(' ' .. h[4] .. ' ', ' ' .. want .. ' ', 1, true) ~= nil)
+          if h[3] ~= '1' and hasTrack then
             local cap = tonumber(h[1]) or 0
             local pk = sk .. ':pending'
             redis.call('ZREMRANGEBYSCORE', pk, '-inf', now - tonumber(ownerTTL))
@@ -126,7 +131,7 @@ public enum AllocatorScripts {
     /// never in the open set: a lobby room's), 9... player ids.
     /// Returns {'ok', mid, sid, 'group'} or {'err', reason}.
     public static let allocateGroup = #"""
-    -- kk-match allocate-group v1
+    -- kk-match allocate-group v2
 
     """# + pickShard + #"""
     local prefix = ARGV[1]
@@ -184,7 +189,7 @@ public enum AllocatorScripts {
     end
 
     -- 3. A new match on the least-loaded live shard.
-    local best = pickShard(prefix, KEYS[2], now, ownerTTL)
+    local best = pickShard(prefix, KEYS[2], now, ownerTTL, track)
     if not best then return {'err', 'no_shard'} end
     local m = newMatch(prefix, {seq = KEYS[3], open = KEYS[1], active = KEYS[4], events = KEYS[5]},
                        best, slots, n, track, ARGV[4], now, ownerTTL, not private)

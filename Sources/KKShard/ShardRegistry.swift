@@ -141,7 +141,9 @@ public final class ShardRegistry {
                                 "addr", .string(addr), "capacity", .int(Int64(config.maxMatches)),
                                 "matches", .int(Int64(server.core.matches.count)), "players", .int(Int64(players)),
                                 "draining", .int(server.draining ? 1 : 0), "pid", .int(Int64(getpid())),
-                                "admin", .string("127.0.0.1:\(config.adminPort)")]
+                                "admin", .string("127.0.0.1:\(config.adminPort)"),
+                                // The track versions hosted here: the allocator places pinned matches by them.
+                                "tracks", .string(server.core.library.hashes.joined(separator: " "))]
         let wasRegistered = registered
         scripts.register.run(on: redis, keys: [key("shard", config.id), key("shards")], args: args) { [unowned self] r in
             switch r {

@@ -125,6 +125,26 @@ import Testing
         await #expect(throws: MatchError.noShardAvailable) { try await b.allocate(playerId: 1) }
     }
 
+    /// A match pinned to a track version goes only to a shard that lists that hash; none: no
+    /// shard (the lobby says the race could not be placed); a shard listing nothing (older) may.
+    @Test func aPinnedTrackGoesOnlyToAShardThatHasIt() async throws {
+        let fx = try Fixture()
+        defer { fx.cleanup() }
+        let (h1, h2) = (String(repeating: "a1", count: 32), String(repeating: "b2", count: 32))
+        fx.addShard("without", tracks: [h2])
+        let b = try await fx.bridge(playersPerMatch: 1, track: "oval@" + h1)
+        defer { b.shutdown() }
+        await #expect(throws: MatchError.noShardAvailable) { try await b.allocate(playerId: 1) }
+        fx.addShard("with", capacity: 1, tracks: [h2, h1])
+        #expect(try await b.allocate(playerId: 2).shardId == "with")
+        fx.addShard("older")
+        #expect(try await b.allocate(playerId: 3).shardId == "older", "\"with\" is full; a shard listing no tracks predates the field")
+        let byName = try await fx.bridge(playersPerMatch: 1)
+        defer { byName.shutdown() }
+        fx.cmd("DEL", fx.keys.shard("older"))
+        #expect(try await byName.allocate(playerId: 4).shardId == "without", "a name alone goes anywhere")
+    }
+
     @Test func drainingShardGetsNothing() async throws {
         let fx = try Fixture()
         defer { fx.cleanup() }

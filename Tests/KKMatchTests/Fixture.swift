@@ -56,9 +56,10 @@ final class Fixture {
     func text(_ args: String...) -> String? { cmd(args)?.text }
 
     /// Registers a fake shard as a heartbeat would (hash with a TTL + set membership).
-    func addShard(_ sid: String, capacity: Int = 30, matches: Int = 0, draining: Bool = false) {
+    func addShard(_ sid: String, capacity: Int = 30, matches: Int = 0, draining: Bool = false, tracks: [String]? = nil) {
         cmd("HSET", keys.shard(sid), "addr", "127.0.0.1:9\(sid.count)00", "capacity", "\(capacity)", "matches", "\(matches)",
             "draining", draining ? "1" : "0", "instance", "test")
+        if let tracks { cmd("HSET", keys.shard(sid), "tracks", tracks.joined(separator: " ")) }
         cmd("PEXPIRE", keys.shard(sid), "60000")
         cmd("SADD", keys.shards, sid)
     }
@@ -76,15 +77,15 @@ final class Fixture {
         if !names.isEmpty { cmd(["DEL"] + names) }
     }
 
-    func allocatorConfig(playersPerMatch: Int = 8) -> AllocatorConfig {
-        AllocatorConfig(keys: keys, playersPerMatch: playersPerMatch, track: "oval")
+    func allocatorConfig(playersPerMatch: Int = 8, track: String = "oval") -> AllocatorConfig {
+        AllocatorConfig(keys: keys, playersPerMatch: playersPerMatch, track: track)
     }
 
     /// A bridge on the test server, returned once Redis is connected.
-    func bridge(playersPerMatch: Int = 8, port: Int? = nil, awaitConnected: Bool = true) async throws -> MatchBridge {
+    func bridge(playersPerMatch: Int = 8, port: Int? = nil, awaitConnected: Bool = true, track: String = "oval") async throws -> MatchBridge {
         let (stream, cont) = AsyncStream.makeStream(of: Bool.self)
         let b = try MatchBridge(options: .init(redis: .init(port: port ?? self.port),
-                                               allocator: allocatorConfig(playersPerMatch: playersPerMatch)),
+                                               allocator: allocatorConfig(playersPerMatch: playersPerMatch, track: track)),
                                 onConnectionChange: { cont.yield($0) })
         if awaitConnected, !b.isRedisConnected {
             for await up in stream where up { break }

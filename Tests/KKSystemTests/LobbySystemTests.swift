@@ -134,6 +134,8 @@ final class LobbyStack {
         // Pinned to the exact version of the track (the built-in bytes = Config/tracks/oval.track).
         let ovalSha = TrackFiles.sha256(Array(try TrackCatalog.source(named: "oval").utf8))
         #expect(assignments.allSatisfy { $0.trackSha256 == ovalSha }, "\(assignments.map(\.trackSha256))")
+        let hosted = RedisSync(port: stack.s.redisPort)?.run("HGET", stack.s.prefix + "shard:s1", "tracks") ?? ""
+        #expect(hosted.split(separator: " ").contains(Substring(ovalSha)), "the shard lists its track versions: \(hosted)")
         // Race: all eight connect with their tokens and play.
         let loop = try EventLoop()
         var config = ClientConfig()
