@@ -67,13 +67,8 @@ public enum BlockingHTTP {
         return try parseResponse(data)
     }
 
-    /// Status line, headers, body (Content-Length, chunked, or until close).
-    static func parseResponse(_ data: [UInt8]) throws(MatchServiceError) -> (Int, [UInt8]) {
-        let sep: [UInt8] = [13, 10, 13, 10]
-        guard let end = (0..<max(0, data.count - 3)).first(where: { data[$0..<$0 + 4].elementsEqual(sep) }) else {
-            throw .badResponse(data.isEmpty ? "empty answer" : "incomplete HTTP answer")
-        }
-        let head = String(decoding: data[..<end], as: UTF8.self)
+    /// The status and the lower-cased headers of a response head (without its blank line).
+    static func parseHead(_ head: String) throws(MatchServiceError) -> (Int, [String: String]) {
         var lines = head.components(separatedBy: "\r\n")
         let statusLine = lines.removeFirst().split(separator: " ")
         guard statusLine.count >= 2, statusLine[0].hasPrefix("HTTP/"), let status = Int(statusLine[1]) else {
@@ -84,6 +79,16 @@ public enum BlockingHTTP {
             guard let c = l.firstIndex(of: ":") else { continue }
             headers[l[..<c].lowercased()] = l[l.index(after: c)...].trimmingCharacters(in: .whitespaces)
         }
+        return (status, headers)
+    }
+
+    /// Status line, headers, body (Content-Length, chunked, or until close).
+    static func parseResponse(_ data: [UInt8]) throws(MatchServiceError) -> (Int, [UInt8]) {
+        let sep: [UInt8] = [13, 10, 13, 10]
+        guard let end = (0..<max(0, data.count - 3)).first(where: { data[$0..<$0 + 4].elementsEqual(sep) }) else {
+            throw .badResponse(data.isEmpty ? "empty answer" : "incomplete HTTP answer")
+        }
+        let (status, headers) = try parseHead(String(decoding: data[..<end], as: UTF8.self))
         var body = Array(data[(end + 4)...])
         if headers["transfer-encoding"]?.lowercased().contains("chunked") == true {
             var out = [UInt8](), i = 0

@@ -58,7 +58,10 @@ enum HTTPDownload {
                 for i in from...(have - 4) where buf[i] == 13 && buf[i + 1] == 10 && buf[i + 2] == 13 && buf[i + 3] == 10 { headEnd = i; break }
             }
         }
-        let (status, headers) = try parseHead(String(decoding: buf[..<headEnd], as: UTF8.self))
+        let status: Int, headers: [String: String]
+        do throws(MatchServiceError) { (status, headers) = try BlockingHTTP.parseHead(String(decoding: buf[..<headEnd], as: UTF8.self)) } catch {
+            throw .badResponse("not HTTP")
+        }
         var start: Int
         switch status {
         case 200:
@@ -111,19 +114,6 @@ enum HTTPDownload {
         }
         if at < end || at < total { throw .truncated(got: at, expected: total) }
         return at
-    }
-
-    /// Status and lower-cased headers of a response head.
-    static func parseHead(_ head: String) throws(Failure) -> (Int, [String: String]) {
-        var lines = head.components(separatedBy: "\r\n")
-        let statusLine = lines.removeFirst().split(separator: " ")
-        guard statusLine.count >= 2, statusLine[0].hasPrefix("HTTP/"), let status = Int(statusLine[1]) else { throw .badResponse("not HTTP") }
-        var headers: [String: String] = [:]
-        for l in lines {
-            guard let c = l.firstIndex(of: ":") else { continue }
-            headers[l[..<c].lowercased()] = l[l.index(after: c)...].trimmingCharacters(in: .whitespaces)
-        }
-        return (status, headers)
     }
 
     /// `bytes first-last/size` (size may be `*`).

@@ -58,6 +58,9 @@ public final class LobbyHub: Sendable {
 
     public var count: Int { connections.withLockedValue { $0.count } }
 
+    /// The accounts with a socket here now.
+    public var accounts: [Int64] { connections.withLockedValue { Array($0.keys) } }
+
     /// A new socket for `account`; an older one here is closed (4001, replaced).
     public func add(account: Int64) -> Connection {
         let c = Connection(account: account)

@@ -9,7 +9,7 @@ import KKVoiceCore
 ///
 /// A pair is linked when both are in one match and the tracker links them (in range, with
 /// hysteresis), or when each has the other in their party (any distance, even outside a match;
-/// parties are read when a socket opens). A `connect` goes out only when both are connected; a
+/// parties are read when a socket opens and again every 15 s). A `connect` goes out only when both are connected; a
 /// socket closing sends its peers a `disconnect`; a socket replacing another (same player)
 /// starts over: its peers get a `disconnect`, then both sides a fresh `connect`.
 actor VoiceRooms {
@@ -53,6 +53,17 @@ actor VoiceRooms {
         partyOf[player] = members.count > 1 ? members : nil
         lastAudible[player] = nil
         reconcile([player] + Array(members))
+    }
+
+    /// A connected player's party as read again (someone joined or left): links follow.
+    func setParty(_ player: Int64, party: [Int64]) {
+        guard connected.contains(player) else { return }
+        let members = Set(party + [player])
+        let new: Set<Int64>? = members.count > 1 ? members : nil
+        guard new != partyOf[player] else { return }
+        let old = partyOf[player] ?? []
+        partyOf[player] = new
+        reconcile(Set([player]).union(old).union(members))
     }
 
     /// A player's socket `session` closed (ignored when a newer socket replaced it).

@@ -100,6 +100,12 @@ public struct VoiceService: Sendable {
     /// Ends matches that stopped reporting.
     public func sweep() async { await rooms.sweep(nowMillis: Self.nowMillis(), idleMillis: config.matchIdleMillis) }
 
+    /// Reads every connected player's party again (joins and leaves since their socket opened).
+    public func refreshParties() async {
+        guard let partyOf else { return }
+        for p in hub.accounts { await rooms.setParty(p, party: await partyOf(p)) }
+    }
+
     /// Sockets open now.
     public var socketCount: Int { hub.count }
 
@@ -182,9 +188,12 @@ public struct VoiceBackground: Service {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { for await r in reports { await voice.positionReport(r) } }
                 group.addTask {
+                    var ticks = 0
                     while !Task.isCancelled {
                         try? await Task.sleep(for: .seconds(1))
                         await voice.sweep()
+                        ticks += 1
+                        if ticks % 15 == 0 { await voice.refreshParties() }
                     }
                 }
                 await group.next()

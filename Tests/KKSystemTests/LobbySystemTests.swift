@@ -92,7 +92,9 @@ final class LobbyStack {
     /// whole room in one match on the shard and pushes each their token; all eight race on the
     /// real relay and shard.
     @Test func eightPlayersFillARoomByCodeVoteReadyAndRace() throws {
-        let stack = try LobbyStack("lobby-race")
+        let stack = try LobbyStack("lobby-race", servicesExtra: ["--voice-turn-url", "turn:127.0.0.1:3478?transport=udp",
+                                                                 "--voice-turn-secret", "turn-secret-of-the-lobby-race"],
+                                   services: "auth,social,lobby,voice")
         defer { stack.stop() }
         let sessions = try stack.accounts(8)
         let clients = try sessions.map { try stack.client($0) }
@@ -149,6 +151,24 @@ final class LobbyStack {
         let shardStatus = SystemTest.http(port: stack.s.adminPorts["s1"]!, path: "/status")?.body ?? ""
         #expect(shardStatus.contains("\"id\":\(assignments[0].matchId)") && shardStatus.contains("\"track\":\"oval\""),
                 "the shard hosts the voted track: \(shardStatus)")
+        // Proximity voice from the real shard's position reports: two racers side by side on the
+        // grid are told to connect, and each hears the other.
+        let voices = sessions.prefix(2).map { VoiceClient(url: "ws://127.0.0.1:\(stack.httpPort)/v1/voice", accessToken: $0.accessToken) }
+        defer { voices.forEach { $0.close() } }
+        voices.forEach { $0.connect() }
+        let (p0, p1) = (sessions[0].accountId, sessions[1].accountId)
+        var linked = [false, false], heard = [false, false]
+        _ = drive(loop, timeoutMillis: 15_000) {
+            for (i, v) in voices.enumerated() {
+                let other = i == 0 ? p1 : p0
+                v.poll { e in
+                    if case .connect(let peer, _) = e, peer == other { linked[i] = true }
+                    if case .audible(let speakers) = e, speakers.contains(where: { $0.player == other && $0.gain > 0 }) { heard[i] = true }
+                }
+            }
+            return linked == [true, true] && heard == [true, true]
+        }
+        #expect(linked == [true, true] && heard == [true, true], "linked \(linked) heard \(heard)\n\(stack.s.log("services").suffix(1500))")
     }
 }
 

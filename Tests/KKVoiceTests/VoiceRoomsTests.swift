@@ -117,6 +117,12 @@ extension VoiceRoomsTests {
         #expect(await !rooms.linked(1, 2))
         await #expect(throws: VoiceError.notInMatch) { try await rooms.authorize(from: 2, to: 1) }
         await #expect(throws: VoiceError.notInRange(2)) { try await rooms.authorize(from: 1, to: 2) }
-        _ = await messages([1: c1, 2: c2])
+        // 2 joins the party (read again): linked; 1 leaves it: unlinked.
+        await rooms.setParty(2, party: [1, 2])
+        #expect(await rooms.linked(1, 2))
+        await rooms.setParty(1, party: [])
+        #expect(await !rooms.linked(1, 2))
+        let m = await messages([1: c1, 2: c2])
+        #expect(m[1]?.filter { $0.type == "connect" || $0.type == "disconnect" }.map(\.type) == ["connect", "disconnect"])
     }
 }
