@@ -8,35 +8,15 @@
 #   LoadTests/lobbybench.sh                     # 256 sockets per server, 5 s, 100 tickets/s
 #   SOCKETS=1024 SECONDS_=10 TICKET_RATE=200 LoadTests/lobbybench.sh
 set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-CONF=${CONF:-release}
+source "$(dirname "$0")/bench-lib.sh"
 SOCKETS=${SOCKETS:-256}
 SECONDS_=${SECONDS_:-5}
 TICKET_RATE=${TICKET_RATE:-100}
-TMP=$(mktemp -d /tmp/kk-lobbybench.XXXXXX)
-PIDS=()
-PGDIR=
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  [ -n "$PGDIR" ] && rm -rf "$PGDIR"
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-for product in kk-services kk-shard kk-load; do
-  (cd "$ROOT" && flock /tmp/kk-build.lock swift build -c "$CONF" --product "$product" 2>&1 | grep -vE "prohibited flag|^\[[0-9]+/|unhandled|CMakeLists" || true)
-done
-BIN="$ROOT/.build/$CONF"
-
-read -r RPORT RPID < <(bash "$ROOT/Ops/scripts/redis-local.sh")
-PIDS+=("$RPID")
-read -r PGPORT PGPID PGDIR PGPASS < <(bash "$ROOT/Ops/scripts/postgres-local.sh")
-PIDS+=("$PGPID")
-export KK_POSTGRES_URL="postgres://kk:$PGPASS@127.0.0.1:$PGPORT/kk"
+bench_build kk-services kk-shard kk-load
+bench_redis
+bench_postgres
 export KK_JWT_KEY=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 TOKEN_KEY=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 HTTP=$(free_port)
 SHARD_ADMIN=$(free_port)
 

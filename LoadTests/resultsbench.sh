@@ -8,26 +8,14 @@
 #   LoadTests/resultsbench.sh                          # 1,000,000 entries, 2,000 queries each
 #   ENTRIES=200000 QUERIES=500 RESULTS=200 LoadTests/resultsbench.sh
 set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-CONF=${CONF:-release}
+source "$(dirname "$0")/bench-lib.sh"
 ENTRIES=${ENTRIES:-1000000}
 QUERIES=${QUERIES:-2000}
 RESULTS=${RESULTS:-400}
 TELEMETRY=${TELEMETRY:-2000}
-PIDS=()
-PGDIR=
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  [ -n "$PGDIR" ] && rm -rf "$PGDIR"
-}
-trap cleanup EXIT
-
-(cd "$ROOT" && flock /tmp/kk-build.lock swift build -c "$CONF" --product kk-load 2>&1 | grep -vE "prohibited flag|^\[[0-9]+/|unhandled|CMakeLists" || true)
-read -r RPORT RPID < <(bash "$ROOT/Ops/scripts/redis-local.sh")
-PIDS+=("$RPID")
-read -r PGPORT PGPID PGDIR PGPASS < <(bash "$ROOT/Ops/scripts/postgres-local.sh")
-PIDS+=("$PGPID")
+bench_build kk-load
+bench_redis
+bench_postgres
 echo "resultsbench: $CONF build, $(nproc) cores, $ENTRIES entries, $QUERIES queries, $RESULTS results, $TELEMETRY telemetry entries"
 "$ROOT/.build/$CONF/kk-load" resultsbench --postgres-url "postgres://kk:$PGPASS@127.0.0.1:$PGPORT/kk" --redis-port "$RPORT" \
   --entries "$ENTRIES" --queries "$QUERIES" --results "$RESULTS" --telemetry "$TELEMETRY"

@@ -56,6 +56,16 @@ final class LobbyStack {
 
     var lobbyURL: String { "ws://127.0.0.1:\(httpPort)/v1/lobby" }
 
+    /// A headless kk-client (a bot) of its own account (its config directory), on this stack's
+    /// auth service and lobby, logging to `<name>.log`.
+    func kkClient(_ name: String, _ args: [String]) throws -> ChildProcess {
+        let p = try ChildProcess(path: SystemTest.product("kk-client"), arguments: [
+            "--auth-url", "http://127.0.0.1:\(httpPort)", "--lobby-url", lobbyURL, "--headless", "--bot",
+        ] + args, environment: ["XDG_CONFIG_HOME": "\(s.dir)/\(name)-config"], logPath: "\(s.dir)/\(name).log")
+        s.children[name] = p
+        return p
+    }
+
     /// The room code a headless kk-client printed in its log (waits up to 20 s).
     func roomCode(printedBy name: String) -> String? {
         var code: String?
@@ -436,13 +446,7 @@ extension LobbySystemTests {
     @Test func kkClientCreatesAndJoinsARoomThenRaces() throws {
         let stack = try LobbyStack("lobby-kk-client", services: "auth,social,lobby,results,economy")
         defer { stack.stop() }
-        func client(_ name: String, _ args: [String]) throws -> ChildProcess {
-            let p = try ChildProcess(path: SystemTest.product("kk-client"), arguments: [
-                "--auth-url", "http://127.0.0.1:\(stack.httpPort)", "--lobby-url", stack.lobbyURL, "--headless", "--bot",
-            ] + args, environment: ["XDG_CONFIG_HOME": "\(stack.s.dir)/\(name)-config"], logPath: "\(stack.s.dir)/\(name).log")
-            stack.s.children[name] = p
-            return p
-        }
+        func client(_ name: String, _ args: [String]) throws -> ChildProcess { try stack.kkClient(name, args) }
         let host = try client("host", ["--lobby-create", "--lobby-ready", "--lobby-vote", "sprint"])
         let code = stack.roomCode(printedBy: "host")
         #expect(code != nil, "\(stack.s.log("host"))")
@@ -610,12 +614,8 @@ extension LobbySystemTests {
         }
         defer { stack.stop() }
         func client(_ name: String, _ args: [String]) throws -> ChildProcess {
-            let p = try ChildProcess(path: SystemTest.product("kk-client"), arguments: [
-                "--auth-url", "http://127.0.0.1:\(stack.httpPort)", "--lobby-url", stack.lobbyURL, "--headless", "--bot", "--no-show-results",
-                "--asset-public-key", "assets-1:\(publicKey)", "--asset-cache", "\(stack.s.dir)/\(name)-assets",
-            ] + args, environment: ["XDG_CONFIG_HOME": "\(stack.s.dir)/\(name)-config"], logPath: "\(stack.s.dir)/\(name).log")
-            stack.s.children[name] = p
-            return p
+            try stack.kkClient(name, ["--no-show-results", "--asset-public-key", "assets-1:\(publicKey)",
+                                      "--asset-cache", "\(stack.s.dir)/\(name)-assets"] + args)
         }
         let host = try client("host", ["--lobby-create", "--lobby-ready", "--lobby-vote", "sprint"])
         let code = stack.roomCode(printedBy: "host")
