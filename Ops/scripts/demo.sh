@@ -2,27 +2,43 @@
 # The main job: installs what is needed, builds, and runs a local KartKlash stack on loopback —
 # redis, PostgreSQL, the platform services (kk-services: accounts and auth, social, the lobby,
 # results and economy, assets, proximity voice), coturn (TURN for voice), moto (S3 API) with the
-# tracks published as signed bundles and nginx as their CDN, 2 sim shards, 2 edge relays on the lobby's control plane, the match service — then synthetic
-# clients that log in as real (device) accounts, gather in lobby rooms of 8 (create, join by
-# code, vote, ready up), take the connect token the lobby pushes, do the real DTLS handshake and
-# race, with a live summary.
-# Everything is stopped by pid on exit. Knobs: DEMO_CLIENTS (default 32; the scenario is
-# LoadTests/scenarios/demo.json: 40 ms RTT, 1% loss each way, ~30 s), DEMO_CONF (release).
+# tracks published as signed bundles and nginx as their CDN, 2 sim shards, 2 edge relays on the
+# lobby's control plane, the match service — then synthetic clients that log in as real
+# (device) accounts, gather in lobby rooms of 8 (create, join by code, vote, ready up), take the
+# connect token the lobby pushes, do the real DTLS handshake and race, with a live summary.
+# Near the end one relay and one shard are killed by pid (the fault demo): the clients resume
+# on the other relay, the other shard adopts the matches, and the report counts it.
+# Every port is picked free; everything is stopped by pid on exit (Ctrl-C too); a JSON summary
+# (processes, ports, the load report) is written to the run directory.
+# Knobs: DEMO_CLIENTS (32), DEMO_SECONDS (the racing time; default the scenario's, ~20 s),
+# DEMO_FAULTS (1; 0: no kills), DEMO_CONF (release), DEMO_SUMMARY (also copy the summary here),
+# KK_BIN (use these binaries, no build), DEMO_SKIP_INSTALL (1: do not run install-deps).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-bash Ops/scripts/install-deps.sh
+[ "${DEMO_SKIP_INSTALL:-0}" = 1 ] || bash Ops/scripts/install-deps.sh
 clients=${DEMO_CLIENTS:-32}
 conf=${DEMO_CONF:-release}
-echo "demo: building ($conf; the first build takes several minutes)"
-swift build -c "$conf" 2>&1 | grep -vE "prohibited flag|^\[[0-9]+/[0-9]+\]" | tail -3
-bin=$(swift build -c "$conf" --show-bin-path)
+if [ -n "${KK_BIN:-}" ]; then
+  bin=$KK_BIN
+else
+  echo "demo: building ($conf; the first build takes several minutes)"
+  swift build -c "$conf" 2>&1 | grep -vE "prohibited flag|^\[[0-9]+/[0-9]+\]" | tail -3
+  bin=$(swift build -c "$conf" --show-bin-path)
+fi
 run=$(mktemp -d /tmp/kk-demo.XXXXXX)
 pids=()
+names=()
 pg_dir=""
 extra_dirs=()
+started() { pids+=("$2"); names+=("$1"); }
 cleanup() {
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  sleep 1
+  for _ in $(seq 1 50); do
+    alive=0
+    for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && break
+    sleep 0.1
+  done
   for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
   if [ -n "$pg_dir" ]; then
     runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$pg_dir/data" -m fast -w stop >/dev/null 2>&1 || true
@@ -32,34 +48,42 @@ cleanup() {
   echo "demo: stopped; logs in $run"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
+free_port() { python3 -c 'import socket,sys; k=socket.SOCK_DGRAM if sys.argv[1]=="udp" else socket.SOCK_STREAM; s=socket.socket(socket.AF_INET,k); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' "${1:-tcp}"; }
+http=$(free_port); matchport=$(free_port)
 read -r rport rpid < <(bash Ops/scripts/redis-local.sh)
-pids+=("$rpid")
+started redis "$rpid"
 key=$(openssl rand -hex 32)
 cookie=$(openssl rand -hex 32)
 echo "demo: redis on 127.0.0.1:$rport (pid $rpid)"
+admins=()
 for i in 1 2; do
-  "$bin/kk-shard" --id "shard-$i" --enet-port $((7300 + i)) --admin-port $((7400 + i)) --redis-port "$rport" \
+  enet=$(free_port udp); admin=$(free_port)
+  "$bin/kk-shard" --id "shard-$i" --enet-port "$enet" --admin-port "$admin" --redis-port "$rport" \
     >"$run/shard-$i.log" 2>&1 &
-  pids+=("$!"); echo "demo: kk-shard shard-$i pid $! (enet 127.0.0.1:$((7300 + i)), admin :$((7400 + i)))"
+  started "shard-$i" "$!"; admins+=("$admin")
+  echo "demo: kk-shard shard-$i pid $! (enet 127.0.0.1:$enet, admin :$admin)"
 done
 lobbysecret=$(openssl rand -hex 16)
 for i in 1 2; do
-  KK_TOKEN_KEY=$key KK_COOKIE_SECRET=$cookie KK_LOBBY_RELAY_SECRET=$lobbysecret "$bin/kk-relay" serve --listen-port $((7776 + i)) \
-    --admin-port $((7780 + i)) --redis-port "$rport" --workers 1 --relay-id "relay-$i" \
-    --lobby-url ws://127.0.0.1:7090/v1/lobby/relay-control >"$run/relay-$i.log" 2>&1 &
-  pids+=("$!"); echo "demo: kk-relay relay-$i pid $! (udp 127.0.0.1:$((7776 + i)), admin :$((7780 + i)), lobby control plane)"
+  udp=$(free_port udp); admin=$(free_port)
+  KK_TOKEN_KEY=$key KK_COOKIE_SECRET=$cookie KK_LOBBY_RELAY_SECRET=$lobbysecret "$bin/kk-relay" serve --listen-port "$udp" \
+    --admin-port "$admin" --redis-port "$rport" --workers 1 --relay-id "relay-$i" \
+    --lobby-url "ws://127.0.0.1:$http/v1/lobby/relay-control" >"$run/relay-$i.log" 2>&1 &
+  started "relay-$i" "$!"; admins+=("$admin")
+  echo "demo: kk-relay relay-$i pid $! (udp 127.0.0.1:$udp, admin :$admin, lobby control plane)"
 done
 read -r pgport pgpid pg_dir pgpass < <(bash Ops/scripts/postgres-local.sh)
 echo "demo: postgresql on 127.0.0.1:$pgport (pid $pgpid)"
 turnsecret=$(openssl rand -hex 16)
 read -r tport tpid tdir < <(bash Ops/scripts/coturn-local.sh "$turnsecret")
-pids+=("$tpid"); extra_dirs+=("$tdir")
+started coturn "$tpid"; extra_dirs+=("$tdir")
 echo "demo: coturn (TURN for proximity voice) on 127.0.0.1:$tport (pid $tpid)"
 # Assets: moto as the S3 store, the tracks published as signed bundles, nginx as the CDN.
 pyenv=${KK_PYENV:-/var/tmp/kk-pyenv}
-mport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+mport=$(free_port)
 "$pyenv/bin/moto_server" -H 127.0.0.1 -p "$mport" >"$run/moto.log" 2>&1 &
-pids+=("$!")
+started moto "$!"
 for _ in $(seq 1 200); do curl -fs "http://127.0.0.1:$mport/moto-api/" >/dev/null 2>&1 && break; sleep 0.05; done
 export KK_S3_ACCESS_KEY=demo KK_S3_SECRET_KEY=demo
 assetkey=$(openssl rand -hex 32)
@@ -67,33 +91,66 @@ KK_ASSET_SIGNING_KEY=$assetkey "$bin/kk-assets" publish --endpoint "http://127.0
 assetpub=$(KK_ASSET_SIGNING_KEY=$assetkey "$bin/kk-assets" public-key)
 linksecret=$(openssl rand -hex 16)
 read -r cport cpid cdir < <(bash Ops/scripts/nginx-cdn.sh "http://127.0.0.1:$mport/kk-assets" "$linksecret")
-pids+=("$cpid"); extra_dirs+=("$cdir")
-echo "demo: moto (S3 API) pid ${pids[-2]} on 127.0.0.1:$mport, nginx CDN pid $cpid on 127.0.0.1:$cport (asset key assets-1:$assetpub)"
+started nginx "$cpid"; extra_dirs+=("$cdir")
+echo "demo: moto (S3 API) on 127.0.0.1:$mport, nginx CDN pid $cpid on 127.0.0.1:$cport (asset key assets-1:$assetpub)"
 jwt=$(openssl rand -hex 32)
 authkey=$(KK_JWT_KEY=$jwt "$bin/kk-services" --print-public-key)
 KK_JWT_KEY=$jwt KK_POSTGRES_URL="postgres://kk:$pgpass@127.0.0.1:$pgport/kk" KK_TOKEN_KEY=$key KK_LOBBY_RELAY_SECRET=$lobbysecret \
   KK_TURN_SECRET=$turnsecret KK_ASSET_LINK_SECRET=$linksecret \
-  "$bin/kk-services" --services auth,social,lobby,results,economy,assets,voice --http-port 7090 --redis-port "$rport" --countdown-seconds 2 \
+  "$bin/kk-services" --services auth,social,lobby,results,economy,assets,voice --http-port "$http" --redis-port "$rport" --countdown-seconds 2 \
   --assets-store "http://127.0.0.1:$mport" --assets-cdn-url "http://127.0.0.1:$cport" --assets-public-key "assets-1:$assetpub" \
   --voice-turn-url "turn:127.0.0.1:$tport?transport=udp" \
   >"$run/services.log" 2>&1 &
-pids+=("$!"); echo "demo: kk-services (auth, social, lobby, results, economy, assets, voice; presence, race results, boards and rewards, karts' positions from the shards) pid $! (http 127.0.0.1:7090, ws /v1/lobby and /v1/voice, GET /v1/assets/linux/current, access-token key $authkey)"
-KK_TOKEN_KEY=$key KK_AUTH_PUBLIC_KEY=$authkey "$bin/kk-match" --http-port 7080 --redis-port "$rport" >"$run/match.log" 2>&1 &
-pids+=("$!"); echo "demo: kk-match pid $! (http 127.0.0.1:7080, players authenticated by the auth service's tokens)"
-for port in 7401 7402 7781 7782 7090 7080; do
+started kk-services "$!"
+echo "demo: kk-services (auth, social, lobby, results, economy, assets, voice; presence, race results, boards and rewards, karts' positions from the shards) pid $! (http 127.0.0.1:$http, ws /v1/lobby and /v1/voice, GET /v1/assets/linux/current, access-token key $authkey)"
+KK_TOKEN_KEY=$key KK_AUTH_PUBLIC_KEY=$authkey "$bin/kk-match" --http-port "$matchport" --redis-port "$rport" >"$run/match.log" 2>&1 &
+started kk-match "$!"
+echo "demo: kk-match pid $! (http 127.0.0.1:$matchport, players authenticated by the auth service's tokens)"
+for port in "${admins[@]}" "$http" "$matchport"; do
   for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
   echo "demo: :$port $(curl -s "http://127.0.0.1:$port/readyz" | head -1)"
 done
+# The scenario: LoadTests/scenarios/demo.json with the racing time and the fault demo applied
+# (one relay killed at 40% of the run, one shard at 65%: each with time left to show the
+# clients resuming and the match adopted).
+python3 - LoadTests/scenarios/demo.json "$run/scenario.json" "$clients" "${DEMO_SECONDS:-}" "${DEMO_FAULTS:-1}" <<'PY'
+import json, math, sys
+src, dst, clients, seconds, faults = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5] == "1"
+s = json.load(open(src))
+s["clients"] = clients
+if seconds: s["holdSeconds"] = max(1, int(seconds))
+r = s["ramp"]
+total = math.ceil(clients / r["stepClients"]) * r["stepSeconds"] + s["holdSeconds"]
+s["faults"] = [{"atSeconds": round(total * 0.4, 1), "kill": "relay", "index": 0},
+               {"atSeconds": round(total * 0.65, 1), "kill": "shard", "index": 0}] if faults else []
+json.dump(s, open(dst, "w"), indent=2)
+PY
+[ "${DEMO_FAULTS:-1}" = 1 ] && echo "demo: fault demo: relay-1 and shard-1 are killed by pid near the end (DEMO_FAULTS=0 skips it)"
 echo "demo: $clients synthetic clients log in (device accounts), meet in lobby rooms of 8 and race (one summary line per second)"
-echo "demo: play yourself: $bin/kk-client --auth-url http://127.0.0.1:7090 --lobby-url ws://127.0.0.1:7090/v1/lobby --asset-public-key assets-1:$assetpub"
-echo "demo:   (a room of your own: c, then share the code; quick play: m) or, without the lobby, --match-url http://127.0.0.1:7080"
-"$bin/kk-load" --scenario LoadTests/scenarios/demo.json --clients "$clients" --lobby-url ws://127.0.0.1:7090/v1/lobby \
-  --auth-url http://127.0.0.1:7090 \
+echo "demo: play yourself: $bin/kk-client --auth-url http://127.0.0.1:$http --lobby-url ws://127.0.0.1:$http/v1/lobby --asset-public-key assets-1:$assetpub"
+echo "demo:   (a room of your own: c, then share the code; quick play: m) or, without the lobby, --match-url http://127.0.0.1:$matchport"
+loadstatus=0
+"$bin/kk-load" --scenario "$run/scenario.json" --clients "$clients" --lobby-url "ws://127.0.0.1:$http/v1/lobby" \
+  --auth-url "http://127.0.0.1:$http" \
   --shard-pid "${pids[1]}" --shard-pid "${pids[2]}" --relay-pid "${pids[3]}" --relay-pid "${pids[4]}" \
-  --report "$run/report.json" || true
+  --report "$run/report.json" || loadstatus=$?
 echo
-echo "demo: shard status:"; curl -s http://127.0.0.1:7401/status; echo; curl -s http://127.0.0.1:7402/status; echo
-echo "demo: relay status:"; curl -s http://127.0.0.1:7781/status; echo; curl -s http://127.0.0.1:7782/status; echo
-echo "demo: lobby:"; curl -s http://127.0.0.1:7090/status; echo
-echo "demo: report: $run/report.json (and report.md)"
+for i in 0 1; do echo "demo: shard-$((i + 1)) status: $(curl -s "http://127.0.0.1:${admins[$i]}/status" || echo down)"; done
+for i in 2 3; do echo "demo: relay-$((i - 1)) status: $(curl -s "http://127.0.0.1:${admins[$i]}/status" || echo down)"; done
+echo "demo: services: $(curl -s "http://127.0.0.1:$http/status")"
+# The JSON summary: what ran where, and the load report (clients, latency, resumes, faults).
+python3 - "$run" "$loadstatus" "$http" "$matchport" "$rport" "$pgport" "$tport" "$cport" "$mport" "${names[*]}" "${pids[*]}" <<'PY'
+import json, os, sys
+run, status = sys.argv[1], int(sys.argv[2])
+ports = dict(zip(["services", "match", "redis", "postgres", "coturn", "cdn", "moto"], map(int, sys.argv[3:10])))
+procs = dict(zip(sys.argv[10].split(), map(int, sys.argv[11].split())))
+report = None
+if os.path.exists(run + "/report.json"):
+    report = json.load(open(run + "/report.json"))
+json.dump({"ok": status == 0, "loadExitStatus": status, "run": run, "ports": ports, "processes": procs, "report": report},
+          open(run + "/summary.json", "w"), indent=2)
+PY
+[ -n "${DEMO_SUMMARY:-}" ] && cp "$run/summary.json" "$DEMO_SUMMARY"
+echo "demo: summary: $run/summary.json; report: $run/report.json (and report.md)"
 [ -f "$run/report.md" ] && sed -n 1,40p "$run/report.md"
+exit "$loadstatus"
