@@ -296,7 +296,7 @@ let package = Package(
         .testTarget(name: "KKLobbyTests", dependencies: ["KKLobby", "KKLobbyCore", "KKRedis", "KKMatch", "KKToken", "KKTestSupport"]),
         .testTarget(name: "KKAuthTests", dependencies: [
             "KKAuth", "KKSocial", "KKAccessToken", "KKAdmin", "KKPostgres", "KKTestSupport", "kk-services", "KKClientSDK",
-            "KKRedis", "KKLocalStack", "KKLobby", "KKLobbyCore", "KKResults", "KKResultsCore", "KKPhysics", "KKEconomy",
+            "KKRedis", "KKLocalStack", "KKLobby", "KKLobbyCore", "KKResults", "KKResultsCore", "KKPhysics", "KKEconomy", "KKAssets", "KKAssetsCore",
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -3,6 +3,8 @@ import Hummingbird
 import HummingbirdTesting
 import KKAccessToken
 import KKAdmin
+import KKAssets
+import KKAssetsCore
 import KKAuth
 import KKEconomy
 import KKLobby
@@ -28,6 +30,7 @@ import Testing
     static let socialErrors: [SocialError] = [.badRequest(""), .unauthorized, .forbidden(""), .notFound(""), .conflict(""),
                                               .storeUnavailable(.unavailable(""))]
 
+    static let assetErrors: [AssetServiceError] = [.badRequest(""), .unauthorized, .notFound(""), .storeUnavailable("")]
     static let resultsErrors: [ResultsError] = [.badRequest(""), .unauthorized, .notFound(""), .storeUnavailable(.unavailable(""))]
     static let economyErrors: [EconomyError] = [.badRequest(""), .unauthorized, .notOperator, .operatorOff, .unknownItem(""), .notFound(""),
                                                 .storeUnavailable(.unavailable(""))]
@@ -68,7 +71,9 @@ import Testing
     @Test func specsListExactlyTheRegisteredRoutesAndEveryErrorCode() throws {
         for (name, source, labels, minimum) in [("auth", "Sources/KKAuth/AuthService.swift", Self.authErrors.map(\.label), 11),
                                                 ("social", "Sources/KKSocial/SocialService.swift", Self.socialErrors.map(\.label), 21),
-                                                ("results", "Sources/KKResults/ResultsService.swift", Self.resultsErrors.map(\.label), 6)] {
+                                                ("results", "Sources/KKResults/ResultsService.swift", Self.resultsErrors.map(\.label), 6),
+                                                ("assets", "Sources/KKAssets/AssetService.swift", Self.assetErrors.map(\.label), 2),
+                                                ("voice", "Sources/KKVoice/VoiceService.swift", [], 1)] {
             let (documented, spec) = try specOperations(name)
             let registered = try sourceOperations(source)
             #expect(registered.count >= minimum, "\(name)")
@@ -109,7 +114,7 @@ import Testing
     @Test func everyDocumentedOperationIsServed() async throws {
         let logger = Logger(label: "openapi-test")
         let documented = try specOperations("auth").0.union(try specOperations("social").0).union(try specOperations("lobby").0)
-            .union(try specOperations("results").0).union(try specOperations("economy").0)
+            .union(try specOperations("results").0).union(try specOperations("economy").0).union(try specOperations("assets").0)
         let redis = try RedisCommandBridge(options: .init(host: "127.0.0.1", port: try RedisTestServer.port()))
         defer { redis.shutdown() }
         try await withDatabase(logger: logger) { client in
@@ -124,6 +129,9 @@ import Testing
             try await MigrationRunner.apply(try EconomyMigrations.set(), on: client, logger: logger)
             EconomyService(store: EconomyStore(client: client, logger: logger), verifier: tokens.verifier, operatorSecret: nil,
                            metricsFactory: NOOPMetricsHandler.instance).addRoutes(to: router)
+            let store = S3Store(endpoint: "http://127.0.0.1:9", bucket: "kk-assets", signer: SigV4(accessKeyId: "a", secretAccessKey: "s", region: "us-east-1"))
+            AssetService(store: store, config: AssetServiceConfig(cdnBaseURL: "http://127.0.0.1:9", linkSecret: String(repeating: "s", count: 16), trusted: [:]),
+                         verifier: tokens.verifier, metricsFactory: NOOPMetricsHandler.instance).addRoutes(to: router)
             LobbyService(config: LobbyConfig(rules: LobbyRules(tracks: ["oval"])), redis: redis, verifier: tokens.verifier, starter: nil,
                          metricsFactory: NOOPMetricsHandler.instance, logger: logger).addRoutes(to: router)
             try await Application(router: router).test(.router) { http in
@@ -131,6 +139,7 @@ import Testing
                     let parts = op.split(separator: " ")
                     let uri = String(parts[1]).replacingOccurrences(of: "{id}", with: "1").replacingOccurrences(of: "{account}", with: "1")
                         .replacingOccurrences(of: "{track}", with: "oval").replacingOccurrences(of: "{item}", with: "skin.neon")
+                        .replacingOccurrences(of: "{platform}", with: "linux").replacingOccurrences(of: "{sha256}", with: String(repeating: "ab", count: 32))
                     let (status, body) = try await http.execute(uri: uri, method: HTTPRequest.Method(String(parts[0]))!) {
                         ($0.status, String(buffer: $0.body))
                     }
