@@ -1,5 +1,5 @@
-import Crypto
 import Foundation
+import KKAssetsCore
 import KKPhysics
 import KKShardCore
 
@@ -7,10 +7,9 @@ import KKShardCore
 /// directory (the same files kk-assets publishes as bundles, so their hashes are the bundles'
 /// names). A file that does not parse is a configuration error, named with its path.
 public enum TrackFiles {
-    /// SHA-256 (lower-case hex) of a track's bytes: its bundle's name.
-    public static func sha256(_ bytes: some DataProtocol) -> String {
-        SHA256.hash(data: Array(bytes)).map { String(format: "%02x", $0) }.joined()
-    }
+    /// SHA-256 (lower-case hex) of a track's bytes: its bundle's name (the same hash kk-assets
+    /// names the bundle by).
+    public static func sha256(_ bytes: some DataProtocol) -> String { SigV4.sha256Hex(bytes) }
 
     /// The built-in tracks, plus the files of `directory` when given.
     public static func library(directory: String?) throws(ShardServerError) -> TrackLibrary {

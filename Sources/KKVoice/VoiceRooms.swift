@@ -31,8 +31,6 @@ actor VoiceRooms {
     /// Pairs both sides were told to connect, by player (both directions).
     private var announced: [Int64: Set<Int64>] = [:]
     private var lastAudible: [Int64: [Speaker]] = [:]
-    /// Position reports applied / refused (malformed), for metrics.
-    private(set) var reports = 0
 
     init(hub: LobbyHub, model: ProximityModel) { self.hub = hub; self.model = model }
 
@@ -92,7 +90,6 @@ actor VoiceRooms {
 
     /// Applies a shard's report at `nowMillis`.
     func apply(_ report: PositionReport, nowMillis: Int64) {
-        reports += 1
         switch report {
         case .ended(let m): end(m)
         case .positions(let m, _, let karts):
@@ -206,9 +203,7 @@ actor VoiceRooms {
             }
         }
         speakers.sort { $0.player < $1.player }
-        let old = lastAudible[p] ?? []
-        let changed = old.count != speakers.count || zip(old, speakers).contains { $0.player != $1.player || abs($0.gain - $1.gain) > ProximityTracker.gainStep }
-        guard changed else { return }
+        guard ProximityTracker.noticeablyChanged(from: lastAudible[p] ?? [], to: speakers) else { return }
         lastAudible[p] = speakers
         send(.audible(speakers), to: p)
     }

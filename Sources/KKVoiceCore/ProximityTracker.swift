@@ -117,7 +117,7 @@ public struct ProximityTracker: Sendable {
             }
         }
 
-        for i in ids.indices where noticeablyChanged(from: reported[ids[i]] ?? [], to: scratch[i]) {
+        for i in ids.indices where Self.noticeablyChanged(from: reported[ids[i]] ?? [], to: scratch[i]) {
             let set = scratch[i]
             reported[ids[i]] = set.isEmpty ? nil : set
             changes.audible[ids[i]] = set
@@ -126,8 +126,9 @@ public struct ProximityTracker: Sendable {
         return changes
     }
 
-    /// A speaker in or out, or a gain moved by more than ``gainStep``.
-    private func noticeablyChanged(from old: [Speaker], to new: [Speaker]) -> Bool {
+    /// A speaker in or out, or a gain moved by more than ``gainStep``: when an audible set is
+    /// worth sending again.
+    public static func noticeablyChanged(from old: [Speaker], to new: [Speaker]) -> Bool {
         guard old.count == new.count else { return true }
         for (o, n) in zip(old, new) {
             if o.player != n.player || abs(o.gain - n.gain) > Self.gainStep { return true }
