@@ -31,28 +31,41 @@ public enum BlockingHTTP {
         return (host, port, path)
     }
 
-    /// One HTTP/1.1 request with `Connection: close`; returns the status and the (de-chunked) body.
-    public static func request(_ method: String, url: String, body: [UInt8] = [], headers: [(String, String)] = [],
-                               timeoutMillis: Int) throws(MatchServiceError) -> (Int, [UInt8]) {
+    /// Connects to `url`'s host (deadlines on the socket) and sends `method` with `Connection:
+    /// close`, the extra header lines (each ending in CRLF) and `body`; the socket, for the
+    /// caller to read the answer from and close.
+    static func open(_ method: String, url: String, headers extra: String, body: [UInt8] = [],
+                     timeoutMillis: Int) throws(MatchServiceError) -> Int32 {
         let (host, port, path) = try parse(url: url)
         let fd = try connect(host: host, port: port, timeoutMillis: timeoutMillis)
-        defer { close(fd) }
         var tv = timeval(tv_sec: timeoutMillis / 1000, tv_usec: (timeoutMillis % 1000) * 1000)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        var head = "\(method) \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nUser-Agent: kk-client\r\nAccept: application/json\r\n"
-            + "Content-Type: application/json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n"
-        for (name, value) in headers where !name.contains("\r") && !name.contains("\n") && !value.contains("\r") && !value.contains("\n") {
-            head += "\(name): \(value)\r\n"
-        }
-        head += "\r\n"
+        let head = "\(method) \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nUser-Agent: kk-client\r\nConnection: close\r\n" + extra + "\r\n"
         let request = Array(head.utf8) + body
         var sent = 0
         while sent < request.count {
             let n = request.withUnsafeBytes { send(fd, $0.baseAddress! + sent, request.count - sent, Int32(MSG_NOSIGNAL)) }
-            if n < 0 { if errno == EINTR { continue }; throw .unreachable("send: \(String(cString: strerror(errno)))") }
+            if n < 0 {
+                if errno == EINTR { continue }
+                let why = String(cString: strerror(errno))
+                close(fd)
+                throw .unreachable("send: \(why)")
+            }
             sent += n
         }
+        return fd
+    }
+
+    /// One HTTP/1.1 request with `Connection: close`; returns the status and the (de-chunked) body.
+    public static func request(_ method: String, url: String, body: [UInt8] = [], headers: [(String, String)] = [],
+                               timeoutMillis: Int) throws(MatchServiceError) -> (Int, [UInt8]) {
+        var extra = "Accept: application/json\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n"
+        for (name, value) in headers where !name.contains("\r") && !name.contains("\n") && !value.contains("\r") && !value.contains("\n") {
+            extra += "\(name): \(value)\r\n"
+        }
+        let fd = try open(method, url: url, headers: extra, body: body, timeoutMillis: timeoutMillis)
+        defer { close(fd) }
         var data = [UInt8]()
         var buf = [UInt8](repeating: 0, count: 4096)
         while data.count < 1 << 20 {

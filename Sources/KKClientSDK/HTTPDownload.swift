@@ -24,26 +24,13 @@ enum HTTPDownload {
     /// Returns the bytes the file holds afterwards (== `total` when complete). A 200 to a range
     /// request restarts the file from 0.
     static func fetch(url: String, into fd: Int32, offset: Int, total: Int, timeoutMillis: Int) throws(Failure) -> Int {
-        let (host, port, path): (String, UInt16, String)
-        do throws(MatchServiceError) { (host, port, path) = try BlockingHTTP.parse(url: url) } catch { throw .unreachable("\(error)") }
         let sock: Int32
-        do throws(MatchServiceError) { sock = try BlockingHTTP.connect(host: host, port: port, timeoutMillis: timeoutMillis) } catch {
+        do throws(MatchServiceError) {
+            sock = try BlockingHTTP.open("GET", url: url, headers: offset > 0 ? "Range: bytes=\(offset)-\r\n" : "", timeoutMillis: timeoutMillis)
+        } catch {
             throw .unreachable("\(error)")
         }
         defer { close(sock) }
-        var tv = timeval(tv_sec: timeoutMillis / 1000, tv_usec: (timeoutMillis % 1000) * 1000)
-        setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        var head = "GET \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nUser-Agent: kk-client\r\nConnection: close\r\n"
-        if offset > 0 { head += "Range: bytes=\(offset)-\r\n" }
-        head += "\r\n"
-        let request = Array(head.utf8)
-        var sent = 0
-        while sent < request.count {
-            let n = request.withUnsafeBytes { send(sock, $0.baseAddress! + sent, request.count - sent, Int32(MSG_NOSIGNAL)) }
-            if n < 0 { if errno == EINTR { continue }; throw .unreachable("send: \(String(cString: strerror(errno)))") }
-            sent += n
-        }
         // The head (bounded), then the body straight into the file.
         var buf = [UInt8](repeating: 0, count: 64 * 1024)
         var have = 0, headEnd = -1
