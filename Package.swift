@@ -32,6 +32,7 @@ let package = Package(
         .library(name: "KKMatch", targets: ["KKMatch"]),
         .executable(name: "kk-match", targets: ["kk-match"]),
         .executable(name: "kk-services", targets: ["kk-services"]),
+        .executable(name: "kk-console", targets: ["kk-console"]),
         .executable(name: "kk-load", targets: ["kk-load"]),
         .library(name: "KKLoad", targets: ["KKLoad"]),
         .executable(name: "kk-client", targets: ["kk-client"]),
@@ -172,6 +173,19 @@ let package = Package(
         ]),
         // Lobby rooms as pure state (the lobby service stores them in Redis between commands).
         .target(name: "KKLobbyCore", dependencies: ["KKToken"]),
+        // The console's model (pure): snapshots of the stack, the targets file, the terminal view.
+        .target(name: "KKConsoleCore", dependencies: ["KKResultsCore"]),
+        // The console service: polls every process, serves the snapshots and the web page.
+        .target(name: "KKConsole", dependencies: [
+            "KKConsoleCore", "KKResultsCore", "KKAdmin",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        // The main job's terminal view: the console's snapshots drawn once a second.
+        .executableTarget(name: "kk-console", dependencies: [
+            "KKConsoleCore", "KKLocalStack", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         // Proximity voice chat signalling as pure state: TURN REST credentials, the signalling
         // messages, distance fade, and who hears whom per match (WebRTC media is peer to peer).
         .target(name: "KKVoiceCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
@@ -219,7 +233,7 @@ let package = Package(
         ]),
         .executableTarget(name: "kk-services", dependencies: [
             "KKAuth", "KKSocial", "KKLobby", "KKLobbyCore", "KKMatch", "KKPhysics", "KKPostgres", "KKAdmin", "KKToken", "KKRedis", "KKAccessToken",
-            "KKResults", "KKEconomy", "KKAssets", "KKAssetsCore", "KKVoice", "KKVoiceCore",
+            "KKResults", "KKEconomy", "KKAssets", "KKAssetsCore", "KKVoice", "KKVoiceCore", "KKConsole", "KKConsoleCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -255,6 +269,7 @@ let package = Package(
         .executableTarget(name: "kk-load", dependencies: [
             "KKLoad", "KKImpair", "KKClientSDK", "KKClient", "KKClientTransport", "KKDTLS", "KKLoop", "KKToken", "KKPhysics", "KKWire",
             "KKLocalStack", "KKAuth", "KKAccessToken", "KKLobbyCore", "KKResults", "KKResultsCore", "KKEconomy", "KKPostgres", "KKRedis", "KKVoiceCore",
+            "KKConsoleCore", "KKAdmin", .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Crypto", package: "swift-crypto"), .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -283,6 +298,7 @@ let package = Package(
         .testTarget(name: "KKBytesTests", dependencies: ["KKBytes"]),
         .testTarget(name: "KKLobbyCoreTests", dependencies: ["KKLobbyCore"]),
         .testTarget(name: "KKVoiceCoreTests", dependencies: ["KKVoiceCore"]),
+        .testTarget(name: "KKConsoleCoreTests", dependencies: ["KKConsoleCore", "KKResultsCore"]),
         .testTarget(name: "KKVoiceTests", dependencies: ["KKVoice", "KKVoiceCore", "KKLobby"]),
         .testTarget(name: "KKAssetsCoreTests", dependencies: ["KKAssetsCore", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "KKAssetsTests", dependencies: ["KKAssets", "KKAssetsCore", "KKTestSupport", "KKLocalStack", "kk-assets",
@@ -330,6 +346,7 @@ let package = Package(
         .testTarget(name: "KKTerminalUITests", dependencies: ["KKTerminalUI", "KKPhysics", "KKLobbyCore"]),
         .testTarget(name: "KKSystemTests", dependencies: [
             "kk-shard", "kk-relay", "kk-client", "kk-services", "kk-assets", "KKLobbyCore", "KKAccessToken", "KKLocalStack", "KKClientSDK", "KKImpair", "KKLoad", "KKClient", "KKToken", "KKLoop", "KKPhysics", "KKWire", "CHiredis", "KKTestSupport", "KKVoiceCore", "KKShard",
+            "KKConsoleCore", "kk-console",
         ]),
         .testTarget(name: "KKMatchTests", dependencies: [
             "KKMatch", "kk-match", "KKAccessToken", "KKAdmin", "KKRedis", "KKLoop", "KKToken", "KKTestSupport",

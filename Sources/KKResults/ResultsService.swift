@@ -102,6 +102,13 @@ public struct ResultsService: Sendable {
             }
         }
         addBoardRoutes(to: router)
+        router.get("/v1/results/recent") { req, _ -> Response in
+            await ServiceHTTP.respond { () throws(ResultsError) in
+                let limit = req.uri.queryParameters.get("limit").map { Int($0) ?? -1 } ?? 10
+                guard (1...50).contains(limit) else { throw .badRequest("limit must be 1-50") }
+                do throws(PostgresStoreError) { return ServiceHTTP.json(.ok, try await store.recent(limit: limit)) } catch { throw .storeUnavailable(error) }
+            }
+        }
         router.get("/v1/results/matches/{id}/telemetry") { _, ctx -> Response in
             await ServiceHTTP.respond { () throws(ResultsError) in
                 let id = try Self.matchId(ctx)

@@ -16,6 +16,8 @@ final class Coordinator {
     let hardCapSeconds: Int
     let useProxy: Bool
     let quiet: Bool
+    /// Called with each closed second and the faults so far (the live admin endpoint).
+    var onSecond: ((SecondLine, [LoadReport.FaultRecord]) -> Void)?
 
     init(scenario: Scenario, stack: Stack, tokens: any TokenSource, clients: Int, hardCapSeconds: Int, useProxy: Bool, quiet: Bool) {
         self.scenario = scenario
@@ -117,6 +119,7 @@ final class Coordinator {
                                      cpu: CpuShare(generator: shares["generator"] ?? 0, relays: shares["relays"] ?? 0,
                                                    shards: shares["shards"] ?? 0, redis: shares["redis"] ?? 0))
                 if !quiet { log(line.text) }
+                onSecond?(line, report.faults)
                 // Capacity: a step that broke the budget ends the ramp (after stepsAfterBreak more).
                 if let budget = sc.capacity, (nextClose + 1) % sc.ramp.stepSeconds == 0, let step = agg.steps.last,
                    step.measuredSeconds > 0, !step.within(budget) {

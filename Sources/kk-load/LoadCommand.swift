@@ -41,6 +41,8 @@ struct Run: ParsableCommand {
     @Option(help: "JSON report path (.md and .html reports are written next to it).") var report: String?
     @Option(help: "Log directory of a spawned stack.") var logDir: String?
     @Flag(help: "No live line per second.") var quiet = false
+    @Option(help: "Serve the live figures on this 127.0.0.1 port while the run goes (/status, /metrics, /readyz; 0: a free port, printed).") var adminPort: Int?
+    @Option(help: "With --lobby-url: the track the bots vote for.") var voteTrack = "oval"
 
     func run() throws {
         guard let data = FileManager.default.contents(atPath: scenario) else { throw ValidationError("cannot read \(scenario)") }
@@ -88,7 +90,7 @@ struct Run: ParsableCommand {
         if authUrl != nil && matchUrl == nil && lobbyUrl == nil { throw ValidationError("--auth-url needs --match-url or --lobby-url") }
         if lobbyUrl != nil && (authUrl == nil || matchUrl != nil) { throw ValidationError("--lobby-url needs --auth-url (and no --match-url)") }
         if let lobbyUrl, let authUrl {
-            source = try LobbyTokenSource(authURL: authUrl, lobbyURL: lobbyUrl, roomSize: sc.playersPerMatch, tracks: ["oval"])
+            source = try LobbyTokenSource(authURL: authUrl, lobbyURL: lobbyUrl, roomSize: sc.playersPerMatch, tracks: [voteTrack])
         } else if let matchUrl {
             source = try MatchServiceTokenSource(url: matchUrl, authURL: authUrl)
         } else {
@@ -106,7 +108,17 @@ struct Run: ParsableCommand {
             + "planned \(sc.plannedSeconds)s (cap \(cap)s), \(sc.threads) thread(s), proxy \(useProxy ? "on" : "off")")
         let coordinator = Coordinator(scenario: sc, stack: stack, tokens: source, clients: count, hardCapSeconds: cap,
                                       useProxy: useProxy, quiet: quiet)
+        var live: LiveStatus?
+        if let adminPort {
+            guard (0...65535).contains(adminPort) else { throw ValidationError("--admin-port must be 0-65535") }
+            let l = LiveStatus(port: adminPort, clients: count)
+            guard l.port > 0 else { throw ValidationError("--admin-port \(adminPort): cannot serve there") }
+            log("kk-load: live figures on http://127.0.0.1:\(l.port)/status")
+            coordinator.onSecond = { l.second($0, faults: $1) }
+            live = l
+        }
         let result = coordinator.run()
+        live?.stop()
         let path = report ?? "kk-load-\(sc.name).json"
         let md = try writeReports(result, path)
         let s = result.summary!

@@ -3,6 +3,8 @@ import Foundation
 import KKAdmin
 import KKAssets
 import KKAuth
+import KKConsole
+import KKConsoleCore
 import KKEconomy
 import KKLobby
 import KKLobbyCore
@@ -31,7 +33,7 @@ struct ServicesCommand: AsyncParsableCommand {
         commandName: "kk-services",
         abstract: "KartKlash platform services (auth, ...) over PostgreSQL.")
 
-    @Option(help: "Services to run, comma-separated (auth, social, lobby, results, economy, assets, voice).") var services = "auth,social"
+    @Option(help: "Services to run, comma-separated (auth, social, lobby, results, economy, assets, voice, console).") var services = "auth,social"
     @Option(help: "HTTP listen host.") var httpHost = "127.0.0.1"
     @Option(help: "HTTP listen port (0: any free port).") var httpPort = 7090
     @Option(help: "PostgreSQL URL postgres://user:password@host:port/db (default: $KK_POSTGRES_URL).") var postgresUrl: String?
@@ -63,9 +65,10 @@ struct ServicesCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Assets") var assets: AssetOptions
     @OptionGroup(title: "Voice") var voice: VoiceOptions
+    @Option(help: "Console: the processes to watch, a JSON targets file (see docs/CONSOLE.md); needed by --services console.") var consoleTargets: String?
     @Option(help: "Lobby: directory of the tracks' files (their SHA-256 pins each race's track version; default: the built-in tracks).") var tracksDir: String?
 
-    static let known: Set<String> = ["auth", "social", "lobby", "results", "economy", "assets", "voice"]
+    static let known: Set<String> = ["auth", "social", "lobby", "results", "economy", "assets", "voice", "console"]
 
     func validate() throws {
         let wanted = services.split(separator: ",").map { String($0) }
@@ -78,6 +81,10 @@ struct ServicesCommand: AsyncParsableCommand {
         if let s = operatorSecret, s.count < 16 { throw ValidationError("--operator-secret must be at least 16 characters") }
         try assets.validate(enabled: wanted.contains("assets"))
         try voice.validate(enabled: wanted.contains("voice"), redisPort: redisPort)
+        if wanted.contains("console") {
+            guard let path = consoleTargets else { throw ValidationError("--services console needs --console-targets FILE") }
+            do throws(ConsoleError) { _ = try ConsoleTargets.load(path: path) } catch { throw ValidationError("\(error)") }
+        }
         if wanted.contains("results") {
             guard redisPort != nil else { throw ValidationError("--services results needs --redis-port (the results stream is in Redis)") }
             guard (100...3_600_000).contains(resultsClaimIdleMs) else { throw ValidationError("--results-claim-idle-ms must be 100-3600000") }
@@ -169,6 +176,15 @@ struct ServicesCommand: AsyncParsableCommand {
         }
         let startup = StartupMigrations(client: client, sets: sets, admin: host.admin, logger: logger)
         var extra: [any Service] = []
+        var consoleService: ConsoleService?
+        if wanted.contains("console"), let path = consoleTargets {
+            let targets: ConsoleTargets
+            do throws(ConsoleError) { targets = try ConsoleTargets.load(path: path) } catch { throw ValidationError("\(error)") }
+            let state = ConsoleState()
+            consoleService = ConsoleService(state: state)
+            extra.append(ConsolePoller(targets: targets, state: state))
+            logger.info("kk-services: console watching \(targets.targets.count) processes; open http://\(httpHost):\(httpPort)/console")
+        }
         if let v = voiceService, let f = voiceFeed { extra.append(VoiceBackground(voice: v, reports: f.messages)) }
         var feed: RedisChannelFeed?
         if wanted.contains("social"), let redisPort {
@@ -234,6 +250,7 @@ struct ServicesCommand: AsyncParsableCommand {
                                if wanted.contains("economy") { economy.addRoutes(to: router) }
                                assetService?.addRoutes(to: router)
                                voiceService?.addRoutes(to: router)
+                               consoleService?.addRoutes(to: router)
                            }, status: {
                                Status(services: servicesText, postgres: pgText,
                                       lobby: lobbyRef.map { LobbyStatus(sockets: $0.hub.count, relaySockets: $0.relays.count,
