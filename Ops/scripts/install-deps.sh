@@ -10,6 +10,27 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+# Prometheus (the main job scrapes every process; promtool checks the rules) without its
+# recommended exporters, and Chromium (the web console's headless test). Package scripts must
+# not start daemons (prometheus would take :9090): where the image has no policy-rc.d saying
+# so, one is put in place for the install and removed after.
+extra=()
+dpkg -s prometheus >/dev/null 2>&1 || extra+=(prometheus)
+dpkg -s chromium >/dev/null 2>&1 || extra+=(chromium)
+if [ ${#extra[@]} -gt 0 ]; then
+  echo "install-deps: installing ${extra[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  placed=0
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null && $SUDO chmod +x /usr/sbin/policy-rc.d && placed=1
+  fi
+  [ ${#missing[@]} -gt 0 ] || $SUDO apt-get update -qq
+  status=0
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends prometheus >/dev/null || status=$?
+  [ "$status" = 0 ] && { DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null || status=$?; }
+  [ "$placed" = 1 ] && $SUDO rm -f /usr/sbin/policy-rc.d
+  [ "$status" = 0 ] || { echo "install-deps: apt-get install ${extra[*]} failed" >&2; exit "$status"; }
+fi
 command -v swift >/dev/null || { echo "install-deps: swift 6 toolchain not found on PATH" >&2; exit 1; }
 # Python test peers from PyPI, in a venv of their own: openskill (the rating model's reference
 # implementation), moto (an S3 API on loopback for the asset tests) and aiortc (the WebRTC voice

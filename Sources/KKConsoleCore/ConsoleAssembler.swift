@@ -37,6 +37,8 @@ public struct ConsoleAssembler: Sendable {
     public var title: String
     public var join: [String]
     private var seq = 0
+    /// The bots' last figures: shown on after the load generator stops (its final word).
+    private var lastBots: BotsLive?
     private var previous: [String: (at: Double, counters: [String: Double])] = [:]
 
     public init(title: String = "KartKlash Edge", join: [String] = []) { self.title = title; self.join = join }
@@ -109,7 +111,8 @@ public struct ConsoleAssembler: Sendable {
                 }
                 s.lobby = l
             case "load":
-                if let d = t.status, let live = try? JSONDecoder().decode(BotsLive.self, from: d) {
+                if let d = t.status, let live = try? JSONDecoder().decode(BotsLive.self, from: d) { lastBots = live }
+                if let live = lastBots {
                     s.bots = live.bots
                     s.latency = Array(live.latency.suffix(60))
                 }

@@ -16,7 +16,7 @@ public enum ConsoleScreen {
         for line in wrap(s.processes.map(token), prefix: "procs ", width: w) { add(line) }
         if let p = s.prometheus { add("prom  \(p.up)/\(p.targets) scrape targets up", 1) }
         for r in s.relays {
-            add(String(format: "%@ sess %3d play %3d | in %5.0f pps %6.1f kB/s | out %5.0f pps %6.1f kB/s | drop %d res %d",
+            add(String(format: "%@ %d sess %d play | in %.0f pps %.1f kB/s | out %.0f pps %.1f kB/s | drop %d res %d",
                        col(r.name, 8), r.sessions, r.playing, r.inPps, r.inKBps, r.outPps, r.outKBps, r.drops, r.resumes))
         }
         for f in s.shards {

@@ -18,6 +18,8 @@ final class Coordinator {
     let quiet: Bool
     /// Called with each closed second and the faults so far (the live admin endpoint).
     var onSecond: ((SecondLine, [LoadReport.FaultRecord]) -> Void)?
+    /// The track the matches race.
+    var track = "oval"
 
     init(scenario: Scenario, stack: Stack, tokens: any TokenSource, clients: Int, hardCapSeconds: Int, useProxy: Bool, quiet: Bool) {
         self.scenario = scenario
@@ -59,7 +61,7 @@ final class Coordinator {
         let startedUnix = Date().timeIntervalSince1970
         let outbox = SampleBox()
         let settings = WorkerSettings(scenario: sc, useProxy: useProxy, runStartNanos: start,
-                                      hardStopMillis: UInt64(hardCapSeconds + 10) * 1000)
+                                      hardStopMillis: UInt64(hardCapSeconds + 10) * 1000, track: track)
         let workers: [any ClientWorker] = (0..<threads).map { i in
             switch sc.client {
             case .sdk: return LoadWorker(index: i, settings: settings, outbox: outbox)

@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import KKLoad
 import KKLocalStack
+import KKPhysics
 import KKToken
 
 /// `kk-load`: synthetic players over the real DTLS handshake and protocol (see LoadTests/README.md).
@@ -42,7 +43,7 @@ struct Run: ParsableCommand {
     @Option(help: "Log directory of a spawned stack.") var logDir: String?
     @Flag(help: "No live line per second.") var quiet = false
     @Option(help: "Serve the live figures on this 127.0.0.1 port while the run goes (/status, /metrics, /readyz; 0: a free port, printed).") var adminPort: Int?
-    @Option(help: "With --lobby-url: the track the bots vote for.") var voteTrack = "oval"
+    @Option(help: "With --lobby-url: the track the bots vote for (and race: they steer and predict on it).") var voteTrack = "oval"
 
     func run() throws {
         guard let data = FileManager.default.contents(atPath: scenario) else { throw ValidationError("cannot read \(scenario)") }
@@ -108,6 +109,8 @@ struct Run: ParsableCommand {
             + "planned \(sc.plannedSeconds)s (cap \(cap)s), \(sc.threads) thread(s), proxy \(useProxy ? "on" : "off")")
         let coordinator = Coordinator(scenario: sc, stack: stack, tokens: source, clients: count, hardCapSeconds: cap,
                                       useProxy: useProxy, quiet: quiet)
+        guard TrackCatalog.names.contains(voteTrack) else { throw ValidationError("--vote-track: known are \(TrackCatalog.names.joined(separator: ", "))") }
+        if lobbyUrl != nil { coordinator.track = voteTrack }
         var live: LiveStatus?
         if let adminPort {
             guard (0...65535).contains(adminPort) else { throw ValidationError("--admin-port must be 0-65535") }

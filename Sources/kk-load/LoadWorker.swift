@@ -44,6 +44,8 @@ struct WorkerSettings: Sendable {
     var runStartNanos: UInt64
     /// Workers give up by themselves this long after the start (the coordinator's cap + slack).
     var hardStopMillis: UInt64
+    /// The track the matches race (the bots steer by it and the clients predict on it).
+    var track = "oval"
 }
 
 /// Samples from the workers to the coordinator.
@@ -102,7 +104,7 @@ final class LoadWorker: @unchecked Sendable, ClientWorker {
         self.settings = settings
         self.outbox = outbox
         current = WorkerSample(worker: index, second: 0)
-        track = (try? TrackCatalog.track(named: "oval"))!
+        track = (try? TrackCatalog.track(named: settings.track)) ?? (try? TrackCatalog.track(named: "oval"))!
     }
 
     func enqueue(_ plan: ClientPlan) { plans.put(plan) }
@@ -174,6 +176,7 @@ final class LoadWorker: @unchecked Sendable, ClientWorker {
         config.inputRedundancy = sc.inputRedundancy
         config.frameIntervalTicks = sc.frameEveryTicks
         config.adaptiveLead = sc.adaptiveLead
+        config.track = settings.track
         var bot: BotDriver?
         let track = self.track
         let seed = UInt64(plan.index) &+ sc.impairment.seed

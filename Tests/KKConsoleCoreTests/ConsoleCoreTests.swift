@@ -216,7 +216,7 @@ import Testing
         #expect(lines.count <= 24)
         #expect(lines.allSatisfy { $0.count <= 80 && $0.allSatisfy(\.isASCII) }, "\(lines)")
         let text = lines.joined(separator: "\n")
-        for must in ["#42", "12/13 ready", "relay-1 DOWN", "relay-2", "sess  32", "shard-2", "adopted 2", "players online 32",
+        for must in ["#42", "12/13 ready", "relay-1 DOWN", "relay-2", "32 sess 0 play | in 960 pps", "shard-2", "adopted 2", "players online 32",
                      "p99 119 ms", "resumes 16", "races recorded", "1600 coins", "won by #7 in 0:12.58", "join     /usr/bin/kk-client", "07:01:02"] {
             #expect(text.contains(must), "missing \(must) in\n\(text)")
         }
