@@ -299,6 +299,13 @@ let package = Package(
         .testTarget(name: "KKLobbyCoreTests", dependencies: ["KKLobbyCore"]),
         .testTarget(name: "KKVoiceCoreTests", dependencies: ["KKVoiceCore"]),
         .testTarget(name: "KKConsoleCoreTests", dependencies: ["KKConsoleCore", "KKResultsCore"]),
+        .testTarget(name: "KKConsoleTests", dependencies: [
+            "KKConsole", "KKConsoleCore", "KKAdmin",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "KKVoiceTests", dependencies: ["KKVoice", "KKVoiceCore", "KKLobby"]),
         .testTarget(name: "KKAssetsCoreTests", dependencies: ["KKAssetsCore", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "KKAssetsTests", dependencies: ["KKAssets", "KKAssetsCore", "KKTestSupport", "KKLocalStack", "kk-assets",
@@ -311,7 +318,7 @@ let package = Package(
         .testTarget(name: "KKLobbyTests", dependencies: ["KKLobby", "KKLobbyCore", "KKRedis", "KKMatch", "KKToken", "KKTestSupport"]),
         .testTarget(name: "KKAuthTests", dependencies: [
             "KKAuth", "KKSocial", "KKAccessToken", "KKAdmin", "KKPostgres", "KKTestSupport", "kk-services", "KKClientSDK",
-            "KKRedis", "KKLocalStack", "KKLobby", "KKLobbyCore", "KKResults", "KKResultsCore", "KKPhysics", "KKEconomy", "KKAssets", "KKAssetsCore",
+            "KKRedis", "KKLocalStack", "KKLobby", "KKLobbyCore", "KKResults", "KKResultsCore", "KKPhysics", "KKEconomy", "KKAssets", "KKAssetsCore", "KKConsole",
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),

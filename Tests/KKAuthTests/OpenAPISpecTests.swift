@@ -17,6 +17,7 @@ import KKPostgres
 import KKSocial
 import Logging
 import PostgresNIO
+import KKConsole
 import Testing
 
 /// docs/openapi/<service>.json are kept by hand: each must list exactly the routes its service
@@ -31,6 +32,7 @@ import Testing
                                               .storeUnavailable(.unavailable(""))]
 
     static let assetErrors: [AssetServiceError] = [.badRequest(""), .unauthorized, .notFound(""), .storeUnavailable("")]
+    static let consoleErrors: [ConsoleHTTPError] = [.badRequest(""), .noSnapshot(""), .notYet]
     static let resultsErrors: [ResultsError] = [.badRequest(""), .unauthorized, .notFound(""), .storeUnavailable(.unavailable(""))]
     static let economyErrors: [EconomyError] = [.badRequest(""), .unauthorized, .notOperator, .operatorOff, .unknownItem(""), .notFound(""),
                                                 .storeUnavailable(.unavailable(""))]
@@ -73,7 +75,8 @@ import Testing
                                                 ("social", "Sources/KKSocial/SocialService.swift", Self.socialErrors.map(\.label), 21),
                                                 ("results", "Sources/KKResults/ResultsService.swift", Self.resultsErrors.map(\.label), 6),
                                                 ("assets", "Sources/KKAssets/AssetService.swift", Self.assetErrors.map(\.label), 2),
-                                                ("voice", "Sources/KKVoice/VoiceService.swift", [], 1)] {
+                                                ("voice", "Sources/KKVoice/VoiceService.swift", [], 1),
+                                                ("console", "Sources/KKConsole/ConsoleService.swift", Self.consoleErrors.map(\.label), 2)] {
             let (documented, spec) = try specOperations(name)
             let registered = try sourceOperations(source)
             #expect(registered.count >= minimum, "\(name)")
@@ -115,6 +118,7 @@ import Testing
         let logger = Logger(label: "openapi-test")
         let documented = try specOperations("auth").0.union(try specOperations("social").0).union(try specOperations("lobby").0)
             .union(try specOperations("results").0).union(try specOperations("economy").0).union(try specOperations("assets").0)
+            .union(try specOperations("console").0)
         let redis = try RedisCommandBridge(options: .init(host: "127.0.0.1", port: try RedisTestServer.port()))
         defer { redis.shutdown() }
         try await withDatabase(logger: logger) { client in
@@ -132,6 +136,7 @@ import Testing
             let store = S3Store(endpoint: "http://127.0.0.1:9", bucket: "kk-assets", signer: SigV4(accessKeyId: "a", secretAccessKey: "s", region: "us-east-1"))
             AssetService(store: store, config: AssetServiceConfig(cdnBaseURL: "http://127.0.0.1:9", linkSecret: String(repeating: "s", count: 16), trusted: [:]),
                          verifier: tokens.verifier, metricsFactory: NOOPMetricsHandler.instance).addRoutes(to: router)
+            ConsoleService(state: ConsoleState()).addRoutes(to: router)
             LobbyService(config: LobbyConfig(rules: LobbyRules(tracks: ["oval"])), redis: redis, verifier: tokens.verifier, starter: nil,
                          metricsFactory: NOOPMetricsHandler.instance, logger: logger).addRoutes(to: router)
             try await Application(router: router).test(.router) { http in
