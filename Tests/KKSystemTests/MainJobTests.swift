@@ -6,7 +6,8 @@ import KKTestSupport
 import Testing
 
 /// The README's first command, short (the test build's binaries, 8 bots racing one lap of the
-/// sprint track): every process of the stack comes up on free ports, the bots meet in the lobby,
+/// sprint track; the second run lasts long enough for the slowest bot's finish grace, 30 s after
+/// the winner, so its race is over whatever the machine's speed): every process of the stack comes up on free ports, the bots meet in the lobby,
 /// race and get results and coins, the console's live view is the screen, Prometheus scrapes
 /// every process, the fault demo kills a relay and a shard and the clients resume and the match
 /// is adopted, the JSON summary is written, nothing is left running; a second run right after
@@ -20,7 +21,7 @@ import Testing
             let run = "\(dir)/run"
             let summaryPath = "\(dir)/summary.json"
             let p = try ChildProcess(path: "/bin/bash", arguments: [SystemTest.packageRoot.appendingPathComponent("Ops/scripts/demo.sh").path],
-                                     environment: ["KK_BIN": bin, "DEMO_CLIENTS": "8", "DEMO_SECONDS": round == 1 ? "20" : "40",
+                                     environment: ["KK_BIN": bin, "DEMO_CLIENTS": "8", "DEMO_SECONDS": round == 1 ? "20" : "50",
                                                    "DEMO_SKIP_INSTALL": "1", "DEMO_TRACK": "sprint", "DEMO_RUN_DIR": run,
                                                    "DEMO_SUMMARY": summaryPath, "DEMO_FAULTS": round == 1 ? "1" : "0"],
                                      logPath: "\(dir)/demo.log")
