@@ -118,7 +118,7 @@ let package = Package(
         ]),
 
         // Services.
-        .target(name: "KKShard", dependencies: ["KKShardCore", "KKResultsCore", "KKAdmin", "KKWire", "KKPhysics", "KKLoop", "KKENet", "KKRedis", "KKVoiceCore", "KKAssetsCore",
+        .target(name: "KKShard", dependencies: ["KKShardCore", "KKResultsCore", "KKAdmin", "KKLocalStack", "KKWire", "KKPhysics", "KKLoop", "KKENet", "KKRedis", "KKVoiceCore", "KKAssetsCore",
                                                 .product(name: "Logging", package: "swift-log")]),
         .target(name: "KKRelay", dependencies: ["KKRelayCore", "KKAdmin", "KKWire", "KKToken", "KKLoop", "KKENet", "KKRedis", "KKDTLS",
                                                 "KKLobbyCore",

@@ -103,20 +103,22 @@ loadadmin=$(free_port)
 # Prometheus scrapes every process with an admin endpoint (the bots' kk-load too).
 pport=$(free_port)
 mkdir -p "$run/prometheus"
-python3 - "$run/prometheus/prometheus.yml" "$http" "$matchport" "$loadadmin" "${admins[@]}" <<'PY'
+python3 - "$run/prometheus/prometheus.yml" "$PWD/Ops/prometheus/rules.yml" "$http" "$matchport" "$loadadmin" "${admins[@]}" <<'PY'
 import sys
-path, http, match, load, *admins = sys.argv[1:]
-names = ["shard-1", "shard-2", "relay-1", "relay-2"]
-jobs = [("kk-services", http), ("kk-match", match), ("bots", load)] + list(zip(names, admins))
+path, rules, http, match, load, *admins = sys.argv[1:]
+jobs = {"kk-shard": [("shard-1", admins[0]), ("shard-2", admins[1])], "kk-relay": [("relay-1", admins[2]), ("relay-2", admins[3])],
+        "kk-services": [("kk-services", http)], "kk-match": [("kk-match", match)], "kk-load": [("bots", load)]}
 with open(path, "w") as f:
-    f.write("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n")
-    for name, port in jobs:
-        f.write(f"  - job_name: {name}\n    static_configs:\n      - targets: ['127.0.0.1:{port}']\n")
+    f.write(f"global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files:\n  - '{rules}'\nscrape_configs:\n")
+    for job, members in jobs.items():
+        f.write(f"  - job_name: {job}\n    static_configs:\n")
+        for name, port in members:
+            f.write(f"      - targets: ['127.0.0.1:{port}']\n        labels: {{name: {name}}}\n")
 PY
 prometheus --config.file="$run/prometheus/prometheus.yml" --storage.tsdb.path="$run/prometheus/data" \
   --web.listen-address="127.0.0.1:$pport" >"$run/prometheus.log" 2>&1 &
 started prometheus "$!"
-echo "demo: prometheus pid $! (http://127.0.0.1:$pport, scraping ${#admins[@]} admin ports, kk-services, kk-match and the bots every second)"
+echo "demo: prometheus pid $! (http://127.0.0.1:$pport, scraping ${#admins[@]} admin ports, kk-services, kk-match and the bots every second; alerts: Ops/prometheus/rules.yml)"
 clientcmd="$bin/kk-client --auth-url http://127.0.0.1:$http --lobby-url ws://127.0.0.1:$http/v1/lobby --asset-public-key assets-1:$assetpub"
 # The console's targets: every process by pid, those with admin endpoints by URL too.
 python3 - "$run/console-targets.json" "$http" "$matchport" "$loadadmin" "$pport" "$clientcmd" "${names[*]}" "${pids[*]}" "${admins[*]}" "$pgpid" <<'PY'

@@ -23,7 +23,8 @@ svg { background: #1b222c; }
 <h1 id="title">KartKlash Edge</h1>
 <div class="muted">snapshot <span data-k="seq">-</span> at <span id="at">-</span> UTC &middot;
 <span data-k="ready">-</span> of <span data-k="processCount">-</span> processes ready &middot;
-Prometheus: <span data-k="prometheus.up">-</span>/<span data-k="prometheus.targets">-</span> targets up</div>
+Prometheus: <span data-k="prometheus.up">-</span>/<span data-k="prometheus.targets">-</span> targets up &middot;
+alerts: <span id="alerts">none</span></div>
 <div class="grid">
 <div>
 <h2>Players (the bots' view)</h2>
@@ -105,6 +106,9 @@ function render(s) {
   for (const b of s.boards) { const t = el("table"); const h = t.insertRow(); h.appendChild(el("th", b.track)); h.appendChild(el("th", "player")); h.appendChild(el("th", "best"));
     for (const r of b.rows) { const tr = t.insertRow(); tr.appendChild(el("td", r.rank)); tr.appendChild(el("td", "#" + r.playerId)); tr.appendChild(el("td", raceTime(r.bestTicks))); }
     boards.appendChild(t); }
+  const alerts = (s.prometheus && s.prometheus.alerts) || [];
+  document.getElementById("alerts").textContent = alerts.length ? alerts.map(a => a.name + " " + a.target + " " + a.state).join("; ") : "none";
+  document.getElementById("alerts").className = alerts.some(a => a.state === "firing") ? "down" : "";
   document.getElementById("faults").textContent = s.bots && s.bots.faults.length ? s.bots.faults.join("; ") : "none";
   document.getElementById("join").textContent = s.join.join("\n");
   chart(s.latency || []);

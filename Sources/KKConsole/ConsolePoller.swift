@@ -99,8 +99,18 @@ public struct ConsolePoller: Service {
             struct DataPart: Decodable { struct Active: Decodable { var health: String }; var activeTargets: [Active] }
             var data: DataPart
         }
+        struct Alerts: Decodable {
+            struct DataPart: Decodable {
+                struct Alert: Decodable { var labels: [String: String]; var state: String }
+                var alerts: [Alert]
+            }
+            var data: DataPart
+        }
         guard let base = targets.prometheus, let t = await json(Targets.self, base + "/api/v1/targets?state=active") else { return nil }
-        return PrometheusFigures(up: t.data.activeTargets.filter { $0.health == "up" }.count, targets: t.data.activeTargets.count)
+        let alerts = await json(Alerts.self, base + "/api/v1/alerts")?.data.alerts ?? []
+        return PrometheusFigures(up: t.data.activeTargets.filter { $0.health == "up" }.count, targets: t.data.activeTargets.count,
+                                 alerts: alerts.map { .init(name: $0.labels["alertname"] ?? "?", target: $0.labels["name"] ?? $0.labels["instance"] ?? "",
+                                                             state: $0.state) }.sorted { ($0.name, $0.target) < ($1.name, $1.target) })
     }
 
     func json<T: Decodable>(_ type: T.Type, _ url: String) async -> T? {

@@ -14,7 +14,10 @@ public enum ConsoleScreen {
         let ready = s.readyCount
         add(pad("\(s.title) - live", "\(clock(s.atUnix))  #\(s.seq)  \(ready)/\(s.processes.count) ready", w))
         for line in wrap(s.processes.map(token), prefix: "procs ", width: w) { add(line) }
-        if let p = s.prometheus { add("prom  \(p.up)/\(p.targets) scrape targets up", 1) }
+        if let p = s.prometheus {
+            let alerts = p.alerts.map { "\($0.name) \($0.target) \($0.state)" }
+            add("prom  \(p.up)/\(p.targets) scrape targets up | " + (alerts.isEmpty ? "no alerts" : "alerts: " + alerts.joined(separator: ", ")), 1)
+        }
         for r in s.relays {
             add(String(format: "%@ %d sess %d play | in %.0f pps %.1f kB/s | out %.0f pps %.1f kB/s | drop %d res %d",
                        col(r.name, 8), r.sessions, r.playing, r.inPps, r.inKBps, r.outPps, r.outKBps, r.drops, r.resumes))

@@ -153,9 +153,18 @@ public struct LatencyPoint: Codable, Sendable, Equatable {
     public init(second: Int, p50Millis: Double, p99Millis: Double) { self.second = second; self.p50Millis = p50Millis; self.p99Millis = p99Millis }
 }
 
-/// Prometheus' view of the stack: scrape targets up out of all.
+/// Prometheus' view of the stack: scrape targets up out of all, and the alerts pending or
+/// firing (`Ops/prometheus/rules.yml`).
 public struct PrometheusFigures: Codable, Sendable, Equatable {
+    /// An alert and where: `KartKlashRelayDown relay-1 firing`.
+    public struct Alert: Codable, Sendable, Equatable {
+        public var name: String
+        public var target: String
+        public var state: String
+        public init(name: String, target: String, state: String) { self.name = name; self.target = target; self.state = state }
+    }
     public var up: Int
     public var targets: Int
-    public init(up: Int, targets: Int) { self.up = up; self.targets = targets }
+    public var alerts: [Alert]
+    public init(up: Int, targets: Int, alerts: [Alert] = []) { self.up = up; self.targets = targets; self.alerts = alerts }
 }

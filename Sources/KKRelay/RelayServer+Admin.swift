@@ -43,6 +43,13 @@ extension RelayServer {
                                          controlPlaneError: controlPlane == "down" ? control?.lastError : nil, bans: core.bans.count))
         let m = host.metrics
         m.gauge("kk_relay_sessions", value: Double(sessionCount))
+        m.gauge("kk_relay_redis_connected", value: redisConnected ? 1 : 0)
+        let cumulative = c.inputToFrame.cumulative
+        for (i, le) in LatencyBuckets.labels.enumerated() {
+            m.count("kk_relay_input_to_frame_seconds_bucket", [("le", le)], total: cumulative[i])
+        }
+        m.count("kk_relay_input_to_frame_seconds_count", total: c.inputToFrame.count)
+        m.gauge("kk_relay_input_to_frame_seconds_sum", value: Double(c.inputToFrame.sumMillis) / 1000)
         m.gauge("kk_relay_sessions_playing", value: Double(counts.playing))
         m.gauge("kk_relay_handshakes_in_progress", value: Double(handshakesInProgress))
         m.gauge("kk_relay_shard_links_up", value: Double(shardsConnected))

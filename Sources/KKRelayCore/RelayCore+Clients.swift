@@ -21,7 +21,7 @@ extension RelayCore {
         s.lastHeardMillis = nowMillis
         switch message {
         case .hello(let h): hello(s, h)
-        case .input(let p): input(s, p)
+        case .input(let p): input(s, p, nowMillis: nowMillis)
         case .ping(let p):
             let tick = frames[s.matchId]?.latestTick ?? 0
             sendPacket(PongPacket(pingId: p.pingId, clientTimeMicros: p.clientTimeMicros, serverTick: tick), to: id)
@@ -50,7 +50,7 @@ extension RelayCore {
         }
     }
 
-    private func input(_ s: RelaySession, _ p: InputPacket) {
+    private func input(_ s: RelaySession, _ p: InputPacket, nowMillis: UInt64) {
         guard s.phase == .playing else { counters.drop(.notPlaying); return }
         switch s.replay.accept(p.seq) {
         case .fresh: break
@@ -70,6 +70,7 @@ extension RelayCore {
             // Already stepped, as far as this relay has seen frames: late (forwarded anyway; the
             // shard decides, and counts its own late arrivals).
             if let latestFrame, !Serial.isNewer(o.tick, than: latestFrame) { late += 1 }
+            s.inputArrived(o.seq, nowMillis: nowMillis)
             if stream.merger.push(
                 BatchedInput(matchId: matchId, playerId: playerId, tick: o.tick, seq: o.seq, input: o.input)) {
                 delivered += 1

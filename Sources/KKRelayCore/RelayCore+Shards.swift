@@ -66,6 +66,9 @@ extension RelayCore {
             guard let s = sessions[id], s.phase == .playing else { continue }
             var margin = PlayerAck.unknownMargin
             if let ack = f.ack(of: s.playerId) {
+                if s.lastAppliedSeq != 0, Serial.isNewer(ack.lastAppliedSeq, than: s.lastAppliedSeq) {
+                    s.inputsApplied(after: s.lastAppliedSeq, upTo: ack.lastAppliedSeq, nowMillis: nowMillis, into: &counters.inputToFrame)
+                }
                 s.lastAppliedSeq = ack.lastAppliedSeq
                 margin = ack.inputMargin
             }

@@ -55,6 +55,9 @@ public struct RelayCounters: Sendable {
     public var routeLookupFailures = 0
     /// Cluster events on the Redis channel that did not parse.
     public var badClusterEvents = 0
+    /// Input -> frame at the edge: from an input reaching the relay to the relay sending the
+    /// first frame whose ack covers it.
+    public var inputToFrame = LatencyBuckets()
 
     public init() {}
 

@@ -35,6 +35,33 @@ public final class RelaySession {
     public var bandwidth: TokenBucket
     public var lastHeardMillis: UInt64
     public var framesSent = 0
+    /// When the relay got each of the last ``arrivalSlots`` inputs (by `seq % arrivalSlots`):
+    /// what input -> frame latency is measured from. Allocated once per session.
+    public var arrivalSeq = [UInt32](repeating: 0, count: RelaySession.arrivalSlots)
+    public var arrivalMillis = [UInt64](repeating: 0, count: RelaySession.arrivalSlots)
+    public static let arrivalSlots = 64
+
+    /// Notes that input `seq` arrived now.
+    @inline(__always) public func inputArrived(_ seq: UInt32, nowMillis: UInt64) {
+        let i = Int(seq % UInt32(Self.arrivalSlots))
+        arrivalSeq[i] = seq
+        arrivalMillis[i] = nowMillis
+    }
+
+    /// The shard applied inputs after `from` up to `to`: each one's latency from its arrival
+    /// (at most the last ``arrivalSlots``; inputs that arrived before a resume are not known).
+    @inline(__always) public func inputsApplied(after from: UInt32, upTo to: UInt32, nowMillis: UInt64, into h: inout LatencyBuckets) {
+        let n = min(to &- from, UInt32(Self.arrivalSlots))
+        var seq = to &- n &+ 1
+        for _ in 0..<n {
+            let i = Int(seq % UInt32(Self.arrivalSlots))
+            if arrivalSeq[i] == seq, arrivalMillis[i] != 0, nowMillis >= arrivalMillis[i] {
+                h.record(millis: nowMillis - arrivalMillis[i])
+                arrivalMillis[i] = 0
+            }
+            seq &+= 1
+        }
+    }
 
     public init(id: Int, token: PrivateToken, nowMillis: UInt64, bytesPerSecond: Double) {
         self.id = id

@@ -15,6 +15,8 @@ public struct ShardStatus: Encodable, Sendable {
     var tickOverruns: Int
     var skippedTicks: Int
     var lastTickMicros: Double
+    /// Under Agones: the GameServer's state as last read from the SDK sidecar.
+    var agones: String?
 
     public struct MatchStatus: Encodable, Sendable {
         var id: UInt64
@@ -43,12 +45,20 @@ extension ShardRegistry {
             id: server.config.id, enet: "\(server.config.enetHost):\(server.port)", adminPort: adminPort,
             registered: registered, redisConnected: redisConnected, draining: server.draining,
             relays: server.relayCount, matches: matches, ticks: c.ticks, tickOverruns: c.tickOverruns,
-            skippedTicks: server.skippedTicks, lastTickMicros: Double(server.lastTickNanos) / 1000))
+            skippedTicks: server.skippedTicks, lastTickMicros: Double(server.lastTickNanos) / 1000,
+            agones: agones.map { $0.figures.state ?? "unknown" }))
         let m = host.metrics
         m.gauge("kk_shard_matches", value: Double(server.core.matches.count))
         m.gauge("kk_shard_players", value: Double(matches.reduce(0) { $0 + $1.players }))
         m.gauge("kk_shard_relays", value: Double(server.relayCount))
         m.gauge("kk_shard_ready", value: notReady.isEmpty ? 1 : 0)
+        m.gauge("kk_shard_redis_connected", value: redisConnected ? 1 : 0)
+        if let agones {
+            agones.observe(ready: notReady.isEmpty, matches: server.core.matches.count, draining: server.draining)
+            let f = agones.figures
+            m.count("kk_shard_agones_calls_total", [("result", "ok")], total: f.ok)
+            m.count("kk_shard_agones_calls_total", [("result", "failed")], total: f.failed)
+        }
         m.count("kk_shard_ticks_total", total: c.ticks)
         m.count("kk_shard_tick_overruns_total", total: c.tickOverruns)
         m.count("kk_shard_inputs_applied_total", total: c.inputsApplied)

@@ -17,6 +17,8 @@ import Logging
 /// resumes when it returns. Loop-thread only.
 public final class ShardRegistry {
     public let server: ShardServer
+    /// Under Agones: the SDK sidecar, told what the shard does (``AgonesSDK``).
+    public var agones: AgonesSDK?
     private let redis: RedisClient
     private let events: RedisSubscriber
     private let logger: Logger

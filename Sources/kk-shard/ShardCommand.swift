@@ -70,7 +70,11 @@ struct ShardCommand: ParsableCommand {
         }
         let registry = ShardRegistry(server: server, loop: loop, logger: logger, prefix: redisPrefix)
         registry.dieBeforeResult = (ProcessInfo.processInfo.environment["KK_FAULTS"] ?? "").split(separator: ",").contains("shard-die-before-result")
+        let agones: AgonesSDK?
+        do throws(AgonesError) { agones = try AgonesSDK.fromEnvironment(logger: logger) } catch { throw ValidationError("\(error)") }
+        registry.agones = agones
         registry.onExit = { code in
+            agones?.shutdownNow()
             host.exitCode = code
             loop.stop()
         }
@@ -78,6 +82,9 @@ struct ShardCommand: ParsableCommand {
         server.onTick = { ns in tickTimer.recordNanoseconds(Int64(ns)) }
         host.onTerminate { registry.deregisterAndExit(code: 0) }
         try host.onDrain { registry.drain() }
+        // Agones moving the game server to Shutdown drains it like POST /drain.
+        agones?.onShutdownRequested = { [admin = host.admin] in admin.onDrain?() }
+        agones?.start()
         server.start()
         registry.start()
         host.serve(adminHost: adminHost, adminPort: Int(cfg.adminPort)) { registry.publish(to: host, adminPort: $0) }

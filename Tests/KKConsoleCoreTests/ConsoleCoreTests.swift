@@ -206,7 +206,7 @@ import Testing
                                                      .init(slot: 1, playerId: nil, place: nil, finishTick: 0, status: "dnf", coins: nil)]) }
         s.results = r
         s.boards = [BoardFigures(track: "sprint", rows: [.init(rank: 1, playerId: 7, bestTicks: 755)])]
-        s.prometheus = PrometheusFigures(up: 12, targets: 12)
+        s.prometheus = PrometheusFigures(up: 11, targets: 12, alerts: [.init(name: "KartKlashRelayDown", target: "relay-1", state: "pending")])
         s.join = ["/usr/bin/kk-client --auth-url http://127.0.0.1:7090 --lobby-url ws://127.0.0.1:7090/v1/lobby", "web console: http://127.0.0.1:7090/console"]
         return s
     }
@@ -230,6 +230,7 @@ import Testing
         #expect(text.contains("board    sprint: 1. #7 0:12.58"))
         #expect(text.contains("faults   relay relay-1 at 12.0 s; shard shard-1 at 19.5 s"))
         #expect(text.contains("inputs lost 50 of 359"))
+        #expect(text.contains("prom  11/12 scrape targets up | alerts: KartKlashRelayDown relay-1 pending"))
         #expect(large.allSatisfy { $0.count <= 160 })
     }
 

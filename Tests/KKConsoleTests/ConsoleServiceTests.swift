@@ -80,7 +80,6 @@ import Testing
         let state = ConsoleState()
         let poller = ConsolePoller(targets: targets, state: state, interval: .milliseconds(200))
         let task = Task { await poller.loop() }
-        defer { task.cancel() }
         datagrams.increment(by: Int64(100))
         var last: ConsoleStatus?
         for _ in 0..<100 {
@@ -100,5 +99,8 @@ import Testing
             try await Task.sleep(for: .milliseconds(50))
         }
         #expect(rated, "no datagram rate")
+        // The poller stops before the servers it polls do.
+        task.cancel()
+        await task.value
     }
 }

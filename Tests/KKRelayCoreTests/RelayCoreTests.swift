@@ -47,6 +47,34 @@ import Testing
         // The kart accelerated under the relayed inputs (after the countdown).
         let m = s.shard.matches[500]!
         #expect(m.lastAppliedSeq[0] > 0)
+        // Input -> frame at the edge: every input the shard applied after the first ack was
+        // timed from its arrival to the frame that acked it (in-process: a few 16 ms ticks).
+        let h = s.relay.counters.inputToFrame
+        #expect(h.count >= 100 && h.count <= 120, "\(h)")
+        #expect(h.cumulative[LatencyBuckets.labels.firstIndex(of: "0.1")!] == h.count, "\(h.counts)")
+        #expect(h.sumMillis >= UInt64(h.count) * 16, "an input waits at least a tick for its frame")
+    }
+
+    @Test func latencyBucketsAreInclusiveUpperBoundsAndCumulate() {
+        var h = LatencyBuckets()
+        for ms: UInt64 in [0, 5, 6, 33, 34, 1000, 1001, 90_000] { h.record(millis: ms) }
+        #expect(h.counts == [2, 1, 0, 1, 1, 0, 0, 0, 0, 0, 0, 1, 2])
+        #expect(h.cumulative == [2, 3, 3, 4, 5, 5, 5, 5, 5, 5, 5, 6, 8])
+        #expect(h.count == 8 && LatencyBuckets.labels.count == h.counts.count && LatencyBuckets.labels.last == "+Inf")
+    }
+
+    /// Arrival slots: sequence numbers wrap, a seq seen once is timed once, inputs from before a
+    /// resume (not in the slots) are not timed.
+    @Test func inputArrivalsAreTimedOnceAcrossWrap() {
+        let session = RelaySession(id: 1, token: InProcessStack.token(player: 1), nowMillis: 0, bytesPerSecond: 1e6)
+        var h = LatencyBuckets()
+        for (i, seq) in [UInt32.max - 1, UInt32.max, 0, 1].enumerated() { session.inputArrived(seq, nowMillis: 100 + UInt64(i) * 10) }
+        session.inputsApplied(after: UInt32.max - 2, upTo: 1, nowMillis: 140, into: &h)
+        #expect(h.count == 4 && h.sumMillis == 40 + 30 + 20 + 10)
+        session.inputsApplied(after: UInt32.max - 2, upTo: 1, nowMillis: 200, into: &h)
+        #expect(h.count == 4, "timed once")
+        session.inputsApplied(after: 1, upTo: 500, nowMillis: 300, into: &h)
+        #expect(h.count == 4, "never arrived here")
     }
 
     /// An input for a tick the relay has already seen framed is counted late by the relay (and

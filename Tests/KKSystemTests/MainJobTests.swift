@@ -60,6 +60,13 @@ import Testing
                 #expect(console.shards.first { $0.name == "shard-2" }.map { $0.adopted >= 1 } == true, "shard-2 adopted the match: \(console.shards)")
                 #expect(console.processes.filter { $0.state == .down }.map(\.name).sorted() == ["bots", "relay-1", "shard-1"],
                         "\(console.processes)")
+                // Prometheus saw relay-1 go: its alert is pending (or firing) in the console.
+                #expect(console.prometheus?.alerts.contains { $0.name == "KartKlashRelayDown" && $0.target == "relay-1" } == true,
+                        "\(String(describing: console.prometheus))")
+                let check = try ChildProcess(path: "/usr/bin/promtool", arguments: ["check", "config", "\(run)/prometheus/prometheus.yml"],
+                                             logPath: "\(dir)/promtool.log")
+                #expect(check.wait(seconds: 60).map { ($0 >> 8) & 0xff } == 0,
+                        "\((try? String(contentsOfFile: "\(dir)/promtool.log", encoding: .utf8)) ?? "")")
                 let recorded = console.results?.recorded ?? 0
                 print("main job round 1: races recorded after the faults: \(recorded)")
             } else {
