@@ -11,12 +11,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 # Prometheus (the main job scrapes every process; promtool checks the rules) without its
-# recommended exporters, and Chromium (the web console's headless test). Package scripts must
+# recommended exporters, BIRD 2 (the anycast test's BGP speakers) and Chromium (the web
+# console's headless test). Package scripts must
 # not start daemons (prometheus would take :9090): where the image has no policy-rc.d saying
 # so, one is put in place for the install and removed after.
 extra=()
 dpkg -s prometheus >/dev/null 2>&1 || extra+=(prometheus)
 dpkg -s chromium >/dev/null 2>&1 || extra+=(chromium)
+dpkg -s bird2 >/dev/null 2>&1 || extra+=(bird2)
 if [ ${#extra[@]} -gt 0 ]; then
   echo "install-deps: installing ${extra[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
@@ -26,7 +28,7 @@ if [ ${#extra[@]} -gt 0 ]; then
   fi
   [ ${#missing[@]} -gt 0 ] || $SUDO apt-get update -qq
   status=0
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends prometheus >/dev/null || status=$?
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends prometheus bird2 >/dev/null || status=$?
   [ "$status" = 0 ] && { DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null || status=$?; }
   [ "$placed" = 1 ] && $SUDO rm -f /usr/sbin/policy-rc.d
   [ "$status" = 0 ] || { echo "install-deps: apt-get install ${extra[*]} failed" >&2; exit "$status"; }

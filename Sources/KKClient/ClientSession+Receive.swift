@@ -25,7 +25,10 @@ extension ClientSession {
             stats.rttMillis = Double(rtt.smoothedMicros) / 1000
             stats.rttJitterMillis = Double(rtt.jitterMicros) / 1000
         case .disconnect(let d):
-            if d.reason == .relayDraining && state == .playing {
+            if d.reason == .relayDraining && (state == .playing || state == .resuming) {
+                // The relay is going away: resume elsewhere (the next relay, or the same anycast
+                // address, which another POP answers once the route is withdrawn).
+                moveRequested = true
                 relayChanged(relay: nil, nowMillis: UInt64(now / 1000))
             } else {
                 state = .ended(.server(d.reason))

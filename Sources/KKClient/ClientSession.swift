@@ -54,6 +54,9 @@ public final class ClientSession {
     var phaseStartMicros: Int64 = 0
     var lastHelloMicros: Int64 = 0
     var helloSent = false
+    /// The relay told this session to move (it drains): the transport must be replaced
+    /// (``GameClient`` does it and clears the flag).
+    public var moveRequested = false
     var nextPingMicros: Int64 = 0
     var pingId: UInt32 = 0
     var correctionWindowStart: Int64 = 0

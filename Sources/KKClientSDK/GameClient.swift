@@ -24,6 +24,9 @@ public final class GameClient {
     private var clock: TickClock
     private let input: InputSource
     private var relayIndex = 0
+    /// A draining relay's move: when to switch, and moves since the last Welcome.
+    private var moveAtMillis: UInt64?
+    private var movesWithoutWelcome = 0
     private var lastHeardMillis: UInt64 = 0
     /// A relay silent this long while playing is given up for the next one.
     public var relayTimeoutMillis: UInt64 = 1_500
@@ -167,7 +170,18 @@ public final class GameClient {
             retryAtMillis = nil
             connect()
         }
-        if session.state == .playing, transport?.state == .established, now > lastHeardMillis + relayTimeoutMillis {
+        if session.moveRequested {
+            // The relay drains: move now, or (refused again while resuming: the route has not
+            // moved yet) after a pause that grows with the attempts.
+            session.moveRequested = false
+            movesWithoutWelcome += 1
+            moveAtMillis = now + (movesWithoutWelcome <= 1 ? 0 : min(2_000, 100 << UInt64(min(movesWithoutWelcome - 2, 4))))
+        }
+        if session.state == .playing { movesWithoutWelcome = 0 }
+        if let at = moveAtMillis, now >= at {
+            moveAtMillis = nil
+            switchRelay()
+        } else if session.state == .playing, transport?.state == .established, now > lastHeardMillis + relayTimeoutMillis {
             switchRelay()
         } else if let t = transport, t.state == .handshaking, now > handshakeStartedMillis + handshakeTimeoutMillis {
             handshakeGaveUp(.relayUnreachable)

@@ -39,7 +39,9 @@ public final class DTLSClientTransport {
     public init(loop: EventLoop, relay: PeerAddress, token: ConnectToken, context: DTLSClientContext) throws(ClientTransportError) {
         self.loop = loop
         self.relay = relay
-        let local = PeerAddress(host: relay.family == 10 ? "::1" : "127.0.0.1", port: 0)!
+        // Any local address: the kernel picks the source the route to the relay takes (a relay on
+        // loopback gets 127.0.0.1; a real one, or an anycast address in a namespace, the interface's).
+        let local = PeerAddress(host: relay.family == 10 ? "::" : "0.0.0.0", port: 0)!
         do { udp = try BatchedUDPSocket(bind: local, batch: 16, socketBufferBytes: 1 << 20) } catch { throw .socket(error) }
         do { session = try DTLSSession(client: context, token: token) } catch { throw .dtls(error) }
         timer = LoopTimer(loop: loop)
@@ -78,12 +80,17 @@ public final class DTLSClientTransport {
 
     /// Sends a close_notify and stops.
     public func close() {
-        guard state != .closed else { return }
+        // The handles go even when the relay closed first (close_notify: state .closed already):
+        // a poll left registered would make the next socket on the same fd fail (EEXIST).
+        guard !handlesClosed else { return }
+        handlesClosed = true
         if state == .established { session.shutdown(); drain() }
         state = .closed
         timer.stop(); timer.close()
         poll?.stop(); poll?.close(); poll = nil
     }
+
+    private var handlesClosed = false
 
     private func readable() {
         udp.receive { bytes, from in

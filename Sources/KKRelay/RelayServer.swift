@@ -32,6 +32,8 @@ public final class RelayServer {
     let logger: Logger
     private var lastSecond: UInt64 = 0
     public private(set) var drainStartedMillis: UInt64?
+    /// Whether the draining relay told its sessions to move (``RelayConfig/drainMoveAfterMillis``).
+    private var sessionsMoved = false
     /// Called when a drain finished (all sessions gone or the deadline passed).
     public var onDrained: (() -> Void)?
     /// The lobby's control plane, when attached (``attachControlPlane(_:)``).
@@ -166,6 +168,11 @@ public final class RelayServer {
     private func housekeeping() {
         let now = loop.nowMillis
         connections.handshakeTimers(nowMillis: now)
+        if let started = drainStartedMillis, let after = config.drainMoveAfterMillis, !sessionsMoved, now >= started + after {
+            sessionsMoved = true
+            logger.info("draining: telling \(connections.establishedIds.count) sessions to move (the route is withdrawn by now)")
+            for id in connections.establishedIds { core.disconnect(id, .relayDraining) }
+        }
         if now >= lastSecond + 1000 {
             lastSecond = now
             core.housekeeping(nowMillis: now, unixSeconds: dtls.nowSeconds)

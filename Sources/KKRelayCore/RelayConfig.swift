@@ -28,6 +28,10 @@ public struct RelayConfig: Sendable, Codable, Equatable {
     public var redisPort: Int = 6379
     /// After a drain request, sessions keep playing until their match ends or this deadline.
     public var drainDeadlineMillis: UInt64 = 60_000
+    /// Anycast POPs: this long after a drain starts (time for the health check to withdraw the
+    /// route), every session is told to move (`relayDraining`) and resumes at the same address,
+    /// which another POP now answers. nil: sessions play on until their match ends.
+    public var drainMoveAfterMillis: UInt64?
     /// A match whose registered shard cannot be reached this long (and was not adopted by another
     /// shard meanwhile) has its waiting joins refused with "the game server is unavailable".
     public var shardUnreachableMillis: UInt64 = 6_000

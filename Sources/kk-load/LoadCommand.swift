@@ -28,6 +28,7 @@ struct Run: ParsableCommand {
     @Flag(help: "Start redis-server (unless --redis-port), the scenario's shards and relays as child processes.") var spawnStack = false
     @Option(help: "Directory of kk-shard and kk-relay (default: next to kk-load).") var binDir: String?
     @Option(help: "Redis port (with --spawn-stack: use this redis instead of starting one).") var redisPort: Int?
+    @Option(help: "Redis host of a running stack (loopback, or any address when kk-load runs in a network namespace of its own).") var redisHost = "127.0.0.1"
     @Option(help: "Redis key prefix of a running stack.") var redisPrefix = "kk:"
     @Option(help: "Token key (64 hex) of a running stack. Env KK_TOKEN_KEY.") var tokenKey: String?
     @Option(help: "Relay UDP address of a running stack (repeat).") var relay: [String] = []
@@ -55,7 +56,10 @@ struct Run: ParsableCommand {
         let problems = sc.validate()
         guard problems.isEmpty else { throw ValidationError(problems.joined(separator: "; ")) }
         guard ["auto", "always", "never"].contains(proxy) else { throw ValidationError("--proxy must be auto, always or never") }
-        for r in relay where !r.hasPrefix("127.") { throw ValidationError("--relay must be a loopback address (127.0.0.0/8)") }
+        let ownNamespace = LoadCommand.inOwnNetworkNamespace()
+        for r in relay where !r.hasPrefix("127.") && !ownNamespace {
+            throw ValidationError("--relay must be a loopback address (127.0.0.0/8), unless kk-load runs in a network namespace of its own")
+        }
         let count = min(sc.clients, maxClients)
         let cap = min(sc.maxSeconds, maxSeconds)
         raiseFileLimit()
@@ -78,6 +82,8 @@ struct Run: ParsableCommand {
                 key = k
             }
             stack = Stack(key: key, logDir: logDir ?? "/tmp")
+            guard redisHost.hasPrefix("127.") || ownNamespace else { throw ValidationError("--redis-host must be a loopback address outside a network namespace") }
+            stack.redisHost = redisHost
             stack.redisPort = redisPort ?? 6379
             stack.prefix = redisPrefix
             stack.relayAddresses = relay
@@ -136,6 +142,21 @@ struct Run: ParsableCommand {
         for v in s.violations { log("kk-load: threshold: \(v)") }
         log("kk-load: report \(path), \(md), \(md.dropLast(3)).html")
         if !s.passed { throw ExitCode(1) }
+    }
+}
+
+extension LoadCommand {
+    /// Whether this process runs in a named network namespace (one `ip netns add` made: its
+    /// handle is /run/netns/NAME and its inode is this process's namespace): only then may it
+    /// send to addresses outside loopback (the namespaces' own addresses, e.g. the anycast test's).
+    static func inOwnNetworkNamespace() -> Bool {
+        guard let mine = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/net"),
+              let names = try? FileManager.default.contentsOfDirectory(atPath: "/run/netns") else { return false }
+        for name in names {
+            var st = stat()
+            if stat("/run/netns/\(name)", &st) == 0, mine == "net:[\(st.st_ino)]" { return true }
+        }
+        return false
     }
 }
 

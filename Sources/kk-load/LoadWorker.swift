@@ -72,6 +72,8 @@ final class LoadClient {
     let game: GameClient
     var handshakesSeen = 0
     var lastConfirmMicros: Int64 = 0
+    /// Its failure was noted in the worker's problems (once).
+    var failureNoted = false
     init(index: Int, game: GameClient) { self.index = index; self.game = game }
 }
 
@@ -244,6 +246,10 @@ final class LoadWorker: @unchecked Sendable, ClientWorker {
                 case .quit, .server(.matchOver): g.ended += 1
                 case .handshakeFailed: g.failed += 1; k.handshakeFailures += 1
                 default: g.failed += 1
+                }
+                if why != .quit && why != .server(.matchOver) && !c.failureNoted {
+                    c.failureNoted = true
+                    problems.withLock { if $0.count < 20 { $0.append("client \(c.index) ended: \(why)") } }
                 }
             }
         }

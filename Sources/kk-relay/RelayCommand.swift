@@ -33,6 +33,7 @@ struct Serve: ParsableCommand {
     @Option(help: "Redis key prefix.") var redisPrefix: String = "kk:"
     @Option(help: "Most client sessions.") var maxSessions: Int?
     @Option(help: "Drain deadline, ms.") var drainDeadlineMs: UInt64?
+    @Option(help: "Anycast: this long after a drain starts, tell every session to move (it resumes at the same address, answered by another POP once the route is withdrawn), ms.") var drainMoveAfterMs: UInt64?
     @Option(help: "Idle timeout, ms.") var idleTimeoutMs: UInt64?
     @Option(help: "Refuse joins to a registered shard no connection reaches for this long, ms.") var shardUnreachableMs: UInt64?
     @Option(help: "The lobby's relay control socket, ws://host:port/v1/lobby/relay-control (none: no control plane).") var lobbyUrl: String?
@@ -57,6 +58,7 @@ struct Serve: ParsableCommand {
         if let redisPort { c.redisPort = redisPort }
         if let maxSessions { c.maxSessions = maxSessions }
         if let drainDeadlineMs { c.drainDeadlineMillis = drainDeadlineMs }
+        if let drainMoveAfterMs { c.drainMoveAfterMillis = drainMoveAfterMs }
         if let idleTimeoutMs { c.idleTimeoutMillis = idleTimeoutMs }
         if let shardUnreachableMs { c.shardUnreachableMillis = shardUnreachableMs }
         let problems = c.validate()
@@ -98,7 +100,9 @@ struct Serve: ParsableCommand {
         let finish = { relay.stop { loop.stop() } }
         relay.onDrained = finish
         host.onTerminate(finish)
-        try host.onDrain { relay.drain() }
+        // Not ready at once (not at the next status publish): an anycast health check withdraws
+        // the POP's route within its own interval.
+        try host.onDrain { relay.drain(); host.admin.setReadiness(["draining"]) }
         host.serve(adminHost: cfg.adminHost, adminPort: Int(cfg.adminPort)) { relay.publish(to: host, adminPort: $0) }
     }
 }

@@ -81,7 +81,7 @@ struct ShardCommand: ParsableCommand {
         let tickTimer = host.metrics.timer("kk_shard_tick_duration_seconds")
         server.onTick = { ns in tickTimer.recordNanoseconds(Int64(ns)) }
         host.onTerminate { registry.deregisterAndExit(code: 0) }
-        try host.onDrain { registry.drain() }
+        try host.onDrain { registry.drain(); host.admin.setReadiness(["draining"]) }
         // Agones moving the game server to Shutdown drains it like POST /drain.
         agones?.onShutdownRequested = { [admin = host.admin] in admin.onDrain?() }
         agones?.start()
