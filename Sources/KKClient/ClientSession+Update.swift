@@ -23,7 +23,7 @@ extension ClientSession {
         if state == .playing { sendInputsIfDue() }
     }
 
-    private func pingIfDue(_ now: Int64) {
+    func pingIfDue(_ now: Int64) {
         guard now >= nextPingMicros else { return }
         // Four times as often until a few samples are in: the lead needs a good RTT early.
         let interval = rtt.samples < 4 ? config.pingIntervalMillis / 4 : config.pingIntervalMillis
@@ -36,6 +36,7 @@ extension ClientSession {
     private func rollCorrectionWindow(_ now: Int64) {
         let elapsed = now - correctionWindowStart
         guard elapsed >= 1_000_000 else { return }
+        relayWatch.observe(framesExpected: stats.framesExpected, framesReceived: stats.framesReceived)
         stats.correctionsPerSecond = correctionWindowStart == 0 ? 0 : Double(correctionWindowCount) * 1e6 / Double(elapsed)
         correctionWindowStart = now
         correctionWindowCount = 0

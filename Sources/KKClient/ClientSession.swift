@@ -35,6 +35,8 @@ public final class ClientSession {
     var driver: PredictionDriver?
     var clock: ServerClock
     var rtt = RttEstimator()
+    /// Decides when a silent relay is dead (``relayTimeoutMillis``) and when to probe it.
+    public internal(set) var relayWatch = RelayWatch()
     var leadControl: InputLeadController
     var outgoing: OutgoingQueue
     var corrections = DistanceHistogram()
@@ -135,6 +137,19 @@ public final class ClientSession {
             queue(DisconnectPacket(reason: .clientQuit))
         }
         state = .ended(.quit)
+    }
+
+    /// The silence after which the relay counts as dead, ms (``RelayWatch``: from the frame
+    /// interval, the measured downlink loss, RTT and jitter).
+    public var relayTimeoutMillis: Double {
+        relayWatch.timeoutMillis(frameIntervalMillis: Double(config.frameIntervalTicks) * 1000 / Double(MatchSimulation.ticksPerSecond),
+                                 rttMillis: stats.rttMillis, jitterMillis: stats.rttJitterMillis)
+    }
+
+    /// Sends a ping now (a probe of a silent relay; its pong proves the relay alive).
+    public func probe(nowMillis: UInt64) {
+        nextPingMicros = 0
+        pingIfDue(Self.micros(nowMillis))
     }
 
     // MARK: output

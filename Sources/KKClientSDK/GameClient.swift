@@ -29,7 +29,10 @@ public final class GameClient {
     private var movesWithoutWelcome = 0
     private var lastHeardMillis: UInt64 = 0
     /// A relay silent this long while playing is given up for the next one.
-    public var relayTimeoutMillis: UInt64 = 1_500
+    /// A fixed silence after which the relay counts as dead, ms; nil (the default): adaptive,
+    /// from the frame interval, measured loss, RTT and jitter, with probes first (``RelayWatch``).
+    public var relayTimeoutMillis: UInt64?
+    private var lastProbeMillis: UInt64 = 0
     /// A handshake unfinished after this long is abandoned for the next relay of the token (the
     /// same one again when it is the only one). Within an attempt OpenSSL retransmits each
     /// flight (250 ms, 500 ms, then every second).
@@ -181,8 +184,17 @@ public final class GameClient {
         if let at = moveAtMillis, now >= at {
             moveAtMillis = nil
             switchRelay()
-        } else if session.state == .playing, transport?.state == .established, now > lastHeardMillis + relayTimeoutMillis {
-            switchRelay()
+        } else if session.state == .playing, transport?.state == .established {
+            let timeout = relayTimeoutMillis.map(Double.init) ?? session.relayTimeoutMillis
+            let silent = Double(now &- min(now, lastHeardMillis))
+            if silent > timeout {
+                switchRelay()
+            } else if session.relayWatch.shouldProbe(silentMillis: silent, sinceProbeMillis: Double(now &- min(now, lastProbeMillis)),
+                                                     timeoutMillis: timeout) {
+                lastProbeMillis = now
+                session.probe(nowMillis: now)
+                flushOutgoing()
+            }
         } else if let t = transport, t.state == .handshaking, now > handshakeStartedMillis + handshakeTimeoutMillis {
             handshakeGaveUp(.relayUnreachable)
         }
