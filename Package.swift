@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 // KartKlash Edge: stateless DTLS edge relay, authoritative sim shards, client SDK, load tests.
 import PackageDescription
 
@@ -53,6 +53,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        // OTLP over HTTP only (no gRPC stack compiled).
+        .package(url: "https://github.com/swift-otel/swift-otel", from: "1.6.0", traits: ["OTLPHTTP"]),
+        .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.3.0"),
     ],
     targets: [
         // C shims: headers + static inline wrappers of macros, prefix crelay_.
@@ -139,10 +142,12 @@ let package = Package(
         .target(name: "KKMatch", dependencies: [
             "KKRedis", "KKLoop", "KKToken", "KKAccessToken",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Tracing", package: "swift-distributed-tracing"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
         .executableTarget(name: "kk-match", dependencies: [
+            "KKTracing",
             "KKMatch", "KKAdmin", "KKToken", "KKRedis", "KKWire", "KKPhysics", "KKAccessToken",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -173,6 +178,14 @@ let package = Package(
         ]),
         // Lobby rooms as pure state (the lobby service stores them in Redis between commands).
         .target(name: "KKLobbyCore", dependencies: ["KKToken"]),
+        // Traces of the control plane: OTLP/HTTP export when an endpoint is configured (swift-otel),
+        // spans around login, allocation and the services' requests (W3C trace context).
+        .target(name: "KKTracing", dependencies: [
+            .product(name: "OTel", package: "swift-otel"),
+            .product(name: "Tracing", package: "swift-distributed-tracing"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // The console's model (pure): snapshots of the stack, the targets file, the terminal view.
         .target(name: "KKConsoleCore", dependencies: ["KKResultsCore"]),
         // The console service: polls every process, serves the snapshots and the web page.
@@ -232,6 +245,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "kk-services", dependencies: [
+            "KKTracing",
             "KKAuth", "KKSocial", "KKLobby", "KKLobbyCore", "KKMatch", "KKPhysics", "KKPostgres", "KKAdmin", "KKToken", "KKRedis", "KKAccessToken",
             "KKResults", "KKEconomy", "KKAssets", "KKAssetsCore", "KKVoice", "KKVoiceCore", "KKConsole", "KKConsoleCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -37,10 +37,11 @@ command -v swift >/dev/null || { echo "install-deps: swift 6 toolchain not found
 # Python test peers from PyPI, in a venv of their own: openskill (the rating model's reference
 # implementation), moto (an S3 API on loopback for the asset tests) and aiortc (the WebRTC voice
 # peers of Tests/Voice, relayed through coturn; wheels only, no numpy) and kubernetes-validate
-# (Ops/k8s/validate.py: the manifests against its bundled Kubernetes schemas, offline).
+# (Ops/k8s/validate.py: the manifests against its bundled Kubernetes schemas, offline) and
+# opentelemetry-proto (the OTLP receiver of the tracing test).
 pyenv=${KK_PYENV:-/var/tmp/kk-pyenv}
-if ! "$pyenv/bin/python" -c "import openskill, moto, flask, aiortc, kubernetes_validate" >/dev/null 2>&1; then
-  echo "install-deps: python venv $pyenv (openskill, moto[server], aiortc, kubernetes-validate)"
+if ! "$pyenv/bin/python" -c "import openskill, moto, flask, aiortc, kubernetes_validate, opentelemetry.proto" >/dev/null 2>&1; then
+  echo "install-deps: python venv $pyenv (openskill, moto[server], aiortc, kubernetes-validate, opentelemetry-proto)"
   [ -x "$pyenv/bin/pip" ] || python3 -m venv "$pyenv"
-  "$pyenv/bin/pip" install -q "openskill==6.2.0" "moto[server]==5.2.1" "aiortc==1.16.0" "kubernetes-validate==1.37.0"
+  "$pyenv/bin/pip" install -q "openskill==6.2.0" "moto[server]==5.2.1" "aiortc==1.16.0" "kubernetes-validate==1.37.0" "opentelemetry-proto==1.38.0"
 fi

@@ -35,10 +35,14 @@ public final class AsyncServiceHost: Sendable {
                     routes: (Router<ServiceRequestContext>) -> Void,
                     status: @escaping @Sendable () -> any Encodable,
                     services: [any Service] = [],
+                    tracing: (any Service)? = nil,
                     webSocketPingSeconds: Int = 15,
                     listening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
         let router = Router(context: ServiceRequestContext.self)
         AdminRoutes.add(to: router, state: admin, registry: registry)
+        // With tracing on (`tracing` is its exporter), every service request is a span that
+        // continues the caller's W3C traceparent; the admin endpoints above are not traced.
+        if tracing != nil { router.add(middleware: TracingMiddleware()) }
         routes(router)
         let name = name, logger = logger
         // WebSocket upgrades go through the same router (the lobby's sockets); frames up to
@@ -54,7 +58,8 @@ public final class AsyncServiceHost: Sendable {
                               },
                               logger: logger)
         let publisher = StatusPublisher(admin: admin, status: status)
-        let group = ServiceGroup(services: [app, publisher] + services,
+        // The exporter first: services stop in reverse order, so it flushes the last spans.
+        let group = ServiceGroup(services: (tracing.map { [$0] } ?? []) + [app, publisher] + services,
                                  gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         admin.onDrain = { Task { await group.triggerGracefulShutdown() } }
         try await group.run()

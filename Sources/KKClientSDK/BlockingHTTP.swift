@@ -61,6 +61,7 @@ public enum BlockingHTTP {
     public static func request(_ method: String, url: String, body: [UInt8] = [], headers: [(String, String)] = [],
                                timeoutMillis: Int) throws(MatchServiceError) -> (Int, [UInt8]) {
         var extra = "Accept: application/json\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n"
+        if let trace = SDKTrace.current { extra += "traceparent: \(trace.header())\r\n" }
         for (name, value) in headers where !name.contains("\r") && !name.contains("\n") && !value.contains("\r") && !value.contains("\n") {
             extra += "\(name): \(value)\r\n"
         }

@@ -25,6 +25,7 @@ struct KKMatchCommand: AsyncParsableCommand {
     @Option(help: "Redis key prefix.") var keyPrefix = "kk:"
     @Option(help: ArgumentHelp("Public key of the auth service's access tokens, [kid:]64 hex (repeatable during a key rotation; default: $KK_AUTH_PUBLIC_KEY, comma-separated).",
                                valueName: "key")) var authPublicKey: [String] = []
+    @Option(help: "Export traces over OTLP/HTTP to this collector, http://host:4318 (default: $OTEL_EXPORTER_OTLP_ENDPOINT; none: off).") var otlpEndpoint: String?
     @Flag(help: "Development login: anyone may play as any name, no account (load tests only; off by default).") var devAuth = false
 
     /// Parses and validates (usage and config errors exit 2, ArgumentParser's own would exit 64),

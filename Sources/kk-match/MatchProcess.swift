@@ -2,6 +2,7 @@ import Foundation
 import KKAdmin
 import KKAccessToken
 import KKMatch
+import KKTracing
 
 /// The running process: the Redis bridge and the match routes, hosted by `AsyncServiceHost`
 /// (admin endpoints on the same port, status every second, graceful stop on a signal or drain).
@@ -42,12 +43,15 @@ struct MatchProcess {
                                        metricsFactory: host.metricsFactory)
         host.logger.info("kk-match: redis \(config.redisHost):\(config.redisPort)")
         let config = config
+        let tracing = try TraceExport.bootstrap(serviceName: "kk-match", endpoint: config.otlpEndpoint,
+                                                environment: ProcessInfo.processInfo.environment)
+        if tracing != nil { host.logger.info("kk-match: traces over OTLP to \(config.otlpEndpoint ?? "$OTEL_EXPORTER_OTLP_ENDPOINT")") }
         try await host.run(host: config.httpHost, port: config.httpPort, routes: { service.addRoutes(to: $0) },
                            status: {
                                let s = bridge.snapshot
                                return Status(redis: s.redisConnected ? "connected" : "disconnected", bridge: s,
                                              staticRelays: config.staticRelays, playersPerMatch: config.playersPerMatch,
                                              track: config.track)
-                           })
+                           }, tracing: tracing)
     }
 }

@@ -26,6 +26,8 @@ struct ServiceConfig {
     /// The auth service's public keys (empty only with `devAuth`).
     var authPublicKeys: [AccessPublicKey]
     var devAuth: Bool
+    /// OTLP/HTTP endpoint for traces (nil: $OTEL_EXPORTER_OTLP_ENDPOINT, else tracing off).
+    var otlpEndpoint: String?
 
     /// Validates raw option text; every problem names the option and what is wanted.
     init(_ o: KKMatchCommand, environment: [String: String]) throws(ConfigError) {
@@ -64,6 +66,10 @@ struct ServiceConfig {
         }
         keyPrefix = o.keyPrefix
         devAuth = o.devAuth
+        if let e = o.otlpEndpoint, !(e.hasPrefix("http://") || e.hasPrefix("https://")) {
+            throw ConfigError("bad --otlp-endpoint '\(e)': want http(s)://host:port")
+        }
+        otlpEndpoint = o.otlpEndpoint
         let keyTexts = o.authPublicKey.isEmpty
             ? (environment["KK_AUTH_PUBLIC_KEY"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             : o.authPublicKey

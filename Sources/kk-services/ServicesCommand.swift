@@ -15,6 +15,7 @@ import KKRedis
 import KKResults
 import KKSocial
 import KKToken
+import KKTracing
 import KKVoice
 import Logging
 import NIOConcurrencyHelpers
@@ -65,6 +66,7 @@ struct ServicesCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Assets") var assets: AssetOptions
     @OptionGroup(title: "Voice") var voice: VoiceOptions
+    @Option(help: "Export traces over OTLP/HTTP to this collector, http://host:4318 (default: $OTEL_EXPORTER_OTLP_ENDPOINT; none: off).") var otlpEndpoint: String?
     @Option(help: "Console: the processes to watch, a JSON targets file (see docs/CONSOLE.md); needed by --services console.") var consoleTargets: String?
     @Option(help: "Lobby: directory of the tracks' files (their SHA-256 pins each race's track version; default: the built-in tracks).") var tracksDir: String?
 
@@ -241,6 +243,11 @@ struct ServicesCommand: AsyncParsableCommand {
         struct Status: Encodable { var service = "kk-services"; var pid = Int(getpid()); var services: String; var postgres: String; var lobby: LobbyStatus? }
         let servicesText = services, pgText = settings.description
         let lobbyRef = lobby, bridgeRef = lobbyBridge
+        let tracing: (any Service)?
+        do { tracing = try TraceExport.bootstrap(serviceName: "kk-services", endpoint: otlpEndpoint, environment: env) } catch {
+            throw ValidationError("\(error)")
+        }
+        if tracing != nil { logger.info("kk-services: traces over OTLP to \(otlpEndpoint ?? "$OTEL_EXPORTER_OTLP_ENDPOINT")") }
         logger.info("kk-services: \(services) on \(settings)")
         try await host.run(host: httpHost, port: httpPort, routes: { router in
                                if wanted.contains("auth") { auth.addRoutes(to: router) }
@@ -256,7 +263,7 @@ struct ServicesCommand: AsyncParsableCommand {
                                       lobby: lobbyRef.map { LobbyStatus(sockets: $0.hub.count, relaySockets: $0.relays.count,
                                                                        redisConnected: bridgeRef?.isConnected ?? false) })
                            },
-                           services: [client, startup] + extra, webSocketPingSeconds: wsPingSeconds)
+                           services: [client, startup] + extra, tracing: tracing, webSocketPingSeconds: wsPingSeconds)
     }
 }
 
