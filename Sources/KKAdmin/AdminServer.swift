@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import Prometheus
+import ServiceLifecycle
 
 /// The admin HTTP endpoints every KartKlash process serves (Hummingbird, on Swift concurrency's
 /// threads, never on the event-loop thread):
@@ -14,6 +15,7 @@ import Prometheus
 public final class AdminServer: @unchecked Sendable {
     public let state: AdminState
     private var task: Task<Void, Error>?
+    private let group: ServiceGroup
     private let portBox = PortBox()
 
     /// Starts serving on `host:port` (0 picks a free port; see ``port``).
@@ -28,16 +30,22 @@ public final class AdminServer: @unchecked Sendable {
                               configuration: .init(address: .hostname(host, port: port), serverName: "kartklash-admin"),
                               onServerRunning: { channel in box.set(channel.localAddress?.port ?? 0) },
                               logger: logger)
-        task = Task.detached { try await app.runService(gracefulShutdownSignals: []) }
+        // Run in a service group of our own so ``stop()`` shuts the server down gracefully
+        // (open keep-alive connections closed in order; cancelling it instead could trap in NIO).
+        let group = ServiceGroup(services: [app], gracefulShutdownSignals: [], logger: logger)
+        self.group = group
+        task = Task.detached { try await group.run() }
     }
 
     /// The bound port once the server runs (waits up to 5 s); 0 if it never came up.
     public var port: Int { portBox.wait(seconds: 5) }
 
-    /// Stops the server.
+    /// Stops the server (gracefully, in the background).
     public func stop() {
-        task?.cancel()
+        guard task != nil else { return }
         task = nil
+        let group = group
+        Task.detached { await group.triggerGracefulShutdown() }
     }
 }
 

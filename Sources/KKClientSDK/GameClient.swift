@@ -110,7 +110,12 @@ public final class GameClient {
                     } else {
                         handshakeGaveUp(error == .timeout ? .relayUnreachable : .handshakeFailed)
                     }
-                case .handshaking, .closed:
+                case .closed:
+                    // The relay closed the connection while we play (its Disconnect was lost, or
+                    // it went away politely): resume elsewhere at once instead of waiting out
+                    // the silence.
+                    if session.state == .playing { session.moveRequested = true }
+                case .handshaking:
                     break
                 }
             }

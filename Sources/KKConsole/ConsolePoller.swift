@@ -120,7 +120,10 @@ public struct ConsolePoller: Service {
 
     /// GET with an 800 ms deadline and a 4 MiB cap; nil when unreachable.
     func get(_ url: String) async -> (Int, [UInt8])? {
-        let req = HTTPClientRequest(url: url)
+        var req = HTTPClientRequest(url: url)
+        // One connection per poll: processes come and go (the fault demo kills them), and a
+        // pooled connection must not outlive the server it was opened to.
+        req.headers.add(name: "connection", value: "close")
         do {
             let res = try await http.execute(req, timeout: .milliseconds(800))
             let body = try await res.body.collect(upTo: 4 << 20)

@@ -133,14 +133,14 @@ public final class MatchService: Sendable {
         // A span of the request's trace (the caller's traceparent, continued by the tracing
         // middleware when tracing is on; a no-op otherwise).
         let span = startSpan("match.allocate", ofKind: .internal)
-        span.attributes["kk.player_id"] = Int(pid)
+        span.attributes["kk.player_id"] = Int64(bitPattern: pid)
         defer { span.end() }
         do {
             // A party's seats first (all in one match, atomically); then the leader's own seat
             // is among them, as each member's is when they ask.
             if let party { _ = try await allocator.allocateGroup(players: party.members, ticketId: party.ticketId) }
             allocation = try await allocator.allocate(playerId: pid)
-            span.attributes["kk.match_id"] = Int(allocation.matchId)
+            span.attributes["kk.match_id"] = Int64(bitPattern: allocation.matchId)
         } catch {
             span.recordError(error)
             return fail(error)

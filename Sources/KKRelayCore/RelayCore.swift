@@ -120,10 +120,15 @@ public final class RelayCore {
 
     /// Sends a Disconnect, ends the session and asks the I/O layer to close its connection.
     public func disconnect(_ id: Int, _ reason: DisconnectReason) {
-        sendPacket(DisconnectPacket(reason: reason), to: id)
+        // Three copies (as netcode.io does): a lost Disconnect would leave the client waiting
+        // out its silence timeout; the client ignores the copies after the first.
+        for _ in 0..<Self.disconnectCopies { sendPacket(DisconnectPacket(reason: reason), to: id) }
         sessionEnded(id)
         outbound.append(.close(session: id, reason: reason))
     }
+
+    /// Copies of each Disconnect sent.
+    public static let disconnectCopies = 3
 
     /// Periodic work, about once a second: idle sessions are closed, failed route lookups are
     /// retried and matches whose shard stayed unreachable too long have their joins refused.
