@@ -12,7 +12,7 @@
 # (processes, ports, the load report) is written to the run directory.
 # Prometheus scrapes every process; the console (kk-services --services console) polls them
 # all and serves the web console at /console; the screen is kk-console, the live terminal view.
-# Knobs: DEMO_CLIENTS (32), DEMO_SECONDS (the racing time; default the scenario's, 45 s),
+# Knobs: DEMO_CLIENTS (32), DEMO_SECONDS (the racing time; default the scenario's, 60 s),
 # DEMO_TRACK (what the bots vote for: oval), DEMO_LAPS (1), DEMO_FAULTS (1; 0: no kills),
 # DEMO_CONF (release), DEMO_SUMMARY (also copy the summary here), DEMO_RUN_DIR (the run
 # directory; default a new /tmp/kk-demo.*), KK_BIN (use these binaries, no build),

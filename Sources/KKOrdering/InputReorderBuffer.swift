@@ -103,6 +103,27 @@ public struct InputReorderBuffer: Sendable {
         }
     }
 
+    /// Gives up every input before `target` at once (held ones too) and returns how many: a
+    /// resumed client no longer holds inputs older than its redundancy window, so waiting for
+    /// them would only hold back the newer ones until the window moved past the gap.
+    @discardableResult
+    public mutating func giveUp(before target: UInt32) -> Int {
+        guard Serial.isNewer(target, than: nextSeq) else { return 0 }
+        let distance = Int(target &- nextSeq)
+        if distance >= Self.window {
+            for i in 0..<Self.window { filled[i] = false }
+        } else {
+            var seq = nextSeq
+            for _ in 0..<distance {
+                let slot = Int(seq & UInt32(Self.window - 1))
+                if slots[slot].seq == seq { filled[slot] = false }
+                seq &+= 1
+            }
+        }
+        nextSeq = target
+        return distance
+    }
+
     /// Moves `nextSeq` forward to `target`, delivering held inputs and skipping missing ones.
     mutating func advance(to target: UInt32, stats: inout ReorderStats, deliver: (OrderedInput) -> Void) {
         while Serial.isNewer(target, than: nextSeq) {

@@ -66,6 +66,12 @@ extension RelayCore {
         var late = 0
         let latestFrame = frames[matchId]?.latestTick
         let stream = stream(shard)
+        if s.resumeGapOpen {
+            s.resumeGapOpen = false
+            let oldest = p.seq &- UInt32(max(1, p.count)) &+ 1
+            let gone = s.reorder.giveUp(before: oldest)
+            if gone > 0 { counters.drop(.inputGoneAfterResume, gone) }
+        }
         let stats = s.reorder.receive(p) { o in
             // Already stepped, as far as this relay has seen frames: late (forwarded anyway; the
             // shard decides, and counts its own late arrivals).

@@ -42,6 +42,7 @@ extension RelayCore {
         // Resume: nothing the shard applied is forwarded again. Join: start at the client's first seq.
         let start = s.mode == .resume || r.lastAppliedSeq != 0 ? r.lastAppliedSeq &+ 1 : s.nextInputSeqFromHello
         s.reorder.reset(startSeq: start)
+        s.resumeGapOpen = s.mode == .resume
         s.replay = ReplayWindow()
         s.tickRate = max(1, r.tickRate)
         if s.mode == .resume { counters.resumes += 1 } else { counters.joins += 1 }

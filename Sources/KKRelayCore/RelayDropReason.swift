@@ -5,7 +5,7 @@
 public enum RelayDropReason: Int, CaseIterable, Sendable {
     // Packets of established sessions (the core).
     case malformed, badChecksum, wrongVersion, wrongProtocol, replayed, tooOld, notPlaying, unexpectedPacket
-    case inputTooFarAhead, mergerFull, shardUnavailable, bandwidthCap, unknownMatch, draining
+    case inputTooFarAhead, inputGoneAfterResume, mergerFull, shardUnavailable, bandwidthCap, unknownMatch, draining
     // Address gate and connection table (I/O stages).
     case rateLimited, handshakeRateLimited, sessionLimit, handshakeLimit, sendQueueFull, dtlsFailed
     // Cookie gate: a first datagram from an unknown address that is not a usable ClientHello.

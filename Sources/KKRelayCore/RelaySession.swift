@@ -35,6 +35,9 @@ public final class RelaySession {
     public var bandwidth: TokenBucket
     public var lastHeardMillis: UInt64
     public var framesSent = 0
+    /// Resumed, no input seen yet: the first input packet's oldest input is where the reorder
+    /// buffer starts (older unapplied inputs are beyond the client's redundancy: gone).
+    public var resumeGapOpen = false
     /// When the relay got each of the last ``arrivalSlots`` inputs (by `seq % arrivalSlots`):
     /// what input -> frame latency is measured from. Allocated once per session.
     public var arrivalSeq = [UInt32](repeating: 0, count: RelaySession.arrivalSlots)

@@ -111,3 +111,40 @@ import Testing
         #expect(s.duplicates == 2)
     }
 }
+
+/// Giving up a gap at once (a resumed client's inputs older than its redundancy are gone).
+@Suite struct ReorderGiveUpTests {
+    func packet(newest: UInt32, count: Int) -> InputPacket {
+        InputPacket(seq: newest, tick: 10_000 &+ newest, ackFrameTick: 0,
+                    newestFirst: (0..<count).map { k in InputSample(buttons: 0, steer: Int8(truncatingIfNeeded: Int(newest) - k)) })
+    }
+
+    @Test func aGapGivenUpDeliversTheNewerInputsAtOnce() {
+        var b = InputReorderBuffer(startSeq: 101)
+        // Without giving up: inputs 130...145 wait for 101...129, which never come.
+        var delivered: [UInt32] = []
+        _ = b.receive(packet(newest: 145, count: 16)) { delivered.append($0.seq) }
+        #expect(delivered.isEmpty)
+        // Given up before the packet's oldest input: everything held from 130 on flows.
+        var c = InputReorderBuffer(startSeq: 101)
+        #expect(c.giveUp(before: 130) == 29)
+        _ = c.receive(packet(newest: 145, count: 16)) { delivered.append($0.seq) }
+        #expect(delivered == Array(130...145))
+        #expect(c.nextSeq == 146)
+    }
+
+    @Test func givingUpNeverGoesBackAndSurvivesHugeJumpsAndWrap() {
+        var b = InputReorderBuffer(startSeq: 50)
+        #expect(b.giveUp(before: 40) == 0 && b.nextSeq == 50, "older: nothing")
+        #expect(b.giveUp(before: 50) == 0)
+        var held: [UInt32] = []
+        _ = b.receive(packet(newest: 60, count: 4)) { held.append($0.seq) }  // 57...60 held (gap 50...56)
+        #expect(held.isEmpty)
+        #expect(b.giveUp(before: 1_000_000) == 999_950 && b.nextSeq == 1_000_000, "held ones dropped, no long loop")
+        var after: [UInt32] = []
+        _ = b.receive(packet(newest: 1_000_001, count: 2)) { after.append($0.seq) }
+        #expect(after == [1_000_000, 1_000_001])
+        var w = InputReorderBuffer(startSeq: UInt32.max - 2)
+        #expect(w.giveUp(before: 3) == 6 && w.nextSeq == 3)
+    }
+}
