@@ -97,7 +97,7 @@ public final class AgonesSDK: @unchecked Sendable {
         case .health: (method, path, body) = ("POST", "/health", "{}")
         case .shutdown: (method, path, body) = ("POST", "/shutdown", "{}")
         case .label(let k, let v):
-            let doc = (try? JSONSerialization.data(withJSONObject: ["key": k, "value": v])) ?? Data()
+            let doc = (try? JSONSerialization.data(withJSONObject: ["key": k, "value": v], options: [.sortedKeys])) ?? Data()
             (method, path, body) = ("PUT", "/metadata/label", String(decoding: doc, as: UTF8.self))
         }
         let r = LocalProbe.http(method, port: port, path: path, body: body)
