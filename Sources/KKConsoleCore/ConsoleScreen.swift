@@ -6,7 +6,7 @@ import Foundation
 /// most `width` columns (80x24 and larger), plain ASCII. When the screen is short, the least
 /// important lines go first (extra matches, boards, faults), never the health and figures.
 public enum ConsoleScreen {
-    /// Lines of the view; `clock` formats the snapshot's time (UTC HH:MM:SS by default).
+    /// Lines of the view (the snapshot's time shown as UTC HH:MM:SS).
     public static func render(_ s: ConsoleStatus, width: Int = 80, height: Int = 24) -> [String] {
         let w = max(40, width), h = max(12, height)
         var out: [(text: String, rank: Int)] = []

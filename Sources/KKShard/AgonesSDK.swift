@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import KKAdmin
 import KKLocalStack
+import KKLoop
 import KKShardCore
 import Logging
 
@@ -131,11 +132,7 @@ public final class AgonesSDK: @unchecked Sendable {
         }
     }
 
-    private static func nowMillis() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) * 1000 + UInt64(ts.tv_nsec) / 1_000_000
-    }
+    private static func nowMillis() -> UInt64 { monotonicNanos() / 1_000_000 }
 }
 
 /// Agones configuration errors.
