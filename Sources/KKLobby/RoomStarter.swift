@@ -34,7 +34,13 @@ public struct RoomStarter: Sendable {
         let group = AllocatorRequest.group(players: ids, ticketId: "room:\(roomId):\(attempt)", nowMillis: nowMillis,
                                            config: config, track: pinned.map { "\(track)@\($0)" } ?? track,
                                            privateMatch: true)
-        let placed = try AllocatorRequest.parseGroup(await redis.script(group.source, keys: group.keys, args: group.args)).get()
+        let groupReply = await redis.script(group.source, keys: group.keys, args: group.args)
+        if let (mid, sid) = AllocatorRequest.createdMatch(in: groupReply) {
+            // The new match's owner lease and epoch: its own keys (another slot on a cluster).
+            let c = AllocatorRequest.claim(matchId: mid, shardId: sid, config: config)
+            _ = await redis.script(c.source, keys: c.keys, args: c.args)
+        }
+        let placed = try AllocatorRequest.parseGroup(groupReply).get()
         let relayRequest = AllocatorRequest.liveRelays(config: config)
         let live = (try? AllocatorRequest.parseRelays(await redis.script(relayRequest.source, keys: relayRequest.keys,
                                                                          args: relayRequest.args)).get()) ?? []

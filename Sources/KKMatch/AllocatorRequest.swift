@@ -15,7 +15,7 @@ public struct AllocatorRequest: Sendable {
             source: AllocatorScripts.allocate,
             keys: [.string(k.playerMatch(playerId)), .string(k.openMatches), .string(k.shards),
                    .string(k.matchSeq), .string(k.activeMatches), .string(k.events)],
-            args: [.string(k.prefix), .string(String(playerId)), .int(Int64(config.playersPerMatch)),
+            args: [.string(k.shared), .string(String(playerId)), .int(Int64(config.playersPerMatch)),
                    .string(config.track), .string(String(nowMillis)),
                    .string(String(config.ownershipTTLMillis)), .string(String(config.playerTTLMillis))])
     }
@@ -29,7 +29,7 @@ public struct AllocatorRequest: Sendable {
         return AllocatorRequest(
             source: AllocatorScripts.allocateGroup,
             keys: [.string(k.openMatches), .string(k.shards), .string(k.matchSeq), .string(k.activeMatches), .string(k.events)],
-            args: [.string(k.prefix), .int(Int64(config.playersPerMatch)), .string(track ?? config.track), .string(String(nowMillis)),
+            args: [.string(k.shared), .int(Int64(config.playersPerMatch)), .string(track ?? config.track), .string(String(nowMillis)),
                    .string(String(config.ownershipTTLMillis)), .string(String(config.playerTTLMillis)), .string(ticketId),
                    .string(privateMatch ? "1" : "0")]
                 + players.map { .string(String($0)) })
@@ -37,7 +37,25 @@ public struct AllocatorRequest: Sendable {
 
     /// The live, non-draining relays' addresses (``AllocatorScripts/liveRelays``).
     public static func liveRelays(config: AllocatorConfig) -> AllocatorRequest {
-        AllocatorRequest(source: AllocatorScripts.liveRelays, keys: [.string(config.keys.relays)], args: [.string(config.keys.prefix)])
+        AllocatorRequest(source: AllocatorScripts.liveRelays, keys: [.string(config.keys.relays)], args: [.string(config.keys.shared)])
+    }
+
+    /// The owner lease and first epoch of a match the allocation just created (``createdMatch(in:)``),
+    /// written on the match's own keys right after the directory script
+    /// (``MatchLeaseScripts/claim``; on a cluster they live in another slot). Should this step
+    /// never run, the shard that hosts the match claims the lease itself.
+    public static func claim(matchId: UInt64, shardId: String, config: AllocatorConfig) -> AllocatorRequest {
+        AllocatorRequest(source: MatchLeaseScripts.claim,
+                         keys: [.string(config.keys.matchOwner(matchId)), .string(config.keys.matchEpoch(matchId))],
+                         args: [.string(shardId), .string(String(config.ownershipTTLMillis))])
+    }
+
+    /// The match and shard when an allocation's reply says it created a new match.
+    public static func createdMatch(in reply: RedisReply) -> (matchId: UInt64, shardId: String)? {
+        guard case .array(let items) = reply, items.count == 5 else { return nil }
+        let f = items.map { $0.text ?? "" }
+        guard f[0] == "ok", f[4] == "created", let mid = UInt64(f[1]) else { return nil }
+        return (mid, f[2])
     }
 
     /// A one-player allocation's reply.

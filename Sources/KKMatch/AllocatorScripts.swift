@@ -1,15 +1,17 @@
 /// The Lua scripts of the allocator. Each runs atomically in Redis, so concurrent requests (from
 /// any number of connections or match-service processes) never overfill a match or a shard.
 ///
-/// Keys are built inside the scripts from the prefix (ARGV[1]) for the per-match and per-shard
-/// keys; this needs one Redis, not Cluster (see docs/REDIS-KEYS.md).
+/// They touch directory keys only (``KKRedis/RedisKeyspace``): keys are built inside the scripts
+/// from the directory's prefix (ARGV[1]; one hash tag on a Redis Cluster, so every key they build
+/// is in the slot of their KEYS). A new match's owner lease and epoch are its runtime keys,
+/// written by a second script (``AllocatorRequest/claim(matchId:shardId:config:)``).
 public enum AllocatorScripts {
     /// KEYS: 1 player->match, 2 matches:open, 3 shards, 4 match:seq, 5 matches:active, 6 events.
     /// ARGV: 1 prefix, 2 player id, 3 slots per match, 4 track, 5 now (unix ms),
     /// 6 ownership TTL ms, 7 player-key TTL ms.
     /// Returns {'ok', mid, sid, slot, kind} or {'err', reason}.
     public static let allocate = #"""
-    -- kk-match allocate v3
+    -- kk-match allocate v4
 
     """# + pickShard + #"""
     local prefix, pid = ARGV[1], ARGV[2]
@@ -30,15 +32,15 @@ public enum AllocatorScripts {
       end
     end
 
-    -- 2. A free slot in an open match (oldest first) whose owner lease is alive.
+    -- 2. A free slot in an open match (oldest first) whose shard is alive.
     local open = redis.call('SMEMBERS', KEYS[2])
     table.sort(open, function(a, b) return tonumber(a) < tonumber(b) end)
     for _, m in ipairs(open) do
       local mk = prefix .. 'match:' .. m
       local h = redis.call('HMGET', mk, 'slots', 'players', 'state', 'shard')
       local s, p = tonumber(h[1]), tonumber(h[2])
-      if (not s) or (not p) or h[3] ~= 'open' or p >= s or redis.call('EXISTS', mk .. ':owner') == 0 then
-        -- gone, no longer open, full, or its owner lapsed (left in matches:active for adoption)
+      if (not s) or (not p) or h[3] ~= 'open' or p >= s or redis.call('EXISTS', prefix .. 'shard:' .. (h[4] or '')) == 0 then
+        -- gone, no longer open, full, or its shard's registration lapsed (left in matches:active for adoption)
         redis.call('SREM', KEYS[2], m)
       else
         local had = redis.call('HGET', mk .. ':players', pid)
@@ -102,15 +104,13 @@ public enum AllocatorScripts {
     end
 
     -- A new open match on shard `best` with `seated` of its `slots` taken (the caller writes who
-    -- sits where): its owner lease, its first epoch, the open set (when `offer`ed to others and
-    -- not full), the active set, the shard's pending count, and the 'alloc' event. k: the seq,
-    -- open, active and events keys. Returns its id.
+    -- sits where): the open set (when `offer`ed to others and not full), the active set, the
+    -- shard's pending count, and the 'alloc' event (the owner lease and first epoch are written
+    -- next, on the match's own keys). k: the seq, open, active and events keys. Returns its id.
     local function newMatch(prefix, k, best, slots, seated, track, created, now, ownerTTL, offer)
       local m = redis.call('INCR', k.seq)
       local mk = prefix .. 'match:' .. m
       redis.call('HSET', mk, 'shard', best, 'slots', slots, 'players', seated, 'state', 'open', 'track', track, 'created', created)
-      redis.call('SET', mk .. ':owner', best, 'NX', 'PX', ownerTTL)
-      redis.call('INCR', mk .. ':epoch')
       if offer and seated < slots then redis.call('SADD', k.open, m) end
       redis.call('SADD', k.active, m)
       redis.call('ZADD', prefix .. 'shard:' .. best .. ':pending', now, m)
@@ -129,9 +129,9 @@ public enum AllocatorScripts {
     /// 6 player-key TTL ms, 7 the party ticket's id (each ticket is taken once: a replayed ticket
     /// cannot seat a member who has since left the party), 8 private ('1': always a new match,
     /// never in the open set: a lobby room's), 9... player ids.
-    /// Returns {'ok', mid, sid, 'group'} or {'err', reason}.
+    /// Returns {'ok', mid, sid, 'group'} ({'ok', mid, sid, 'group', 'created'} for a new match) or {'err', reason}.
     public static let allocateGroup = #"""
-    -- kk-match allocate-group v2
+    -- kk-match allocate-group v3
 
     """# + pickShard + #"""
     local prefix = ARGV[1]
@@ -178,7 +178,7 @@ public enum AllocatorScripts {
       local mk = prefix .. 'match:' .. m
       local h = redis.call('HMGET', mk, 'slots', 'players', 'state', 'shard')
       local s, p = tonumber(h[1]), tonumber(h[2])
-      if (not s) or (not p) or h[3] ~= 'open' or p >= s or redis.call('EXISTS', mk .. ':owner') == 0 then
+      if (not s) or (not p) or h[3] ~= 'open' or p >= s or redis.call('EXISTS', prefix .. 'shard:' .. (h[4] or '')) == 0 then
         redis.call('SREM', KEYS[1], m)
       elseif s - p >= n then
         seat(m, p)
@@ -194,7 +194,7 @@ public enum AllocatorScripts {
     local m = newMatch(prefix, {seq = KEYS[3], open = KEYS[1], active = KEYS[4], events = KEYS[5]},
                        best, slots, n, track, ARGV[4], now, ownerTTL, not private)
     seat(m, 0)
-    return {'ok', m, best, 'group'}
+    return {'ok', m, best, 'group', 'created'}
     """#
 
     /// KEYS: 1 relays set. ARGV: 1 prefix. Returns the `addr` of every relay whose hash exists

@@ -33,6 +33,7 @@ public final class MatchAllocator {
     private let allocateScript = RedisScript(AllocatorScripts.allocate)
     private let relaysScript = RedisScript(AllocatorScripts.liveRelays)
     private let groupScript = RedisScript(AllocatorScripts.allocateGroup)
+    private let claimScript = RedisScript(MatchLeaseScripts.claim)
 
     public init(client: RedisClient, config: AllocatorConfig) {
         self.client = client
@@ -43,7 +44,7 @@ public final class MatchAllocator {
     /// EVALSHAs sent afterwards on this connection find them even after a server restart, and a
     /// burst of first requests does not all take the NOSCRIPT + EVAL path.
     public func preloadScripts() {
-        for script in [allocateScript, relaysScript, groupScript] {
+        for script in [allocateScript, relaysScript, groupScript, claimScript] {
             client.command(["SCRIPT", "LOAD", script.source]) { _ in }
         }
     }
@@ -54,7 +55,7 @@ public final class MatchAllocator {
     /// Allocates `playerId` at unix time `nowMillis`; `done` runs exactly once on the loop thread.
     public func allocate(playerId: UInt64, nowMillis: UInt64, done: @escaping (Result<Allocation, MatchError>) -> Void) {
         let r = AllocatorRequest.allocate(playerId: playerId, nowMillis: nowMillis, config: config)
-        allocateScript.run(on: client, keys: r.keys, args: r.args) { reply in done(Self.parseAllocation(reply)) }
+        allocateScript.run(on: client, keys: r.keys, args: r.args) { [self] reply in claimIfCreated(reply) { done(Self.parseAllocation(reply)) } }
     }
 
     /// Seats all `players` (a party) in one match on one shard, atomically; each then gets its
@@ -64,7 +65,15 @@ public final class MatchAllocator {
     public func allocateGroup(players: [UInt64], ticketId: String, nowMillis: UInt64,
                               done: @escaping (Result<Allocation, MatchError>) -> Void) {
         let r = AllocatorRequest.group(players: players, ticketId: ticketId, nowMillis: nowMillis, config: config)
-        groupScript.run(on: client, keys: r.keys, args: r.args) { reply in done(AllocatorRequest.parseGroup(reply)) }
+        groupScript.run(on: client, keys: r.keys, args: r.args) { [self] reply in claimIfCreated(reply) { done(AllocatorRequest.parseGroup(reply)) } }
+    }
+
+    /// A new match's owner lease and epoch (``AllocatorRequest/claim(matchId:shardId:config:)``)
+    /// before the allocation is answered; whatever that step's outcome.
+    private func claimIfCreated(_ reply: RedisReply, then: @escaping () -> Void) {
+        guard let (mid, sid) = AllocatorRequest.createdMatch(in: reply) else { return then() }
+        let c = AllocatorRequest.claim(matchId: mid, shardId: sid, config: config)
+        claimScript.run(on: client, keys: c.keys, args: c.args) { _ in then() }
     }
 
     /// Reads the addresses of live, non-draining relays; `done` runs exactly once.
@@ -84,10 +93,10 @@ public final class MatchAllocator {
             if f.count == 2, f[0] == "err" {
                 return .failure(f[1] == "no_shard" ? .noShardAvailable : .unexpectedReply(f[1]))
             }
-            if f.count == 4, f[0] == "ok", f[3] == "group", let mid = UInt64(f[1]) {
+            if f.count >= 4, f[0] == "ok", f[3] == "group", let mid = UInt64(f[1]) {
                 return .success(Allocation(matchId: mid, shardId: f[2], slot: 0, kind: .group))
             }
-            guard f.count == 5, f[0] == "ok", let mid = UInt64(f[1]), let slot = Int(f[3]),
+            guard f.count == 5, f[0] == "ok", f[3] != "group", let mid = UInt64(f[1]), let slot = Int(f[3]),
                   let kind = Allocation.Kind(rawValue: f[4]) else { return .failure(.unexpectedReply("\(f)")) }
             return .success(Allocation(matchId: mid, shardId: f[2], slot: slot, kind: kind))
         default:

@@ -34,6 +34,19 @@ extension RedisClient {
     /// Binary-safe arguments.
     @discardableResult
     public func command(_ args: [[UInt8]], reply: @escaping (RedisReply) -> Void) -> Bool {
+        if let router {
+            if let name = args.first, name.count <= 12, modeCommands.contains(String(decoding: name, as: UTF8.self).lowercased()) {
+                stats.refusedOther += 1
+                reply(.failed(.unsupportedCommand(String(decoding: name, as: UTF8.self))))
+                return false
+            }
+            var sent = true
+            router.send(args) { r in
+                if case .failed = r { sent = false }
+                reply(r)
+            }
+            return sent
+        }
         if let refusal = refusal(args) {
             switch refusal {
             case .disconnected, .closed: stats.refusedDisconnected += 1

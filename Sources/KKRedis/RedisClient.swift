@@ -25,15 +25,45 @@ public final class RedisClient {
         public var connectTimeoutMillis: UInt64
         /// Commands awaiting a reply at most; further commands are refused (counted).
         public var maxInFlight: Int
+        /// More servers to try, in turn, when `host:port` does not answer (a cluster's other nodes).
+        public var seeds: [Endpoint]
+        /// `host:port` (and ``seeds``) are nodes of a Redis Cluster: commands are routed by hash
+        /// slot and MOVED/ASK redirects followed (``RedisClusterRouter``).
+        public var cluster: Bool
 
         public init(host: String = "127.0.0.1", port: Int, minBackoffMillis: UInt64 = 50, maxBackoffMillis: UInt64 = 2000,
-                    connectTimeoutMillis: UInt64 = 1000, maxInFlight: Int = 4096) {
+                    connectTimeoutMillis: UInt64 = 1000, maxInFlight: Int = 4096, seeds: [Endpoint] = [], cluster: Bool = false) {
             self.host = host
             self.port = port
+            self.seeds = seeds
+            self.cluster = cluster
             self.minBackoffMillis = max(1, minBackoffMillis)
             self.maxBackoffMillis = max(self.minBackoffMillis, maxBackoffMillis)
             self.connectTimeoutMillis = connectTimeoutMillis
             self.maxInFlight = maxInFlight
+        }
+
+        /// `host:port` first, then the seeds.
+        public var endpoints: [Endpoint] { [Endpoint(host: host, port: port)] + seeds.filter { $0 != Endpoint(host: host, port: port) } }
+    }
+
+    /// A server address.
+    public struct Endpoint: Sendable, Equatable, Hashable {
+        public var host: String
+        public var port: Int
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+
+        /// Parses `host:port` (`[v6]:port` too); nil when malformed.
+        public init?(_ text: String) {
+            guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+                  (1...65535).contains(port) else { return nil }
+            var host = String(text[..<colon])
+            if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+            guard !host.isEmpty else { return nil }
+            self.init(host: host, port: port)
         }
     }
 
@@ -72,20 +102,39 @@ public final class RedisClient {
     var pubSubHandler: (RedisReply) -> Void = { _ in }
     /// Internal observer run before ``onStateChange`` (used by ``RedisSubscriber``).
     var stateHook: (Bool) -> Void = { _ in }
+    /// Set in cluster mode: routes commands over one connection per node.
+    private(set) var router: RedisClusterRouter?
+    /// Connect attempts so far: the endpoint tried next is `endpoints[attempts % count]`.
+    private var attemptIndex = 0
 
     public init(loop: EventLoop, options: Options) {
         self.loop = loop
         self.options = options
         self.nextBackoff = options.minBackoffMillis
         self.timer = LoopTimer(loop: loop)
+        if options.cluster { router = RedisClusterRouter(owner: self, loop: loop, options: options) }
     }
 
-    /// Whether commands can be sent now.
-    public var isConnected: Bool { phase == .connected && context != nil }
+    /// Whether commands can be sent now (in cluster mode: the slot map is known and some node is
+    /// connected; a command for a slot whose node is down is still refused).
+    public var isConnected: Bool {
+        if let router { return phase == .connected && router.ready }
+        return phase == .connected && context != nil
+    }
+
+    /// Redirects followed and slot-map refreshes (cluster mode; 0 otherwise).
+    public var clusterCounters: (redirects: Int, refreshes: Int) { (router?.redirects ?? 0, router?.refreshes ?? 0) }
+    /// The cluster nodes connected now (cluster mode).
+    public var clusterNodesConnected: [String] { router?.connectedNodes ?? [] }
 
     /// Starts connecting (and reconnecting after drops) until ``close()``. Idempotent.
     public func connect() {
         guard phase == .idle else { return }
+        if let router {
+            phase = .connected  // the router's nodes connect and reconnect themselves
+            router.start()
+            return
+        }
         attempt()
     }
 
@@ -94,6 +143,12 @@ public final class RedisClient {
     /// except those replies.
     public func close() {
         guard phase != .closed else { return }
+        if let router {
+            phase = .closed
+            timer.close()
+            router.close()
+            return
+        }
         let wasUp = isConnected
         phase = .closed
         timer.stop()
@@ -119,7 +174,10 @@ public final class RedisClient {
     private func attempt() {
         phase = .connecting
         stats.connectAttempts += 1
-        guard let ac = redisAsyncConnect(options.host, Int32(options.port)) else { return scheduleRetry() }
+        let all = options.endpoints
+        let ep = all[attemptIndex % all.count]
+        attemptIndex &+= 1
+        guard let ac = redisAsyncConnect(ep.host, Int32(ep.port)) else { return scheduleRetry() }
         if ac.pointee.err != 0 {  // e.g. ECONNREFUSED at once on loopback; not attached yet
             redisAsyncFree(ac)
             return scheduleRetry()
@@ -194,7 +252,7 @@ public final class RedisClient {
         r?.release()
     }
 
-    private func notify(_ up: Bool) {
+    func notify(_ up: Bool) {
         stateHook(up)
         onStateChange(up)
     }

@@ -21,7 +21,9 @@ public final class RedisSubscriber {
     public var onSubscribed: (String) -> Void = { _ in }
 
     public init(loop: EventLoop, options: RedisClient.Options) {
-        client = RedisClient(loop: loop, options: options)
+        var plain = options
+        plain.cluster = false  // any node of a cluster delivers every channel's messages
+        client = RedisClient(loop: loop, options: plain)
         client.stateHook = { [weak self] up in self?.connectionChanged(up) }
         client.onStateChange = { [weak self] up in self?.onStateChange(up) }
         client.pubSubHandler = { [weak self] reply in self?.received(reply) }

@@ -70,13 +70,15 @@ public final class RelayServer {
         core = RelayCore(config: config, tickets: issuer)
         gate = AddressGate(config: config, cookies: dtls.gate)
         connections = ClientConnections(config: config, udp: udp, dtls: dtls, core: core)
-        let opts = RedisClient.Options(host: config.redisHost, port: config.redisPort)
+        let opts = RedisClient.Options(host: config.redisHost, port: config.redisPort, cluster: config.redisCluster)
         redis = RedisClient(loop: loop, options: opts)
         events = RedisSubscriber(loop: loop, options: opts)
-        links = ShardLinks(endpoint: endpoint, redis: redis, events: events, prefix: prefix, logger: logger, core: core,
+        // The relay reads and writes directory keys only (docs/REDIS-KEYS.md).
+        let shared = RedisKeyspace(prefix: prefix, cluster: config.redisCluster).shared
+        links = ShardLinks(endpoint: endpoint, redis: redis, events: events, prefix: shared, logger: logger, core: core,
                            nowMillis: { [loop] in loop.nowMillis })
         var rng = SystemRandomNumberGenerator()
-        registration = RelayRegistration(redis: redis, prefix: prefix,
+        registration = RelayRegistration(redis: redis, prefix: shared,
                                          relayId: "relay-\(String(rng.next() & 0xFFFF_FFFF, radix: 16))-\(getpid())",
                                          ttlMillis: config.registrationTTLMillis)
         housekeepingTimer = LoopTimer(loop: loop)

@@ -26,6 +26,9 @@ public struct RelayConfig: Sendable, Codable, Equatable {
     public var maxClientBytesPerSecond: Double = 64_000
     public var redisHost: String = "127.0.0.1"
     public var redisPort: Int = 6379
+    /// `redisHost:redisPort` is a node of a Redis Cluster: keys are hash-tagged
+    /// (`KKRedis.RedisKeyspace`) and commands routed by slot. Off: one Redis (the default).
+    public var redisCluster: Bool = false
     /// After a drain request, sessions keep playing until their match ends or this deadline.
     public var drainDeadlineMillis: UInt64 = 60_000
     /// Anycast POPs: this long after a drain starts (time for the health check to withdraw the

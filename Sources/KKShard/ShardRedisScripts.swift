@@ -14,22 +14,30 @@ final class ShardRedisScripts {
     return 1
     """)
 
-    /// KEYS: owner key, match hash, active set. ARGV: shard id, ttl ms, match id.
+    /// KEYS: owner key. ARGV: shard id, ttl ms.
     /// Renews the lease if still ours (1); 0 if another shard holds it (adopted while we were
-    /// cut off) or the match is over. With no owner at all (the lease ran out and nobody
-    /// adopted, or Redis lost its data in a restart) the running match is claimed back (2): the
-    /// owner key, the hash's shard and the active set are written again. SET is atomic, so an
-    /// adopter racing for it either wins (we see its id next time and drop) or finds it taken.
+    /// cut off); 2 when there is no owner at all (the lease ran out and nobody adopted, or Redis
+    /// lost its data): the shard then reads the match's state in the directory and, unless it is
+    /// over, takes the lease back with ``claim`` and writes the directory again (``reclaim``).
     let renew = RedisScript("""
     local o = redis.call('GET', KEYS[1])
     if o == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
     if o then return 0 end
-    if redis.call('HGET', KEYS[2], 'state') == 'over' then return 0 end
-    redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-    redis.call('HSET', KEYS[2], 'shard', ARGV[1])
-    redis.call('HSETNX', KEYS[2], 'state', 'running')
-    redis.call('SADD', KEYS[3], ARGV[3])
     return 2
+    """)
+
+    /// See ``MatchLeaseScripts/claim``.
+    let claim = RedisScript(MatchLeaseScripts.claim)
+
+    /// KEYS: match hash, active set. ARGV: shard id, match id. The directory's side of a lease
+    /// claimed back: the hash names this shard, the match is running and watched for adoption
+    /// (0 when it is over meanwhile).
+    let reclaim = RedisScript("""
+    if redis.call('HGET', KEYS[1], 'state') == 'over' then return 0 end
+    redis.call('HSET', KEYS[1], 'shard', ARGV[1])
+    redis.call('HSETNX', KEYS[1], 'state', 'running')
+    redis.call('SADD', KEYS[2], ARGV[2])
+    return 1
     """)
 
     /// KEYS: owner key, snapshot key, input log key. ARGV: shard id, snapshot bytes, snapshot
@@ -55,43 +63,42 @@ final class ShardRedisScripts {
     return {1, redis.call('STRLEN', KEYS[3])}
     """)
 
-    /// KEYS: owner key, epoch key, match hash, snapshot key, input log key. ARGV: shard id, ttl ms.
-    /// Takes a match whose lease expired: returns {epoch, snapshot or false, log or false}, or 0 if owned.
+    /// KEYS: owner key, epoch key, snapshot key, input log key. ARGV: shard id, ttl ms.
+    /// Takes a match whose lease expired: returns {epoch, snapshot or false, log or false}, or 0
+    /// if owned. (The caller read the match's hash in the directory first: it exists and is not
+    /// over; then it writes the hash's `shard`.)
     let adopt = RedisScript("""
-    if redis.call('EXISTS', KEYS[3]) == 0 then return -1 end
-    if redis.call('HGET', KEYS[3], 'state') == 'over' then return -1 end
     if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
       local e = redis.call('INCR', KEYS[2])
-      redis.call('HSET', KEYS[3], 'shard', ARGV[1])
-      local snap = redis.call('GET', KEYS[4])
-      local log = redis.call('GET', KEYS[5])
+      local snap = redis.call('GET', KEYS[3])
+      local log = redis.call('GET', KEYS[4])
       return {e, snap, log}
     end
     return 0
     """)
 
-    /// KEYS: match hash, owner key, active set, open set, results stream, telemetry stream.
-    /// ARGV: match id, shard id, the result's JSON ('' none), the telemetry's JSON ('' none).
+    /// KEYS: match hash, active set, open set, results stream, telemetry stream (all in the
+    /// directory). ARGV: match id, shard id, the result's JSON ('' none), the telemetry's JSON ('' none).
     /// The match is over and its result and figures are in their streams in one step (a shard
     /// killed before it leaves the match to be adopted and ended again; a repeated call adds no
-    /// second entry).
+    /// second entry). The owner lease goes afterwards (``release``).
     let over = RedisScript("""
     if redis.call('HGET', KEYS[1], 'state') ~= 'over' then
       if ARGV[3] ~= '' then
-        redis.call('XADD', KEYS[5], 'MAXLEN', '~', '100000', '*', 'match', ARGV[1], 'shard', ARGV[2], 'result', ARGV[3])
+        redis.call('XADD', KEYS[4], 'MAXLEN', '~', '100000', '*', 'match', ARGV[1], 'shard', ARGV[2], 'result', ARGV[3])
       end
       if ARGV[4] ~= '' then
-        redis.call('XADD', KEYS[6], 'MAXLEN', '~', '100000', '*', 'match', ARGV[1], 'shard', ARGV[2], 'telemetry', ARGV[4])
+        redis.call('XADD', KEYS[5], 'MAXLEN', '~', '100000', '*', 'match', ARGV[1], 'shard', ARGV[2], 'telemetry', ARGV[4])
       end
     end
     redis.call('HSET', KEYS[1], 'state', 'over')
-    if redis.call('GET', KEYS[2]) == ARGV[2] then redis.call('DEL', KEYS[2]) end
+    redis.call('SREM', KEYS[2], ARGV[1])
     redis.call('SREM', KEYS[3], ARGV[1])
-    redis.call('SREM', KEYS[4], ARGV[1])
     return 1
     """)
 
-    /// KEYS: owner key. ARGV: shard id. Gives the lease up if it is ours (adoption failed).
+    /// KEYS: owner key. ARGV: shard id. Gives the lease up if it is ours (adoption failed, the
+    /// match is over).
     let release = RedisScript("""
     if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) return 1 end
     return 0

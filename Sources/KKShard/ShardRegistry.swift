@@ -28,7 +28,7 @@ public final class ShardRegistry {
     private var refusedMatches: Set<UInt64> = []
     private let scripts = ShardRedisScripts()
     private let instance: String
-    private let prefix: String
+    private let keys: RedisKeyspace
     private var config: ShardConfig { server.config }
     /// Epoch (fencing token) of each hosted match.
     private var epochs: [UInt64: UInt64] = [:]
@@ -64,8 +64,8 @@ public final class ShardRegistry {
     public init(server: ShardServer, loop: EventLoop, logger: Logger, prefix: String = "kk:") {
         self.server = server
         self.logger = logger
-        self.prefix = prefix
-        let opts = RedisClient.Options(host: server.config.redisHost, port: server.config.redisPort)
+        self.keys = RedisKeyspace(prefix: prefix, cluster: server.config.redisCluster)
+        let opts = RedisClient.Options(host: server.config.redisHost, port: server.config.redisPort, cluster: server.config.redisCluster)
         redis = RedisClient(loop: loop, options: opts)
         events = RedisSubscriber(loop: loop, options: opts)
         timer = LoopTimer(loop: loop)
@@ -84,7 +84,7 @@ public final class ShardRegistry {
             }
         }
         redis.connect()
-        events.subscribe(prefix + "events") { [unowned self] msg in
+        events.subscribe(keys.dir("events")) { [unowned self] msg in
             if case .alloc(let mid, let sid)? = ClusterEvent(parsing: msg), sid == config.id { allocated(mid) }
         }
         events.connect()
@@ -104,11 +104,14 @@ public final class ShardRegistry {
                                       guard let p = m.players[i], i < karts.count else { return nil }
                                       return (Int64(truncatingIfNeeded: p), Double(karts[i].x) / 65_536, Double(karts[i].y) / 65_536)
                                   }, to: &text)
-            redis.command(["PUBLISH", .string(prefix + "positions"), .string(text)]) { _ in }
+            redis.command(["PUBLISH", .string(keys.dir("positions")), .string(text)]) { _ in }
         }
     }
 
-    private func key(_ parts: String...) -> RedisArg { .string(prefix + parts.joined(separator: ":")) }
+    /// A directory key (shards, matches' hashes, sets, streams).
+    private func key(_ parts: String...) -> RedisArg { .string(keys.dir(parts.joined(separator: ":"))) }
+    /// One of a match's runtime keys (owner, epoch, snap, log): the match's own hash slot.
+    private func runtime(_ mid: UInt64, _ part: String) -> RedisArg { .string(keys.match(mid, part)) }
 
     private func periodic() {
         let now = server.loop.nowMillis
@@ -124,7 +127,7 @@ public final class ShardRegistry {
         let ended = server.core.takeEnded()
         for e in ended { matchOver(e) }
         if config.positionsEveryMillis > 0, redis.isConnected {
-            for e in ended { redis.command(["PUBLISH", .string(prefix + "positions"), .string(PositionReport.ended(match: e.result.matchId).text)]) { _ in } }
+            for e in ended { redis.command(["PUBLISH", .string(keys.dir("positions")), .string(PositionReport.ended(match: e.result.matchId).text)]) { _ in } }
             if now >= lastPositions + UInt64(config.positionsEveryMillis) { lastPositions = now; publishPositions() }
         }
         if now >= lastOverRetry + 1000 { lastOverRetry = now; flushOvers() }
@@ -168,7 +171,7 @@ public final class ShardRegistry {
     }
 
     private func publish(_ event: ClusterEvent) {
-        redis.command(["PUBLISH", .string(prefix + "events"), .string(event.text)]) { _ in }
+        redis.command(["PUBLISH", .string(keys.dir("events")), .string(event.text)]) { _ in }
     }
 
     /// Deregisters (DEL hash, SREM set), announces, and asks to exit.
@@ -177,7 +180,7 @@ public final class ShardRegistry {
         registered = false
         redis.command(["DEL", key("shard", config.id)]) { _ in }
         redis.command(["SREM", key("shards"), .string(config.id)]) { _ in }
-        redis.command(["PUBLISH", .string(prefix + "events"), .string(ClusterEvent.leave(shard: config.id).text)]) { [unowned self] _ in
+        redis.command(["PUBLISH", .string(keys.dir("events")), .string(ClusterEvent.leave(shard: config.id).text)]) { [unowned self] _ in
             onExit?(code)
         }
     }
@@ -248,17 +251,45 @@ public final class ShardRegistry {
     private func renewLeases() {
         guard redis.isConnected else { return }
         for mid in server.core.matches.keys {
-            scripts.renew.run(on: redis, keys: [key("match", "\(mid)", "owner"), key("match", "\(mid)"), key("matches", "active")],
-                              args: [.string(config.id), .int(Int64(config.ownershipTTLMillis)), .string("\(mid)")]) { [unowned self] r in
+            scripts.renew.run(on: redis, keys: [runtime(mid, "owner")],
+                              args: [.string(config.id), .int(Int64(config.ownershipTTLMillis))]) { [unowned self] r in
                 if case .integer(2) = r {
+                    claimBack(mid)
+                } else if case .integer(0) = r {
+                    lostOwnership(mid)
+                } else if r.isError { redisErrors += 1 }
+            }
+        }
+    }
+
+    /// Someone else holds the lease (we were partitioned and it was adopted): stop.
+    private func lostOwnership(_ mid: UInt64) {
+        guard server.core.matches[mid] != nil else { return }
+        logger.warning("lost ownership of match \(mid); dropping it")
+        server.core.dropMatch(id: mid)
+        epochs[mid] = nil; storedLogs[mid] = nil
+    }
+
+    /// A running match with no owner in Redis (the lease ran out unadopted, or Redis lost its
+    /// data): unless the directory says it is over, the lease is taken back and the directory
+    /// written again. Two steps, one per hash slot; a shard adopting it meanwhile wins the lease
+    /// and this one drops the match.
+    private func claimBack(_ mid: UInt64) {
+        redis.command(["HGET", key("match", "\(mid)"), "state"]) { [unowned self] st in
+            if st.text == "over" { return lostOwnership(mid) }
+            guard !st.isError else { redisErrors += 1; return }
+            scripts.claim.run(on: redis, keys: [runtime(mid, "owner"), runtime(mid, "epoch")],
+                              args: [.string(config.id), .int(Int64(config.ownershipTTLMillis))]) { [unowned self] c in
+                guard case .integer(1) = c else {
+                    if case .integer(0) = c { lostOwnership(mid) } else { redisErrors += 1 }
+                    return
+                }
+                scripts.reclaim.run(on: redis, keys: [key("match", "\(mid)"), key("matches", "active")],
+                                    args: [.string(config.id), .string("\(mid)")]) { [unowned self] d in
+                    guard case .integer(1) = d else { return }
                     leasesReclaimed += 1
                     logger.warning("match \(mid) had no owner in redis (lease ran out unadopted, or redis lost its data); claimed it back")
-                } else if case .integer(0) = r {
-                    // Someone else holds the lease (we were partitioned and it was adopted): stop.
-                    logger.warning("lost ownership of match \(mid); dropping it")
-                    server.core.dropMatch(id: mid)
-                    epochs[mid] = nil; storedLogs[mid] = nil
-                } else if r.isError { redisErrors += 1 }
+                }
             }
         }
     }
@@ -280,7 +311,7 @@ public final class ShardRegistry {
                 changes = log.changes.count
             }
             snapshotsInFlight.insert(mid)
-            scripts.snapshot.run(on: redis, keys: [key("match", "\(mid)", "owner"), key("match", "\(mid)", "snap"), key("match", "\(mid)", "log")],
+            scripts.snapshot.run(on: redis, keys: [runtime(mid, "owner"), runtime(mid, "snap"), runtime(mid, "log")],
                                  args: [.string(config.id), .bytes(bytes), 120_000, .int(Int64(have)), .string(piece)]) { [unowned self] r in
                 snapshotsInFlight.remove(mid)
                 guard case .array(let parts) = r, parts.count == 2, case .integer(let length) = parts[1] else {
@@ -300,26 +331,32 @@ public final class ShardRegistry {
             for item in items {
                 guard let text = item.text, let mid = UInt64(text), server.core.matches[mid] == nil, !refusedMatches.contains(mid) else { continue }
                 guard server.core.matches.count < config.maxMatches else { return }
-                redis.command(["EXISTS", key("match", "\(mid)", "owner")]) { [unowned self] e in
+                redis.command(["EXISTS", runtime(mid, "owner")]) { [unowned self] e in
                     if case .integer(0) = e { tryAdopt(mid) }
                 }
             }
         }
     }
 
+    /// Adopts a match whose lease expired: its hash in the directory must exist and not be over;
+    /// then the lease, a new epoch, the snapshot and the log in one script on the match's slot;
+    /// then the hash names this shard.
     private func tryAdopt(_ mid: UInt64) {
-        let keys = [key("match", "\(mid)", "owner"), key("match", "\(mid)", "epoch"), key("match", "\(mid)"), key("match", "\(mid)", "snap"),
-                    key("match", "\(mid)", "log")]
-        scripts.adopt.run(on: redis, keys: keys, args: [.string(config.id), .int(Int64(config.ownershipTTLMillis))]) { [unowned self] r in
-            guard case .array(let parts) = r, parts.count >= 1, case .integer(let epoch) = parts[0] else { return }
-            // The lease is ours now; the match's track comes with its hash.
-            redis.command(["HGET", key("match", "\(mid)"), "track"]) { [unowned self] t in adopt(mid, epoch: epoch, parts: parts, track: t.text) }
+        redis.command(["HMGET", key("match", "\(mid)"), "state", "track"]) { [unowned self] h in
+            guard case .array(let f) = h, f.count == 2, let state = f[0].text, state != "over" else { return }
+            let track = f[1].text
+            scripts.adopt.run(on: redis, keys: [runtime(mid, "owner"), runtime(mid, "epoch"), runtime(mid, "snap"), runtime(mid, "log")],
+                              args: [.string(config.id), .int(Int64(config.ownershipTTLMillis))]) { [unowned self] r in
+                guard case .array(let parts) = r, parts.count >= 1, case .integer(let epoch) = parts[0] else { return }
+                redis.command(["HSET", key("match", "\(mid)"), "shard", .string(config.id)]) { _ in }
+                adopt(mid, epoch: epoch, parts: parts, track: track)
+            }
         }
     }
 
     /// Gives the match's lease up (another shard may adopt it).
     private func releaseLease(_ mid: UInt64) {
-        scripts.release.run(on: redis, keys: [key("match", "\(mid)", "owner")], args: [.string(config.id)]) { _ in }
+        scripts.release.run(on: redis, keys: [runtime(mid, "owner")], args: [.string(config.id)]) { _ in }
     }
 
     /// A match this shard cannot host (its pinned track version is missing): the lease goes,
@@ -395,12 +432,13 @@ public final class ShardRegistry {
         for (mid, pending) in pendingOvers where !oversInFlight.contains(mid) {
             oversInFlight.insert(mid)
             let json = pending.result
-            scripts.over.run(on: redis, keys: [key("match", "\(mid)"), key("match", "\(mid)", "owner"),
-                                               key("matches", "active"), key("matches", "open"), key("results"), key("telemetry")],
+            scripts.over.run(on: redis, keys: [key("match", "\(mid)"), key("matches", "active"), key("matches", "open"),
+                                               key("results"), key("telemetry")],
                              args: [.string("\(mid)"), .string(config.id), .string(json), .string(pending.telemetry)]) { [unowned self] reply in
                 oversInFlight.remove(mid)
                 guard !reply.isError else { redisErrors += 1; return }
                 pendingOvers[mid] = nil
+                releaseLease(mid)
                 if !json.isEmpty { resultsPublished += 1 }
                 publish(.over(matchId: mid))
             }

@@ -28,6 +28,9 @@ public struct ShardConfig: Sendable, Codable, Equatable {
     public var lingerTicks: UInt32 = 600
     public var redisHost: String = "127.0.0.1"
     public var redisPort: Int = 6379
+    /// `redisHost:redisPort` is a node of a Redis Cluster: keys are hash-tagged
+    /// (`KKRedis.RedisKeyspace`) and commands routed by slot. Off: one Redis (the default).
+    public var redisCluster: Bool = false
     /// Registration TTL; the heartbeat refreshes it at a third of it.
     public var registrationTTLMillis: Int = 3000
     /// Match ownership lease (fencing); renewed at a third of it.

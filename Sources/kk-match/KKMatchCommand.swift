@@ -23,6 +23,7 @@ struct KKMatchCommand: AsyncParsableCommand {
     @Option(help: "Player slots per match.") var playersPerMatch = "8"
     @Option(help: "Track of new matches.") var track = "oval"
     @Option(help: "Redis key prefix.") var keyPrefix = "kk:"
+    @Flag(help: "The Redis at --redis-host/--redis-port is a node of a Redis Cluster (hash-tagged keys, MOVED/ASK followed).") var redisCluster = false
     @Option(help: ArgumentHelp("Public key of the auth service's access tokens, [kid:]64 hex (repeatable during a key rotation; default: $KK_AUTH_PUBLIC_KEY, comma-separated).",
                                valueName: "key")) var authPublicKey: [String] = []
     @Option(help: "Export traces over OTLP/HTTP to this collector, http://host:4318 (default: $OTEL_EXPORTER_OTLP_ENDPOINT; none: off).") var otlpEndpoint: String?

@@ -24,9 +24,9 @@ struct MatchProcess {
         let host = AsyncServiceHost(name: "kk-match")
         let state = host.admin
         state.setReadiness(["redis: connecting"])
-        let allocator = AllocatorConfig(keys: MatchKeys(prefix: config.keyPrefix), playersPerMatch: config.playersPerMatch,
+        let allocator = AllocatorConfig(keys: MatchKeys(prefix: config.keyPrefix, cluster: config.redisCluster), playersPerMatch: config.playersPerMatch,
                                         track: config.track, playerTTLMillis: config.tokenSeconds * 1000)
-        let bridge = try MatchBridge(options: .init(redis: .init(host: config.redisHost, port: config.redisPort),
+        let bridge = try MatchBridge(options: .init(redis: .init(host: config.redisHost, port: config.redisPort, cluster: config.redisCluster),
                                                     allocator: allocator),
                                      onConnectionChange: { up in state.setReadiness(up ? [] : ["redis: disconnected"]) })
         defer { bridge.shutdown() }

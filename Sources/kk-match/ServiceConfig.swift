@@ -23,6 +23,7 @@ struct ServiceConfig {
     var playersPerMatch: Int
     var track: String
     var keyPrefix: String
+    var redisCluster: Bool
     /// The auth service's public keys (empty only with `devAuth`).
     var authPublicKeys: [AccessPublicKey]
     var devAuth: Bool
@@ -65,6 +66,7 @@ struct ServiceConfig {
             throw ConfigError("bad --key-prefix '\(o.keyPrefix)': want a name ending with ':' (default kk:)")
         }
         keyPrefix = o.keyPrefix
+        redisCluster = o.redisCluster
         devAuth = o.devAuth
         if let e = o.otlpEndpoint, !(e.hasPrefix("http://") || e.hasPrefix("https://")) {
             throw ConfigError("bad --otlp-endpoint '\(e)': want http(s)://host:port")

@@ -31,6 +31,7 @@ struct Serve: ParsableCommand {
     @Option(help: "Redis host.") var redisHost: String?
     @Option(help: "Redis port.") var redisPort: Int?
     @Option(help: "Redis key prefix.") var redisPrefix: String = "kk:"
+    @Flag(help: "The Redis at --redis-host/--redis-port is a node of a Redis Cluster (hash-tagged keys, MOVED/ASK followed).") var redisCluster = false
     @Option(help: "Most client sessions.") var maxSessions: Int?
     @Option(help: "Drain deadline, ms.") var drainDeadlineMs: UInt64?
     @Option(help: "Anycast: this long after a drain starts, tell every session to move (it resumes at the same address, answered by another POP once the route is withdrawn), ms.") var drainMoveAfterMs: UInt64?
@@ -56,6 +57,7 @@ struct Serve: ParsableCommand {
         if let adminPort { c.adminPort = UInt16(clamping: adminPort) }
         if let redisHost { c.redisHost = redisHost }
         if let redisPort { c.redisPort = redisPort }
+        if redisCluster { c.redisCluster = true }
         if let maxSessions { c.maxSessions = maxSessions }
         if let drainDeadlineMs { c.drainDeadlineMillis = drainDeadlineMs }
         if let drainMoveAfterMs { c.drainMoveAfterMillis = drainMoveAfterMs }

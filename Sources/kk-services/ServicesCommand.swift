@@ -47,6 +47,7 @@ struct ServicesCommand: AsyncParsableCommand {
     @Option(help: "Redis port of the realtime cluster: social presence follows the shards' events (racing, match over). Without it presence comes from client heartbeats only.") var redisPort: Int?
     @Option(help: "Redis host.") var redisHost = "127.0.0.1"
     @Option(help: "Redis key prefix of the cluster (its events channel is <prefix>events).") var redisPrefix = "kk:"
+    @Flag(help: "The Redis at --redis-host/--redis-port is a node of a Redis Cluster (hash-tagged keys, MOVED/ASK followed).") var redisCluster = false
     @Option(help: "Lobby: connect-token sealing key, 64 hex characters, the relays' key (default: $KK_TOKEN_KEY). Without it rooms gather but races cannot start.") var tokenKey: String?
     @Option(help: "Lobby: connect token validity, seconds.") var tokenSeconds = 60
     @Option(help: "Lobby: static relay host:port handed out when Redis lists no live relay (repeatable).") var relay: [String] = []
@@ -71,6 +72,12 @@ struct ServicesCommand: AsyncParsableCommand {
     @Option(help: "Lobby: directory of the tracks' files (their SHA-256 pins each race's track version; default: the built-in tracks).") var tracksDir: String?
 
     static let known: Set<String> = ["auth", "social", "lobby", "results", "economy", "assets", "voice", "console"]
+
+    /// The directory keys' and channels' prefix (hash-tagged on a Redis Cluster: every key the
+    /// services touch is a directory key, docs/REDIS-KEYS.md).
+    var sharedPrefix: String { RedisKeyspace(prefix: redisPrefix, cluster: redisCluster).shared }
+
+    func redisOptions(_ port: Int) -> RedisClient.Options { .init(host: redisHost, port: port, cluster: redisCluster) }
 
     func validate() throws {
         let wanted = services.split(separator: ",").map { String($0) }
@@ -172,7 +179,7 @@ struct ServicesCommand: AsyncParsableCommand {
             var partyOf: (@Sendable (Int64) async -> [Int64])?
             if wanted.contains("social") { partyOf = Self.partyMembers(social.store) }
             let v = try voice.service(verifier: tokens.verifier, metricsFactory: host.metricsFactory, partyOf: partyOf)
-            let f = try RedisChannelFeed(options: .init(host: redisHost, port: redisPort), channel: redisPrefix + "positions")
+            let f = try RedisChannelFeed(options: redisOptions(redisPort), channel: sharedPrefix + "positions")
             voiceService = v; voiceFeed = f
             logger.info("kk-services: voice from \(redisHost):\(redisPort) \(redisPrefix)positions, TURN \(v.config.turnURLs)")
         }
@@ -191,7 +198,7 @@ struct ServicesCommand: AsyncParsableCommand {
         var feed: RedisChannelFeed?
         if wanted.contains("social"), let redisPort {
             guard (1...65535).contains(redisPort) else { throw ValidationError("--redis-port must be 1-65535") }
-            let f = try RedisChannelFeed(options: .init(host: redisHost, port: redisPort), channel: redisPrefix + "events")
+            let f = try RedisChannelFeed(options: redisOptions(redisPort), channel: sharedPrefix + "events")
             feed = f
             extra.append(PresenceService(feed: PresenceFeed(store: social.store, logger: logger), messages: f.messages))
             logger.info("kk-services: presence from \(redisHost):\(redisPort) \(redisPrefix)events")
@@ -224,16 +231,16 @@ struct ServicesCommand: AsyncParsableCommand {
         }
         defer { lobbyFeed?.shutdown(); lobbyBridge?.shutdown() }
         if wanted.contains("results"), let redisPort {
-            let bridge = try RedisCommandBridge(options: .init(host: redisHost, port: redisPort))
+            let bridge = try RedisCommandBridge(options: redisOptions(redisPort))
             resultsBridge = bridge
             var opts = ResultsConsumer.Options(consumer: resultsConsumer ?? ProcessInfo.processInfo.hostName)
-            opts.prefix = redisPrefix
+            opts.prefix = sharedPrefix
             opts.claimIdleMillis = Int64(resultsClaimIdleMs)
             opts.dieAfterCommit = (env["KK_FAULTS"] ?? "").split(separator: ",").contains("results-die-after-commit")
             extra.append(StreamConsumerService(ResultsConsumer(redis: bridge, store: results.store, options: opts,
                                                                           metricsFactory: host.metricsFactory, logger: logger)))
             var topts = TelemetryConsumer.Options(consumer: opts.consumer)
-            topts.prefix = redisPrefix
+            topts.prefix = sharedPrefix
             topts.claimIdleMillis = opts.claimIdleMillis
             extra.append(StreamConsumerService(TelemetryConsumer(redis: bridge, store: TelemetryStore(client: client, logger: logger),
                                                                               options: topts, metricsFactory: host.metricsFactory, logger: logger)))
@@ -286,7 +293,7 @@ extension ServicesCommand {
         rules.seatHoldMillis = Int64(seatHoldSeconds) * 1000
         rules.countdownMillis = Int64(countdownSeconds) * 1000
         var config = LobbyConfig(rules: rules)
-        config.prefix = redisPrefix
+        config.prefix = sharedPrefix
         config.regions = regions.split(separator: ",").map(String.init)
         config.commandsPerSecond = commandsPerSecond
         config.commandBurst = 2 * commandsPerSecond
@@ -294,15 +301,15 @@ extension ServicesCommand {
         config.inventory = inventory
         if let s = config.relaySecret, s.count < 16 { throw ValidationError("KK_LOBBY_RELAY_SECRET must be at least 16 characters") }
         let admin = host.admin
-        let bridge = try RedisCommandBridge(options: .init(host: redisHost, port: redisPort), onConnectionChange: { up in
+        let bridge = try RedisCommandBridge(options: redisOptions(redisPort), onConnectionChange: { up in
             admin.setReadiness(up ? [] : ["redis: disconnected (lobby)"])
         })
-        let feed = try RedisChannelFeed(options: .init(host: redisHost, port: redisPort), channel: redisPrefix + "lobby:bus")
+        let feed = try RedisChannelFeed(options: redisOptions(redisPort), channel: sharedPrefix + "lobby:bus")
         var starter: RoomStarter?
         if let hex = tokenKey ?? env["KK_TOKEN_KEY"] {
             let key: TokenKey
             do { key = try TokenKey(hex: hex) } catch { throw ValidationError("--token-key is not 64 hex characters") }
-            let allocator = AllocatorConfig(keys: MatchKeys(prefix: redisPrefix), playersPerMatch: rules.seats,
+            let allocator = AllocatorConfig(keys: MatchKeys(prefix: redisPrefix, cluster: redisCluster), playersPerMatch: rules.seats,
                                             playerTTLMillis: UInt64(tokenSeconds) * 1000)
             starter = try RoomStarter(redis: bridge, config: allocator,
                                       matchConfig: MatchServiceConfig(tokenKey: key, tokenSeconds: UInt64(tokenSeconds), staticRelays: relay))

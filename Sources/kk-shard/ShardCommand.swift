@@ -23,6 +23,7 @@ struct ShardCommand: ParsableCommand {
     @Option(help: "Redis host.") var redisHost: String?
     @Option(help: "Redis port.") var redisPort: Int?
     @Option(help: "Redis key prefix.") var redisPrefix: String = "kk:"
+    @Flag(help: "The Redis at --redis-host/--redis-port is a node of a Redis Cluster (hash-tagged keys, MOVED/ASK followed).") var redisCluster = false
     @Option(help: "Most matches hosted at once.") var maxMatches: Int?
     @Option(help: "Kart slots per match.") var playersPerMatch: Int?
     @Option(help: "Track name (oval, canyon, sprint).") var track: String?
@@ -44,6 +45,7 @@ struct ShardCommand: ParsableCommand {
         if let adminPort { c.adminPort = UInt16(clamping: adminPort) }
         if let redisHost { c.redisHost = redisHost }
         if let redisPort { c.redisPort = redisPort }
+        if redisCluster { c.redisCluster = true }
         if let maxMatches { c.maxMatches = maxMatches }
         if let playersPerMatch { c.playersPerMatch = playersPerMatch }
         if let track { c.track = track }

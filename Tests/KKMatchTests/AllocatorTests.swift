@@ -186,17 +186,21 @@ import Testing
         #expect(try await b.allocate(playerId: 3).kind == .created)
     }
 
-    /// An open match whose owner lease lapsed takes no new players.
-    @Test func openMatchWithoutOwnerIsSkipped() async throws {
+    /// An open match whose shard's registration lapsed (it died: the match waits for adoption)
+    /// takes no new players. A new match gets its owner lease and first epoch.
+    @Test func openMatchOfADeadShardIsSkipped() async throws {
         let fx = try Fixture()
         defer { fx.cleanup() }
         fx.addShard("s1")
         let b = try await fx.bridge()
         defer { b.shutdown() }
         let a = try await b.allocate(playerId: 1)
-        fx.cmd("DEL", fx.keys.matchOwner(a.matchId))
+        #expect(fx.text("GET", fx.keys.matchOwner(a.matchId)) == "s1")
+        #expect(fx.text("GET", fx.keys.matchEpoch(a.matchId)) == "1")
+        fx.cmd("DEL", fx.keys.shard("s1"))
+        fx.addShard("s2")
         let c = try await b.allocate(playerId: 2)
-        #expect(c.matchId != a.matchId && c.kind == .created)
+        #expect(c.matchId != a.matchId && c.kind == .created && c.shardId == "s2")
         #expect(fx.int("SISMEMBER", fx.keys.openMatches, "\(a.matchId)") == 0)
         #expect(fx.int("SISMEMBER", fx.keys.activeMatches, "\(a.matchId)") == 1)
     }
