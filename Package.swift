@@ -367,7 +367,7 @@ let package = Package(
         .testTarget(name: "KKTerminalUITests", dependencies: ["KKTerminalUI", "KKPhysics", "KKLobbyCore"]),
         .testTarget(name: "KKSystemTests", dependencies: [
             "kk-shard", "kk-relay", "kk-client", "kk-services", "kk-assets", "KKLobbyCore", "KKAccessToken", "KKLocalStack", "KKClientSDK", "KKImpair", "KKLoad", "KKClient", "KKToken", "KKLoop", "KKPhysics", "KKWire", "CHiredis", "KKTestSupport", "KKVoiceCore", "KKShard",
-            "KKConsoleCore", "kk-console",
+            "KKConsoleCore", "kk-console", "kk-match", "KKRedis",
         ]),
         .testTarget(name: "KKMatchTests", dependencies: [
             "KKMatch", "kk-match", "KKAccessToken", "KKAdmin", "KKRedis", "KKLoop", "KKToken", "KKTestSupport",

@@ -44,6 +44,8 @@ public final class ShardRegistry {
     public private(set) var snapshotsWritten = 0
     public private(set) var snapshotBytes = 0
     private var lastHeartbeat: UInt64 = 0
+    /// Matches hosted since the last heartbeat that counted them: still in the shard's pending set.
+    private var hostedUncounted: [UInt64] = []
     private var lastAdoptScan: UInt64 = 0
     private var lastOverRetry: UInt64 = 0
     /// Ended matches whose over-and-result script has not run yet: match -> the result's JSON.
@@ -150,7 +152,14 @@ public final class ShardRegistry {
                                 // The track versions hosted here: the allocator places pinned matches by them.
                                 "tracks", .string(server.core.library.hashes.joined(separator: " "))]
         let wasRegistered = registered
+        let counted = hostedUncounted
+        hostedUncounted = []
         scripts.register.run(on: redis, keys: [key("shard", config.id), key("shards")], args: args) { [unowned self] r in
+            if case .integer(1) = r {
+                if !counted.isEmpty { redis.command(["ZREM", key("shard", config.id, "pending")] + counted.map { .string("\($0)") }) { _ in } }
+            } else {
+                hostedUncounted += counted
+            }
             switch r {
             case .integer(1):
                 registered = true
@@ -210,8 +219,9 @@ public final class ShardRegistry {
         do {
             try server.core.createMatch(id: mid, seed: mid, track: track)
             epochs[mid] = epochs[mid] ?? 1
-            // No longer "allocated but not hosted" for the allocator's capacity check.
-            redis.command(["ZREM", key("shard", config.id, "pending"), .string("\(mid)")]) { _ in }
+            // No longer "allocated but not hosted" for the allocator's capacity check, once a
+            // heartbeat has counted it in `matches` (until then it counts as pending).
+            hostedUncounted.append(mid)
             logger.info("match created", metadata: ["match": "\(mid)"])
         } catch ShardError.trackMissing(let ref) {
             // Another shard with that track version may adopt it once the lease is given up.
