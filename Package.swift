@@ -283,7 +283,7 @@ let package = Package(
         .executableTarget(name: "kk-load", dependencies: [
             "KKLoad", "KKImpair", "KKClientSDK", "KKClient", "KKClientTransport", "KKDTLS", "KKLoop", "KKToken", "KKPhysics", "KKWire",
             "KKLocalStack", "KKAuth", "KKAccessToken", "KKLobbyCore", "KKResults", "KKResultsCore", "KKEconomy", "KKPostgres", "KKRedis", "KKVoiceCore",
-            "KKConsoleCore", "KKAdmin", .product(name: "Prometheus", package: "swift-prometheus"),
+            "KKConsoleCore", "KKAdmin", "KKMatch", .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Crypto", package: "swift-crypto"), .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Hummingbird", package: "hummingbird"),

@@ -12,7 +12,7 @@ struct LoadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kk-load",
         abstract: "Load generator: N synthetic clients (GameClient + BotDriver) with impairment; JSON + Markdown report.",
-        subcommands: [Run.self, MaxPps.self, Merge.self, AuthBench.self, LobbyBench.self, WSEcho.self, ResultsBench.self, VoiceBench.self],
+        subcommands: [Run.self, MaxPps.self, Merge.self, AuthBench.self, LobbyBench.self, WSEcho.self, ResultsBench.self, VoiceBench.self, AllocBench.self],
         defaultSubcommand: Run.self)
 }
 
