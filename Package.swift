@@ -216,6 +216,7 @@ let package = Package(
         .target(name: "KKLobby", dependencies: [
             "KKLobbyCore", "KKRedis", "KKMatch", "KKToken", "KKAccessToken", "KKAdmin",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Tracing", package: "swift-distributed-tracing"),
             .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),

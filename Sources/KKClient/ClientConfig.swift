@@ -38,6 +38,9 @@ public struct ClientConfig: Sendable, Equatable {
     /// Outgoing packets buffered before the transport drains them.
     public var outgoingSlots: Int = 16
     public var protocolId: UInt32 = Limits.defaultProtocolId
+    /// The game's trace (W3C), sent in every Hello: the relay and the shard log this player's
+    /// join and resumes under it (``GameClient`` fills it from `SDKTrace.current`).
+    public var trace: TraceContext?
 
     public init() {}
 

@@ -202,7 +202,7 @@ public final class ClientSession {
     func sendHello(_ now: Int64) {
         let mode: HelloPacket.Mode = state == .resuming ? .resume : .join
         let next = driver.map { seq(ofTick: $0.nextInputTick) } ?? seqAnchor
-        queue(HelloPacket(mode: mode, lastFrameTick: driver?.newestFrame ?? 0, nextInputSeq: next))
+        queue(HelloPacket(mode: mode, lastFrameTick: driver?.newestFrame ?? 0, nextInputSeq: next, trace: config.trace))
         helloSent = true
         lastHelloMicros = now
     }

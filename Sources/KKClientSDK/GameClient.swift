@@ -64,6 +64,8 @@ public final class GameClient {
         self.loop = loop
         self.token = token
         self.input = input
+        var config = config
+        if config.trace == nil, let t = SDKTrace.current { config.trace = t.context() }
         do { session = try ClientSession(config: config) } catch { throw .config(error) }
         do { context = try DTLSClientContext() } catch { throw .dtls(error) }
         timer = LoopTimer(loop: loop)

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import HummingbirdWSClient
 import Logging
 import NIOConcurrencyHelpers
@@ -25,6 +26,9 @@ public final class JSONWebSocketClient<Message: Decodable & Sendable & Equatable
     public let urls: [String]
     public var url: String { urls[0] }
     private let accessToken: String
+    /// The trace its socket opens under (`SDKTrace.current` when made): each (re)connect sends a
+    /// `traceparent` of it, so the service's spans of this socket join the game's trace.
+    private let trace: TraceParent?
     private let state = NIOLockedValueBox(State())
     private let condition = NSCondition()
     private let queued = NIOLockedValueBox<[Event]>([])
@@ -46,6 +50,7 @@ public final class JSONWebSocketClient<Message: Decodable & Sendable & Equatable
         precondition(!urls.isEmpty, "at least one URL")
         self.urls = urls
         self.accessToken = accessToken
+        self.trace = SDKTrace.current
         self.autoReconnect = autoReconnect
         self.label = label
     }
@@ -125,6 +130,7 @@ public final class JSONWebSocketClient<Message: Decodable & Sendable & Equatable
         var config = WebSocketClientConfiguration(maxFrameSize: 1 << 16, additionalHeaders: [.authorization: "Bearer \(accessToken)"])
         config.autoPing = .enabled(timePeriod: .seconds(15))
         while !Task.isCancelled && !state.withLockedValue({ $0.closed }) {
+            if let trace, let name = HTTPField.Name("traceparent") { config.additionalHeaders[name] = trace.header() }
             let opened = NIOLockedValueBox(false)
             var code = 0
             var reason = ""

@@ -1,3 +1,4 @@
+import KKWire
 import Foundation
 
 /// W3C trace context for the SDK's service calls: inside ``SDKTrace/$current``'s `withValue`,
@@ -22,6 +23,9 @@ public struct TraceParent: Sendable, Equatable, CustomStringConvertible {
     public func header() -> String { "00-\(traceId)-\(Self.hex(count: 8))-01" }
 
     public var description: String { traceId }
+
+    /// The trace as the wire carries it (Hello), with a new span id.
+    public func context() -> TraceContext? { TraceContext(traceparent: header()) }
 
     static func hex(count: Int) -> String {
         var bytes = (0..<count).map { _ in UInt8.random(in: 0...255) }

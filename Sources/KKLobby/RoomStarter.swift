@@ -1,5 +1,6 @@
 import Foundation
 import KKMatch
+import Tracing
 import KKRedis
 import KKToken
 
@@ -30,17 +31,30 @@ public struct RoomStarter: Sendable {
     public func start(roomId: String, players: [Int64], track: String, attempt: String,
                       nowMillis: UInt64) async throws(MatchError) -> (matchId: UInt64, tokens: [Int64: ConnectToken], trackSha256: String?) {
         let ids = players.map { UInt64($0) }
+        // A span of its own (a countdown ending starts it, no request does): the match records
+        // its trace, under which the shards log its creation and adoption.
+        let span = startSpan("lobby.allocate", ofKind: .internal)
+        span.attributes["kk.room"] = roomId
+        span.attributes["kk.players"] = players.count
+        defer { span.end() }
+        var carrier: [String: String] = [:]
+        InstrumentationSystem.instrument.inject(span.context, into: &carrier, using: TraceparentInjector())
         let pinned = await trackVersion(track)
         let group = AllocatorRequest.group(players: ids, ticketId: "room:\(roomId):\(attempt)", nowMillis: nowMillis,
                                            config: config, track: pinned.map { "\(track)@\($0)" } ?? track,
-                                           privateMatch: true)
+                                           privateMatch: true, trace: carrier["traceparent"])
         let groupReply = await redis.script(group.source, keys: group.keys, args: group.args)
         if let (mid, sid) = AllocatorRequest.createdMatch(in: groupReply) {
             // The new match's owner lease and epoch: its own keys (another slot on a cluster).
             let c = AllocatorRequest.claim(matchId: mid, shardId: sid, config: config)
             _ = await redis.script(c.source, keys: c.keys, args: c.args)
         }
-        let placed = try AllocatorRequest.parseGroup(groupReply).get()
+        let placed: Allocation
+        do throws(MatchError) { placed = try AllocatorRequest.parseGroup(groupReply).get() } catch {
+            span.recordError(error)
+            throw error
+        }
+        span.attributes["kk.match_id"] = Int64(bitPattern: placed.matchId)
         let relayRequest = AllocatorRequest.liveRelays(config: config)
         let live = (try? AllocatorRequest.parseRelays(await redis.script(relayRequest.source, keys: relayRequest.keys,
                                                                          args: relayRequest.args)).get()) ?? []

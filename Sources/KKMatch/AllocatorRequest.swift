@@ -9,7 +9,8 @@ public struct AllocatorRequest: Sendable {
     public let args: [RedisArg]
 
     /// A seat for one player (``AllocatorScripts/allocate``).
-    public static func allocate(playerId: UInt64, nowMillis: UInt64, config: AllocatorConfig) -> AllocatorRequest {
+    /// `trace`: the request's W3C `traceparent`, recorded in a match this creates.
+    public static func allocate(playerId: UInt64, nowMillis: UInt64, config: AllocatorConfig, trace: String? = nil) -> AllocatorRequest {
         let k = config.keys
         return AllocatorRequest(
             source: AllocatorScripts.allocate,
@@ -17,21 +18,23 @@ public struct AllocatorRequest: Sendable {
                    .string(k.matchSeq), .string(k.activeMatches), .string(k.events)],
             args: [.string(k.shared), .string(String(playerId)), .int(Int64(config.playersPerMatch)),
                    .string(config.track), .string(String(nowMillis)),
-                   .string(String(config.ownershipTTLMillis)), .string(String(config.playerTTLMillis))])
+                   .string(String(config.ownershipTTLMillis)), .string(String(config.playerTTLMillis)),
+                   .string(trace.flatMap { $0.count <= 64 ? $0 : nil } ?? "")])
     }
 
     /// Seats for a group in one match (``AllocatorScripts/allocateGroup``). `privateMatch`: a new
     /// match for the group alone, on `track`, never offered to others (a lobby room); otherwise
     /// an open match with room may be shared (a party in quick play).
+    /// `trace`: the caller's W3C `traceparent`, recorded in a match this creates.
     public static func group(players: [UInt64], ticketId: String, nowMillis: UInt64, config: AllocatorConfig,
-                             track: String? = nil, privateMatch: Bool = false) -> AllocatorRequest {
+                             track: String? = nil, privateMatch: Bool = false, trace: String? = nil) -> AllocatorRequest {
         let k = config.keys
         return AllocatorRequest(
             source: AllocatorScripts.allocateGroup,
             keys: [.string(k.openMatches), .string(k.shards), .string(k.matchSeq), .string(k.activeMatches), .string(k.events)],
             args: [.string(k.shared), .int(Int64(config.playersPerMatch)), .string(track ?? config.track), .string(String(nowMillis)),
                    .string(String(config.ownershipTTLMillis)), .string(String(config.playerTTLMillis)), .string(ticketId),
-                   .string(privateMatch ? "1" : "0")]
+                   .string(privateMatch ? "1" : "0"), .string(trace.flatMap { $0.count <= 64 ? $0 : nil } ?? "")]
                 + players.map { .string(String($0)) })
     }
 

@@ -8,7 +8,8 @@
 public enum AllocatorScripts {
     /// KEYS: 1 player->match, 2 matches:open, 3 shards, 4 match:seq, 5 matches:active, 6 events.
     /// ARGV: 1 prefix, 2 player id, 3 slots per match, 4 track, 5 now (unix ms),
-    /// 6 ownership TTL ms, 7 player-key TTL ms.
+    /// 6 ownership TTL ms, 7 player-key TTL ms, 8 the request's `traceparent` ('' none: kept in
+    /// a new match's hash as `trace`).
     /// Returns {'ok', mid, sid, slot, kind} or {'err', reason}.
     public static let allocate = #"""
     -- kk-match allocate v4
@@ -62,6 +63,7 @@ public enum AllocatorScripts {
 
     local m = newMatch(prefix, {seq = KEYS[4], open = KEYS[2], active = KEYS[5], events = KEYS[6]},
                        best, slots, 1, track, ARGV[5], now, ownerTTL, true)
+    if ARGV[8] and ARGV[8] ~= '' then redis.call('HSET', prefix .. 'match:' .. m, 'trace', ARGV[8]) end
     redis.call('HSET', prefix .. 'match:' .. m .. ':players', pid, 0)
     redis.call('SET', KEYS[1], m, 'PX', playerTTL)
     return {'ok', m, best, '0', 'created'}
@@ -128,10 +130,11 @@ public enum AllocatorScripts {
     /// ARGV: 1 prefix, 2 slots per match, 3 track, 4 now (unix ms), 5 ownership TTL ms,
     /// 6 player-key TTL ms, 7 the party ticket's id (each ticket is taken once: a replayed ticket
     /// cannot seat a member who has since left the party), 8 private ('1': always a new match,
-    /// never in the open set: a lobby room's), 9... player ids.
+    /// never in the open set: a lobby room's), 9 the caller's `traceparent` ('' none: kept in a
+    /// new match's hash as `trace`), 10... player ids.
     /// Returns {'ok', mid, sid, 'group'} ({'ok', mid, sid, 'group', 'created'} for a new match) or {'err', reason}.
     public static let allocateGroup = #"""
-    -- kk-match allocate-group v3
+    -- kk-match allocate-group v4
 
     """# + pickShard + #"""
     local prefix = ARGV[1]
@@ -139,7 +142,7 @@ public enum AllocatorScripts {
     local ownerTTL, playerTTL = ARGV[5], ARGV[6]
     local private = ARGV[8] == '1'
     local players = {}
-    for i = 9, #ARGV do table.insert(players, ARGV[i]) end
+    for i = 10, #ARGV do table.insert(players, ARGV[i]) end
     local n = #players
     if n == 0 or n > slots then return {'err', 'group_size'} end
     if not redis.call('SET', prefix .. 'party-ticket:' .. ARGV[7], '1', 'NX', 'PX', 120000) then return {'err', 'ticket_used'} end
@@ -193,6 +196,7 @@ public enum AllocatorScripts {
     if not best then return {'err', 'no_shard'} end
     local m = newMatch(prefix, {seq = KEYS[3], open = KEYS[1], active = KEYS[4], events = KEYS[5]},
                        best, slots, n, track, ARGV[4], now, ownerTTL, not private)
+    if ARGV[9] ~= '' then redis.call('HSET', prefix .. 'match:' .. m, 'trace', ARGV[9]) end
     seat(m, 0)
     return {'ok', m, best, 'group', 'created'}
     """#

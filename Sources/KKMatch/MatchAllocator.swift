@@ -53,8 +53,8 @@ public final class MatchAllocator {
     public var scriptFallbacks: Int { allocateScript.fallbacks + relaysScript.fallbacks + groupScript.fallbacks }
 
     /// Allocates `playerId` at unix time `nowMillis`; `done` runs exactly once on the loop thread.
-    public func allocate(playerId: UInt64, nowMillis: UInt64, done: @escaping (Result<Allocation, MatchError>) -> Void) {
-        let r = AllocatorRequest.allocate(playerId: playerId, nowMillis: nowMillis, config: config)
+    public func allocate(playerId: UInt64, nowMillis: UInt64, trace: String? = nil, done: @escaping (Result<Allocation, MatchError>) -> Void) {
+        let r = AllocatorRequest.allocate(playerId: playerId, nowMillis: nowMillis, config: config, trace: trace)
         allocateScript.run(on: client, keys: r.keys, args: r.args) { [self] reply in claimIfCreated(reply) { done(Self.parseAllocation(reply)) } }
     }
 

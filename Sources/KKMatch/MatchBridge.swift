@@ -4,12 +4,17 @@ import KKRedis
 
 /// What the HTTP layer needs from an allocator (``MatchBridge`` in production; a stub is easy).
 public protocol MatchAllocating: Sendable {
-    /// Allocates a match slot for `playerId`.
-    func allocate(playerId: UInt64) async throws(MatchError) -> Allocation
+    /// Allocates a match slot for `playerId`; a new match records `trace` (a W3C `traceparent`).
+    func allocate(playerId: UInt64, trace: String?) async throws(MatchError) -> Allocation
     /// Reserves seats for all `players` (a party) in one match, atomically.
     func allocateGroup(players: [UInt64], ticketId: String) async throws(MatchError) -> Allocation
     /// Addresses of live, non-draining relays (may be empty: then static ones are used).
     var liveRelays: [String] { get }
+}
+
+extension MatchAllocating {
+    /// Allocates without a trace.
+    public func allocate(playerId: UInt64) async throws(MatchError) -> Allocation { try await allocate(playerId: playerId, trace: nil) }
 }
 
 /// Async front of a ``MatchAllocator``: a dedicated thread runs an ``EventLoop`` with the
@@ -53,7 +58,7 @@ public final class MatchBridge: MatchAllocating, @unchecked Sendable {
     }
 
     private enum Job {
-        case allocate(UInt64, CheckedContinuation<Result<Allocation, MatchError>, Never>)
+        case allocate(UInt64, String?, CheckedContinuation<Result<Allocation, MatchError>, Never>)
         case allocateGroup([UInt64], String, CheckedContinuation<Result<Allocation, MatchError>, Never>)
         case refreshRelays(CheckedContinuation<Void, Never>)
     }
@@ -87,9 +92,9 @@ public final class MatchBridge: MatchAllocating, @unchecked Sendable {
     public var liveRelays: [String] { lock.withLock { stats.relays } }
     public var snapshot: Stats { lock.withLock { stats } }
 
-    public func allocate(playerId: UInt64) async throws(MatchError) -> Allocation {
+    public func allocate(playerId: UInt64, trace: String?) async throws(MatchError) -> Allocation {
         let result = await withCheckedContinuation { (c: CheckedContinuation<Result<Allocation, MatchError>, Never>) in
-            if let refusal = enqueue(.allocate(playerId, c)) { c.resume(returning: .failure(refusal)) }
+            if let refusal = enqueue(.allocate(playerId, trace, c)) { c.resume(returning: .failure(refusal)) }
         }
         return try result.get()
     }
@@ -178,10 +183,10 @@ public final class MatchBridge: MatchAllocating, @unchecked Sendable {
             }
             for job in jobs {
                 switch job {
-                case .allocate(let pid, let c):
+                case .allocate(let pid, let trace, let c):
                     if stop { c.resume(returning: .failure(.shuttingDown)); continue }
                     lock.withLock { stats.inFlight += 1 }
-                    allocator.allocate(playerId: pid, nowMillis: Self.unixMillis()) { result in
+                    allocator.allocate(playerId: pid, nowMillis: Self.unixMillis(), trace: trace) { result in
                         self.lock.withLock {
                             self.stats.inFlight -= 1
                             if case .success = result { self.stats.allocated += 1 } else { self.stats.failed += 1 }

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Tracing
 import KKToken
@@ -102,18 +103,20 @@ public final class MatchService: Sendable {
     public func addRoutes<Context: RequestContext>(to router: Router<Context>) {
         router.post("/v1/match") { [self] request, _ -> Response in
             let auth = request.headers[.authorization]
+            let traceparent = request.headers[HTTPField.Name("traceparent")!]
             let body: ByteBuffer
             do {
                 body = try await request.body.collect(upTo: Self.maxBodyBytes)
             } catch {
                 return fail(.badRequest("body larger than \(Self.maxBodyBytes) bytes"))
             }
-            return await handle(body: body, authorization: auth)
+            return await handle(body: body, authorization: auth, traceparent: traceparent)
         }
     }
 
     /// The route's logic, independent of Hummingbird's request type.
-    func handle(body: ByteBuffer, authorization: String?) async -> Response {
+    /// `traceparent`: the caller's, used as the match's trace when tracing is off.
+    func handle(body: ByteBuffer, authorization: String?, traceparent: String? = nil) async -> Response {
         let pid: UInt64
         var party: (members: [UInt64], ticketId: String)?
         do {
@@ -135,11 +138,16 @@ public final class MatchService: Sendable {
         let span = startSpan("match.allocate", ofKind: .internal)
         span.attributes["kk.player_id"] = Int64(bitPattern: pid)
         defer { span.end() }
+        // The match remembers the trace it was allocated under (its hash's `trace`): the shards
+        // log its creation and adoption under it.
+        var carrier: [String: String] = [:]
+        InstrumentationSystem.instrument.inject(span.context, into: &carrier, using: TraceparentInjector())
+        let trace = carrier["traceparent"] ?? traceparent
         do {
             // A party's seats first (all in one match, atomically); then the leader's own seat
             // is among them, as each member's is when they ask.
             if let party { _ = try await allocator.allocateGroup(players: party.members, ticketId: party.ticketId) }
-            allocation = try await allocator.allocate(playerId: pid)
+            allocation = try await allocator.allocate(playerId: pid, trace: trace)
             span.attributes["kk.match_id"] = Int64(bitPattern: allocation.matchId)
         } catch {
             span.recordError(error)
@@ -200,4 +208,10 @@ public final class LockedIssuer: @unchecked Sendable {
         return try issuer.issue(playerId: playerId, matchId: matchId, now: now, validSeconds: validSeconds,
                                 timeoutSeconds: timeoutSeconds, relays: relays)
     }
+}
+
+/// Writes propagated headers (W3C `traceparent`) into a dictionary.
+public struct TraceparentInjector: Injector {
+    public init() {}
+    public func inject(_ value: String, forKey key: String, into carrier: inout [String: String]) { carrier[key] = value }
 }

@@ -159,10 +159,22 @@ public final class RelayServer {
             case .close(let id, _): connections.close(id)
             case .lookUpRoute(let mid): links.lookUp(mid)
             case .connectShard(let sid, let host, let port): links.connect(sid, host: host, port: port)
+            case .joining(let id): logJoin(id)
             }
         }
         links.flush()
         udp.flush()
+    }
+
+    /// One line per join or resume, with the client's trace (W3C ids) when its Hello had one.
+    private func logJoin(_ id: Int) {
+        guard let s = core.sessions[id] else { return }
+        var meta: Logger.Metadata = ["player": "\(s.playerId)", "match": "\(s.matchId)"]
+        if let t = s.trace {
+            meta["trace_id"] = "\(t.traceId)"
+            meta["span_id"] = "\(t.spanIdHex)"
+        }
+        logger.info(s.mode == .resume ? "session resume" : "session join", metadata: meta)
     }
 
     // MARK: housekeeping, registration, drain

@@ -39,14 +39,16 @@ extension RelayCore {
         }
         if draining { disconnect(s.id, .relayDraining); counters.drop(.draining); return }
         s.mode = h.mode
+        s.trace = h.trace
         s.nextInputSeqFromHello = h.nextInputSeq
         s.ackedFrameTick = 0
         s.phase = .joining
         sessionsByMatch[s.matchId, default: []].append(s.id)
+        outbound.append(.joining(session: s.id))
         // The JoinRequest goes out now if the match's shard is known, else once its route is.
         if let shard = route(s.matchId) {
             shardOfMatch[s.matchId] = shard
-            sendControl(JoinRequestPacket(matchId: s.matchId, playerId: s.playerId, mode: s.mode), to: shard)
+            sendControl(JoinRequestPacket(matchId: s.matchId, playerId: s.playerId, mode: s.mode, trace: s.trace), to: shard)
         }
     }
 

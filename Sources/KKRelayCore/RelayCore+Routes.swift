@@ -138,7 +138,7 @@ extension RelayCore {
         shardOfMatch[matchId] = shard
         for id in sessionsByMatch[matchId] ?? [] {
             guard let s = sessions[id], s.phase == .joining else { continue }
-            sendControl(JoinRequestPacket(matchId: matchId, playerId: s.playerId, mode: s.mode), to: shard)
+            sendControl(JoinRequestPacket(matchId: matchId, playerId: s.playerId, mode: s.mode, trace: s.trace), to: shard)
         }
     }
 

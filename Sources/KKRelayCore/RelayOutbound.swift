@@ -16,4 +16,7 @@ public enum RelayTarget: Sendable, Equatable {
     /// Open an ENet link to the shard at `host:port`; report with ``RelayCore/shardLinkUp(_:)``
     /// or ``RelayCore/shardLinkDown(_:nowMillis:)``.
     case connectShard(ShardID, host: String, port: UInt16)
+    /// The session's Hello asked to join or resume its match (no bytes): the I/O layer logs it,
+    /// under the client's trace when it sent one.
+    case joining(session: Int)
 }

@@ -23,6 +23,8 @@ public final class RelaySession {
     public let token: PrivateToken
     public var phase: Phase = .awaitingHello
     public var mode: HelloPacket.Mode = .join
+    /// The client's trace from its Hello (logged with the join, passed to the shard).
+    public var trace: TraceContext?
     public var replay = ReplayWindow()
     public var reorder = InputReorderBuffer(startSeq: 0)
     /// Newest frame tick the client acknowledged (0: none yet: full frames).

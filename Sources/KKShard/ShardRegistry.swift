@@ -134,7 +134,15 @@ public final class ShardRegistry {
         }
         if now >= lastOverRetry + 1000 { lastOverRetry = now; flushOvers() }
         // Presence: who is racing where (the platform services listen; best effort, pub/sub).
-        for j in server.core.takeJoinedPlayers() where redis.isConnected { publish(.racing(playerId: j.playerId, matchId: j.matchId)) }
+        for j in server.core.takeJoinedPlayers() {
+            var meta: Logger.Metadata = ["player": "\(j.playerId)", "match": "\(j.matchId)"]
+            if let t = j.trace {
+                meta["trace_id"] = "\(t.traceId)"
+                meta["span_id"] = "\(t.spanIdHex)"
+            }
+            logger.info(j.mode == .resume ? "player resumed" : "player joined", metadata: meta)
+            if redis.isConnected { publish(.racing(playerId: j.playerId, matchId: j.matchId)) }
+        }
         if server.draining && server.core.matches.isEmpty { deregisterAndExit(code: 0) }
     }
 
@@ -211,10 +219,13 @@ public final class ShardRegistry {
             return
         }
         // The allocation names the track (a lobby room's vote): read it, then host the match.
-        redis.command(["HGET", key("match", "\(mid)"), "track"]) { [unowned self] r in createAllocated(mid, track: r.text) }
+        redis.command(["HMGET", key("match", "\(mid)"), "track", "trace"]) { [unowned self] r in
+            guard case .array(let f) = r, f.count == 2 else { return createAllocated(mid, track: nil, trace: nil) }
+            createAllocated(mid, track: f[0].text, trace: f[1].text)
+        }
     }
 
-    private func createAllocated(_ mid: UInt64, track: String?) {
+    private func createAllocated(_ mid: UInt64, track: String?, trace: String?) {
         guard server.core.matches[mid] == nil else { replayPendingJoins(mid); return }
         do {
             try server.core.createMatch(id: mid, seed: mid, track: track)
@@ -222,7 +233,7 @@ public final class ShardRegistry {
             // No longer "allocated but not hosted" for the allocator's capacity check, once a
             // heartbeat has counted it in `matches` (until then it counts as pending).
             hostedUncounted.append(mid)
-            logger.info("match created", metadata: ["match": "\(mid)"])
+            logger.info("match created", metadata: traced(["match": "\(mid)"], trace))
         } catch ShardError.trackMissing(let ref) {
             // Another shard with that track version may adopt it once the lease is given up.
             logger.error("refusing allocated match \(mid): this shard lacks track \(ref); giving the lease up")
@@ -236,9 +247,9 @@ public final class ShardRegistry {
     /// A join for a match this shard does not host: ask Redis whether it is ours.
     private func lookUp(matchId mid: UInt64) -> Bool {
         guard redis.isConnected, !refusedMatches.contains(mid) else { return false }
-        redis.command(["HMGET", key("match", "\(mid)"), "shard", "track"]) { [unowned self] r in
-            guard case .array(let f) = r, f.count == 2, f[0].text == config.id, !server.draining else { replayPendingJoins(mid); return }
-            createAllocated(mid, track: f[1].text)
+        redis.command(["HMGET", key("match", "\(mid)"), "shard", "track", "trace"]) { [unowned self] r in
+            guard case .array(let f) = r, f.count == 3, f[0].text == config.id, !server.draining else { replayPendingJoins(mid); return }
+            createAllocated(mid, track: f[1].text, trace: f[2].text)
         }
         return true
     }
@@ -352,16 +363,24 @@ public final class ShardRegistry {
     /// then the lease, a new epoch, the snapshot and the log in one script on the match's slot;
     /// then the hash names this shard.
     private func tryAdopt(_ mid: UInt64) {
-        redis.command(["HMGET", key("match", "\(mid)"), "state", "track"]) { [unowned self] h in
-            guard case .array(let f) = h, f.count == 2, let state = f[0].text, state != "over" else { return }
-            let track = f[1].text
+        redis.command(["HMGET", key("match", "\(mid)"), "state", "track", "trace"]) { [unowned self] h in
+            guard case .array(let f) = h, f.count == 3, let state = f[0].text, state != "over" else { return }
+            let track = f[1].text, trace = f[2].text
             scripts.adopt.run(on: redis, keys: [runtime(mid, "owner"), runtime(mid, "epoch"), runtime(mid, "snap"), runtime(mid, "log")],
                               args: [.string(config.id), .int(Int64(config.ownershipTTLMillis))]) { [unowned self] r in
                 guard case .array(let parts) = r, parts.count >= 1, case .integer(let epoch) = parts[0] else { return }
                 redis.command(["HSET", key("match", "\(mid)"), "shard", .string(config.id)]) { _ in }
-                adopt(mid, epoch: epoch, parts: parts, track: track)
+                adopt(mid, epoch: epoch, parts: parts, track: track, trace: trace)
             }
         }
+    }
+
+    /// `meta` with the trace id of a W3C `traceparent` (the match's allocation), when valid.
+    private func traced(_ meta: Logger.Metadata, _ traceparent: String?) -> Logger.Metadata {
+        guard let t = traceparent.flatMap(TraceContext.init(traceparent:)) else { return meta }
+        var m = meta
+        m["trace_id"] = "\(t.traceId)"
+        return m
     }
 
     /// Gives the match's lease up (another shard may adopt it).
@@ -379,7 +398,7 @@ public final class ShardRegistry {
         releaseLease(mid)
     }
 
-    private func adopt(_ mid: UInt64, epoch: Int64, parts: [RedisReply], track: String?) {
+    private func adopt(_ mid: UInt64, epoch: Int64, parts: [RedisReply], track: String?, trace: String?) {
         var adopted = false
         if parts.count > 1, case .string(let bytes) = parts[1] {
             do {
@@ -395,7 +414,8 @@ public final class ShardRegistry {
                 try server.core.adoptMatch(id: mid, state: snap.state, players: snap.players, lastAppliedSeq: snap.lastAppliedSeq,
                                            track: track, log: log)
                 adopted = true
-                logger.notice("adopted match from snapshot", metadata: ["match": "\(mid)", "tick": "\(snap.state.tick)", "epoch": "\(epoch)"])
+                logger.notice("adopted match from snapshot",
+                              metadata: traced(["match": "\(mid)", "tick": "\(snap.state.tick)", "epoch": "\(epoch)"], trace))
             } catch ShardError.trackMissing(let ref) {
                 logger.error("cannot adopt match \(mid): this shard lacks track \(ref); giving the lease up")
                 refuse(mid)
@@ -407,7 +427,7 @@ public final class ShardRegistry {
         if !adopted {
             do {
                 try server.core.createMatch(id: mid, seed: mid, track: track)
-                logger.notice("adopted match without snapshot (fresh state)", metadata: ["match": "\(mid)"])
+                logger.notice("adopted match without snapshot (fresh state)", metadata: traced(["match": "\(mid)", "epoch": "\(epoch)"], trace))
             } catch {
                 logger.error("cannot adopt match \(mid): \(error); giving the lease up")
                 releaseLease(mid)

@@ -23,7 +23,7 @@ public final class ShardCore {
     private var ended: [Ended] = []
     /// Accepted joins since the last ``takeJoinedPlayers()`` (bounded: the I/O layer drains it
     /// every 100 ms; beyond the bound the oldest are dropped, presence is best effort).
-    private var joined: [(playerId: UInt64, matchId: UInt64)] = []
+    private var joined: [JoinRequestPacket] = []
     private var stateBytes: [UInt8] = []
     private var relayScratch: [RelayLink] = []
     private var tickCounter: UInt64 = 0
@@ -132,7 +132,7 @@ public final class ShardCore {
         let slot = m.slot(of: j.playerId)
         if result == .ok {
             counters.joinsAccepted += 1
-            if joined.count < 4096 { joined.append((j.playerId, j.matchId)) }
+            if joined.count < 4096 { joined.append(j) }
         } else {
             counters.joinsRefused += 1
         }
@@ -181,8 +181,9 @@ public final class ShardCore {
         }
     }
 
-    /// Players whose join was accepted since the last call (for presence).
-    public func takeJoinedPlayers() -> [(playerId: UInt64, matchId: UInt64)] {
+    /// The joins (and resumes) accepted since the last call, as the relays asked them (the
+    /// player, the match, the mode, the client's trace): for presence and the join log.
+    public func takeJoinedPlayers() -> [JoinRequestPacket] {
         defer { joined.removeAll(keepingCapacity: true) }
         return joined
     }

@@ -16,17 +16,21 @@ public struct JoinRequestPacket: WirePacket, Equatable {
     public var matchId: UInt64
     public var playerId: UInt64
     public var mode: HelloPacket.Mode
+    /// The client's trace from its Hello (optional, trailing): the shard logs the join under it.
+    public var trace: TraceContext?
 
-    public init(matchId: UInt64, playerId: UInt64, mode: HelloPacket.Mode) {
+    public init(matchId: UInt64, playerId: UInt64, mode: HelloPacket.Mode, trace: TraceContext? = nil) {
         self.matchId = matchId
         self.playerId = playerId
         self.mode = mode
+        self.trace = trace
     }
 
     public func encodeBody(into w: inout WireWriter) throws(WireError) {
         try w.writeUInt64(matchId)
         try w.writeUInt64(playerId)
         try w.writeUInt8(mode.rawValue)
+        try trace?.encode(into: &w)
     }
 
     public init(body r: inout WireReader) throws(WireError) {
@@ -34,6 +38,7 @@ public struct JoinRequestPacket: WirePacket, Equatable {
         playerId = try r.readUInt64()
         guard let m = HelloPacket.Mode(rawValue: try r.readUInt8()) else { throw .invalidField }
         mode = m
+        trace = try TraceContext.decodeTrailing(&r)
     }
 }
 

@@ -56,6 +56,7 @@ final class ClientTestNet {
                         }
                     case .lookUpRoute(let mid): r.core.routeLookedUp(matchId: mid, .found("s0", address: "10.0.0.1:7300"), nowMillis: nowMillis)
                     case .connectShard(let sid, _, _): r.core.shardLinkUp(sid)
+                    case .joining: break
                     }
                 }
             }

@@ -17,6 +17,8 @@ final class InProcessStack {
         /// Plaintext packets each client session received.
         var toClient: [Int: [[UInt8]]] = [:]
         var closed: [Int: DisconnectReason] = [:]
+        /// `.joining` entries the core queued (the relay logs each join and resume).
+        var joinsLogged = 0
         init(core: RelayCore, link: RelayLink) { self.core = core; self.link = link }
     }
 
@@ -74,6 +76,7 @@ final class InProcessStack {
                                                 nowMillis: now)
                     case .connectShard(let sid, _, _):
                         if shardUp { node.core.shardLinkUp(sid) }
+                    case .joining: node.joinsLogged += 1
                     }
                 }
             }

@@ -48,8 +48,13 @@ import Testing
         #expect(decodeClient(resealed(relayOnly)) == .unknownType)
         var badSum = good; badSum[good.count - 1] ^= 1
         #expect(decodeClient(badSum) == .badChecksum)
-        var trailing = Array(good.dropLast(4)); trailing.append(0)
+        // A Hello may end with a 25-byte trace context: one byte more is a short trace, 26 too many.
+        var short = Array(good.dropLast(4)); short.append(0)
+        #expect(decodeClient(resealed(short + [0, 0, 0, 0])) == .truncated)
+        let trailing = Array(good.dropLast(4)) + [UInt8](repeating: 1, count: TraceContext.wireBytes + 1)
         #expect(decodeClient(resealed(trailing + [0, 0, 0, 0])) == .trailingBytes)
+        let zeroTrace = Array(good.dropLast(4)) + [UInt8](repeating: 0, count: TraceContext.wireBytes)
+        #expect(decodeClient(resealed(zeroTrace + [0, 0, 0, 0])) == .invalidField)
         var badMode = good; badMode[6] = 7
         #expect(decodeClient(resealed(badMode)) == .invalidField)
         #expect(decodeClient([UInt8](repeating: 0, count: Limits.maxDatagramBytes + 1)) == .oversized)
