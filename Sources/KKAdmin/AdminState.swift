@@ -9,14 +9,21 @@ public final class AdminState: @unchecked Sendable {
     private var _notReadyReasons: [String] = ["starting"]
     private var _status: [UInt8] = Array("{}".utf8)
     private var _drainRequested = false
+    /// Reasons per component (``setReadiness(_:for:)``); "" is the process's own.
+    private var _reasons: [String: [String]] = [:]
 
     public init() {}
 
     /// Sets readiness with the reasons it is not ready (empty when ready).
-    public func setReadiness(_ reasons: [String]) {
+    public func setReadiness(_ reasons: [String]) { setReadiness(reasons, for: "") }
+
+    /// Sets one component's reasons (a process hosting several, each with its own dependency):
+    /// ready when no component has any. One component coming up does not hide another's reason.
+    public func setReadiness(_ reasons: [String], for component: String) {
         lock.lock(); defer { lock.unlock() }
-        _ready = reasons.isEmpty
-        _notReadyReasons = reasons
+        _reasons[component] = reasons
+        _notReadyReasons = _reasons.keys.sorted().flatMap { _reasons[$0]! }
+        _ready = _notReadyReasons.isEmpty
     }
 
     public var ready: (Bool, [String]) {

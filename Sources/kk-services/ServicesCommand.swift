@@ -155,7 +155,7 @@ struct ServicesCommand: AsyncParsableCommand {
             await bus.send(LobbyWireText(text: String(decoding: (try? JSONEncoder().encode(m)) ?? Data(), as: UTF8.self)), to: friends)
         }
         let social = SocialService(store: socialStore, verifier: tokens.verifier, ticketSigner: tokens.signer)
-        host.admin.setReadiness(["migrations: pending"])
+        host.admin.setReadiness(["migrations: pending"], for: "postgres")
         var sets: [MigrationSet] = []
         if wanted.contains("auth") { sets.append(try AuthMigrations.set()) }
         if wanted.contains("social") { sets.append(try SocialMigrations.set()) }
@@ -302,7 +302,7 @@ extension ServicesCommand {
         if let s = config.relaySecret, s.count < 16 { throw ValidationError("KK_LOBBY_RELAY_SECRET must be at least 16 characters") }
         let admin = host.admin
         let bridge = try RedisCommandBridge(options: redisOptions(redisPort), onConnectionChange: { up in
-            admin.setReadiness(up ? [] : ["redis: disconnected (lobby)"])
+            admin.setReadiness(up ? [] : ["redis: disconnected (lobby)"], for: "lobby")
         })
         let feed = try RedisChannelFeed(options: redisOptions(redisPort), channel: sharedPrefix + "lobby:bus")
         var starter: RoomStarter?
@@ -348,7 +348,7 @@ struct StartupMigrations: Service {
                 try await PostgresDeadline.ping(client, logger: logger)
                 break
             } catch {
-                admin.setReadiness(["postgres: \(error)", "migrations: pending"])
+                admin.setReadiness(["postgres: \(error)", "migrations: pending"], for: "postgres")
                 if Task.isCancelled { return }
                 try? await Task.sleep(for: .seconds(1))
             }
@@ -357,7 +357,7 @@ struct StartupMigrations: Service {
             let applied = try await MigrationRunner.apply(set, on: client, logger: logger)
             logger.info("schema \(set.schema): \(applied.isEmpty ? "up to date" : "applied \(applied)")")
         }
-        admin.setReadiness([])
+        admin.setReadiness([], for: "postgres")
         await cancelWhenGracefulShutdown {
             var down = false
             while !Task.isCancelled {
@@ -365,11 +365,11 @@ struct StartupMigrations: Service {
                 do throws(PostgresStoreError) {
                     try await PostgresDeadline.ping(client, logger: logger)
                     if down { logger.info("postgres answers again"); down = false }
-                    admin.setReadiness([])
+                    admin.setReadiness([], for: "postgres")
                 } catch {
                     if Task.isCancelled { break }  // shutting down: not the database's fault
                     if !down { logger.warning("postgres: \(error)"); down = true }
-                    admin.setReadiness(["postgres: \(error)"])
+                    admin.setReadiness(["postgres: \(error)"], for: "postgres")
                 }
             }
         }

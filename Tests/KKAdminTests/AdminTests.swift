@@ -64,6 +64,23 @@ import Testing
         #expect(SystemTest.http(port: port, path: "/healthz") == nil, "the server stopped")
     }
 
+    /// A process hosting several components is ready when none has a reason: one coming up does
+    /// not hide another's (kk-services' lobby Redis connecting before its PostgreSQL migrations).
+    @Test func readinessPerComponent() {
+        let a = AdminState()
+        #expect(a.ready == (false, ["starting"]))
+        a.setReadiness(["migrations: pending"], for: "postgres")
+        a.setReadiness([], for: "lobby")
+        #expect(a.ready == (false, ["migrations: pending"]))
+        a.setReadiness(["redis: disconnected (lobby)"], for: "lobby")
+        a.setReadiness([], for: "postgres")
+        #expect(a.ready == (false, ["redis: disconnected (lobby)"]))
+        a.setReadiness([], for: "lobby")
+        #expect(a.ready == (true, []))
+        a.setReadiness(["shutting down"])
+        #expect(a.ready == (false, ["shutting down"]))
+    }
+
     @Test func configFileErrorsNameTheKey() {
         struct Settings: Codable, Equatable { var port: UInt16 = 1; var name: String = "x" }
         func message(_ json: String) -> String? {

@@ -30,7 +30,8 @@ import Testing
         let servicesPort = Int(SystemTest.freePort()), matchPort = Int(SystemTest.freePort())
         let otlp = "http://127.0.0.1:\(otlpPort)"
         let services = try ChildProcess(path: SystemTest.product("kk-services"),
-                                        arguments: ["--http-port", "\(servicesPort)", "--services", "auth", "--log-level", "warning", "--otlp-endpoint", otlp],
+                                        arguments: ["--http-port", "\(servicesPort)", "--services", "auth,lobby", "--log-level", "warning", "--otlp-endpoint", otlp,
+                                                    "--redis-port", "\(s.redisPort)", "--redis-prefix", s.prefix],
                                         environment: ["KK_POSTGRES_URL": try PostgresTestServer.url(), "KK_JWT_KEY": jwt], logPath: "\(s.dir)/services.log")
         defer { services.stop() }
         let match = try ChildProcess(path: SystemTest.product("kk-match"),
@@ -48,6 +49,18 @@ import Testing
             return try MatchService.requestMatch(baseURL: "http://127.0.0.1:\(matchPort)", player: "p", accessToken: session.accessToken)
         }
         #expect(ticket.matchId != nil)
+        // The lobby's WebSocket opened under the same trace sends its traceparent.
+        let lobby = try SDKTrace.$current.withValue(trace) { () throws -> LobbyClient in
+            let session = try AuthClient(baseURL: "http://127.0.0.1:\(servicesPort)").loginDevice(deviceId: "trace-device-\(getpid())")
+            let c = LobbyClient(url: "ws://127.0.0.1:\(servicesPort)/v1/lobby", accessToken: session.accessToken, autoReconnect: false)
+            c.connect()
+            return c
+        }
+        defer { lobby.close() }
+        #expect(lobby.waitFor(timeoutMillis: 10_000, { $0.type == "hello" }) != nil)
+        // The match keeps the trace it was allocated under (the shards log its creation and adoption with it).
+        let redis = try #require(RedisSync(port: s.redisPort))
+        #expect(redis.run("HGET", s.prefix + "match:\(ticket.matchId ?? 0)", "trace")?.contains(trace.traceId) == true)
         // A call outside the trace starts its own (the middleware's root span).
         _ = try AuthClient(baseURL: "http://127.0.0.1:\(servicesPort)").loginDevice(deviceId: "untraced-device-\(getpid())")
 
@@ -58,9 +71,10 @@ import Testing
         #expect(SystemTest.eventually(seconds: 20) {
             let mine = spans().filter { $0.trace_id == trace.traceId }
             return Set(mine.compactMap(\.service)).isSuperset(of: ["kk-services", "kk-match"]) && mine.contains { $0.name == "match.allocate" }
+                && mine.contains { $0.service == "kk-services" && $0.name.contains("/v1/lobby") }
         }, "\(spans().map { "\($0.service ?? "?") \($0.name) \($0.trace_id)" })\n\(s.log("match").suffix(1000))")
         let mine = spans().filter { $0.trace_id == trace.traceId }
-        let login = try #require(mine.first { $0.service == "kk-services" })
+        let login = try #require(mine.first { $0.service == "kk-services" && $0.name.contains("/v1/auth") })
         #expect(login.name.contains("/v1/auth/device"), "\(login.name)")
         let request = try #require(mine.first { $0.service == "kk-match" && $0.name != "match.allocate" })
         let allocate = try #require(mine.first { $0.name == "match.allocate" })
