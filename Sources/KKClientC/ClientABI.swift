@@ -145,6 +145,21 @@ public func kkClientEndReason(_ p: OpaquePointer?) -> Int32 {
     return Int32(c.rawValue)
 }
 
+@_cdecl("kk_client_last_failover")
+public func kkClientLastFailover(_ p: OpaquePointer?, _ count: UnsafeMutablePointer<UInt32>?) -> Int32 {
+    guard let h = ClientHandle.from(p) else { count?.pointee = 0; return Int32(KK_FAILOVER_NONE.rawValue) }
+    count?.pointee = UInt32(clamping: h.client.relayChanges)
+    let c: kk_client_failover_reason = switch h.client.lastFailover {
+    case nil: KK_FAILOVER_NONE
+    case .relaySilent: KK_FAILOVER_RELAY_SILENT
+    case .relayDraining: KK_FAILOVER_RELAY_DRAINING
+    case .relayClosed: KK_FAILOVER_RELAY_CLOSED
+    case .handshakeFailed: KK_FAILOVER_HANDSHAKE_FAILED
+    case .manual: KK_FAILOVER_MANUAL
+    }
+    return Int32(c.rawValue)
+}
+
 @_cdecl("kk_client_status_text")
 public func kkClientStatusText(_ p: OpaquePointer?, _ buf: UnsafeMutablePointer<CChar>?, _ len: Int) -> Int {
     guard let h = ClientHandle.from(p) else { return 0 }

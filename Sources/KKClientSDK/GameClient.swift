@@ -49,6 +49,14 @@ public final class GameClient {
     private var retryAtMillis: UInt64?
     /// Relay changes so far (resumes).
     public private(set) var relayChanges = 0
+    /// Relay changes by why they were decided (a game shows "reconnecting" and may say why).
+    public private(set) var failovers: [FailoverReason: Int] = [:]
+    /// The newest relay change's reason (nil before any).
+    public private(set) var lastFailover: FailoverReason?
+    /// Called when the client decides to move to another relay (before it reconnects).
+    public var onFailover: ((GameClient, FailoverReason) -> Void)?
+    /// Why the current move was requested (the relay's drain or its closed connection).
+    private var pendingMoveReason: FailoverReason = .relayDraining
     /// Handshake durations, ms (for load reports).
     public private(set) var handshakeMillis: [UInt64] = []
     /// Called after each tick (UI, load statistics).
@@ -116,7 +124,10 @@ public final class GameClient {
                     // The relay closed the connection while we play (its Disconnect was lost, or
                     // it went away politely): resume elsewhere at once instead of waiting out
                     // the silence.
-                    if session.state == .playing { session.moveRequested = true }
+                    if session.state == .playing {
+                        session.moveRequested = true
+                        pendingMoveReason = .relayClosed
+                    }
                 case .handshaking:
                     break
                 }
@@ -131,7 +142,7 @@ public final class GameClient {
     /// next relay; while joining, try the relays not tried yet, then give up with `failure`.
     private func handshakeGaveUp(_ failure: TransportFailure) {
         if session.state == .playing || session.state == .resuming {
-            switchRelay()
+            switchRelay(reason: .handshakeFailed)
             return
         }
         transport?.close()
@@ -149,7 +160,12 @@ public final class GameClient {
     }
 
     /// Moves to the next relay in the list, presenting the resume ticket when there is one.
-    public func switchRelay() {
+    public func switchRelay() { switchRelay(reason: .manual) }
+
+    private func switchRelay(reason: FailoverReason) {
+        failovers[reason, default: 0] += 1
+        lastFailover = reason
+        onFailover?(self, reason)
         if let t = transport {
             closedBytes.up += t.bytesSent; closedBytes.down += t.bytesReceived
             closedWire = (closedWire.0 + t.wireBytesSent, closedWire.1 + t.wireBytesReceived,
@@ -190,12 +206,13 @@ public final class GameClient {
         if session.state == .playing { movesWithoutWelcome = 0 }
         if let at = moveAtMillis, now >= at {
             moveAtMillis = nil
-            switchRelay()
+            switchRelay(reason: pendingMoveReason)
+            pendingMoveReason = .relayDraining
         } else if session.state == .playing, transport?.state == .established {
             let timeout = relayTimeoutMillis.map(Double.init) ?? session.relayTimeoutMillis
             let silent = Double(now &- min(now, lastHeardMillis))
             if silent > timeout {
-                switchRelay()
+                switchRelay(reason: .relaySilent)
             } else if session.relayWatch.shouldProbe(silentMillis: silent, sinceProbeMillis: Double(now &- min(now, lastProbeMillis)),
                                                      timeoutMillis: timeout) {
                 lastProbeMillis = now
@@ -268,4 +285,18 @@ public enum ClientSDKError: Error, Equatable, Sendable, CustomStringConvertible 
         case .transport(let e): "cannot open the connection to the relay: \(e)"
         }
     }
+}
+
+/// Why a ``GameClient`` moved to another relay.
+public enum FailoverReason: String, Sendable, CaseIterable, Hashable {
+    /// Nothing heard for longer than the measured path explains (``KKClient/RelayWatch``).
+    case relaySilent = "relay_silent"
+    /// The relay told its clients to move (it drains).
+    case relayDraining = "relay_draining"
+    /// The relay closed the connection while the client played.
+    case relayClosed = "relay_closed"
+    /// The handshake with the next relay failed or timed out while resuming.
+    case handshakeFailed = "handshake_failed"
+    /// The game asked for it (``GameClient/switchRelay()``).
+    case manual
 }

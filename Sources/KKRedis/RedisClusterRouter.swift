@@ -12,12 +12,14 @@ import KKLoop
 ///   MOVED usually means a failover or resharding) and `-ASK slot host:port` (`ASKING` then the
 ///   command on that node, map unchanged), at most ``maxRedirects`` times; a redirect to a node
 ///   not connected yet waits for it up to the connect timeout.
-/// - While a node of the map is down the map is refreshed every ``refreshMillis``; commands for
-///   its slots fail at once (`.failed(.disconnected)`) until a replica has taken them over:
-///   nothing waits for a failover.
+/// - The map is read again every ``fullRefreshMillis``, and every ``refreshMillis`` while a
+///   node of it is down; commands for its slots fail at once (`.failed(.disconnected)`) until
+///   a replica has taken them over: nothing waits for a failover.
 final class RedisClusterRouter {
     static let maxRedirects = 5
     static let refreshMillis: UInt64 = 250
+    /// The map is read again this often anyway (nodes added, replicas moved).
+    static let fullRefreshMillis: UInt64 = 5_000
 
     private struct Parked {
         let addr: String
@@ -188,7 +190,8 @@ final class RedisClusterRouter {
             owner.stats.refusedDisconnected += 1
             p.reply(.failed(.disconnected))
         }
-        if !ready || Set(slots).contains(where: { !$0.isEmpty && nodes[$0]?.isConnected != true }) { refresh() }
+        if !ready || now - lastRefresh >= Self.fullRefreshMillis
+            || Set(slots).contains(where: { !$0.isEmpty && nodes[$0]?.isConnected != true }) { refresh() }
     }
 
     private func refreshSoon() {
@@ -202,11 +205,11 @@ final class RedisClusterRouter {
         lastRefresh = monotonicNanos() / 1_000_000
         asked.value.command(["CLUSTER", "NODES"]) { [self] r in
             refreshInFlight = false
-            guard !closed, let map = Self.parseNodes(r, askedHost: String(asked.key.split(separator: ":").first ?? "")) else { return }
+            guard !closed, let map = Self.parseTopology(r, askedHost: String(asked.key.split(separator: ":").first ?? "")) else { return }
             refreshes += 1
             var fresh = [String](repeating: "", count: RedisSlot.count)
-            var listed = Set<String>()
-            for (range, addrs) in map {
+            var listed = map.nodes
+            for (range, addrs) in map.ranges {
                 for s in range { fresh[s] = addrs[0] }
                 listed.formUnion(addrs)
             }
@@ -227,9 +230,17 @@ final class RedisClusterRouter {
     /// a fresh cluster's; their primary's failover would find them unconnected.) Lines:
     /// `<id> <host:port@bus> <flags> <primary id or -> <ping> <pong> <epoch> <link> <slot ranges...>`.
     static func parseNodes(_ r: RedisReply, askedHost: String) -> [(ClosedRange<Int>, [String])]? {
+        parseTopology(r, askedHost: askedHost)?.ranges
+    }
+
+    /// The slot ranges as ``parseNodes(_:askedHost:)``, and every live node listed (also one
+    /// whose role the asked node has not learned yet: a fresh replica can show as a primary
+    /// without slots for a moment).
+    static func parseTopology(_ r: RedisReply, askedHost: String) -> (ranges: [(ClosedRange<Int>, [String])], nodes: Set<String>)? {
         guard let text = r.text else { return nil }
         var addrOf: [Substring: String] = [:], replicas: [Substring: [String]] = [:]
         var ranges: [(ClosedRange<Int>, Substring)] = []
+        var all = Set<String>()
         for line in text.split(separator: "\n") {
             let f = line.split(separator: " ")
             guard f.count >= 8, !f[2].contains("fail"), !f[2].contains("noaddr"), !f[2].contains("handshake"),
@@ -237,6 +248,7 @@ final class RedisClusterRouter {
                   let port = Int(hostPort[hostPort.index(after: colon)...]) else { continue }
             let host = hostPort[..<colon].isEmpty ? askedHost : String(hostPort[..<colon])
             let addr = "\(host):\(port)"
+            all.insert(addr)
             if f[2].contains("master") {
                 addrOf[f[0]] = addr
                 for r in f.dropFirst(8) where !r.hasPrefix("[") {
@@ -249,7 +261,7 @@ final class RedisClusterRouter {
             }
         }
         guard !ranges.isEmpty else { return nil }
-        return ranges.compactMap { range, id in addrOf[id].map { (range, [$0] + (replicas[id] ?? []).sorted()) } }
+        return (ranges.compactMap { range, id in addrOf[id].map { (range, [$0] + (replicas[id] ?? []).sorted()) } }, all)
     }
 
     private func setReady(_ up: Bool) {

@@ -98,6 +98,10 @@ int main(int argc, char **argv) {
            (unsigned long long)st.prediction_checks, st.prediction_error_max_m, st.local_slot, st.kart_count,
            st.lap, st.total_laps, st.race_phase, st.server_tick, st.lead_ticks,
            (unsigned long long)st.bytes_up, (unsigned long long)st.bytes_down, have ? "" : "none ", x, y, h);
+    uint32_t moves = 99;
+    int why = kk_client_last_failover(c, &moves);
+    printf("failover %d moves %u\n", why, moves);
+    if (kk_client_last_failover(NULL, NULL) != KK_FAILOVER_NONE) { printf("failover of NULL\n"); return 1; }
     kk_client_quit(c);
     kk_client_poll(c);
     printf("after quit: %s (reason %d)\n", state_name(kk_client_state(c)), kk_client_end_reason(c));

@@ -57,6 +57,12 @@ import Testing
         #expect(map.contains { $0.0 == 5460...5460 })
         #expect(map.contains { $0.0 == 10923...16383 && $0.1 == ["127.0.0.1:23952"] })  // its replica failed
         #expect(RedisClusterRouter.parseNodes(.string(Array("x 1:2@3 master - 0 0 1 connected 9-2".utf8)), askedHost: "") == nil)
+        // Every live node is connected to, also one the asked node still sees as a primary
+        // without slots (a replica whose role has not been gossiped yet); failed ones are not.
+        let young = text + "aa11 127.0.0.1:23956@33956 master - 0 0 0 connected\n"
+        let topology = RedisClusterRouter.parseTopology(.string(Array(young.utf8)), askedHost: "10.0.0.9")!
+        #expect(topology.nodes == ["127.0.0.1:23955", "127.0.0.1:23951", "10.0.0.9:23950", "127.0.0.1:23952", "127.0.0.1:23954",
+                                   "127.0.0.1:23956"])
         #expect(RedisClusterRouter.parseNodes(.error("ERR This instance has cluster support disabled"), askedHost: "") == nil)
     }
 

@@ -318,6 +318,7 @@ struct StackError: Error, CustomStringConvertible {
         #expect(out.contains("bad token refused: "))
         #expect(out.contains("OK playing and received frames"))
         #expect(out.contains("after quit: ended (reason 1)"))
+        #expect(out.contains("failover 0 moves 0"), "no relay move: KK_FAILOVER_NONE")
         for l in out.split(separator: "\n") where l.hasPrefix("frames ") { print("FIGURE capi \(l)") }
     }
 }

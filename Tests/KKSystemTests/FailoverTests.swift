@@ -66,6 +66,8 @@ import Testing
         a.signal(SIGKILL)
         let killedAt = monotonicMillis()
         #expect(drive(loop, timeoutMillis: 10_000) { client.relayChanges == 1 && client.session.state == .playing })
+        // A killed relay says nothing: the client decided from the silence (the SDK event a game shows).
+        #expect(client.lastFailover == .relaySilent && client.failovers == [.relaySilent: 1])
         let framesAfter = client.session.stats.framesReceived
         #expect(drive(loop, timeoutMillis: 10_000) { client.session.stats.framesReceived > framesAfter + 30 })
         print("FIGURE relay-kill-to-playing-seconds=\(Double(monotonicMillis() - killedAt) / 1000)")
@@ -75,6 +77,30 @@ import Testing
         let made = Double(client.session.stats.inputsRecorded)
         #expect(applied > 0 && applied <= made, "applied \(applied) made \(made)")
         #expect(SystemTest.eventually(seconds: 3) { (s.metric("rB", "kk_relay_joins_total{kind=\"resume\"}") ?? 0) >= 1 })
+    }
+
+    /// A relay drained with `--drain-move-after-ms` tells its sessions to move: the client moves
+    /// to the next relay at once and says why (the SDK event a game shows as "reconnecting").
+    @Test func drainedRelayMovesItsClientsWithTheDrainAsTheReason() throws {
+        let s = try StackProcesses("drain-move")
+        try s.shard("s1")
+        try s.relay("rA", extra: ["--drain-move-after-ms", "0"])
+        try s.relay("rB")
+        #expect(s.ready("s1") && s.ready("rA") && s.ready("rB"))
+        try s.allocate(match: 904, on: "s1")
+        let loop = try EventLoop()
+        let token = try TokenIssuer(key: s.key).issue(playerId: 8, matchId: 904, now: UInt64(time(nil)), validSeconds: 120,
+                                                      relays: ["127.0.0.1:\(s.udpPorts["rA"]!)", "127.0.0.1:\(s.udpPorts["rB"]!)"])
+        let client = try bot(loop, token: token)
+        defer { client.stop() }
+        var seen: [FailoverReason] = []
+        client.onFailover = { _, reason in seen.append(reason) }
+        #expect(drive(loop, timeoutMillis: 10_000) { client.session.state == .playing && client.session.stats.framesReceived > 30 })
+        #expect(SystemTest.http("POST", port: s.adminPorts["rA"]!, path: "/drain")?.status == 202)  // accepted: the drain runs on
+        #expect(drive(loop, timeoutMillis: 10_000) { client.relayChanges == 1 && client.session.state == .playing },
+                "relay A log:\n\(s.log("rA").suffix(1500))")
+        #expect(seen == [.relayDraining] && client.lastFailover == .relayDraining)
+        #expect(client.relay == "127.0.0.1:\(s.udpPorts["rB"]!)")
     }
 
     /// Redis lost mid-match: the race keeps running and frames keep flowing; the shard says it

@@ -69,6 +69,17 @@ typedef struct kk_client_config {
     const char *track;         /* track name, NULL = "oval" (must match the match's track) */
 } kk_client_config;
 
+/* kk_client_last_failover(): why the client last moved to another relay (while it resumes the
+ * state is KK_STATE_RESUMING: show "reconnecting"). */
+enum kk_client_failover_reason {
+    KK_FAILOVER_NONE = 0,              /* no move yet */
+    KK_FAILOVER_RELAY_SILENT = 1,      /* nothing heard for longer than the measured path explains */
+    KK_FAILOVER_RELAY_DRAINING = 2,    /* the relay told its clients to move (it drains) */
+    KK_FAILOVER_RELAY_CLOSED = 3,      /* the relay closed the connection while we played */
+    KK_FAILOVER_HANDSHAKE_FAILED = 4,  /* the next relay's handshake failed or timed out while resuming */
+    KK_FAILOVER_MANUAL = 5             /* the game asked for it */
+};
+
 /* Figures for a HUD or telemetry (kk_client_stats()). Set struct_size = sizeof(kk_client_stats_t)
  * before the call. Layout (x86-64 / arm64 LP64): 8 doubles (offsets 0-56), 8 uint64 (64-120),
  * 12 int32 (128-172); sizeof = 176. */
@@ -145,6 +156,10 @@ int kk_client_stats(const kk_client *client, kk_client_stats_t *stats);
 /* A suggested input from the built-in autopilot for the own kart (for bots, tests and AFK):
  * writes *buttons and *steer. Returns 0, or -1 before the first frame. */
 int kk_client_bot_input(kk_client *client, uint32_t *buttons, int32_t *steer);
+
+/* enum kk_client_failover_reason of the newest relay move (KK_FAILOVER_NONE before any); when
+ * `count` is not NULL it gets the number of moves so far. */
+int kk_client_last_failover(const kk_client *client, uint32_t *count);
 
 /* Leaves the match (sends Disconnect); the state becomes KK_STATE_ENDED / KK_END_QUIT. */
 void kk_client_quit(kk_client *client);
