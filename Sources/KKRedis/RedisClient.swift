@@ -106,6 +106,9 @@ public final class RedisClient {
     private(set) var router: RedisClusterRouter?
     /// Connect attempts so far: the endpoint tried next is `endpoints[attempts % count]`.
     private var attemptIndex = 0
+    /// More endpoints learned at run time (a cluster's nodes, for ``RedisSubscriber``): tried in
+    /// turn after ``Options/endpoints`` when the connection must be made again.
+    var learnedEndpoints: [Endpoint] = []
 
     public init(loop: EventLoop, options: Options) {
         self.loop = loop
@@ -174,7 +177,7 @@ public final class RedisClient {
     private func attempt() {
         phase = .connecting
         stats.connectAttempts += 1
-        let all = options.endpoints
+        let all = options.endpoints + learnedEndpoints.filter { !options.endpoints.contains($0) }
         let ep = all[attemptIndex % all.count]
         attemptIndex &+= 1
         guard let ac = redisAsyncConnect(ep.host, Int32(ep.port)) else { return scheduleRetry() }

@@ -20,9 +20,14 @@ public final class RedisSubscriber {
     /// Called when the server confirms a subscription (after every (re)connect).
     public var onSubscribed: (String) -> Void = { _ in }
 
+    /// On a Redis Cluster: before subscribing, each connection reads `CLUSTER NODES` and keeps
+    /// every node as a place to reconnect to (the seed may be the node that died).
+    private let cluster: Bool
+
     public init(loop: EventLoop, options: RedisClient.Options) {
         var plain = options
         plain.cluster = false  // any node of a cluster delivers every channel's messages
+        cluster = options.cluster
         client = RedisClient(loop: loop, options: plain)
         client.stateHook = { [weak self] up in self?.connectionChanged(up) }
         client.onStateChange = { [weak self] up in self?.onStateChange(up) }
@@ -54,8 +59,23 @@ public final class RedisSubscriber {
 
     private func connectionChanged(_ up: Bool) {
         activeChannels = []
-        if up, !handlers.isEmpty { _ = client.subscribe(channels: Array(handlers.keys)) }
+        guard up else { return }
+        guard cluster else { return subscribeAll() }
+        client.command(["CLUSTER", "NODES"]) { [weak self] r in
+            guard let self else { return }
+            if let t = RedisClusterRouter.parseTopology(r, askedHost: client.options.host) {
+                client.learnedEndpoints = t.nodes.sorted().compactMap(RedisClient.Endpoint.init)
+            }
+            if client.isConnected { subscribeAll() }
+        }
     }
+
+    private func subscribeAll() {
+        if !handlers.isEmpty { _ = client.subscribe(channels: Array(handlers.keys)) }
+    }
+
+    /// Endpoints this subscriber may reconnect to besides its options' (tests).
+    var learnedEndpoints: [RedisClient.Endpoint] { client.learnedEndpoints }
 
     private func received(_ reply: RedisReply) {
         guard case .array(let items) = reply, items.count >= 3,

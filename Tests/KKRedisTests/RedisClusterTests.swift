@@ -99,4 +99,27 @@ import Testing
         #expect(client.clusterCounters.refreshes >= 2)
         #expect(roundTrip(client, loop, ["SET", .string(key), "after"]) == .status("OK"))
     }
+
+    /// A subscriber on a cluster learns every node when it connects, so its seed dying moves it
+    /// to another node (pub/sub reaches every node of a cluster) instead of waiting for the seed.
+    @Test func subscriberOutlivesItsSeed() throws {
+        let cluster = try RedisClusterTestServer()
+        defer { cluster.stop() }
+        let loop = try EventLoop()
+        defer { loop.close() }
+        let sub = RedisSubscriber(loop: loop, options: .init(port: cluster.ports[0], minBackoffMillis: 20, maxBackoffMillis: 200, cluster: true))
+        defer { sub.close() }
+        var got: [String] = []
+        sub.subscribe("kk:test:events") { got.append(String(decoding: $0, as: UTF8.self)) }
+        sub.connect()
+        #expect(drive(loop) { sub.activeChannels.contains("kk:test:events") })
+        #expect(sub.learnedEndpoints.count == 6)
+        _ = cluster.cli(cluster.ports[1], "publish", "kk:test:events", "one")
+        #expect(drive(loop) { got == ["one"] })
+        cluster.kill(port: cluster.ports[0])
+        #expect(drive(loop, timeoutMillis: 10_000) { !sub.isConnected })
+        #expect(drive(loop, timeoutMillis: 10_000) { sub.activeChannels.contains("kk:test:events") }, "never resubscribed on another node")
+        _ = cluster.cli(cluster.ports[2], "publish", "kk:test:events", "two")
+        #expect(drive(loop) { got == ["one", "two"] })
+    }
 }
