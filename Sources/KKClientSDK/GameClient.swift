@@ -47,8 +47,8 @@ public final class GameClient {
     /// Connection attempts made so far (the running one included), and when the next one starts.
     public private(set) var connectAttempts = 1
     private var retryAtMillis: UInt64?
-    /// Relay changes so far (resumes).
-    public private(set) var relayChanges = 0
+    /// Relay changes so far (resumes), whatever their reason.
+    public var relayChanges: Int { failovers.values.reduce(0, +) }
     /// Relay changes by why they were decided (a game shows "reconnecting" and may say why).
     public private(set) var failovers: [FailoverReason: Int] = [:]
     /// The newest relay change's reason (nil before any).
@@ -174,7 +174,6 @@ public final class GameClient {
         transport?.close()
         transport = nil
         relayIndex += 1
-        relayChanges += 1
         if !session.resumeTicket.isEmpty {
             token.sealed = String(decoding: session.resumeTicket, as: UTF8.self)
         }

@@ -37,12 +37,10 @@ public struct RoomStarter: Sendable {
         span.attributes["kk.room"] = roomId
         span.attributes["kk.players"] = players.count
         defer { span.end() }
-        var carrier: [String: String] = [:]
-        InstrumentationSystem.instrument.inject(span.context, into: &carrier, using: TraceparentInjector())
         let pinned = await trackVersion(track)
         let group = AllocatorRequest.group(players: ids, ticketId: "room:\(roomId):\(attempt)", nowMillis: nowMillis,
                                            config: config, track: pinned.map { "\(track)@\($0)" } ?? track,
-                                           privateMatch: true, trace: carrier["traceparent"])
+                                           privateMatch: true, trace: TraceparentInjector.traceparent(of: span.context))
         let groupReply = await redis.script(group.source, keys: group.keys, args: group.args)
         if let (mid, sid) = AllocatorRequest.createdMatch(in: groupReply) {
             // The new match's owner lease and epoch: its own keys (another slot on a cluster).

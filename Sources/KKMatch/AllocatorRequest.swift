@@ -19,7 +19,7 @@ public struct AllocatorRequest: Sendable {
             args: [.string(k.shared), .string(String(playerId)), .int(Int64(config.playersPerMatch)),
                    .string(config.track), .string(String(nowMillis)),
                    .string(String(config.ownershipTTLMillis)), .string(String(config.playerTTLMillis)),
-                   .string(trace.flatMap { $0.count <= 64 ? $0 : nil } ?? "")])
+                   traceArgument(trace)])
     }
 
     /// Seats for a group in one match (``AllocatorScripts/allocateGroup``). `privateMatch`: a new
@@ -34,9 +34,12 @@ public struct AllocatorRequest: Sendable {
             keys: [.string(k.openMatches), .string(k.shards), .string(k.matchSeq), .string(k.activeMatches), .string(k.events)],
             args: [.string(k.shared), .int(Int64(config.playersPerMatch)), .string(track ?? config.track), .string(String(nowMillis)),
                    .string(String(config.ownershipTTLMillis)), .string(String(config.playerTTLMillis)), .string(ticketId),
-                   .string(privateMatch ? "1" : "0"), .string(trace.flatMap { $0.count <= 64 ? $0 : nil } ?? "")]
+                   .string(privateMatch ? "1" : "0"), traceArgument(trace)]
                 + players.map { .string(String($0)) })
     }
+
+    /// A `traceparent` as a script argument ('' none; longer than a W3C header: none).
+    private static func traceArgument(_ trace: String?) -> RedisArg { .string(trace.flatMap { $0.count <= 64 ? $0 : nil } ?? "") }
 
     /// The live, non-draining relays' addresses (``AllocatorScripts/liveRelays``).
     public static func liveRelays(config: AllocatorConfig) -> AllocatorRequest {

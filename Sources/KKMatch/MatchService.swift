@@ -140,9 +140,7 @@ public final class MatchService: Sendable {
         defer { span.end() }
         // The match remembers the trace it was allocated under (its hash's `trace`): the shards
         // log its creation and adoption under it.
-        var carrier: [String: String] = [:]
-        InstrumentationSystem.instrument.inject(span.context, into: &carrier, using: TraceparentInjector())
-        let trace = carrier["traceparent"] ?? traceparent
+        let trace = TraceparentInjector.traceparent(of: span.context) ?? traceparent
         do {
             // A party's seats first (all in one match, atomically); then the leader's own seat
             // is among them, as each member's is when they ask.
@@ -214,4 +212,12 @@ public final class LockedIssuer: @unchecked Sendable {
 public struct TraceparentInjector: Injector {
     public init() {}
     public func inject(_ value: String, forKey key: String, into carrier: inout [String: String]) { carrier[key] = value }
+
+    /// The `traceparent` of a span's context as the installed instrument propagates it (nil when
+    /// tracing is off): what a match records as the trace it was allocated under.
+    public static func traceparent(of context: ServiceContext) -> String? {
+        var carrier: [String: String] = [:]
+        InstrumentationSystem.instrument.inject(context, into: &carrier, using: TraceparentInjector())
+        return carrier["traceparent"]
+    }
 }

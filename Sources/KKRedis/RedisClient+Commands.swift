@@ -16,6 +16,13 @@ private final class ReplyBox {
 private let modeCommands: Set<String> = ["subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe",
                                          "sunsubscribe", "monitor"]
 
+/// `.unsupportedCommand` when `args` is one of ``modeCommands`` (checked on either path: one
+/// connection or a cluster's router).
+private func modeCommandRefusal(_ args: [[UInt8]]) -> RedisError? {
+    guard let name = args.first, name.count <= 12, modeCommands.contains(String(decoding: name, as: UTF8.self).lowercased()) else { return nil }
+    return .unsupportedCommand(String(decoding: name, as: UTF8.self))
+}
+
 extension RedisClient {
     /// Sends a command; `reply` runs exactly once on the loop thread. Returns false (after calling
     /// `reply` synchronously with `.failed(RedisError)`) when refused:
@@ -35,9 +42,9 @@ extension RedisClient {
     @discardableResult
     public func command(_ args: [[UInt8]], reply: @escaping (RedisReply) -> Void) -> Bool {
         if let router {
-            if let name = args.first, name.count <= 12, modeCommands.contains(String(decoding: name, as: UTF8.self).lowercased()) {
+            if let refusal = modeCommandRefusal(args) {
                 stats.refusedOther += 1
-                reply(.failed(.unsupportedCommand(String(decoding: name, as: UTF8.self))))
+                reply(.failed(refusal))
                 return false
             }
             var sent = true
@@ -80,10 +87,8 @@ extension RedisClient {
     private func refusal(_ args: [[UInt8]]) -> RedisError? {
         if phase == .closed { return .closed }
         guard isConnected else { return .disconnected }
-        guard let name = args.first else { return .rejected }
-        if name.count <= 12, modeCommands.contains(String(decoding: name, as: UTF8.self).lowercased()) {
-            return .unsupportedCommand(String(decoding: name, as: UTF8.self))
-        }
+        guard !args.isEmpty else { return .rejected }
+        if let refusal = modeCommandRefusal(args) { return refusal }
         if inFlight >= options.maxInFlight { return .tooManyInFlight }
         return nil
     }

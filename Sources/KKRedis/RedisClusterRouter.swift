@@ -38,6 +38,8 @@ final class RedisClusterRouter {
     private var nodes: [String: RedisClient] = [:]
     /// The node serving each slot ("" unknown).
     private var slots = [String](repeating: "", count: RedisSlot.count)
+    /// The nodes ``slots`` names (kept with it: the timer asks whether one is down).
+    private var primaries: Set<String> = []
     private var parked: [Parked] = []
     private let timer: LoopTimer
     private var refreshInFlight = false
@@ -120,6 +122,7 @@ final class RedisClusterRouter {
             let ask = kind == "ASK"
             if !ask {
                 slots[slot] = addr
+                primaries.insert(addr)
                 refreshSoon()
             }
             let next = self.node(addr)
@@ -149,12 +152,10 @@ final class RedisClusterRouter {
 
     private func node(_ addr: String) -> RedisClient {
         if let n = nodes[addr] { return n }
-        let colon = addr.lastIndex(of: ":")
-        let host = colon.map { String(addr[..<$0]) } ?? addr
-        let port = colon.flatMap { Int(addr[addr.index(after: $0)...]) } ?? 6379
+        let ep = RedisClient.Endpoint(addr) ?? RedisClient.Endpoint(host: addr, port: 6379)
         var o = options
-        o.host = host
-        o.port = port
+        o.host = ep.host
+        o.port = ep.port
         o.seeds = []
         o.cluster = false
         let n = RedisClient(loop: loop, options: o)
@@ -191,7 +192,7 @@ final class RedisClusterRouter {
             p.reply(.failed(.disconnected))
         }
         if !ready || now - lastRefresh >= Self.fullRefreshMillis
-            || Set(slots).contains(where: { !$0.isEmpty && nodes[$0]?.isConnected != true }) { refresh() }
+            || primaries.contains(where: { nodes[$0]?.isConnected != true }) { refresh() }
     }
 
     private func refreshSoon() {
@@ -214,6 +215,7 @@ final class RedisClusterRouter {
                 listed.formUnion(addrs)
             }
             slots = fresh
+            primaries = Set(map.ranges.map { $0.1[0] })
             for a in listed { _ = node(a) }
             // Nodes no longer listed (a removed or long-dead node) are dropped; the seeds stay, to
             // find the cluster again if every listed node goes away.

@@ -135,12 +135,8 @@ public final class ShardRegistry {
         if now >= lastOverRetry + 1000 { lastOverRetry = now; flushOvers() }
         // Presence: who is racing where (the platform services listen; best effort, pub/sub).
         for j in server.core.takeJoinedPlayers() {
-            var meta: Logger.Metadata = ["player": "\(j.playerId)", "match": "\(j.matchId)"]
-            if let t = j.trace {
-                meta["trace_id"] = "\(t.traceId)"
-                meta["span_id"] = "\(t.spanIdHex)"
-            }
-            logger.info(j.mode == .resume ? "player resumed" : "player joined", metadata: meta)
+            logger.info(j.mode == .resume ? "player resumed" : "player joined",
+                        metadata: traced(["player": "\(j.playerId)", "match": "\(j.matchId)"], j.trace))
             if redis.isConnected { publish(.racing(playerId: j.playerId, matchId: j.matchId)) }
         }
         if server.draining && server.core.matches.isEmpty { deregisterAndExit(code: 0) }
@@ -377,9 +373,15 @@ public final class ShardRegistry {
 
     /// `meta` with the trace id of a W3C `traceparent` (the match's allocation), when valid.
     private func traced(_ meta: Logger.Metadata, _ traceparent: String?) -> Logger.Metadata {
-        guard let t = traceparent.flatMap(TraceContext.init(traceparent:)) else { return meta }
+        traced(meta, traceparent.flatMap(TraceContext.init(traceparent:)), withSpan: false)
+    }
+
+    /// `meta` with a trace's ids (a join's, from the client's Hello), when there is one.
+    private func traced(_ meta: Logger.Metadata, _ trace: TraceContext?, withSpan: Bool = true) -> Logger.Metadata {
+        guard let t = trace else { return meta }
         var m = meta
         m["trace_id"] = "\(t.traceId)"
+        if withSpan { m["span_id"] = "\(t.spanIdHex)" }
         return m
     }
 
