@@ -34,6 +34,7 @@ let package = Package(
         .executable(name: "kk-services", targets: ["kk-services"]),
         .executable(name: "kk-console", targets: ["kk-console"]),
         .executable(name: "kk-load", targets: ["kk-load"]),
+        .executable(name: "kk-fuzz", targets: ["kk-fuzz"]),
         .library(name: "KKLoad", targets: ["KKLoad"]),
         .executable(name: "kk-client", targets: ["kk-client"]),
         // C ABI for game engines (include/kartklash_client.h).
@@ -128,6 +129,8 @@ let package = Package(
                                                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                                                 .product(name: "Logging", package: "swift-log")]),
         // Admin HTTP (Hummingbird on its own thread) + Prometheus metrics for every process.
+        // Config files (Config/*.json) over built-in defaults: pure Foundation, no I/O beyond the read.
+        .target(name: "KKConfig"),
         .target(name: "KKAdmin", dependencies: [
             "KKLoop",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -263,7 +266,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(name: "kk-relay", dependencies: [
-            "KKRelay", "KKAdmin", "KKLoop", "KKWire",
+            "KKRelay", "KKAdmin", "KKConfig", "KKLoop", "KKWire",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -272,12 +275,18 @@ let package = Package(
             "KKLoop", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "kk-shard", dependencies: [
-            "KKShard", "KKAdmin", "KKLoop",
+            "KKShard", "KKAdmin", "KKConfig", "KKLoop",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 
         // Load generator: pure report/scenario/impairment logic, and the kk-load tool (see LoadTests/README.md).
+        // Fuzz targets for every decoder of network, Redis and disk bytes (kk-fuzz; Ops/scripts/fuzz.sh).
+        .target(name: "KKFuzz", dependencies: ["KKWire", "KKDelta", "KKPhysics", "KKToken", "KKShardCore", "KKRelayCore",
+                                               "KKLoad", "KKConfig"]),
+        .executableTarget(name: "kk-fuzz", dependencies: [
+            "KKFuzz", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         .target(name: "KKLoad", dependencies: ["KKPhysics", .product(name: "Histogram", package: "hdrhistogram-swift")]),
         // The in-process impairing UDP proxy (seeded latency, jitter, loss, duplication, reordering).
         .target(name: "KKImpair", dependencies: ["KKBytes", "KKLoad", "KKLoop"]),
@@ -341,6 +350,7 @@ let package = Package(
         ]),
         .testTarget(name: "KKWireTests", dependencies: ["KKWire", "KKTestSupport"]),
         .testTarget(name: "KKOrderingTests", dependencies: ["KKOrdering", "KKWire", "KKTestSupport"]),
+        .testTarget(name: "KKFuzzTests", dependencies: ["KKFuzz", "KKTestSupport"]),
         .testTarget(name: "KKTokenTests", dependencies: ["KKToken", "KKWire", "KKTestSupport"]),
         .testTarget(name: "KKDTLSTests", dependencies: ["KKDTLS", "KKToken", "KKWire", "KKTestSupport"]),
         .testTarget(name: "KKPhysicsTests", dependencies: ["KKPhysics"], exclude: ["Fixtures"]),
@@ -355,13 +365,13 @@ let package = Package(
                                                             "KKTestSupport"]),
         .testTarget(name: "KKLoopTests", dependencies: ["KKLoop"]),
         .testTarget(name: "KKENetTests", dependencies: ["KKENet", "KKLoop", "KKTestSupport"]),
-        .testTarget(name: "KKAdminTests", dependencies: ["KKAdmin", "KKTestSupport", .product(name: "Prometheus", package: "swift-prometheus")]),
+        .testTarget(name: "KKAdminTests", dependencies: ["KKAdmin", "KKConfig", "KKTestSupport", .product(name: "Prometheus", package: "swift-prometheus")]),
         .testTarget(name: "KKClientTransportTests", dependencies: ["KKClientTransport", "KKDTLS", "KKLoop", "KKToken", "KKTestSupport"]),
         .testTarget(name: "KKClientCTests", dependencies: ["KKClientC", "CKartKlashClient", "KKClientSDK", "KKToken"]),
         .testTarget(name: "KKImpairTests", dependencies: ["KKImpair", "KKLoad", "KKLoop", "KKTestSupport"]),
         .testTarget(name: "KKClientSDKTests", dependencies: ["KKClientSDK", "KKClient", "KKLoop", "KKPhysics", "KKToken"]),
         .testTarget(name: "KKRelayTests", dependencies: ["KKRelay", "KKRelayCore", "KKShard", "KKDelta", "KKPhysics", "KKToken", "KKWire",
-                                                        "KKTestSupport", "KKClientTransport", "KKDTLS", "KKLoop", "KKRedis", "KKAdmin",
+                                                        "KKTestSupport", "KKClientTransport", "KKDTLS", "KKLoop", "KKRedis", "KKAdmin", "KKConfig",
                                                         .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "KKClientTests", dependencies: ["KKClient", "KKRelayCore", "KKShardCore", "KKToken", "KKWire",
                                                           "KKPhysics", "KKDelta", "KKPrediction"]),

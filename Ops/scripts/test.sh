@@ -32,4 +32,13 @@ set +e
 swift test "${flags[@]}" --skip-build --no-parallel 2>&1 | grep --line-buffered -vE "prohibited flag|^\[[0-9]+/[0-9]+\]"
 rc=${PIPESTATUS[0]}
 echo "test.sh: swift test exited $rc after $(( $(date +%s) - built )) s (build $((built - started)) s)"
+# The decoders' libFuzzer targets, a few seconds each over the committed corpora (its own build,
+# .build-fuzz; Ops/scripts/fuzz.sh --hours N runs them for hours).
+fuzzed=$(date +%s)
+set +e
+bash Ops/scripts/fuzz.sh --seconds 4 --jobs 2
+frc=$?
+set -e
+echo "test.sh: fuzz.sh exited $frc after $(( $(date +%s) - fuzzed )) s"
+if [ "$rc" -eq 0 ]; then rc=$frc; fi
 exit "$rc"

@@ -10,7 +10,8 @@ import KKBytes
 ///     ticks <n>             number of ticks to replay
 ///     <tick> <slot> <buttons hex> <steer>   one line per input change, ticks non-decreasing
 ///
-/// Every slot starts neutral; an input holds until the slot's next change line.
+/// Every slot starts neutral; an input holds until the slot's next change line. Each header
+/// field appears once; all but `ticks` come before the first change line.
 public struct InputLog: Equatable, Sendable {
     public struct Change: Equatable, Sendable {
         public var tick: UInt32
@@ -136,20 +137,22 @@ public struct InputLog: Equatable, Sendable {
                 sawMagic = true
                 continue
             }
+            // Each header field once; all but `ticks` (written when the log is read back) before
+            // the first change line: a later `players` would leave changes naming missing slots.
             if Self.equal(bytes, head, "track") {
-                guard words.count == 2 else { throw bad("track") }
+                guard words.count == 2, track == nil, changes.isEmpty else { throw bad("track") }
                 track = String(decoding: bytes[words[1]], as: UTF8.self)
             } else if Self.equal(bytes, head, "players") {
-                guard words.count == 2, let n = Self.unsigned(bytes, words[1]), n >= 1, n <= UInt64(Limits.maxPlayersPerMatch) else { throw bad("players") }
+                guard words.count == 2, players == nil, changes.isEmpty, let n = Self.unsigned(bytes, words[1]), n >= 1, n <= UInt64(Limits.maxPlayersPerMatch) else { throw bad("players") }
                 players = Int(n)
             } else if Self.equal(bytes, head, "seed") {
-                guard words.count == 2, let v = Self.unsigned(bytes, words[1]) else { throw bad("seed") }
+                guard words.count == 2, seed == nil, changes.isEmpty, let v = Self.unsigned(bytes, words[1]) else { throw bad("seed") }
                 seed = v
             } else if Self.equal(bytes, head, "laps") {
-                guard words.count == 2, let l = Self.unsigned(bytes, words[1]), l >= 1, l <= UInt64(UInt8.max) else { throw bad("laps") }
+                guard words.count == 2, laps == nil, changes.isEmpty, let l = Self.unsigned(bytes, words[1]), l >= 1, l <= UInt64(UInt8.max) else { throw bad("laps") }
                 laps = UInt8(l)
             } else if Self.equal(bytes, head, "ticks") {
-                guard words.count == 2, let t = Self.unsigned(bytes, words[1]), t <= UInt64(UInt32.max) else { throw bad("ticks") }
+                guard words.count == 2, ticks == nil, let t = Self.unsigned(bytes, words[1]), t <= UInt64(UInt32.max) else { throw bad("ticks") }
                 ticks = UInt32(t)
             } else {
                 guard words.count == 4, let t = Self.unsigned(bytes, words[0]), t <= UInt64(UInt32.max),

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Glibc
 import KKAdmin
+import KKConfig
 import KKLoop
 import KKRelay
 import KKRelayCore

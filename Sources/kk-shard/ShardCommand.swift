@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KKAdmin
+import KKConfig
 import KKLoop
 import KKShard
 import KKShardCore

@@ -1,5 +1,6 @@
 import Foundation
 import KKAdmin
+import KKConfig
 import KKTestSupport
 import Prometheus
 import Synchronization

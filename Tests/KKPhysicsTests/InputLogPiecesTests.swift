@@ -39,4 +39,15 @@ final class InputLogPiecesTests: XCTestCase {
         XCTAssertEqual(snapTick, 900)
         XCTAssertEqual(try InputLog(parsing: log.text()), log, "text() is header, ticks and changes")
     }
+
+    /// Found by the input-log fuzz target: a `players` line after change lines (or twice) was
+    /// taken, leaving changes for slots the log no longer has. Each header field is read once,
+    /// before the changes; `ticks` (appended when a stored log is read back) may follow them.
+    func testHeaderFieldsOnceAndBeforeTheChanges() throws {
+        let head = "kklog 1\ntrack oval\nplayers 4\nseed 3\n"
+        XCTAssertNoThrow(try InputLog(parsing: head + "0 2 01 0\nticks 40\n"))
+        XCTAssertThrowsError(try InputLog(parsing: head + "0 2 01 0\nplayers 1\nticks 40\n"))
+        XCTAssertThrowsError(try InputLog(parsing: head + "players 1\nticks 40\n"))
+        XCTAssertThrowsError(try InputLog(parsing: head + "ticks 40\nticks 41\n"))
+    }
 }
