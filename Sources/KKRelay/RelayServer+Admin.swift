@@ -71,6 +71,9 @@ extension RelayServer {
         m.count("kk_relay_joins_total", [("kind", "join")], total: c.joins)
         m.count("kk_relay_joins_total", [("kind", "resume")], total: c.resumes)
         m.count("kk_relay_idle_timeouts_total", total: c.idleTimeouts)
+        for r in RelayFailoverReason.allCases {
+            m.count("kk_relay_failovers_total", [("reason", r.label)], total: c.failovers(r))
+        }
         for r in RelayDropReason.allCases where c.drops(r) > 0 {
             m.count("kk_relay_packets_dropped_total", [("reason", r.label)], total: c.drops(r))
         }

@@ -185,7 +185,10 @@ public final class RelayServer {
         if let started = drainStartedMillis, let after = config.drainMoveAfterMillis, !sessionsMoved, now >= started + after {
             sessionsMoved = true
             logger.info("draining: telling \(connections.establishedIds.count) sessions to move (the route is withdrawn by now)")
-            for id in connections.establishedIds { core.disconnect(id, .relayDraining) }
+            for id in connections.establishedIds {
+                core.counters.failover(.drainMove)
+                core.disconnect(id, .relayDraining)
+            }
         }
         if now >= lastSecond + 1000 {
             lastSecond = now

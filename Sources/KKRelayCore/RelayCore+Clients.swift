@@ -39,6 +39,7 @@ extension RelayCore {
         }
         if draining { disconnect(s.id, .relayDraining); counters.drop(.draining); return }
         s.mode = h.mode
+        if h.mode == .resume { counters.failover(.clientResumed) }
         s.trace = h.trace
         s.nextInputSeqFromHello = h.nextInputSeq
         s.ackedFrameTick = 0

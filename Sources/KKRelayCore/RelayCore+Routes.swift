@@ -95,6 +95,7 @@ extension RelayCore {
         case .owner(let mid, let sid):
             if let old = routes.byMatch[mid], old != sid {
                 routes.byMatch[mid] = nil
+                counters.failover(.shardOwnerChanged)
                 matchMoved(mid)
             }
         case .over(let mid):

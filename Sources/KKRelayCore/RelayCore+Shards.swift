@@ -117,6 +117,9 @@ extension RelayCore {
     /// fresh route (the match may have been adopted by another shard), as resumes.
     func shardLost(_ shard: ShardID) {
         streams[shard] = nil
-        for m in shardOfMatch.filter({ $0.value == shard }).map(\.key) { matchMoved(m) }
+        for m in shardOfMatch.filter({ $0.value == shard }).map(\.key) {
+            counters.failover(.shardLinkLost)
+            matchMoved(m)
+        }
     }
 }

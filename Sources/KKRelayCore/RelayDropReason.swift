@@ -47,6 +47,8 @@ public struct RelayCounters: Sendable {
     public var inputsLate = 0
     public var framesFull = 0, framesDelta = 0, frameBytes = 0
     public var joins = 0, resumes = 0, joinsRefused = 0
+    /// Failover decisions by ``RelayFailoverReason``.
+    public var failovers = [Int](repeating: 0, count: RelayFailoverReason.allCases.count)
     /// Control plane: sessions ended by `kick`/`ban`, sessions of banned players refused, routes
     /// resolved ahead on `matchAssigned`.
     public var kicks = 0, bannedRefusals = 0, routePrefetches = 0
@@ -64,4 +66,8 @@ public struct RelayCounters: Sendable {
     public mutating func drop(_ r: RelayDropReason, _ n: Int = 1) { drops[r.rawValue] += n }
 
     public func drops(_ r: RelayDropReason) -> Int { drops[r.rawValue] }
+
+    public mutating func failover(_ r: RelayFailoverReason, _ n: Int = 1) { failovers[r.rawValue] += n }
+
+    public func failovers(_ r: RelayFailoverReason) -> Int { failovers[r.rawValue] }
 }

@@ -63,12 +63,16 @@ final class ShardRedisScripts {
     return {1, redis.call('STRLEN', KEYS[3])}
     """)
 
-    /// KEYS: owner key, epoch key, snapshot key, input log key. ARGV: shard id, ttl ms.
-    /// Takes a match whose lease expired: returns {epoch, snapshot or false, log or false}, or 0
-    /// if owned. (The caller read the match's hash in the directory first: it exists and is not
-    /// over; then it writes the hash's `shard`.)
+    /// KEYS: owner key, epoch key, snapshot key, input log key. ARGV: shard id, ttl ms, the
+    /// shard presumed dead ('' none). Takes a match whose lease expired, or is still held by the
+    /// shard presumed dead (``reap``): returns {epoch, snapshot or false, log or false}, or 0 if
+    /// owned by anyone else. (The caller read the match's hash in the directory first: it exists
+    /// and is not over; then it writes the hash's `shard`.) The new epoch fences the old owner:
+    /// should it be alive after all, its renew and snapshot writes fail and it stops the match.
     let adopt = RedisScript("""
-    if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+    local o = redis.call('GET', KEYS[1])
+    if (not o) or (ARGV[3] ~= '' and o == ARGV[3]) then
+      redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
       local e = redis.call('INCR', KEYS[2])
       local snap = redis.call('GET', KEYS[3])
       local log = redis.call('GET', KEYS[4])
@@ -95,6 +99,30 @@ final class ShardRedisScripts {
     redis.call('SREM', KEYS[2], ARGV[1])
     redis.call('SREM', KEYS[3], ARGV[1])
     return 1
+    """)
+
+    /// KEYS: liveness set. ARGV: shard id. The shard's beat, scored by Redis's own clock (ms):
+    /// shards' clocks never meet.
+    let beat = RedisScript("""
+    local t = redis.call('TIME')
+    redis.call('ZADD', KEYS[1], t[1] * 1000 + math.floor(t[2] / 1000), ARGV[1])
+    return 1
+    """)
+
+    /// KEYS: liveness set. ARGV: shard id, silence ms. The shards whose last beat is older than
+    /// the silence, removed from the set as they are returned: exactly one caller learns of each
+    /// death and adopts its matches (this shard is never reported to itself).
+    let reap = RedisScript("""
+    local t = redis.call('TIME')
+    local now = t[1] * 1000 + math.floor(t[2] / 1000)
+    local out = {}
+    for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[2]))) do
+      if id ~= ARGV[1] then
+        redis.call('ZREM', KEYS[1], id)
+        out[#out + 1] = id
+      end
+    end
+    return out
     """)
 
     /// KEYS: owner key. ARGV: shard id. Gives the lease up if it is ours (adoption failed, the

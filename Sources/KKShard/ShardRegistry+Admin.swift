@@ -73,6 +73,7 @@ extension ShardRegistry {
         m.count("kk_shard_matches_refused_total", total: c.matchesRefused)
         m.count("kk_shard_redis_errors_total", total: redisErrors)
         m.count("kk_shard_leases_reclaimed_total", total: leasesReclaimed)
+        m.count("kk_shard_shards_presumed_dead_total", total: shardsPresumedDead)
         m.count("kk_shard_snapshots_total", total: snapshotsWritten)
         m.count("kk_shard_snapshot_bytes_total", total: snapshotBytes)
         for r in ShardDropReason.allCases where c.drops(r) > 0 { m.count("kk_shard_packets_dropped_total", [("reason", r.label)], total: c.drops(r)) }

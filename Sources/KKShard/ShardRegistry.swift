@@ -47,6 +47,10 @@ public final class ShardRegistry {
     /// Matches hosted since the last heartbeat that counted them: still in the shard's pending set.
     private var hostedUncounted: [UInt64] = []
     private var lastAdoptScan: UInt64 = 0
+    private var lastBeat: UInt64 = 0
+    private var reapInFlight = false
+    /// Shards this one found silent (``ShardConfig/livenessMillis``) and adopted from.
+    public private(set) var shardsPresumedDead = 0
     private var lastOverRetry: UInt64 = 0
     /// Ended matches whose over-and-result script has not run yet: match -> the result's JSON.
     private var pendingOvers: [UInt64: (result: String, telemetry: String)] = [:]
@@ -122,6 +126,10 @@ public final class ShardRegistry {
             heartbeat()
             renewLeases()
         }
+        if config.livenessMillis > 0, now >= lastBeat + 100 {
+            lastBeat = now
+            beatAndReap()
+        }
         if now >= lastAdoptScan + 1000 {
             lastAdoptScan = now
             if !server.draining { scanForAdoption() }
@@ -193,6 +201,7 @@ public final class ShardRegistry {
         registered = false
         redis.command(["DEL", key("shard", config.id)]) { _ in }
         redis.command(["SREM", key("shards"), .string(config.id)]) { _ in }
+        redis.command(["ZREM", key("shards", "alive"), .string(config.id)]) { _ in }
         redis.command(["PUBLISH", .string(keys.dir("events")), .string(ClusterEvent.leave(shard: config.id).text)]) { [unowned self] _ in
             onExit?(code)
         }
@@ -341,6 +350,40 @@ public final class ShardRegistry {
         }
     }
 
+    /// The liveness beat, and the check for silent shards: the first to see a shard silent for
+    /// ``ShardConfig/livenessMillis`` adopts its matches (their leases still name it).
+    private func beatAndReap() {
+        guard redis.isConnected, registered else { return }
+        let alive = key("shards", "alive")
+        scripts.beat.run(on: redis, keys: [alive], args: [.string(config.id)]) { _ in }
+        guard !server.draining, !reapInFlight else { return }
+        reapInFlight = true
+        scripts.reap.run(on: redis, keys: [alive], args: [.string(config.id), .int(Int64(config.livenessMillis))]) { [unowned self] r in
+            reapInFlight = false
+            guard case .array(let items) = r else { return }
+            for dead in items.compactMap(\.text) {
+                shardsPresumedDead += 1
+                logger.warning("shard presumed dead: no liveness beat for \(config.livenessMillis) ms; adopting its matches",
+                               metadata: ["dead_shard": "\(dead)"])
+                adoptAll(of: dead)
+            }
+        }
+    }
+
+    /// Adopts every running match the directory places on `dead` (as far as capacity allows;
+    /// the rest wait for their leases to run out and the regular scan).
+    private func adoptAll(of dead: String) {
+        redis.command(["SMEMBERS", key("matches", "active")]) { [unowned self] r in
+            guard case .array(let items) = r else { return }
+            for mid in items.compactMap({ $0.text.flatMap(UInt64.init) })
+            where server.core.matches[mid] == nil && !refusedMatches.contains(mid) {
+                redis.command(["HGET", key("match", "\(mid)"), "shard"]) { [unowned self] s in
+                    if s.text == dead, server.core.matches.count < config.maxMatches { tryAdopt(mid, from: dead) }
+                }
+            }
+        }
+    }
+
     private func scanForAdoption() {
         guard redis.isConnected, registered else { return }
         redis.command(["SMEMBERS", key("matches", "active")]) { [unowned self] r in
@@ -358,12 +401,12 @@ public final class ShardRegistry {
     /// Adopts a match whose lease expired: its hash in the directory must exist and not be over;
     /// then the lease, a new epoch, the snapshot and the log in one script on the match's slot;
     /// then the hash names this shard.
-    private func tryAdopt(_ mid: UInt64) {
+    private func tryAdopt(_ mid: UInt64, from dead: String = "") {
         redis.command(["HMGET", key("match", "\(mid)"), "state", "track", "trace"]) { [unowned self] h in
             guard case .array(let f) = h, f.count == 3, let state = f[0].text, state != "over" else { return }
             let track = f[1].text, trace = f[2].text
             scripts.adopt.run(on: redis, keys: [runtime(mid, "owner"), runtime(mid, "epoch"), runtime(mid, "snap"), runtime(mid, "log")],
-                              args: [.string(config.id), .int(Int64(config.ownershipTTLMillis))]) { [unowned self] r in
+                              args: [.string(config.id), .int(Int64(config.ownershipTTLMillis)), .string(dead)]) { [unowned self] r in
                 guard case .array(let parts) = r, parts.count >= 1, case .integer(let epoch) = parts[0] else { return }
                 redis.command(["HSET", key("match", "\(mid)"), "shard", .string(config.id)]) { _ in }
                 adopt(mid, epoch: epoch, parts: parts, track: track, trace: trace)

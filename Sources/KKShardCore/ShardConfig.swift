@@ -35,6 +35,10 @@ public struct ShardConfig: Sendable, Codable, Equatable {
     public var registrationTTLMillis: Int = 3000
     /// Match ownership lease (fencing); renewed at a third of it.
     public var ownershipTTLMillis: Int = 3000
+    /// A shard beats in Redis every 100 ms; one silent for this long is presumed dead, and the
+    /// first shard to notice adopts its matches at once instead of waiting for their leases to
+    /// run out (death to adoption: this plus up to 100 ms). 0: off (leases only).
+    public var livenessMillis: Int = 400
     public var protocolId: UInt32 = Limits.defaultProtocolId
 
     public init() {}
@@ -47,6 +51,7 @@ public struct ShardConfig: Sendable, Codable, Equatable {
         if playersPerMatch < 1 || playersPerMatch > Limits.maxPlayersPerMatch { problems.append("playersPerMatch must be 1...\(Limits.maxPlayersPerMatch)") }
         if sendEveryTicks < 1 { problems.append("sendEveryTicks must be >= 1") }
         if snapshotEveryTicks < 1 { problems.append("snapshotEveryTicks must be >= 1") }
+        if livenessMillis != 0 && livenessMillis < 200 { problems.append("livenessMillis must be 0 (off) or >= 200") }
         if positionsEveryMillis < 0 || positionsEveryMillis > 60_000 { problems.append("positionsEveryMillis must be 0...60000") }
         if registrationTTLMillis < 300 { problems.append("registrationTTLMillis must be >= 300") }
         if ownershipTTLMillis < 300 { problems.append("ownershipTTLMillis must be >= 300") }

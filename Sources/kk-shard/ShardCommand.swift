@@ -34,6 +34,7 @@ struct ShardCommand: ParsableCommand {
     @Option(help: "Snapshot to Redis every N ticks.") var snapshotEveryTicks: Int?
     @Option(help: "Registration TTL, ms.") var registrationTtlMs: Int?
     @Option(help: "Match ownership lease, ms.") var ownershipTtlMs: Int?
+    @Option(help: "Silence after which a shard is presumed dead and its matches adopted, ms (0: leases only).") var livenessMs: Int?
     @Option(help: "Log level (trace, debug, info, notice, warning, error).") var logLevel: String = "info"
 
     func makeConfig() throws -> ShardConfig {
@@ -56,6 +57,7 @@ struct ShardCommand: ParsableCommand {
         if let snapshotEveryTicks { c.snapshotEveryTicks = snapshotEveryTicks }
         if let registrationTtlMs { c.registrationTTLMillis = registrationTtlMs }
         if let ownershipTtlMs { c.ownershipTTLMillis = ownershipTtlMs }
+        if let livenessMs { c.livenessMillis = livenessMs }
         let problems = c.validate()
         guard problems.isEmpty else { throw ValidationError(problems.joined(separator: "; ")) }
         return c

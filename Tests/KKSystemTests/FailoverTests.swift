@@ -20,13 +20,19 @@ import Testing
         }
     }
 
-    @Test func shardKilledMidRaceMatchIsAdoptedAndRaceContinues() throws {
-        let s = try StackProcesses("failover")
-        let s1 = try s.shard("s1")
-        try s.shard("s2")
+    /// Two ways a dead shard's match is adopted: its liveness beat stops (the default; the lease
+    /// here is 30 s, so only the beat can explain an adoption within the test), or, with
+    /// liveness off, its ownership lease (800 ms) runs out.
+    @Test(arguments: [true, false])
+    func shardKilledMidRaceMatchIsAdoptedAndRaceContinues(liveness: Bool) throws {
+        let s = try StackProcesses(liveness ? "failover-live" : "failover-lease")
+        let ttl = liveness ? 30_000 : 800
+        let extra = liveness ? [] : ["--liveness-ms", "0"]
+        let s1 = try s.shard("s1", ttlMillis: ttl, extra: extra)
+        try s.shard("s2", ttlMillis: ttl, extra: extra)
         try s.relay("r1")
         #expect(s.ready("s1") && s.ready("s2") && s.ready("r1"))
-        try s.allocate(match: 901, on: "s1")
+        try s.allocate(match: 901, on: "s1", ownerTtlMillis: ttl)
         let loop = try EventLoop()
         let token = try TokenIssuer(key: s.key).issue(playerId: 5, matchId: 901, now: UInt64(time(nil)), validSeconds: 120,
                                                       relays: ["127.0.0.1:\(s.udpPorts["r1"]!)"])
@@ -38,16 +44,25 @@ import Testing
         s1.signal(SIGKILL)
         let killedAt = monotonicMillis()
         // The relay re-routes to the shard that adopted the match; frames resume past the kill tick.
+        _ = drive(loop, timeoutMillis: 15_000) { client.session.stats.framesReceived > framesAtKill + 1 }
+        let firstFrame = Double(monotonicMillis() - killedAt) / 1000
         let resumed = drive(loop, timeoutMillis: 15_000) {
             client.session.stats.framesReceived > framesAtKill + 20 && (client.session.authoritativeState?.tick ?? 0) > tickAtKill + 30
         }
         #expect(resumed, "no frames after the kill; relay log:\n\(s.log("r1").suffix(2000))\ns2 log:\n\(s.log("s2").suffix(2000))")
         let seconds = Double(monotonicMillis() - killedAt) / 1000
-        print("FIGURE shard-kill-to-frames-resumed-seconds=\(seconds) tick-at-kill=\(tickAtKill)")
+        print("FIGURE shard-kill-to-first-frame-seconds=\(firstFrame) to-frames-resumed-seconds=\(seconds) tick-at-kill=\(tickAtKill) liveness=\(liveness)")
         #expect(s.log("s2").contains("adopted match from snapshot"))
+        #expect(s.log("s2").contains("shard presumed dead") == liveness)
+        #expect(s.metric("s2", "kk_shard_shards_presumed_dead_total") == (liveness ? 1 : 0))
         let r = try #require(RedisSync(port: s.redisPort))
         #expect(r.run("HGET", s.prefix + "match:901", "shard") == "s2")
         #expect(client.session.state == .playing)
+        // The relay counted why it re-routed: the owner event, or the ENet link's loss if that came first.
+        let moved = SystemTest.eventually(seconds: 3) {
+            ["shard_owner_changed", "shard_link_lost"].compactMap { s.metric("r1", "kk_relay_failovers_total{reason=\"\($0)\"}") }.reduce(0, +) >= 1
+        }
+        #expect(moved)
     }
 
     @Test func relayKilledClientResumesOnAnotherRelayWithNoInputAppliedTwice() throws {
@@ -77,6 +92,7 @@ import Testing
         let made = Double(client.session.stats.inputsRecorded)
         #expect(applied > 0 && applied <= made, "applied \(applied) made \(made)")
         #expect(SystemTest.eventually(seconds: 3) { (s.metric("rB", "kk_relay_joins_total{kind=\"resume\"}") ?? 0) >= 1 })
+        #expect((s.metric("rB", "kk_relay_failovers_total{reason=\"client_resumed\"}") ?? 0) >= 1)
     }
 
     /// A relay drained with `--drain-move-after-ms` tells its sessions to move: the client moves
