@@ -13,6 +13,8 @@ public struct LoadAggregator: Sendable {
     public private(set) var visualStepMm = LatencyHistogram()
     public private(set) var stalls = LatencyHistogram()
     public private(set) var timeline: [SecondLine] = []
+    /// Each second's confirmation gaps (stalls), for per-fault percentiles; seconds without any are left out.
+    public private(set) var stallsBySecond: [Int: LatencyHistogram] = [:]
     public private(set) var steps: [StepResult] = []
     /// Sum over seconds of clients playing (client-seconds of play).
     public private(set) var playingSeconds = 0
@@ -66,6 +68,8 @@ public struct LoadAggregator: Sendable {
         line.corrections = d.corrections; line.resumes = d.resumes; line.handshakes = d.handshakes
         line.inputsChecked = d.inputChecks; line.inputsLost = d.inputMisses
         line.stalls = Int(stalled.count); line.maxStallMillis = Double(stalled.max) / 1000
+        line.relayChanges = d.relayChanges
+        if stalled.count > 0 { stallsBySecond[second] = stalled }
         line.cpu = cpu
         timeline.append(line)
         playingSeconds += g.playing

@@ -20,6 +20,12 @@ public struct LoadCounters: Sendable, Equatable, Codable {
     public var snaps = 0
     public var resumes = 0
     public var relayChanges = 0
+    /// Relay changes by the SDK's reason (`FailoverReason`): silence, a draining relay's move,
+    /// a relay that closed the session, a handshake that failed.
+    public var failoversSilent = 0
+    public var failoversDraining = 0
+    public var failoversClosed = 0
+    public var failoversHandshake = 0
     public var badPackets = 0
     public var frameStalls = 0
     public var impairDropped = 0
@@ -44,6 +50,8 @@ public struct LoadCounters: Sendable, Equatable, Codable {
         ("inputChecks", \.inputChecks), ("inputMisses", \.inputMisses), ("inputPacketsSent", \.inputPacketsSent),
         ("bytesUp", \.bytesUp), ("bytesDown", \.bytesDown), ("wireBytesUp", \.wireBytesUp), ("wireBytesDown", \.wireBytesDown),
         ("corrections", \.corrections), ("snaps", \.snaps), ("resumes", \.resumes), ("relayChanges", \.relayChanges),
+        ("failoversSilent", \.failoversSilent), ("failoversDraining", \.failoversDraining),
+        ("failoversClosed", \.failoversClosed), ("failoversHandshake", \.failoversHandshake),
         ("badPackets", \.badPackets), ("frameStalls", \.frameStalls),
         ("impairDropped", \.impairDropped), ("impairDuplicated", \.impairDuplicated), ("impairReordered", \.impairReordered),
         ("impairBurstDropped", \.impairBurstDropped), ("impairSpiked", \.impairSpiked),

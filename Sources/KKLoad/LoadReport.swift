@@ -23,6 +23,8 @@ public struct LoadReport: Sendable, Equatable, Codable {
     /// Per rendered frame, the smoother's visible move of the local kart, mm.
     public var visualStepMm = LatencyHistogram()
     public var stallMicros = LatencyHistogram()
+    /// Stalls by the second they ended in (seconds with none left out): per-fault percentiles.
+    public var stallsBySecond: [Int: LatencyHistogram] = [:]
     public var steps: [StepResult] = []
     public var timeline: [SecondLine] = []
     public var faults: [FaultRecord] = []
@@ -56,10 +58,16 @@ public struct LoadReport: Sendable, Equatable, Codable {
         public var inputsLost: Int
         public var stalls: Int
         public var maxStallMillis: Double
+        /// Percentiles of the stalls (the resume time players felt), ms.
+        public var stallP50Millis: Double = 0
+        public var stallP99Millis: Double = 0
+        /// Relay changes the SDK clients made in the window (any reason).
+        public var relayChanges = 0
         public var clientsFailed: Int
 
         /// Splits the timeline at each fault's second.
-        public static func split(faults: [FaultRecord], timeline: [SecondLine]) -> [FaultImpact] {
+        public static func split(faults: [FaultRecord], timeline: [SecondLine],
+                                 stallsBySecond: [Int: LatencyHistogram] = [:]) -> [FaultImpact] {
             let sorted = faults.sorted { $0.atSeconds < $1.atSeconds }
             let lastSecond = timeline.map(\.second).max() ?? 0
             return sorted.enumerated().map { i, f in
@@ -67,12 +75,20 @@ public struct LoadReport: Sendable, Equatable, Codable {
                 let to = i + 1 < sorted.count ? Int(sorted[i + 1].atSeconds) : lastSecond + 1
                 let window = timeline.filter { $0.second >= from && $0.second < max(to, from + 1) }
                 let failedBefore = timeline.last { $0.second < from }?.failed ?? 0
-                return FaultImpact(
+                var stalled = LatencyHistogram()
+                for l in window { if let h = stallsBySecond[l.second] { stalled.merge(h) } }
+                var impact = FaultImpact(
                     target: f.target, atSeconds: f.atSeconds, windowSeconds: window.count,
                     resumes: window.reduce(0) { $0 + $1.resumes }, inputsChecked: window.reduce(0) { $0 + $1.inputsChecked },
                     inputsLost: window.reduce(0) { $0 + $1.inputsLost }, stalls: window.reduce(0) { $0 + $1.stalls },
                     maxStallMillis: window.map(\.maxStallMillis).max() ?? 0,
                     clientsFailed: max(0, (window.last?.failed ?? failedBefore) - failedBefore))
+                impact.relayChanges = window.reduce(0) { $0 + $1.relayChanges }
+                if stalled.count > 0 {
+                    impact.stallP50Millis = Double(stalled.value(at: 50)) / 1000
+                    impact.stallP99Millis = Double(stalled.value(at: 99)) / 1000
+                }
+                return impact
             }
         }
     }
@@ -134,6 +150,7 @@ public struct LoadReport: Sendable, Equatable, Codable {
         correctionMm.merge(other.correctionMm)
         visualStepMm.merge(other.visualStepMm)
         stallMicros.merge(other.stallMicros)
+        for (sec, h) in other.stallsBySecond { stallsBySecond[sec, default: LatencyHistogram()].merge(h) }
         for s in other.steps {
             if let i = steps.firstIndex(where: { $0.index == s.index }) {
                 var m = steps[i]
@@ -206,7 +223,7 @@ public struct LoadReport: Sendable, Equatable, Codable {
             fullFrameShare: frames == 0 ? 0 : Double(counters.framesFull) / Double(frames),
             correctionsPerClientSecond: Double(counters.corrections) / cs, resumes: counters.resumes,
             lostInputs: counters.inputMisses, errors: errors, knee: knee,
-            faultImpacts: FaultImpact.split(faults: faults, timeline: timeline), violations: [], passed: true)
+            faultImpacts: FaultImpact.split(faults: faults, timeline: timeline, stallsBySecond: stallsBySecond), violations: [], passed: true)
         s.violations = Self.violations(self, s)
         s.passed = s.violations.isEmpty
         summary = s

@@ -38,18 +38,19 @@ public enum MarkdownReport {
         o += "| resumes / relay changes | \(r.counters.resumes) / \(r.counters.relayChanges) |\n"
         o += "| lost inputs (ticks stepped without the client's input) | \(s.lostInputs) of \(r.counters.inputChecks) checked |\n"
         o += "| bad packets | \(r.counters.badPackets) |\n"
+        o += "| relay failovers: silent / draining / closed / handshake | \(r.counters.failoversSilent) / \(r.counters.failoversDraining) / \(r.counters.failoversClosed) / \(r.counters.failoversHandshake) |\n"
         o += "| impairment: dropped / duplicated / reordered | \(r.counters.impairDropped) / \(r.counters.impairDuplicated) / \(r.counters.impairReordered) |\n"
         o += "| impairment: dropped in bursts / delayed by spikes | \(r.counters.impairBurstDropped) / \(r.counters.impairSpiked) |\n"
         o += String(format: "| CPU seconds: generator / relays / shards / redis | %.1f / %.1f / %.1f / %.1f |\n\n",
                     r.cpuSeconds.generator, r.cpuSeconds.relays, r.cpuSeconds.shards, r.cpuSeconds.redis)
         if !r.faults.isEmpty {
             o += "Faults: " + r.faults.map { String(format: "t=%.1fs kill %@ pid %d", $0.atSeconds, $0.target, $0.pid) }.joined(separator: "; ") + "\n\n"
-            o += "| fault | window s | resumes | inputs lost / checked | stalls | longest stall ms | clients failed |\n|---|---|---|---|---|---|---|\n"
+            o += "| fault | window s | resumes | relay changes | inputs lost / checked | stalls | stall p50 / p99 / longest ms | clients failed |\n|---|---|---|---|---|---|---|---|\n"
             for f in s.faultImpacts {
-                o += String(format: "| t=%.1fs %@ | %d | %d | %d / %d (%.2f%%) | %d | %.0f | %d |\n", f.atSeconds, f.target, f.windowSeconds,
-                            f.resumes, f.inputsLost, f.inputsChecked,
+                o += String(format: "| t=%.1fs %@ | %d | %d | %d | %d / %d (%.2f%%) | %d | %.0f / %.0f / %.0f | %d |\n", f.atSeconds, f.target, f.windowSeconds,
+                            f.resumes, f.relayChanges, f.inputsLost, f.inputsChecked,
                             f.inputsChecked > 0 ? Double(f.inputsLost) / Double(f.inputsChecked) * 100 : 0,
-                            f.stalls, f.maxStallMillis, f.clientsFailed)
+                            f.stalls, f.stallP50Millis, f.stallP99Millis, f.maxStallMillis, f.clientsFailed)
             }
             o += "\n"
         }

@@ -43,6 +43,9 @@ public struct Scenario: Sendable, Equatable, Codable {
     public var capacity: CapacityBudget?
     /// Match ownership lease of spawned shards (adoption after a shard dies takes about this), ms.
     public var ownershipTtlMillis = 3000
+    /// Liveness silence of spawned shards (a dead shard's matches are adopted this long after
+    /// its last beat), ms; 0: leases only (`kk-shard --liveness-ms`).
+    public var livenessMillis = 400
     /// A gap between input confirmations longer than this counts as a stall (resume-time sample), ms.
     public var stallMillis = 300
 
@@ -90,6 +93,7 @@ public struct Scenario: Sendable, Equatable, Codable {
         var p: [String] = []
         if clients < 1 { p.append("clients must be >= 1") }
         if !(1...16).contains(playersPerMatch) { p.append("playersPerMatch must be 1...16") }
+        if livenessMillis != 0 && livenessMillis < 200 { p.append("livenessMillis must be 0 (leases only) or >= 200") }
         switch client {
         case .sdk:
             if ![20, 30, 60].contains(inputHz) { p.append("inputHz must be 20, 30 or 60") }
@@ -122,7 +126,7 @@ public struct Scenario: Sendable, Equatable, Codable {
         try take(.holdSeconds, &holdSeconds); try take(.maxSeconds, &maxSeconds); try take(.threads, &threads)
         try take(.relays, &relays); try take(.shards, &shards); try take(.laps, &laps); try take(.impairment, &impairment)
         try take(.faults, &faults); try take(.thresholds, &thresholds); try take(.stallMillis, &stallMillis)
-        try take(.ownershipTtlMillis, &ownershipTtlMillis); try take(.adaptiveLead, &adaptiveLead)
+        try take(.ownershipTtlMillis, &ownershipTtlMillis); try take(.livenessMillis, &livenessMillis); try take(.adaptiveLead, &adaptiveLead)
         capacity = try c.decodeIfPresent(CapacityBudget.self, forKey: .capacity)
     }
 }

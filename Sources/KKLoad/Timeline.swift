@@ -36,6 +36,8 @@ public struct SecondLine: Sendable, Equatable, Codable {
     /// Confirmation gaps longer than the scenario's stall threshold that ended this second, and the longest, ms.
     public var stalls = 0
     public var maxStallMillis: Double = 0
+    /// Relay changes (failovers, any reason) this second.
+    public var relayChanges = 0
     public var cpu = CpuShare()
 
     public init(second: Int) { self.second = second }

@@ -159,6 +159,7 @@ final class Coordinator {
         report.correctionMm = agg.correctionMm
         report.visualStepMm = agg.visualStepMm
         report.stallMicros = agg.stalls
+        report.stallsBySecond = agg.stallsBySecond
         report.steps = agg.steps
         report.timeline = agg.timeline
         report.cpuSeconds = agg.cpuSeconds

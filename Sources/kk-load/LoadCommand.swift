@@ -134,10 +134,13 @@ struct Run: ParsableCommand {
         log(String(format: "kk-load: %@ | latency p50 %.1f p99 %.1f p99.9 %.1f max %.1f ms | loss down %.3f%% up %.3f%% | errors %d | handshake p99 %.1f ms | resumes %d",
                    s.passed ? "PASSED" : "FAILED", s.latencyMillis.p50, s.latencyMillis.p99, s.latencyMillis.p999, s.latencyMillis.max,
                    s.downLoss * 100, s.upLoss * 100, s.errors, s.handshakeMillis.p99, s.resumes))
+        let fo = result.counters
+        log("kk-load: relay failovers \(fo.relayChanges): silent \(fo.failoversSilent), draining \(fo.failoversDraining), closed \(fo.failoversClosed), handshake \(fo.failoversHandshake)")
         if let k = s.knee { log("kk-load: knee \(k.clients) clients" + (k.brokeAtClients.map { ", broke at \($0): \(k.brokeBecause ?? "")" } ?? " (budget never broke)")) }
         for f in s.faultImpacts {
-            log(String(format: "kk-load: fault t=%.1fs %@: %d resumes, %d of %d inputs lost, %d stalls, longest %.0f ms, %d clients failed (%d s window)",
-                       f.atSeconds, f.target, f.resumes, f.inputsLost, f.inputsChecked, f.stalls, f.maxStallMillis, f.clientsFailed, f.windowSeconds))
+            log(String(format: "kk-load: fault t=%.1fs %@: %d resumes, %d relay changes, %d of %d inputs lost, %d stalls p50 %.0f p99 %.0f longest %.0f ms, %d clients failed (%d s window)",
+                       f.atSeconds, f.target, f.resumes, f.relayChanges, f.inputsLost, f.inputsChecked, f.stalls, f.stallP50Millis, f.stallP99Millis,
+                       f.maxStallMillis, f.clientsFailed, f.windowSeconds))
         }
         for v in s.violations { log("kk-load: threshold: \(v)") }
         log("kk-load: report \(path), \(md), \(md.dropLast(3)).html")

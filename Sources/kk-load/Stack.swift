@@ -57,7 +57,7 @@ final class Stack {
             let p = try ChildProcess(path: "\(binDir)/kk-shard", arguments: [
                 "--id", id, "--enet-port", "0", "--admin-port", "\(admin)", "--redis-port", "\(s.redisPort)",
                 "--redis-prefix", s.prefix, "--registration-ttl-ms", "\(sc.ownershipTtlMillis)",
-                "--ownership-ttl-ms", "\(sc.ownershipTtlMillis)", "--snapshot-every-ticks", "6",
+                "--ownership-ttl-ms", "\(sc.ownershipTtlMillis)", "--liveness-ms", "\(sc.livenessMillis)", "--snapshot-every-ticks", "6",
                 "--players-per-match", "\(sc.playersPerMatch)", "--send-every-ticks", "\(sc.frameEveryTicks)", "--max-matches", "\(maxMatches)", "--laps", "\(sc.laps)",
                 "--log-level", "notice",
             ], logPath: "\(logDir)/\(id).log")

@@ -42,6 +42,31 @@ import Testing
         let round = try LoadReport.parse(try m.json())
         #expect(round.summary?.faultImpacts == m.summary?.faultImpacts)
     }
+
+    /// Per-fault stall percentiles come from the stalls of the fault's own seconds (merged across
+    /// processes), and relay changes add up over its window.
+    @Test func stallPercentilesAndRelayChangesPerFault() throws {
+        func stalls(_ ms: [UInt64]) -> LatencyHistogram {
+            var h = LatencyHistogram()
+            for m in ms { h.record(m * 1000) }
+            return h
+        }
+        var a = LoadReport(scenario: "chaos")
+        var l2 = line(2, stalls: 3, maxStall: 900); l2.relayChanges = 2
+        var l5 = line(5, stalls: 2, maxStall: 3000); l5.relayChanges = 0
+        a.timeline = [line(0), line(1), l2, line(3), line(4), l5]
+        a.stallsBySecond = [2: stalls([400, 500, 900]), 5: stalls([2000, 3000])]
+        a.faults = [.init(atSeconds: 2.0, target: "relay lr0", pid: 1), .init(atSeconds: 5.0, target: "shard ls0", pid: 2)]
+        var b = LoadReport(scenario: "chaos")
+        b.timeline = a.timeline.map { SecondLine(second: $0.second) }
+        b.stallsBySecond = [2: stalls([450])]
+        let m = try #require(LoadReport.merged([a, b]))
+        let f = try #require(m.summary?.faultImpacts)
+        #expect(f.count == 2)
+        #expect(f[0].relayChanges == 2 && f[1].relayChanges == 0)
+        #expect(abs(f[0].stallP50Millis - 450) < 5 && abs(f[0].stallP99Millis - 900) < 5)
+        #expect(abs(f[1].stallP50Millis - 2000) < 5 && abs(f[1].stallP99Millis - 3000) < 5)
+    }
 }
 
 /// The HTML report: one SVG with a point per second for p50, p99 and clients, fault marks,
@@ -67,4 +92,5 @@ import Testing
         #expect(html.contains("| measure | p50 |"))
         #expect(HTMLReport.niceCeiling(173) == 200 && HTMLReport.niceCeiling(1) == 1 && HTMLReport.niceCeiling(501) == 1000)
     }
+
 }
