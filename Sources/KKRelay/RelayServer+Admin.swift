@@ -64,6 +64,7 @@ extension RelayServer {
         m.count("kk_relay_pings_answered_total", total: c.pingsAnswered)
         m.count("kk_relay_inputs_late_total", total: c.inputsLate)
         m.count("kk_relay_inputs_forwarded_total", total: c.inputsForwarded)
+        m.count("kk_relay_inputs_reforwarded_total", total: c.inputsReforwarded)
         m.count("kk_relay_input_batches_total", total: c.inputBatchesSent)
         m.count("kk_relay_frames_total", [("kind", "full")], total: c.framesFull)
         m.count("kk_relay_frames_total", [("kind", "delta")], total: c.framesDelta)

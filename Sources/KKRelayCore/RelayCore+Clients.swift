@@ -82,6 +82,7 @@ extension RelayCore {
             s.inputArrived(o.seq, nowMillis: nowMillis)
             if stream.merger.push(
                 BatchedInput(matchId: matchId, playerId: playerId, tick: o.tick, seq: o.seq, input: o.input)) {
+                s.forwarded(seq: o.seq, tick: o.tick, input: o.input)
                 delivered += 1
             } else {
                 full += 1
@@ -93,7 +94,8 @@ extension RelayCore {
         if stats.tooFarAhead > 0 { counters.drop(.inputTooFarAhead, stats.tooFarAhead) }
     }
 
-    private func stream(_ shard: ShardID) -> ShardStream {
+    /// The merged input stream to `shard` (made on first use).
+    func stream(_ shard: ShardID) -> ShardStream {
         if let s = streams[shard] { return s }
         let s = ShardStream()
         streams[shard] = s

@@ -40,7 +40,24 @@ extension RelayCore {
         s.slot = r.slot
         s.lastAppliedSeq = r.lastAppliedSeq
         // Resume: nothing the shard applied is forwarded again. Join: start at the client's first seq.
-        let start = s.mode == .resume || r.lastAppliedSeq != 0 ? r.lastAppliedSeq &+ 1 : s.nextInputSeqFromHello
+        var start = s.mode == .resume || r.lastAppliedSeq != 0 ? r.lastAppliedSeq &+ 1 : s.nextInputSeqFromHello
+        if s.mode == .resume, let newest = s.newestForwarded, Serial.isNewer(newest, than: r.lastAppliedSeq) {
+            // The match moved to a shard that adopted it from a snapshot: it applied fewer inputs
+            // than the dead shard did, and the client holds the rest acknowledged (it will not
+            // send them again). This relay forwarded them: they go again, in order, first.
+            let target = self.stream(shard)
+            var again = 0, full = 0
+            let covered = s.forwardedInputs(after: r.lastAppliedSeq) { seq, tick, input in
+                if target.merger.push(BatchedInput(matchId: r.matchId, playerId: r.playerId, tick: tick, seq: seq, input: input)) {
+                    again += 1
+                } else {
+                    full += 1
+                }
+            }
+            if covered != nil { start = newest &+ 1 }
+            counters.inputsReforwarded += again
+            if full > 0 { counters.drop(.mergerFull, full) }
+        }
         s.reorder.reset(startSeq: start)
         s.resumeGapOpen = s.mode == .resume
         s.replay = ReplayWindow()

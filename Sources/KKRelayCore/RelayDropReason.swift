@@ -42,6 +42,8 @@ public struct RelayCounters: Sendable {
     /// Unauthenticated pings answered (``RelayPing``).
     public var pingsAnswered = 0
     public var inputsForwarded = 0, inputBatchesSent = 0
+    /// Inputs forwarded again to a shard that adopted their match from an older snapshot.
+    public var inputsReforwarded = 0
     /// Inputs for a tick the relay has already seen a frame of (forwarded; the shard counts what
     /// it could not apply): the relay's view of "late", next to the shard's.
     public var inputsLate = 0

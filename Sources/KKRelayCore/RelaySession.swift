@@ -45,6 +45,47 @@ public final class RelaySession {
     public var arrivalSeq = [UInt32](repeating: 0, count: RelaySession.arrivalSlots)
     public var arrivalMillis = [UInt64](repeating: 0, count: RelaySession.arrivalSlots)
     public static let arrivalSlots = 64
+    /// The last ``historySlots`` inputs forwarded to the shard, by `seq % historySlots`: when the
+    /// match moves to a shard that adopted it from a snapshot, the inputs the dead shard applied
+    /// after that snapshot are forwarded again (the client holds them acknowledged and would not
+    /// resend them). Allocated once per session; about 2 s of inputs at 60 Hz.
+    public var historySeq = [UInt32](repeating: 0, count: RelaySession.historySlots)
+    public var historyTick = [UInt32](repeating: 0, count: RelaySession.historySlots)
+    public var historyInput = [UInt16](repeating: 0, count: RelaySession.historySlots)
+    /// Newest input forwarded (nil: none yet on this relay).
+    public var newestForwarded: UInt32?
+    public static let historySlots = 128
+
+    /// Notes an input forwarded to the shard.
+    @inline(__always) public func forwarded(seq: UInt32, tick: UInt32, input: InputSample) {
+        let i = Int(seq % UInt32(Self.historySlots))
+        historySeq[i] = seq
+        historyTick[i] = tick
+        historyInput[i] = input.raw
+        newestForwarded = seq
+    }
+
+    /// The forwarded inputs after `seq` up to the newest, oldest first; nil when the history
+    /// does not reach back to `seq + 1` (nothing forwarded, or too long ago).
+    public func forwardedInputs(after seq: UInt32, _ body: (UInt32, UInt32, InputSample) -> Void) -> Int? {
+        guard let newest = newestForwarded else { return nil }
+        let n = Int(Int32(bitPattern: newest &- seq))
+        guard n > 0 else { return 0 }
+        guard n <= Self.historySlots else { return nil }
+        var s = seq &+ 1
+        for _ in 0..<n {
+            let i = Int(s % UInt32(Self.historySlots))
+            guard historySeq[i] == s else { return nil }
+            s &+= 1
+        }
+        s = seq &+ 1
+        for _ in 0..<n {
+            let i = Int(s % UInt32(Self.historySlots))
+            body(s, historyTick[i], InputSample(raw: historyInput[i]))
+            s &+= 1
+        }
+        return n
+    }
 
     /// Notes that input `seq` arrived now.
     @inline(__always) public func inputArrived(_ seq: UInt32, nowMillis: UInt64) {

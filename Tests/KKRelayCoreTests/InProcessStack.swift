@@ -22,10 +22,11 @@ final class InProcessStack {
         init(core: RelayCore, link: RelayLink) { self.core = core; self.link = link }
     }
 
-    let shard: ShardCore
+    /// The shard that hosts the match (``adopt(from:id:)`` puts another in its place).
+    private(set) var shard: ShardCore
     private(set) var nodes: [RelayNode] = []
     var shardUp = true
-    let shardId: ShardID = "s0"
+    private(set) var shardId: ShardID = "s0"
     let tickets: TokenIssuer
     let relayConfig: RelayConfig
     var now: UInt64 = 1_000
@@ -90,6 +91,19 @@ final class InProcessStack {
                 }
             }
         }
+    }
+
+    /// The shard dies and another (`id`) adopts its match from `snapshot`; the relays hear of
+    /// the new owner on the event channel.
+    func adopt(from snapshot: MatchSnapshot, id: ShardID) throws {
+        var c = ShardConfig()
+        c.playersPerMatch = snapshot.players.count
+        let next = ShardCore(config: c)
+        try next.adoptMatch(id: 500, state: snapshot.state, players: snapshot.players, lastAppliedSeq: snapshot.lastAppliedSeq)
+        shard = next
+        shardId = id
+        for node in nodes { node.core.clusterEvent(.owner(matchId: 500, shard: id)) }
+        pump()
     }
 
     func tick(_ n: Int = 1) {

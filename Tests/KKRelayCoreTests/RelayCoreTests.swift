@@ -171,6 +171,43 @@ import Testing
         #expect(s.shard.counters.inputsApplied == 6 + 3)
     }
 
+    /// A shard adopted the match from a snapshot older than the dead shard's last applied input:
+    /// the relay forwards the inputs after the snapshot again (the client holds them acknowledged
+    /// and will not resend them), and the new shard applies each once, in order.
+    @Test func adoptedMatchGetsTheInputsAfterItsSnapshotAgain() throws {
+        let s = try InProcessStack()
+        s.relay.sessionEstablished(1, token: InProcessStack.token(player: 11), nowMillis: s.now)
+        s.client(1, HelloPacket(mode: .join, lastFrameTick: 0, nextInputSeq: 1))
+        // Input n is for tick 10 + n (the client leads the shard).
+        let inputs = (1...9).map { InputSample(buttons: 1, steer: Int8($0)) }
+        func send(_ seqs: ClosedRange<Int>) {
+            s.client(1, InputPacket(seq: UInt32(seqs.upperBound), tick: UInt32(10 + seqs.upperBound), ackFrameTick: 0,
+                                    newestFirst: seqs.reversed().map { inputs[$0 - 1] }))
+        }
+        send(1...3)
+        s.tick(13)
+        let host = try #require(s.shard.matches[500])
+        #expect(host.lastAppliedSeq[0] == 3)
+        let snapshot = MatchSnapshot(epoch: 1, players: host.players, lastAppliedSeq: host.lastAppliedSeq, state: host.state)
+        send(4...6)
+        s.tick(3)
+        #expect(s.shard.matches[500]!.lastAppliedSeq[0] == 6)
+        // Shard s0 dies after applying 4...6; s1 adopts the match from the snapshot (seq 3, tick 13).
+        try s.adopt(from: snapshot, id: "s1")
+        s.tick(3)
+        #expect(s.relay.counters.inputsReforwarded == 3)
+        #expect(s.relay.counters.failovers(.shardOwnerChanged) == 1)
+        #expect(s.shard.matches[500]!.lastAppliedSeq[0] == 6)
+        #expect(s.shard.counters.inputsApplied == 3)
+        // The client goes on, resending its unacknowledged window 7...9 with 5 and 6 ahead of it
+        // (redundancy): each input is applied once.
+        send(5...9)
+        s.tick(3)
+        #expect(s.shard.matches[500]!.lastAppliedSeq[0] == 9)
+        #expect(s.shard.counters.inputsApplied == 6)
+        #expect(s.relay.counters.drops(.inputGoneAfterResume) == 0)
+    }
+
     @Test func idleSessionsExpire() throws {
         var c = RelayConfig()
         c.idleTimeoutMillis = 1000

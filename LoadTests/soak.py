@@ -1,0 +1,249 @@
+#!/usr/bin/env python3
+"""The soak (issue 22), driven by LoadTests/soak.sh: a stack on loopback (redis-server, 2 shards,
+2 relays) raced by kk-load's SDK clients under mixed impairment, with a fault every
+--fault-every seconds in turn: relay 0 killed (SIGKILL) and started again on its ports, shard 0
+killed and started again, Redis killed and started again empty on its port. Every process is
+started here and stopped by its pid.
+
+Samples each process's RSS and open file descriptors every --sample-every seconds and checks:
+  - no process died that was not killed on purpose (a crash), every fault recovered (the
+    restarted process ready again, the clients playing again);
+  - no sanitizer report in any log (AddressSanitizer, LeakSanitizer, ThreadSanitizer);
+  - kk-load's report: no client failed;
+  - with --strict (the long runs): the RSS of every process that lived through the whole run
+    within 10% after warm-up, and its descriptors no more at the end than after warm-up.
+Writes a JSON summary (--report) and prints one line per check; exit 1 on any failure.
+"""
+import argparse, json, os, signal, socket, subprocess, sys, time, urllib.request
+
+
+def free_port(kind=socket.SOCK_STREAM):
+    s = socket.socket(socket.AF_INET, kind)
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def http_status(port, path):
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2) as r:
+            return r.status
+    except Exception as e:
+        return getattr(e, "code", None)
+
+
+def eventually(seconds, fn, step=0.1):
+    end = time.time() + seconds
+    while time.time() < end:
+        if fn():
+            return True
+        time.sleep(step)
+    return fn()
+
+
+class Proc:
+    """A process started here: restartable with the same arguments (same ports)."""
+
+    def __init__(self, name, argv, log, env=None, admin=None):
+        self.name, self.argv, self.log, self.env, self.admin = name, argv, log, env, admin
+        self.p = None
+        self.killed_on_purpose = set()
+        self.samples = []  # (t, pid, rss_kb, fds)
+        self.crashes = []
+
+    def start(self):
+        out = open(self.log, "ab")
+        env = dict(os.environ, **(self.env or {}))
+        self.p = subprocess.Popen(self.argv, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        out.close()
+        return self
+
+    def kill(self):
+        self.killed_on_purpose.add(self.p.pid)
+        self.p.send_signal(signal.SIGKILL)
+        self.p.wait(10)
+
+    def stop(self, grace=5):
+        if self.p and self.p.poll() is None:
+            self.killed_on_purpose.add(self.p.pid)
+            self.p.send_signal(signal.SIGTERM)
+            try:
+                self.p.wait(grace)
+            except subprocess.TimeoutExpired:
+                self.p.send_signal(signal.SIGKILL)
+                self.p.wait(5)
+
+    def ready(self):
+        return self.admin is None or http_status(self.admin, "/readyz") == 200
+
+    def sample(self, t):
+        if self.p is None:
+            return
+        if self.p.poll() is not None:
+            if self.p.pid not in self.killed_on_purpose and not any(c["pid"] == self.p.pid for c in self.crashes):
+                self.crashes.append({"pid": self.p.pid, "code": self.p.returncode, "at": round(t, 1)})
+            return
+        try:
+            rss = next(int(l.split()[1]) for l in open(f"/proc/{self.p.pid}/status") if l.startswith("VmRSS:"))
+            fds = len(os.listdir(f"/proc/{self.p.pid}/fd"))
+        except (OSError, StopIteration):
+            return
+        self.samples.append((round(t, 1), self.p.pid, rss, fds))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True, help="directory of kk-relay and kk-shard")
+    ap.add_argument("--load-bin", help="directory of kk-load (default: --bin)")
+    ap.add_argument("--duration", type=int, default=1800)
+    ap.add_argument("--fault-every", type=int, default=120)
+    ap.add_argument("--clients", type=int, default=48)
+    ap.add_argument("--sample-every", type=float, default=5)
+    ap.add_argument("--warmup", type=float, default=0.2, help="share of the run before RSS/fd baselines")
+    ap.add_argument("--strict", action="store_true", help="also fail on RSS growth over 10%% and descriptor growth")
+    ap.add_argument("--dir", required=True)
+    ap.add_argument("--report", required=True)
+    a = ap.parse_args()
+    os.makedirs(a.dir, exist_ok=True)
+    key = os.urandom(32).hex()
+    cookie = os.urandom(32).hex()
+    rport = free_port()
+    redis = Proc("redis", ["redis-server", "--port", str(rport), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                           "--dir", a.dir, "--loglevel", "warning"], f"{a.dir}/redis.log")
+    shards, relays, relay_addrs = [], [], []
+    for i in range(2):
+        admin = free_port()
+        shards.append(Proc(f"shard{i}", [f"{a.bin}/kk-shard", "--id", f"soak{i}", "--enet-port", str(free_port(socket.SOCK_DGRAM)),
+                                         "--admin-port", str(admin), "--redis-port", str(rport), "--laps", "255",
+                                         "--players-per-match", "4", "--max-matches", str(a.clients // 4 + 8),
+                                         "--registration-ttl-ms", "1000", "--ownership-ttl-ms", "1000", "--snapshot-every-ticks", "6",
+                                         "--log-level", "notice"], f"{a.dir}/shard{i}.log", admin=admin))
+    for i in range(2):
+        admin, udp = free_port(), free_port(socket.SOCK_DGRAM)
+        relays.append(Proc(f"relay{i}", [f"{a.bin}/kk-relay", "serve", "--listen-port", str(udp), "--admin-port", str(admin),
+                                         "--redis-port", str(rport), "--token-key", key, "--cookie-secret", cookie,
+                                         "--max-sessions", "1000", "--log-level", "notice"], f"{a.dir}/relay{i}.log", admin=admin))
+        relay_addrs.append(f"127.0.0.1:{udp}")
+    procs = [redis] + shards + relays
+    redis.start()
+    if not eventually(10, lambda: subprocess.run(["redis-cli", "-p", str(rport), "ping"], capture_output=True).returncode == 0):
+        sys.exit("soak: redis-server did not start")
+    for p in shards + relays:
+        p.start()
+    if not all(eventually(30, p.ready) for p in shards + relays):
+        for p in procs:
+            p.stop()
+        sys.exit("soak: the stack did not get ready (logs in %s)" % a.dir)
+    scenario = {
+        "name": "soak", "clients": a.clients, "playersPerMatch": 4, "inputHz": 30, "laps": 255,
+        "ramp": {"stepClients": a.clients, "stepSeconds": 5, "spreadMillis": 2000, "settleSeconds": 3},
+        "holdSeconds": a.duration, "maxSeconds": a.duration + 60, "threads": 1, "stallMillis": 300,
+        "impairment": {"seed": 22,
+                       "up": {"latencyMillis": 20, "jitterMillis": 6, "loss": 0.02, "duplicate": 0.005, "reorder": 0.01},
+                       "down": {"latencyMillis": 30, "jitterMillis": 8, "loss": 0.03, "duplicate": 0.005, "reorder": 0.01}},
+        "thresholds": {"maxErrors": 1000000},
+    }
+    json.dump(scenario, open(f"{a.dir}/soak.json", "w"))
+    load_report = f"{a.dir}/kk-load-soak.json"
+    argv = [f"{a.load_bin or a.bin}/kk-load", "--scenario", f"{a.dir}/soak.json", "--redis-port", str(rport), "--token-key", key,
+            "--shard", "soak0", "--shard", "soak1", "--ownership-ttl-ms", "1000", "--quiet", "--report", load_report,
+            "--max-seconds", str(a.duration + 60)]
+    for r in relay_addrs:
+        argv += ["--relay", r]
+    load = Proc("kk-load", argv, f"{a.dir}/kk-load.log").start()
+    procs.append(load)
+    start = time.time()
+    faults, recoveries = [], []
+    rotation = [("relay", relays[0]), ("shard", shards[0]), ("redis", redis)]
+    next_fault, next_sample, n = start + a.fault_every, start, 0
+    while load.p.poll() is None and time.time() < start + a.duration + 90:
+        now = time.time()
+        if now >= next_sample:
+            for p in procs:
+                p.sample(now - start)
+            next_sample += a.sample_every
+        if now >= next_fault and now < start + a.duration - 15:
+            kind, target = rotation[n % len(rotation)]
+            n += 1
+            t = now - start
+            target.kill()
+            time.sleep(0.5 if kind == "redis" else 1.0)
+            target.start()
+            if kind == "redis":
+                eventually(10, lambda: subprocess.run(["redis-cli", "-p", str(rport), "ping"], capture_output=True).returncode == 0)
+            ok = all(eventually(30, p.ready) for p in shards + relays)
+            recovered = time.time() - start - t
+            faults.append({"at": round(t, 1), "kind": kind, "recovered": ok, "readySeconds": round(recovered, 2)})
+            print(f"soak: t={t:.0f}s {kind} killed and started again: {'ready' if ok else 'NOT READY'} after {recovered:.1f} s", flush=True)
+            next_fault += a.fault_every
+        time.sleep(0.05)
+    load_done = load.p.poll() is not None
+    if not load_done:
+        load.stop(10)
+    for p in shards + relays + [redis]:
+        p.stop()
+    # Checks.
+    failures = []
+    for p in procs:
+        for c in p.crashes:
+            failures.append(f"{p.name} pid {c['pid']} died (exit {c['code']}) at {c['at']} s without being killed")
+    for f in faults:
+        if not f["recovered"]:
+            failures.append(f"{f['kind']} fault at {f['at']} s: the stack was not ready again within 30 s")
+    findings = []
+    for p in procs:
+        text = open(p.log, "rb").read().decode("utf-8", "replace")
+        for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "WARNING: ThreadSanitizer", "SUMMARY: UndefinedBehaviorSanitizer"):
+            if marker in text:
+                findings.append(f"{p.name}: {marker}")
+    failures += findings
+    lr = None
+    if os.path.exists(load_report):
+        lr = json.load(open(load_report))
+        g = lr["gauges"]
+        if g.get("failed", 0) > 0:
+            failures.append(f"kk-load: {g['failed']} clients failed")
+        if lr["playingSeconds"] == 0:
+            failures.append("kk-load: nobody played")
+    else:
+        failures.append("kk-load wrote no report (see kk-load.log)")
+    growth = {}
+    for p in procs:
+        if p.name == "redis":
+            continue
+        pid0 = p.samples[0][1] if p.samples else None
+        whole = [s for s in p.samples if s[1] == pid0]
+        if p.killed_on_purpose - {p.p.pid} or len(whole) < 4:
+            continue  # restarted during the run: no single series to judge
+        warm = [s for s in whole if s[0] >= a.warmup * a.duration] or whole[len(whole) // 2:]
+        base_rss, base_fd = warm[0][2], warm[0][3]
+        peak_rss, end_fd = max(s[2] for s in warm), warm[-1][3]
+        slope = (warm[-1][2] - base_rss) / max(1.0, warm[-1][0] - warm[0][0]) * 60  # kB per minute
+        growth[p.name] = {"rssAfterWarmupKB": base_rss, "rssPeakKB": peak_rss, "rssEndKB": warm[-1][2],
+                          "rssGrowth": round(peak_rss / base_rss - 1, 4), "rssSlopeKBPerMin": round(slope, 1),
+                          "fdsAfterWarmup": base_fd, "fdsEnd": end_fd, "samples": len(warm)}
+        if a.strict and peak_rss > base_rss * 1.10:
+            failures.append(f"{p.name}: RSS grew {100 * (peak_rss / base_rss - 1):.1f}% after warm-up ({base_rss} -> {peak_rss} kB)")
+        if a.strict and end_fd > base_fd:
+            failures.append(f"{p.name}: open descriptors grew {base_fd} -> {end_fd}")
+    summary = {"duration": a.duration, "faultEvery": a.fault_every, "faults": faults, "growth": growth,
+               "sanitizerFindings": findings, "failures": failures,
+               "kkLoad": None if lr is None else {"playingSeconds": lr["playingSeconds"], "failed": lr["gauges"].get("failed", 0),
+                                                  "resumes": lr["counters"]["resumes"], "relayChanges": lr["counters"]["relayChanges"],
+                                                  "inputsLost": lr["counters"]["inputMisses"], "inputsChecked": lr["counters"]["inputChecks"]}}
+    json.dump(summary, open(a.report, "w"), indent=2, sort_keys=True)
+    for name, g in growth.items():
+        print(f"soak: {name}: RSS {g['rssAfterWarmupKB']} -> peak {g['rssPeakKB']} kB ({100 * g['rssGrowth']:+.1f}%, "
+              f"{g['rssSlopeKBPerMin']:+.0f} kB/min), fds {g['fdsAfterWarmup']} -> {g['fdsEnd']}")
+    if lr:
+        k = summary["kkLoad"]
+        print(f"soak: kk-load {k['playingSeconds']} client-seconds playing, {k['failed']} failed, {k['resumes']} resumes, "
+              f"{k['relayChanges']} relay changes, {k['inputsLost']} of {k['inputsChecked']} inputs lost")
+    print(f"soak: {len(faults)} faults, {len(findings)} sanitizer findings, "
+          + ("PASSED" if not failures else "FAILED:\n  " + "\n  ".join(failures)))
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
