@@ -48,6 +48,7 @@ extension ClientSession {
         slot = Int(w.slot)
         resumeTicket = w.resumeTicket
         if Int32(bitPattern: w.lastAppliedSeq &- ackedSeq) > 0 { ackedSeq = w.lastAppliedSeq }
+        if state == .resuming { catchUpFromSeq = w.lastAppliedSeq &+ 1 }
         if clock.offsetMicros == nil { clock.observe(tick: w.serverTick, nowMicros: now) }
         // The Hello -> Welcome round trip is the first RTT sample when no pong came yet: without
         // it the first inputs would be stamped with a lead of a few ticks and arrive late.

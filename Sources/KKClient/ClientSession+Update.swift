@@ -84,6 +84,30 @@ extension ClientSession {
         }
     }
 
+    /// After a resume: the unapplied inputs older than the next packet's window, oldest first,
+    /// up to 32 per packet and 8 packets; stops where the input history ends (never an input
+    /// that was not recorded).
+    private func sendCatchUp(from: UInt32, before end: UInt32, anchor: UInt32, driver d: PredictionDriver) {
+        var start = from
+        if Int32(bitPattern: start &- seq(ofTick: anchor)) < 0 { start = seq(ofTick: anchor) }
+        var packets = 0
+        while Int32(bitPattern: end &- start) > 0, packets < 8 {
+            let last = Int32(bitPattern: end &- start) > Int32(Limits.maxInputsPerPacket) ? start &+ UInt32(Limits.maxInputsPerPacket) &- 1 : end &- 1
+            let n = Int(last &- start) + 1
+            var p = InputPacket(seq: last, tick: tick(ofSeq: last) &+ 1, ackFrameTick: d.newestFrame ?? 0)
+            for i in 0..<n {
+                guard let k = d.predictor.buffer.input(at: tick(ofSeq: last &- UInt32(i))) else { return }
+                p.inputs[i] = InputSample(buttons: k.buttons, steer: k.steer)
+            }
+            p.count = n
+            queue(p)
+            stats.inputPacketsSent += 1
+            stats.catchUpInputsSent += n
+            packets += 1
+            start = last &+ 1
+        }
+    }
+
     private func sendInputsIfDue() {
         updatesSinceSend += 1
         guard updatesSinceSend >= config.sendEveryTicks, let d = driver, let anchor = tickAnchor,
@@ -94,6 +118,10 @@ extension ClientSession {
         let unacked = Int(Int32(bitPattern: newestSeq &- ackedSeq))
         let recorded = Int(newestTick &- anchor) + 1
         let count = max(1, min(config.inputRedundancy, unacked, recorded))
+        if let from = catchUpFromSeq {
+            catchUpFromSeq = nil
+            sendCatchUp(from: from, before: newestSeq &- UInt32(count) &+ 1, anchor: anchor, driver: d)
+        }
         var p = InputPacket(seq: newestSeq, tick: newestTick &+ 1, ackFrameTick: d.newestFrame ?? 0)
         for i in 0..<count {
             let k = d.predictor.buffer.input(at: newestTick &- UInt32(i)) ?? .neutral

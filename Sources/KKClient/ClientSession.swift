@@ -50,6 +50,10 @@ public final class ClientSession {
     /// Newest input sequence the shard applied (from Welcome and frames).
     var ackedSeq: UInt32 = 0
     var lastSentSeq: UInt32?
+    /// After a resume: the first input the shard has not applied. The inputs from there up to
+    /// the redundancy window of the next packet go first, in packets of up to 32 (a relay
+    /// silent for half a second holds more unacknowledged inputs than one packet repeats).
+    var catchUpFromSeq: UInt32?
     var updatesSinceSend = 0
     // Timers (microseconds of caller time).
     var lastHeardMicros: Int64 = 0
@@ -214,4 +218,6 @@ public final class ClientSession {
     }
 
     func seq(ofTick t: UInt32) -> UInt32 { seqAnchor &+ (t &- (tickAnchor ?? t)) }
+    /// The local input tick of sequence number `s` (inverse of ``seq(ofTick:)``).
+    func tick(ofSeq s: UInt32) -> UInt32 { (tickAnchor ?? 0) &+ (s &- seqAnchor) }
 }

@@ -16,6 +16,8 @@ public struct ClientStats: Sendable, Equatable {
     public var badPackets = 0
     // Uplink.
     public var inputPacketsSent = 0
+    /// Inputs sent again after a resume, beyond the redundancy window (``ClientSession`` catch-up).
+    public var catchUpInputsSent = 0
     /// Inputs generated (one per predicted tick).
     public var inputsRecorded = 0
     /// Inputs the shard confirmed applying (frame `lastAppliedSeq` advanced over them).

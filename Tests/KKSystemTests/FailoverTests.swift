@@ -93,6 +93,10 @@ import Testing
         #expect(applied > 0 && applied <= made, "applied \(applied) made \(made)")
         #expect(SystemTest.eventually(seconds: 3) { (s.metric("rB", "kk_relay_joins_total{kind=\"resume\"}") ?? 0) >= 1 })
         #expect((s.metric("rB", "kk_relay_failovers_total{reason=\"client_resumed\"}") ?? 0) >= 1)
+        // The client sent every input the shard had not applied (the catch-up beyond its
+        // redundancy window): the new relay gave none up.
+        #expect((s.metric("rB", "kk_relay_packets_dropped_total{reason=\"input_gone_after_resume\"}") ?? 0) == 0)
+        print("FIGURE relay-kill catch-up inputs \(client.session.stats.catchUpInputsSent)")
     }
 
     /// A relay drained with `--drain-move-after-ms` tells its sessions to move: the client moves
