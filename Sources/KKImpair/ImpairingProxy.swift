@@ -6,7 +6,9 @@ import KKLoop
 /// here). One front socket per relay; every client address seen on a front gets its own
 /// upstream socket (so the relay sees one source address per client, as without the proxy)
 /// and its own seeded ``ImpairmentModel`` per direction. Delayed datagrams wait in a heap of
-/// preallocated slots served by one loop timer. Loop-thread only.
+/// preallocated slots served by one loop timer. A client address silent for
+/// ``idleExpiryMicros`` (a client that moved to another relay has a new address) gives its
+/// upstream socket back and its session slot is used again. Loop-thread only.
 public final class ImpairingProxy {
     private struct Front {
         let socket: BatchedUDPSocket
@@ -18,12 +20,15 @@ public final class ImpairingProxy {
     private final class Session {
         let front: Int
         let client: PeerAddress
-        let upstream: BatchedUDPSocket
+        /// nil once expired (the socket closes with it).
+        var upstream: BatchedUDPSocket?
         var poll: LoopPoll?
         var up: ImpairmentModel
         var down: ImpairmentModel
-        init(front: Int, client: PeerAddress, upstream: BatchedUDPSocket, up: ImpairmentModel, down: ImpairmentModel) {
+        var lastActiveMicros: Int64
+        init(front: Int, client: PeerAddress, upstream: BatchedUDPSocket, up: ImpairmentModel, down: ImpairmentModel, now: Int64) {
             self.front = front; self.client = client; self.upstream = upstream; self.up = up; self.down = down
+            lastActiveMicros = now
         }
     }
 
@@ -43,6 +48,15 @@ public final class ImpairingProxy {
     private var fronts: [Front] = []
     private var frontOf: [String: Int] = [:]
     private var sessions: [Session] = []
+    /// Expired sessions' slots, used again before the array grows.
+    private var freeSessions: [Int] = []
+    private var lastSweepMicros: Int64 = 0
+    /// Sessions opened so far (each one's impairment seed).
+    private var opened = 0
+    /// A session (client address) silent this long is closed, µs.
+    public var idleExpiryMicros: Int64 = 15_000_000
+    /// Sessions open now (upstream sockets held).
+    public var openSessions: Int { sessions.count - freeSessions.count }
     private var heap: [Pending] = []
     private var order: UInt64 = 0
     private let timer: LoopTimer
@@ -93,6 +107,19 @@ public final class ImpairingProxy {
         for s in sessions { s.poll?.stop(); s.poll?.close() }
     }
 
+    /// Closes sessions silent for ``idleExpiryMicros`` (at most once a second). A datagram still
+    /// queued for one is dropped when due.
+    private func sweep(now: Int64) {
+        guard now >= lastSweepMicros + 1_000_000 else { return }
+        lastSweepMicros = now
+        for (id, s) in sessions.enumerated() where s.upstream != nil && now - s.lastActiveMicros > idleExpiryMicros {
+            s.poll?.stop(); s.poll?.close(); s.poll = nil
+            s.upstream = nil
+            fronts[s.front].sessions[s.client] = nil
+            freeSessions.append(id)
+        }
+    }
+
     private func nowMicros() -> Int64 { Int64(monotonicNanos() / 1000) }
 
     private func frontReadable(_ f: Int) {
@@ -104,20 +131,24 @@ public final class ImpairingProxy {
                 guard let s = openSession(front: f, client: from) else { return }
                 sid = s
             }
+            sessions[sid].lastActiveMicros = now
             let v = sessions[sid].up.next(nowMicros: now)
             handle(v, bytes: bytes, session: sid, toRelay: true, now: now)
         }
         flushTouched()
+        sweep(now: now)
     }
 
     private func openSession(front f: Int, client: PeerAddress) -> Int? {
         guard let up = try? BatchedUDPSocket(bind: PeerAddress(host: "127.0.0.1", port: 0)!, batch: 8, socketBufferBytes: 1 << 20),
               let poll = try? LoopPoll(loop: loop, fd: up.fd) else { return nil }
-        let id = sessions.count
-        let s = seed ^ (UInt64(id + 1) &* 0x9E37_79B9_7F4A_7C15)
-        sessions.append(Session(front: f, client: client, upstream: up,
-                                up: ImpairmentModel(profile: impairment.up, seed: s),
-                                down: ImpairmentModel(profile: impairment.down, seed: s ^ 0xD0D0_D0D0)))
+        let id = freeSessions.popLast() ?? sessions.count
+        opened += 1
+        let s = seed ^ (UInt64(opened) &* 0x9E37_79B9_7F4A_7C15)
+        let session = Session(front: f, client: client, upstream: up,
+                              up: ImpairmentModel(profile: impairment.up, seed: s),
+                              down: ImpairmentModel(profile: impairment.down, seed: s ^ 0xD0D0_D0D0), now: nowMicros())
+        if id == sessions.count { sessions.append(session) } else { sessions[id] = session }
         sessions[id].poll = poll
         fronts[f].sessions[client] = id
         poll.start(.readable) { [unowned self] _ in self.upstreamReadable(id) }
@@ -128,7 +159,8 @@ public final class ImpairingProxy {
         let now = nowMicros()
         let s = sessions[sid]
         let relay = fronts[s.front].relay
-        s.upstream.receive { bytes, from in
+        guard let upstream = s.upstream else { return }
+        upstream.receive { bytes, from in
             guard from == relay else { return }
             bytesDown += bytes.count
             let v = s.down.next(nowMicros: now)
@@ -167,7 +199,8 @@ public final class ImpairingProxy {
     private func send(_ bytes: UnsafeRawBufferPointer, session sid: Int, toRelay: Bool) {
         let s = sessions[sid]
         if toRelay {
-            s.upstream.send(bytes, to: fronts[s.front].relay)
+            guard let upstream = s.upstream else { dropped += 1; return }
+            upstream.send(bytes, to: fronts[s.front].relay)
             touched.append(Int32(sid))
         } else {
             fronts[s.front].socket.send(bytes, to: s.client)
@@ -176,7 +209,7 @@ public final class ImpairingProxy {
     }
 
     private func flushTouched() {
-        for sid in touched { sessions[Int(sid)].upstream.flush() }
+        for sid in touched { sessions[Int(sid)].upstream?.flush() }
         touched.removeAll(keepingCapacity: true)
         for f in frontTouched { fronts[f].socket.flush() }
         frontTouched.removeAll(keepingCapacity: true)

@@ -27,4 +27,26 @@ import Testing
         #expect(DTLSClientTransport.describe(.timeout).contains("did not answer"))
         #expect(DTLSClientTransport.describe(.alertReceived(115)).contains("refused the ticket"))
     }
+
+    /// A closed transport lets its socket go: a client that changes relays many times holds one
+    /// descriptor, not one per relay (the soak counts them).
+    @Test func closedTransportReleasesItsSocket() throws {
+        let loop = try EventLoop()
+        let silent = try BatchedUDPSocket(bind: PeerAddress(host: "127.0.0.1", port: 0)!, batch: 4)
+        let token = try TokenIssuer(key: TokenKey.random()).issue(playerId: 1, matchId: 1, now: UInt64(time(nil)), validSeconds: 60,
+                                                                  relays: ["127.0.0.1:\(silent.localAddress.port)"])
+        var fds: [Int32] = []
+        for _ in 0..<3 {
+            var t: DTLSClientTransport? = try DTLSClientTransport(loop: loop, relay: silent.localAddress, token: token, context: DTLSClientContext())
+            t!.onState = { _ in }
+            fds.append(t!.socketDescriptor)
+            _ = drive(loop, timeoutMillis: 100) { false }
+            t!.close()
+            t = nil
+            _ = drive(loop, timeoutMillis: 50) { false }
+        }
+        // The kernel hands the lowest free descriptor out again: one socket at a time.
+        #expect(Set(fds).count == 1, "descriptors \(fds)")
+        #expect(fcntl(fds[0], F_GETFD) == -1)
+    }
 }

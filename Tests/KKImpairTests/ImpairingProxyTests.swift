@@ -47,4 +47,28 @@ import Testing
         proxy.close()
         clientPoll.stop(); clientPoll.close(); relayPoll.stop(); relayPoll.close()
     }
+
+    /// A client that moved on (a new address each time, as after a relay change) does not keep
+    /// an upstream socket per address it ever had: silent sessions close and their slots are
+    /// used again.
+    @Test func silentClientSessionsCloseAndTheirSlotsAreUsedAgain() throws {
+        let loop = try EventLoop()
+        let relay = try BatchedUDPSocket(bind: PeerAddress(host: "127.0.0.1", port: 0)!)
+        let proxy = ImpairingProxy(loop: loop, impairment: LinkImpairment(up: ImpairmentProfile(), down: ImpairmentProfile(), seed: 1), seed: 1)
+        proxy.idleExpiryMicros = 50_000
+        let front = PeerAddress(try proxy.frontAddress(for: relay.localAddress.description))!
+        var clients: [BatchedUDPSocket] = []
+        for _ in 0..<3 {
+            let c = try BatchedUDPSocket(bind: PeerAddress(host: "127.0.0.1", port: 0)!)
+            clients.append(c)
+            _ = withUnsafeBytes(of: UInt32(7)) { c.send($0, to: front) }
+            _ = c.flush()
+            #expect(drive(loop, timeoutMillis: 2_000) { proxy.bytesUp > 0 && proxy.openSessions >= 1 })
+            // Silent past the expiry and the once-a-second sweep: the next client's datagram sweeps.
+            _ = drive(loop, timeoutMillis: 1_100) { false }
+        }
+        _ = drive(loop, timeoutMillis: 200) { false }
+        #expect(proxy.openSessions <= 2, "\(proxy.openSessions) sessions open for 3 clients that came one after another")
+        proxy.close()
+    }
 }
