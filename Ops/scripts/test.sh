@@ -32,6 +32,17 @@ set +e
 swift test "${flags[@]}" --skip-build --no-parallel 2>&1 | grep --line-buffered -vE "prohibited flag|^\[[0-9]+/[0-9]+\]"
 rc=${PIPESTATUS[0]}
 echo "test.sh: swift test exited $rc after $(( $(date +%s) - built )) s (build $((built - started)) s)"
+# The soak's CI version (LoadTests/soak.sh runs it for 30 minutes under AddressSanitizer): two
+# minutes of the stack under mixed impairment with a relay, a shard and Redis killed and started
+# again in turn, on the test build's binaries; functional checks only (no crash, every fault
+# recovered, no client failed).
+soaked=$(date +%s)
+set +e
+bash LoadTests/soak.sh --seconds 120 --fault-every 30 --sanitize none --bin .build-test/release --functional --clients 24
+src=$?
+set -e
+echo "test.sh: soak.sh exited $src after $(( $(date +%s) - soaked )) s"
+if [ "$rc" -eq 0 ]; then rc=$src; fi
 # The decoders' libFuzzer targets, a few seconds each over the committed corpora (its own build,
 # .build-fuzz; Ops/scripts/fuzz.sh --hours N runs them for hours).
 fuzzed=$(date +%s)
