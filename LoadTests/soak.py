@@ -196,7 +196,12 @@ def main():
         text = open(p.log, "rb").read().decode("utf-8", "replace")
         for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "WARNING: ThreadSanitizer", "SUMMARY: UndefinedBehaviorSanitizer"):
             if marker in text:
-                findings.append(f"{p.name}: {marker}")
+                detail = ""
+                if marker == "ERROR: LeakSanitizer":
+                    direct, indirect = text.count("Direct leak of"), text.count("Indirect leak of")
+                    summary = [l for l in text.splitlines() if l.startswith("SUMMARY: AddressSanitizer")]
+                    detail = f" ({direct} direct, {indirect} indirect; {summary[-1][len('SUMMARY: AddressSanitizer: '):] if summary else ''})"
+                findings.append(f"{p.name}: {marker}{detail}")
     failures += findings
     lr = None
     if os.path.exists(load_report):

@@ -54,6 +54,11 @@ import Testing
         print("FIGURE shard-kill-to-first-frame-seconds=\(firstFrame) to-frames-resumed-seconds=\(seconds) tick-at-kill=\(tickAtKill) liveness=\(liveness)")
         #expect(s.log("s2").contains("adopted match from snapshot"))
         #expect(s.log("s2").contains("shard presumed dead") == liveness)
+        // The adopter applies each input once: no more than the client made (the inputs after
+        // the snapshot were applied by s1 too, but s1's state is gone with it).
+        let adopterApplied = s.metric("s2", "kk_shard_inputs_applied_total") ?? -1
+        let made = Double(client.session.stats.inputsRecorded)
+        #expect(adopterApplied > 0 && adopterApplied <= made, "s2 applied \(adopterApplied) of \(made) inputs made")
         #expect(s.metric("s2", "kk_shard_shards_presumed_dead_total") == (liveness ? 1 : 0))
         let r = try #require(RedisSync(port: s.redisPort))
         #expect(r.run("HGET", s.prefix + "match:901", "shard") == "s2")
