@@ -57,6 +57,8 @@ class Proc:
         env = dict(os.environ, **(self.env or {}))
         self.p = subprocess.Popen(self.argv, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
         out.close()
+        if self not in STARTED:
+            STARTED.append(self)
         return self
 
     def kill(self):
@@ -250,5 +252,12 @@ def main():
     sys.exit(1 if failures else 0)
 
 
+STARTED = []  # every Proc started, stopped by pid whatever happens
+
+
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    finally:
+        for proc in STARTED:
+            proc.stop(grace=3)

@@ -55,6 +55,11 @@ if [ -z "$bin" ]; then
     *) echo "soak.sh: --sanitize address|thread|none" >&2; exit 2 ;;
   esac
 fi
+if [ "$sanitize" = thread ] && [ -z "$load_bin" ]; then
+  # The load generator is not the code under test: the plain release build drives it.
+  [ -x .build/release/kk-load ] || flock /tmp/kk-build.lock swift build -c release --product kk-load 2>&1 | grep -E "error:|Build complete" || true
+  load_bin=.build/release
+fi
 # halt_on_error: a finding ends the process (the soak counts it as a crash and greps the report);
 # leaks are reported when a process exits normally (SIGTERM at the end of the run). A small
 # quarantine: ASan's default holds up to 256 MB of freed memory per process, which reads as RSS
