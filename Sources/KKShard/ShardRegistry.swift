@@ -373,27 +373,31 @@ public final class ShardRegistry {
     /// Adopts every running match the directory places on `dead` (as far as capacity allows;
     /// the rest wait for their leases to run out and the regular scan).
     private func adoptAll(of dead: String) {
+        forEachAdoptionCandidate { [unowned self] mid in
+            redis.command(["HGET", key("match", "\(mid)"), "shard"]) { [unowned self] s in
+                if s.text == dead, server.core.matches.count < config.maxMatches { tryAdopt(mid, from: dead) }
+            }
+        }
+    }
+
+    /// Calls `body` with each running match in the directory that this shard neither hosts nor
+    /// refused, while it has room for another.
+    private func forEachAdoptionCandidate(_ body: @escaping (UInt64) -> Void) {
         redis.command(["SMEMBERS", key("matches", "active")]) { [unowned self] r in
             guard case .array(let items) = r else { return }
-            for mid in items.compactMap({ $0.text.flatMap(UInt64.init) })
-            where server.core.matches[mid] == nil && !refusedMatches.contains(mid) {
-                redis.command(["HGET", key("match", "\(mid)"), "shard"]) { [unowned self] s in
-                    if s.text == dead, server.core.matches.count < config.maxMatches { tryAdopt(mid, from: dead) }
-                }
+            for item in items {
+                guard let text = item.text, let mid = UInt64(text), server.core.matches[mid] == nil, !refusedMatches.contains(mid) else { continue }
+                guard server.core.matches.count < config.maxMatches else { return }
+                body(mid)
             }
         }
     }
 
     private func scanForAdoption() {
         guard redis.isConnected, registered else { return }
-        redis.command(["SMEMBERS", key("matches", "active")]) { [unowned self] r in
-            guard case .array(let items) = r else { return }
-            for item in items {
-                guard let text = item.text, let mid = UInt64(text), server.core.matches[mid] == nil, !refusedMatches.contains(mid) else { continue }
-                guard server.core.matches.count < config.maxMatches else { return }
-                redis.command(["EXISTS", runtime(mid, "owner")]) { [unowned self] e in
-                    if case .integer(0) = e { tryAdopt(mid) }
-                }
+        forEachAdoptionCandidate { [unowned self] mid in
+            redis.command(["EXISTS", runtime(mid, "owner")]) { [unowned self] e in
+                if case .integer(0) = e { tryAdopt(mid) }
             }
         }
     }
