@@ -89,12 +89,19 @@ public final class ProcessHost {
         return l
     }
 
-    /// Stops the admin server and the host's handles.
+    /// Stops the admin server and the host's handles, drops the closures it was given (they
+    /// usually hold the host and the server: no reference cycle outlives the process's loop) and
+    /// lets the loop run the close callbacks of every handle closed by now.
     public func shutdown() {
         statusTimer.stop(); statusTimer.close()
         for s in signals { s.stop(); s.close() }
+        signals = []
+        admin.onDrain = nil  // before the handle it wakes is closed (POST /drain runs on another thread)
         drainAsync?.close()
+        drainAsync = nil
         server?.stop()
+        server = nil
+        loop.runClosing()
     }
 }
 

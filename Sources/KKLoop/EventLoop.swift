@@ -23,6 +23,13 @@ public final class EventLoop {
     /// Runs one iteration; with `wait` false it does not block.
     public func runOnce(wait: Bool) { uv_run(raw, wait ? UV_RUN_ONCE : UV_RUN_NOWAIT) }
 
+    /// Runs the close callbacks of the handles closed since the loop last ran (a process's last
+    /// step after its loop stopped: their owners and memory are released), without waiting for I/O.
+    public func runClosing() {
+        // Two passes: a close callback may close another handle (hiredis frees its context late).
+        for _ in 0..<2 { uv_run(raw, UV_RUN_NOWAIT) }
+    }
+
     /// Makes ``run()`` return after the current iteration.
     public func stop() { uv_stop(raw) }
 

@@ -33,12 +33,16 @@ public class LoopHandle<H> {
     public func close() {
         guard !isClosed else { return }
         isClosed = true
-        guard selfRetain != nil else { raw.deallocate(); return }
+        guard selfRetain != nil else { raw.deallocate(); released(); return }
         uv_close(handle) { h in
             let unmanaged = Unmanaged<AnyObject>.fromOpaque(h!.pointee.data)
             (unmanaged.takeUnretainedValue() as! any ClosableLoopHandle).didClose()
         }
     }
+
+    /// Drops the owner's callback once the handle is closed: the callback usually holds the
+    /// objects that hold this handle, a reference cycle that would otherwise outlive the loop.
+    func released() {}
 }
 
 protocol ClosableLoopHandle: AnyObject { func didClose() }
@@ -46,6 +50,7 @@ protocol ClosableLoopHandle: AnyObject { func didClose() }
 extension LoopHandle: ClosableLoopHandle {
     func didClose() {
         raw.deallocate()
+        released()
         let r = selfRetain
         selfRetain = nil
         r?.release()
@@ -74,6 +79,8 @@ public final class LoopTimer: LoopHandle<uv_timer_t> {
     }
 
     public func stop() { uv_timer_stop(raw) }
+
+    override func released() { callback = {} }
 }
 
 /// Watches a file descriptor for readability / writability (uv_poll_t).
@@ -116,11 +123,13 @@ public final class LoopPoll: LoopHandle<uv_poll_t> {
     }
 
     public func stop() { uv_poll_stop(raw) }
+
+    override func released() { callback = { _ in } }
 }
 
 /// Wakes the loop from another thread (uv_async_t); calls coalesce.
 public final class LoopAsync: LoopHandle<uv_async_t>, @unchecked Sendable {
-    private let callback: () -> Void
+    private var callback: () -> Void
 
     public init(loop: EventLoop, _ body: @escaping () -> Void) throws(IOError) {
         callback = body
@@ -132,6 +141,8 @@ public final class LoopAsync: LoopHandle<uv_async_t>, @unchecked Sendable {
 
     /// Thread-safe: schedules the callback on the loop thread.
     public func send() { uv_async_send(raw) }
+
+    override func released() { callback = {} }
 }
 
 /// Delivers a POSIX signal on the loop thread (uv_signal_t).
@@ -150,4 +161,6 @@ public final class LoopSignal: LoopHandle<uv_signal_t> {
     }
 
     public func stop() { uv_signal_stop(raw) }
+
+    override func released() { callback = {} }
 }

@@ -217,6 +217,7 @@ public final class RelayServer {
 
     /// Tells every client, deregisters from Redis and closes sockets; `then` runs when done.
     public func stop(then: @escaping () -> Void) {
+        onDrained = nil  // it usually calls stop and holds the relay: no cycle outlives the loop
         housekeepingTimer.stop(); housekeepingTimer.close()
         poll?.stop(); poll?.close(); poll = nil
         for id in connections.establishedIds { core.disconnect(id, .relayDraining) }

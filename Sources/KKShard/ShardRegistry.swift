@@ -528,6 +528,7 @@ public final class ShardRegistry {
         timer.stop(); timer.close()
         redis.close()
         events.close()
+        onExit = nil  // the process's exit closure holds its host: no cycle outlives the loop
     }
 }
 

@@ -95,6 +95,7 @@ struct ShardCommand: ParsableCommand {
         host.serve(adminHost: adminHost, adminPort: Int(cfg.adminPort)) { registry.publish(to: host, adminPort: $0) }
         server.stop()
         registry.close()
+        loop.runClosing()
         logger.info("exit \(host.exitCode)")
         if host.exitCode != 0 { throw ExitCode(host.exitCode) }
     }
