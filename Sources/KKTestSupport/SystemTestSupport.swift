@@ -11,9 +11,14 @@ public enum SystemTest {
     }
 
     /// Path of a built product next to the test bundle (the test target depends on it, so
-    /// `swift test` builds it first).
+    /// `swift test` builds it first). `KK_PRODUCTS_DIR` names a directory searched first: the
+    /// system tests then run, say, the ThreadSanitizer builds of kk-relay and kk-shard
+    /// (`.build-tsan/release`, see LoadTests/README.md) where it holds them.
     public static func product(_ name: String) -> String {
         var candidates: [String] = []
+        if let dir = ProcessInfo.processInfo.environment["KK_PRODUCTS_DIR"], !dir.isEmpty {
+            candidates.append(URL(fileURLWithPath: dir).appendingPathComponent(name).path)
+        }
         if let first = CommandLine.arguments.first {
             candidates.append(URL(fileURLWithPath: first).deletingLastPathComponent().appendingPathComponent(name).path)
         }

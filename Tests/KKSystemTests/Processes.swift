@@ -70,7 +70,20 @@ final class StackProcesses {
 
     func log(_ name: String) -> String { (try? String(contentsOfFile: "\(dir)/\(name).log", encoding: .utf8)) ?? "" }
 
-    func stopAll() { for c in children.values { c.stop(grace: 3) } }
+    /// Stops every process; a sanitizer report in any log (the tests run sanitizer builds of
+    /// kk-relay and kk-shard with `KK_PRODUCTS_DIR`) is an issue of the running test.
+    func stopAll() {
+        for c in children.values { c.stop(grace: 3) }
+        guard !sanitizersChecked else { return }
+        sanitizersChecked = true
+        for name in children.keys.sorted() {
+            let text = log(name)
+            for marker in ["WARNING: ThreadSanitizer", "ERROR: AddressSanitizer", "ERROR: LeakSanitizer"] where text.contains(marker) {
+                Issue.record("\(name): \(marker) in \(dir)/\(name).log")
+            }
+        }
+    }
+    private var sanitizersChecked = false
 
     deinit { stopAll() }
 }
