@@ -24,6 +24,11 @@ extension ClientSession {
             stats.pongsReceived += 1
             stats.rttMillis = Double(rtt.smoothedMicros) / 1000
             stats.rttJitterMillis = Double(rtt.jitterMicros) / 1000
+        case .resumeTicket(let t):
+            // A fresh ticket while playing (the last one would expire before the race ends).
+            guard state == .playing || state == .resuming else { stats.badPackets += 1; throw .unexpected("resume ticket") }
+            resumeTicket = t.ticket
+            stats.ticketsRenewed += 1
         case .disconnect(let d):
             if d.reason == .relayDraining && (state == .playing || state == .resuming) {
                 // The relay is going away: resume elsewhere (the next relay, or the same anycast

@@ -42,6 +42,8 @@ public struct ClientStats: Sendable, Equatable {
     public var predictionErrorMaxMetres: Double = 0
     // Session.
     public var resumes = 0
+    /// Fresh resume tickets received while playing (``ResumeTicketPacket``).
+    public var ticketsRenewed = 0
     public var leadTicks = 0
     /// What the adaptive lead adds to (negative: takes from) the RTT formula's lead, ticks.
     public var leadAdjustTicks = 0

@@ -33,6 +33,9 @@ public final class GameClient {
     /// from the frame interval, measured loss, RTT and jitter, with probes first (``RelayWatch``).
     public var relayTimeoutMillis: UInt64?
     private var lastProbeMillis: UInt64 = 0
+    /// Handshakes refused with `unknown_psk_identity` (an expired or foreign ticket) since the
+    /// last one that succeeded.
+    private var resumeRefusals = 0
     /// A handshake unfinished after this long is abandoned for the next relay of the token (the
     /// same one again when it is the only one). Within an attempt OpenSSL retransmits each
     /// flight (250 ms, 500 ms, then every second).
@@ -108,14 +111,22 @@ public final class GameClient {
             t.onState = { [unowned self, unowned t] s in
                 switch s {
                 case .established:
+                    resumeRefusals = 0
                     lastHeardMillis = loop.nowMillis
                     connectStartedMillis = nil
                     handshakeMillis.append((t.establishedMillis ?? loop.nowMillis) - t.startedMillis)
                     session.handshakeCompleted(nowMillis: loop.nowMillis)
                     flushOutgoing()
                 case .failed(let error):
-                    // Alert 115 (unknown_psk_identity): the relay refused the ticket itself.
-                    if error == .alertReceived(115) && session.state != .playing && session.state != .resuming {
+                    // Alert 115 (unknown_psk_identity): the relay refused the token or the resume
+                    // ticket itself. Joining: the token is no good. Resuming: another relay may
+                    // take the ticket (it is sealed with the region's key), but once there were
+                    // as many refusals as relays since the last handshake that worked, no
+                    // handshake will do: the session ends (the game fetches a new token) instead
+                    // of handshaking in a loop.
+                    let refused = error == .alertReceived(115)
+                    if refused { resumeRefusals += 1 }
+                    if refused && (session.state != .playing && session.state != .resuming || resumeRefusals >= token.relays.count) {
                         session.connectionFailed(.tokenExpired)
                     } else {
                         handshakeGaveUp(error == .timeout ? .relayUnreachable : .handshakeFailed)

@@ -26,6 +26,7 @@ enum PacketSeeds {
         add(WelcomePacket(playerId: 1, matchId: 1, slot: 0, tickRate: 30, serverTick: 0, lastAppliedSeq: 0, resumeTicket: []))
         add(PongPacket(pingId: 9, clientTimeMicros: 1_700_000_000_000_000, serverTick: 400))
         add(DisconnectPacket(reason: .matchOver))
+        add(ResumeTicketPacket(ticket: Array("renewed-resume-ticket".utf8)))
         let full = StateSeeds.frames.full, delta = StateSeeds.frames.delta
         if let b = try? FramePacket(tick: 130, baselineTick: nil, lastAppliedSeq: 12, inputMargin: 3).encoded(payload: full) { out.append(b) }
         if let b = try? FramePacket(tick: 130, baselineTick: 120, lastAppliedSeq: 12, inputMargin: -2).encoded(payload: delta) { out.append(b) }

@@ -30,7 +30,7 @@ enum PacketTargets {
         }
 
     /// What a client decodes from its relay: welcome, frames (payload range inside the packet,
-    /// round trip), pong, disconnect.
+    /// round trip), pong, disconnect, resume ticket.
     static let relayPacket = FuzzTarget(
         name: "relay-packet", summary: "relay -> client packet bodies (framed) into RelayToClient.decode; frame payload bounds; round trip",
         seeds: { PacketSeeds.relay.map(Framing.typeAndBody) }) { (raw) throws(FuzzViolation) in
@@ -40,6 +40,7 @@ enum PacketTargets {
             switch m {
             case .welcome(let p): try roundTrips(p, t)
             case .pong(let p): try roundTrips(p, t)
+            case .resumeTicket(let p): try roundTrips(p, t)
             case .disconnect(let p): try roundTrips(p, t)
             case .frame(let f):
                 let payload = try bounded(f.payload, in: packet, t)

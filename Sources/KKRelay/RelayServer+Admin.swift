@@ -62,6 +62,7 @@ extension RelayServer {
         m.count("kk_relay_handshakes_total", [("result", "failed")], total: c.handshakesFailed)
         m.count("kk_relay_hello_verify_requests_total", total: c.helloVerifyRequests)
         m.count("kk_relay_pings_answered_total", total: c.pingsAnswered)
+        m.count("kk_relay_resume_tickets_renewed_total", total: c.ticketsRenewed)
         m.count("kk_relay_inputs_late_total", total: c.inputsLate)
         m.count("kk_relay_inputs_forwarded_total", total: c.inputsForwarded)
         m.count("kk_relay_inputs_reforwarded_total", total: c.inputsReforwarded)

@@ -40,7 +40,7 @@ public struct RelayConfig: Sendable, Codable, Equatable {
     public var shardUnreachableMillis: UInt64 = 6_000
     /// TTL of the relay's registration in Redis (refreshed every second).
     public var registrationTTLMillis: UInt64 = 3_000
-    /// Resume tickets' validity.
+    /// Resume tickets' validity; playing clients get a fresh one every quarter of it.
     public var resumeTicketSeconds: UInt64 = 120
     public var protocolId: UInt32 = Limits.defaultProtocolId
 
@@ -57,6 +57,7 @@ public struct RelayConfig: Sendable, Codable, Equatable {
         if idleTimeoutMillis < 1000 { p.append("idleTimeoutMillis must be >= 1000") }
         if shardUnreachableMillis < 500 { p.append("shardUnreachableMillis must be >= 500") }
         if registrationTTLMillis < 1500 { p.append("registrationTTLMillis must be >= 1500 (it is refreshed every second)") }
+        if resumeTicketSeconds < 4 { p.append("resumeTicketSeconds must be >= 4 (tickets are renewed every quarter of it, at most once a second)") }
         return p
     }
 }

@@ -141,6 +141,23 @@ public final class RelayCore {
             disconnect(id, .timeout)
         }
         retryRoutes(nowMillis: nowMillis)
+        renewResumeTickets()
+    }
+
+    /// A resume ticket is renewed a quarter of its validity after it was issued: two renewals
+    /// may be lost (they are unreliable datagrams) before the client's ticket runs out.
+    var ticketRenewSeconds: UInt64 { max(1, config.resumeTicketSeconds / 4) }
+
+    /// Sends a fresh resume ticket to every playing client whose last one is due for renewal:
+    /// a race outlives a ticket, and a client whose ticket expired cannot resume elsewhere.
+    private func renewResumeTickets() {
+        guard let tickets else { return }
+        for s in sessions.values where s.phase == .playing && unixSeconds >= s.ticketRenewAtSeconds {
+            guard let t = try? tickets.resumeTicket(for: s.token, now: unixSeconds, validSeconds: config.resumeTicketSeconds) else { continue }
+            s.ticketRenewAtSeconds = unixSeconds + ticketRenewSeconds
+            counters.ticketsRenewed += 1
+            sendPacket(ResumeTicketPacket(ticket: Array(t.utf8)), to: s.id)
+        }
     }
 
     /// Sessions per phase (for /status).
@@ -167,6 +184,7 @@ public final class RelayCore {
         var ticket: [UInt8] = []
         if let tickets, let t = try? tickets.resumeTicket(for: s.token, now: unixSeconds, validSeconds: config.resumeTicketSeconds) {
             ticket = Array(t.utf8)
+            s.ticketRenewAtSeconds = unixSeconds + ticketRenewSeconds
         }
         sendPacket(WelcomePacket(playerId: s.playerId, matchId: s.matchId, slot: s.slot, tickRate: s.tickRate,
                                  serverTick: tick, lastAppliedSeq: s.lastAppliedSeq, resumeTicket: ticket),

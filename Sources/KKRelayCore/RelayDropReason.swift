@@ -49,6 +49,8 @@ public struct RelayCounters: Sendable {
     public var inputsLate = 0
     public var framesFull = 0, framesDelta = 0, frameBytes = 0
     public var joins = 0, resumes = 0, joinsRefused = 0
+    /// Resume tickets sent to playing clients before their last one expired (``ResumeTicketPacket``).
+    public var ticketsRenewed = 0
     /// Failover decisions by ``RelayFailoverReason``.
     public var failovers = [Int](repeating: 0, count: RelayFailoverReason.allCases.count)
     /// Control plane: sessions ended by `kick`/`ban`, sessions of banned players refused, routes

@@ -37,6 +37,8 @@ public final class RelaySession {
     public var bandwidth: TokenBucket
     public var lastHeardMillis: UInt64
     public var framesSent = 0
+    /// When (unix seconds) the client gets a fresh resume ticket (``RelayCore/ticketRenewSeconds``).
+    public var ticketRenewAtSeconds: UInt64 = .max
     /// Resumed, no input seen yet: the first input packet's oldest input is where the reorder
     /// buffer starts (older unapplied inputs are beyond the client's redundancy: gone).
     public var resumeGapOpen = false

@@ -29,6 +29,7 @@ public enum RelayToClient: Sendable {
     case frame(FramePacket)
     case pong(PongPacket)
     case disconnect(DisconnectPacket)
+    case resumeTicket(ResumeTicketPacket)
 
     public static func decode(_ packet: UnsafeRawBufferPointer,
                               protocolId: UInt32 = Limits.defaultProtocolId) throws(WireError) -> RelayToClient {
@@ -39,6 +40,7 @@ public enum RelayToClient: Sendable {
         case .fullFrame, .deltaFrame: message = .frame(try FramePacket(type: type, body: &r))
         case .pong: message = .pong(try PongPacket(body: &r))
         case .disconnect: message = .disconnect(try DisconnectPacket(body: &r))
+        case .resumeTicket: message = .resumeTicket(try ResumeTicketPacket(body: &r))
         default: throw .unknownType
         }
         try r.expectEnd()

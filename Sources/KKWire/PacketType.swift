@@ -10,6 +10,7 @@ public enum PacketType: UInt8, Sendable, CaseIterable {
     case fullFrame = 0x11
     case deltaFrame = 0x12
     case pong = 0x13
+    case resumeTicket = 0x14
     // relay <-> shard (ENet)
     case relayHello = 0x20
     case joinRequest = 0x21

@@ -242,7 +242,7 @@ final class LeanFleet: @unchecked Sendable, ClientWorker {
                     }
                 }
             }
-        case .pong: break
+        case .pong, .resumeTicket: break  // lean clients do not resume
         case .disconnect(let d):
             guard !c.ended else { return }
             end(c)

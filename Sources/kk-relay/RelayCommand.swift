@@ -37,6 +37,7 @@ struct Serve: ParsableCommand {
     @Option(help: "Drain deadline, ms.") var drainDeadlineMs: UInt64?
     @Option(help: "Anycast: this long after a drain starts, tell every session to move (it resumes at the same address, answered by another POP once the route is withdrawn), ms.") var drainMoveAfterMs: UInt64?
     @Option(help: "Idle timeout, ms.") var idleTimeoutMs: UInt64?
+    @Option(help: "Resume tickets' validity, s (playing clients get a fresh one every quarter of it).") var resumeTicketSeconds: UInt64?
     @Option(help: "Refuse joins to a registered shard no connection reaches for this long, ms.") var shardUnreachableMs: UInt64?
     @Option(help: "The lobby's relay control socket, ws://host:port/v1/lobby/relay-control (none: no control plane).") var lobbyUrl: String?
     @Option(help: "The control plane's service credential (default: $KK_LOBBY_RELAY_SECRET).") var lobbySecret: String?
@@ -63,6 +64,7 @@ struct Serve: ParsableCommand {
         if let drainDeadlineMs { c.drainDeadlineMillis = drainDeadlineMs }
         if let drainMoveAfterMs { c.drainMoveAfterMillis = drainMoveAfterMs }
         if let idleTimeoutMs { c.idleTimeoutMillis = idleTimeoutMs }
+        if let resumeTicketSeconds { c.resumeTicketSeconds = resumeTicketSeconds }
         if let shardUnreachableMs { c.shardUnreachableMillis = shardUnreachableMs }
         let problems = c.validate()
         guard problems.isEmpty else { throw ValidationError(problems.joined(separator: "; ")) }

@@ -208,6 +208,38 @@ import Testing
         #expect(s.relay.counters.drops(.inputGoneAfterResume) == 0)
     }
 
+    /// A race outlives a resume ticket: a playing client gets a fresh one every quarter of the
+    /// ticket's validity (valid from the renewal on), so a relay that dies late in a race can
+    /// still be resumed from; a session that has not joined gets none.
+    @Test func playingClientsGetAFreshResumeTicketBeforeTheirsExpires() throws {
+        var c = RelayConfig()
+        c.resumeTicketSeconds = 40
+        let s = try InProcessStack(relayConfig: c)
+        s.relay.sessionEstablished(1, token: InProcessStack.token(player: 11), nowMillis: s.now)
+        s.relay.sessionEstablished(2, token: InProcessStack.token(player: 12), nowMillis: s.now)
+        s.client(1, HelloPacket(mode: .join, lastFrameTick: 0, nextInputSeq: 1))
+        func renewed(_ id: Int) -> [ResumeTicketPacket] {
+            s.received(id).compactMap { if case .resumeTicket(let t) = $0 { t } else { nil } }
+        }
+        func housekeeping(at second: UInt64) {
+            s.relay.housekeeping(nowMillis: s.now, unixSeconds: second)
+            s.pump()
+        }
+        housekeeping(at: 109)
+        #expect(renewed(1).isEmpty, "the Welcome's ticket (issued at 100) is not due before 110")
+        housekeeping(at: 110)
+        #expect(renewed(1).count == 1 && renewed(2).isEmpty)
+        let validator = try TokenValidator(keys: [InProcessStack.ticketKey])
+        let text = String(decoding: try #require(renewed(1).first).ticket, as: UTF8.self)
+        let t = try validator.validate(text: text, now: 149)
+        #expect(t.playerId == 11 && t.matchId == 500 && t.kind == .resumeTicket)
+        #expect(throws: TokenError.self) { try validator.validate(text: text, now: 151) }
+        housekeeping(at: 119)
+        #expect(renewed(1).count == 1)
+        housekeeping(at: 120)
+        #expect(renewed(1).count == 2 && s.relay.counters.ticketsRenewed == 2)
+    }
+
     @Test func idleSessionsExpire() throws {
         var c = RelayConfig()
         c.idleTimeoutMillis = 1000

@@ -107,7 +107,7 @@ final class TestClient {
             case .welcome(let w): welcome = w
             case .frame(let f): frames += 1; lastFrameTick = max(lastFrameTick, f.tick)
             case .disconnect(let d): disconnect = d.reason
-            case .pong: break
+            case .pong, .resumeTicket: break
             }
         }
     }

@@ -104,6 +104,45 @@ import Testing
         print("FIGURE relay-kill catch-up inputs \(client.session.stats.catchUpInputsSent)")
     }
 
+    /// A relay that dies late in a race: the token and the Welcome's resume ticket (4 s here) ran
+    /// out while the client played, but the relay renewed the ticket every second, so the next
+    /// relay takes it. A ticket no relay takes (the other relay of the second client's token has
+    /// another key) ends that session with a clear reason instead of handshaking in a loop.
+    @Test func lateRelayDeathResumesOnARenewedTicketAndARefusedOneEnds() throws {
+        let s = try StackProcesses("ticket")
+        let other = try StackProcesses("ticket-other", redisPort: s.redisPort)
+        defer { other.stopAll() }
+        try s.shard("s1")
+        let a = try s.relay("rA", extra: ["--resume-ticket-seconds", "4"])
+        try s.relay("rB", extra: ["--resume-ticket-seconds", "4"])
+        try other.relay("rC")
+        #expect(s.ready("s1") && s.ready("rA") && s.ready("rB"))
+        try s.allocate(match: 903, on: "s1")
+        let loop = try EventLoop()
+        let issuer = try TokenIssuer(key: s.key)
+        let relayA = "127.0.0.1:\(s.udpPorts["rA"]!)"
+        let renewed = try bot(loop, token: try issuer.issue(playerId: 7, matchId: 903, now: UInt64(time(nil)), validSeconds: 4,
+                                                               relays: [relayA, "127.0.0.1:\(s.udpPorts["rB"]!)"]))
+        let refused = try bot(loop, token: try issuer.issue(playerId: 8, matchId: 903, now: UInt64(time(nil)), validSeconds: 4,
+                                                              relays: [relayA, "127.0.0.1:\(other.udpPorts["rC"]!)"]))
+        refused.handshakeTimeoutMillis = 1_000
+        defer { renewed.stop(); refused.stop() }
+        // Five renewals: more than the 4 s the token and the first ticket were valid for.
+        #expect(drive(loop, timeoutMillis: 15_000) {
+            renewed.session.stats.ticketsRenewed >= 5 && refused.session.state == .playing
+        }, "renewed \(renewed.session.stats.ticketsRenewed)")
+        a.signal(SIGKILL)
+        #expect(drive(loop, timeoutMillis: 10_000) { renewed.relayChanges == 1 && renewed.session.state == .playing })
+        let framesAfter = renewed.session.stats.framesReceived
+        #expect(drive(loop, timeoutMillis: 10_000) { renewed.session.stats.framesReceived > framesAfter + 30 })
+        #expect(SystemTest.eventually(seconds: 3) { (s.metric("rB", "kk_relay_joins_total{kind=\"resume\"}") ?? 0) >= 1 })
+        #expect(SystemTest.eventually(seconds: 5) { (s.metric("rB", "kk_relay_resume_tickets_renewed_total") ?? 0) >= 1 })
+        // The other client: rC refuses its ticket, dead rA does not answer, rC refuses again: ended.
+        #expect(drive(loop, timeoutMillis: 15_000) { refused.session.state.isEnded })
+        #expect(refused.session.state == .ended(.tokenExpired), "\(refused.session.state)")
+        #expect((refused.failovers[.handshakeFailed] ?? 0) <= 3, "\(refused.failovers)")
+    }
+
     /// A relay drained with `--drain-move-after-ms` tells its sessions to move: the client moves
     /// to the next relay at once and says why (the SDK event a game shows as "reconnecting").
     @Test func drainedRelayMovesItsClientsWithTheDrainAsTheReason() throws {

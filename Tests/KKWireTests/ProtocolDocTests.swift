@@ -66,7 +66,7 @@ import Testing
             case ("disconnect", .disconnect(let p)): return p == Samples.disconnect
             default: return false
             }
-        case "welcome", "full-frame", "delta-frame", "pong":
+        case "welcome", "full-frame", "delta-frame", "pong", "resume-ticket":
             let m = try RelayToClient.decode(raw)
             #expect(throws: WireError.unknownType) { try ClientToRelay.decode(raw) }
             #expect(throws: WireError.unknownType) { try ShardMessage.decode(raw) }
@@ -75,6 +75,7 @@ import Testing
             case ("full-frame", .frame(let f)): return frameMatches(f, Samples.fullFrame)
             case ("delta-frame", .frame(let f)): return frameMatches(f, Samples.deltaFrame)
             case ("pong", .pong(let p)): return p == Samples.pong
+            case ("resume-ticket", .resumeTicket(let p)): return p == Samples.resumeTicket
             default: return false
             }
         default:

@@ -10,6 +10,7 @@ enum Samples {
     static let ping = PingPacket(pingId: 7, clientTimeMicros: 123_456_789)
     static let pong = PongPacket(pingId: 7, clientTimeMicros: 123_456_789, serverTick: 5003)
     static let disconnect = DisconnectPacket(reason: .matchOver)
+    static let resumeTicket = ResumeTicketPacket(ticket: Array("TICKET2".utf8))
     static let welcome = WelcomePacket(playerId: 42, matchId: 9, slot: 3, tickRate: 60, serverTick: 5000,
                                        lastAppliedSeq: 998, resumeTicket: Array("TICKET".utf8))
     static let fullFrame = FramePacket(tick: 5000, baselineTick: nil, lastAppliedSeq: 998, inputMargin: 3)
@@ -51,6 +52,7 @@ enum Samples {
             ("full-frame", try fullFrame.encoded(payload: framePayload)),
             ("delta-frame", try deltaFrame.encoded(payload: framePayload)),
             ("pong", try pong.encoded()),
+            ("resume-ticket", try resumeTicket.encoded()),
             ("relay-hello", try relayHello.encoded()),
             ("join-request", try joinRequest.encoded()),
             ("join-reply", try joinReply.encoded()),
