@@ -32,6 +32,9 @@ public struct InputLog: Equatable, Sendable {
         self.laps = laps; self.ticks = ticks; self.changes = changes
     }
 
+    /// Bytes the change list holds allocated (its capacity).
+    public var memoryBytes: Int { changes.capacity * MemoryLayout<Change>.stride }
+
     /// Appends the inputs of one tick, recording only changes against `previous`.
     public mutating func record(tick: UInt32, inputs: [KartInput], previous: inout [KartInput]) {
         if previous.count != players { previous = [KartInput](repeating: .neutral, count: players) }

@@ -49,6 +49,10 @@ extension ShardRegistry {
             agones: agones.map { $0.figures.state ?? "unknown" }))
         let m = host.metrics
         m.gauge("kk_shard_matches", value: Double(server.core.matches.count))
+        // Memory the races' input logs hold (every change since the start: a result is verified
+        // by re-simulating it), which grows with a race's length by design (the soak tells it
+        // apart from a leak).
+        m.gauge("kk_shard_input_log_bytes", value: Double(server.core.matches.values.reduce(0) { $0 + ($1.log?.memoryBytes ?? 0) }))
         m.gauge("kk_shard_players", value: Double(matches.reduce(0) { $0 + $1.players }))
         m.gauge("kk_shard_relays", value: Double(server.relayCount))
         m.gauge("kk_shard_ready", value: notReady.isEmpty ? 1 : 0)
