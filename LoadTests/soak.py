@@ -10,8 +10,8 @@ Samples each process's RSS and open file descriptors every --sample-every second
     restarted process ready again, the clients playing again);
   - no sanitizer report in any log (AddressSanitizer, LeakSanitizer, ThreadSanitizer);
   - kk-load's report: no client failed, none out of play for more than 30 s in a row;
-  - with --strict (the long runs): the RSS of every process that lived through the whole run
-    within 10% after warm-up (a shard's net of its races' input logs, which grow with a race by
+  - with --strict (the long runs): the RSS of every process, in each of its lives of at least
+    5 minutes (a killed process started again is a new life), within 10% after warm-up (a shard's net of its races' input logs, which grow with a race by
     design: `kk_shard_input_log_bytes`), and its descriptors no more at the end than after warm-up.
 Writes a JSON summary (--report) and prints one line per check; exit 1 on any failure.
 """
@@ -173,7 +173,12 @@ def main():
     procs.append(load)
     start = time.time()
     faults, recoveries = [], []
-    rotation = [("relay", relays[0]), ("shard", shards[0]), ("redis", redis)]
+    # The relay with the most sessions and the shard with the most matches are the ones killed:
+    # the clients moved off the first victim and would never meet another fault otherwise.
+    def busiest(group, gauge):
+        return max(group, key=lambda p: metric(p.admin, gauge) if p.admin else 0)
+    rotation = [("relay", lambda: busiest(relays, "kk_relay_sessions")), ("shard", lambda: busiest(shards, "kk_shard_matches")),
+                ("redis", lambda: redis)]
     next_fault, next_sample, n = start + a.fault_every, start, 0
     while load.p.poll() is None and time.time() < start + a.duration + 90:
         now = time.time()
@@ -182,7 +187,8 @@ def main():
                 p.sample(now - start)
             next_sample += a.sample_every
         if now >= next_fault and now < start + a.duration - 15:
-            kind, target = rotation[n % len(rotation)]
+            kind, pick = rotation[n % len(rotation)]
+            target = pick()
             n += 1
             t = now - start
             target.kill()
@@ -192,8 +198,8 @@ def main():
                 eventually(10, lambda: subprocess.run(["redis-cli", "-p", str(rport), "ping"], capture_output=True).returncode == 0)
             ok = all(eventually(30, p.ready) for p in shards + relays)
             recovered = time.time() - start - t
-            faults.append({"at": round(t, 1), "kind": kind, "recovered": ok, "readySeconds": round(recovered, 2)})
-            print(f"soak: t={t:.0f}s {kind} killed and started again: {'ready' if ok else 'NOT READY'} after {recovered:.1f} s", flush=True)
+            faults.append({"at": round(t, 1), "kind": kind, "process": target.name, "recovered": ok, "readySeconds": round(recovered, 2)})
+            print(f"soak: t={t:.0f}s {target.name} killed and started again: {'ready' if ok else 'NOT READY'} after {recovered:.1f} s", flush=True)
             next_fault += a.fault_every
         time.sleep(0.05)
     load_done = load.p.poll() is not None
@@ -246,27 +252,32 @@ def main():
     for p in procs:
         if p.name == "redis":
             continue
-        pid0 = p.samples[0][1] if p.samples else None
-        whole = [s for s in p.samples if s[1] == pid0]
-        if p.killed_on_purpose - {p.p.pid} or len(whole) < 4:
-            continue  # restarted during the run: no single series to judge
-        warm = [s for s in whole if s[0] >= a.warmup * a.duration] or whole[len(whole) // 2:]
-        base_rss, base_fd = warm[0][2], warm[0][3]
-        peak_rss, end_fd = max(s[2] for s in warm), warm[-1][3]
-        # Judged net of the input logs' growth since the baseline (shards; 0 for the others).
-        log_growth = max(s[4] for s in warm) - warm[0][4]
-        net_peak = max(s[2] - (s[4] - warm[0][4]) for s in warm)
-        slope = (warm[-1][2] - base_rss) / max(1.0, warm[-1][0] - warm[0][0]) * 60  # kB per minute
-        growth[p.name] = {"rssAfterWarmupKB": base_rss, "rssPeakKB": peak_rss, "rssEndKB": warm[-1][2],
-                          "rssGrowth": round(peak_rss / base_rss - 1, 4), "rssSlopeKBPerMin": round(slope, 1),
-                          "fdsAfterWarmup": base_fd, "fdsEnd": end_fd, "samples": len(warm),
-                          "inputLogGrowthKB": round(log_growth), "rssNetPeakKB": round(net_peak),
-                          "rssNetGrowth": round(net_peak / base_rss - 1, 4)}
-        if a.strict and net_peak > base_rss * 1.10:
-            failures.append(f"{p.name}: RSS grew {100 * (net_peak / base_rss - 1):.1f}% after warm-up ({base_rss} -> {round(net_peak)} kB"
-                            + (f" net of {round(log_growth)} kB of input logs" if log_growth else "") + ")")
-        if a.strict and end_fd > base_fd:
-            failures.append(f"{p.name}: open descriptors grew {base_fd} -> {end_fd}")
+        # Every life of the process (one per pid: a killed process started again is a new one)
+        # long enough to judge: after the run's warm-up and the first minute of its own life.
+        pids = list(dict.fromkeys(s[1] for s in p.samples))
+        for life, pid in enumerate(pids):
+            whole = [s for s in p.samples if s[1] == pid]
+            if len(whole) < 4 or whole[-1][0] - whole[0][0] < min(300, a.duration / 2):
+                continue
+            name = p.name if life == 0 else f"{p.name}#{life + 1}"
+            warm = [s for s in whole if s[0] >= max(a.warmup * a.duration, whole[0][0] + 60)] or whole[len(whole) // 2:]
+            base_rss, base_fd = warm[0][2], warm[0][3]
+            peak_rss, end_fd = max(s[2] for s in warm), warm[-1][3]
+            # Judged net of the input logs' growth since the baseline (shards; 0 for the others).
+            log_growth = max(s[4] for s in warm) - warm[0][4]
+            net_peak = max(s[2] - (s[4] - warm[0][4]) for s in warm)
+            slope = (warm[-1][2] - base_rss) / max(1.0, warm[-1][0] - warm[0][0]) * 60  # kB per minute
+            growth[name] = {"rssAfterWarmupKB": base_rss, "rssPeakKB": peak_rss, "rssEndKB": warm[-1][2],
+                            "rssGrowth": round(peak_rss / base_rss - 1, 4), "rssSlopeKBPerMin": round(slope, 1),
+                            "fdsAfterWarmup": base_fd, "fdsEnd": end_fd, "samples": len(warm),
+                            "secondsJudged": round(warm[-1][0] - warm[0][0]),
+                            "inputLogGrowthKB": round(log_growth), "rssNetPeakKB": round(net_peak),
+                            "rssNetGrowth": round(net_peak / base_rss - 1, 4)}
+            if a.strict and net_peak > base_rss * 1.10:
+                failures.append(f"{name}: RSS grew {100 * (net_peak / base_rss - 1):.1f}% after warm-up ({base_rss} -> {round(net_peak)} kB"
+                                + (f" net of {round(log_growth)} kB of input logs" if log_growth else "") + ")")
+            if a.strict and end_fd > base_fd:
+                failures.append(f"{name}: open descriptors grew {base_fd} -> {end_fd}")
     summary = {"duration": a.duration, "faultEvery": a.fault_every, "faults": faults, "growth": growth,
                "sanitizerFindings": findings, "failures": failures,
                "kkLoad": None if lr is None else {"playingSeconds": lr["playingSeconds"], "failed": lr["gauges"].get("failed", 0),
@@ -274,7 +285,7 @@ def main():
                                                   "inputsLost": lr["counters"]["inputMisses"], "inputsChecked": lr["counters"]["inputChecks"]}}
     json.dump(summary, open(a.report, "w"), indent=2, sort_keys=True)
     for name, g in growth.items():
-        print(f"soak: {name}: RSS {g['rssAfterWarmupKB']} -> peak {g['rssPeakKB']} kB ({100 * g['rssGrowth']:+.1f}%, "
+        print(f"soak: {name} ({g['secondsJudged']} s): RSS {g['rssAfterWarmupKB']} -> peak {g['rssPeakKB']} kB ({100 * g['rssGrowth']:+.1f}%, "
               f"{g['rssSlopeKBPerMin']:+.0f} kB/min), fds {g['fdsAfterWarmup']} -> {g['fdsEnd']}"
               + (f"; input logs +{g['inputLogGrowthKB']} kB, net peak {g['rssNetPeakKB']} kB ({100 * g['rssNetGrowth']:+.1f}%)"
                  if g["inputLogGrowthKB"] else ""))
