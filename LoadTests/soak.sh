@@ -65,7 +65,8 @@ fi
 # quarantine: ASan's default holds up to 256 MB of freed memory per process, which reads as RSS
 # growth (a 15-minute run showed +87% on a shard and +130% on a relay with the default).
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1:quarantine_size_mb=16}
-export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=0:second_deadlock_stack=1}
+# One known false positive is suppressed (LoadTests/tsan-suppressions.txt says why).
+export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=0:second_deadlock_stack=1:suppressions=$ROOT/LoadTests/tsan-suppressions.txt}
 export SWIFT_BACKTRACE=enable=no
 dir=$(mktemp -d /tmp/kk-soak.XXXXXX)
 echo "soak.sh: $seconds s, a fault every $fault_every s, sanitizer $sanitize, $clients clients, logs in $dir"
