@@ -55,13 +55,13 @@ run_one() {
   if "$bin" run "$t" -max_total_time="$seconds" -rss_limit_mb=1024 -max_len=17000 -timeout=10 \
        -artifact_prefix="$artifacts/$t-" -print_final_stats=1 "$scratch" "Tests/Fuzz/corpus/$t" > "$log" 2>&1; then
     local execs rate cov
-    execs=$(grep -E "stat::number_of_executed_units" "$log" | awk '{print $2}')
+    execs=$(grep -aE "stat::number_of_executed_units" "$log" | awk '{print $2}')
     rate=$(( ${execs:-0} / (seconds > 0 ? seconds : 1) ))
-    cov=$(grep -E "^#[0-9]+.*(DONE|pulse|NEW)" "$log" | tail -1 | grep -oE "cov: [0-9]+" || true)
+    cov=$(grep -aE "^#[0-9]+.*(DONE|pulse|NEW)" "$log" | tail -1 | grep -oE "cov: [0-9]+" || true)
     echo "$t: ok, ${execs:-0} executions in ${seconds}s (~${rate}/s), ${cov:-cov: ?}, corpus $(ls "$scratch" | wc -l) new" | tee -a "$summary"
   else
     echo "$t: FAILED (log $log)" | tee -a "$summary"
-    grep -E "ERROR|VIOLATION|Fatal|Test unit written" "$log" | head -5
+    grep -aE "ERROR|VIOLATION|Fatal|Test unit written" "$log" | head -5
     return 1
   fi
 }
