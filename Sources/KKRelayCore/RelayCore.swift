@@ -151,13 +151,20 @@ public final class RelayCore {
     /// Sends a fresh resume ticket to every playing client whose last one is due for renewal:
     /// a race outlives a ticket, and a client whose ticket expired cannot resume elsewhere.
     private func renewResumeTickets() {
-        guard let tickets else { return }
+        guard tickets != nil else { return }
         for s in sessions.values where s.phase == .playing && unixSeconds >= s.ticketRenewAtSeconds {
-            guard let t = try? tickets.resumeTicket(for: s.token, now: unixSeconds, validSeconds: config.resumeTicketSeconds) else { continue }
-            s.ticketRenewAtSeconds = unixSeconds + ticketRenewSeconds
+            guard let ticket = issueResumeTicket(s) else { continue }
             counters.ticketsRenewed += 1
-            sendPacket(ResumeTicketPacket(ticket: Array(t.utf8)), to: s.id)
+            sendPacket(ResumeTicketPacket(ticket: ticket), to: s.id)
         }
+    }
+
+    /// A fresh resume ticket for `s` (nil without an issuer), due for renewal
+    /// ``ticketRenewSeconds`` from now: the Welcome's and every renewal's.
+    private func issueResumeTicket(_ s: RelaySession) -> [UInt8]? {
+        guard let tickets, let t = try? tickets.resumeTicket(for: s.token, now: unixSeconds, validSeconds: config.resumeTicketSeconds) else { return nil }
+        s.ticketRenewAtSeconds = unixSeconds + ticketRenewSeconds
+        return Array(t.utf8)
     }
 
     /// Sessions per phase (for /status).
@@ -181,11 +188,7 @@ public final class RelayCore {
 
     func sendWelcome(_ s: RelaySession, serverTick: UInt32? = nil) {
         let tick = serverTick ?? frames[s.matchId]?.latestTick ?? 0
-        var ticket: [UInt8] = []
-        if let tickets, let t = try? tickets.resumeTicket(for: s.token, now: unixSeconds, validSeconds: config.resumeTicketSeconds) {
-            ticket = Array(t.utf8)
-            s.ticketRenewAtSeconds = unixSeconds + ticketRenewSeconds
-        }
+        let ticket = issueResumeTicket(s) ?? []
         sendPacket(WelcomePacket(playerId: s.playerId, matchId: s.matchId, slot: s.slot, tickRate: s.tickRate,
                                  serverTick: tick, lastAppliedSeq: s.lastAppliedSeq, resumeTicket: ticket),
                    to: s.id)
