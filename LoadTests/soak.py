@@ -117,6 +117,7 @@ def main():
     ap.add_argument("--duration", type=int, default=1800)
     ap.add_argument("--fault-every", type=int, default=120)
     ap.add_argument("--clients", type=int, default=48)
+    ap.add_argument("--laps", type=int, default=5, help="laps per race (about 40 s each); a client whose race ends joins the next")
     ap.add_argument("--sample-every", type=float, default=5)
     ap.add_argument("--warmup", type=float, default=0.2, help="share of the run before RSS/fd baselines")
     ap.add_argument("--strict", action="store_true", help="also fail on RSS growth over 10%% and descriptor growth")
@@ -133,7 +134,7 @@ def main():
     for i in range(2):
         admin = free_port()
         shards.append(Proc(f"shard{i}", [f"{a.bin}/kk-shard", "--id", f"soak{i}", "--enet-port", str(free_port(socket.SOCK_DGRAM)),
-                                         "--admin-port", str(admin), "--redis-port", str(rport), "--laps", "255",
+                                         "--admin-port", str(admin), "--redis-port", str(rport), "--laps", str(a.laps),
                                          "--players-per-match", "4", "--max-matches", str(a.clients // 4 + 8),
                                          "--registration-ttl-ms", "1000", "--ownership-ttl-ms", "1000", "--snapshot-every-ticks", "6",
                                          "--log-level", "notice"], f"{a.dir}/shard{i}.log", admin=admin))
@@ -154,7 +155,7 @@ def main():
             p.stop()
         sys.exit("soak: the stack did not get ready (logs in %s)" % a.dir)
     scenario = {
-        "name": "soak", "clients": a.clients, "playersPerMatch": 4, "inputHz": 30, "laps": 255,
+        "name": "soak", "clients": a.clients, "playersPerMatch": 4, "inputHz": 30, "laps": a.laps, "rematch": True,
         "ramp": {"stepClients": a.clients, "stepSeconds": 5, "spreadMillis": 2000, "settleSeconds": 3},
         "holdSeconds": a.duration, "maxSeconds": a.duration + 60, "threads": 1, "stallMillis": 300,
         "impairment": {"seed": 22,
@@ -244,6 +245,9 @@ def main():
         for st in steps:
             run = run + 1 if st.get("playing", 0) < st.get("clients", 0) else 0
             worst = max(worst, run)
+        # Races last about 40 s a lap: in a run that long some must have ended and been followed.
+        if a.duration >= a.laps * 40 + 60 and lr["counters"].get("rematches", 0) == 0:
+            failures.append(f"kk-load: no client joined a next race in {a.duration} s of {a.laps}-lap races")
         if worst * step_seconds > 30:
             failures.append(f"kk-load: clients out of play for {worst * step_seconds:.0f} s in a row")
     else:
@@ -282,6 +286,7 @@ def main():
                "sanitizerFindings": findings, "failures": failures,
                "kkLoad": None if lr is None else {"playingSeconds": lr["playingSeconds"], "failed": lr["gauges"].get("failed", 0),
                                                   "resumes": lr["counters"]["resumes"], "relayChanges": lr["counters"]["relayChanges"],
+                                                  "rematches": lr["counters"].get("rematches", 0),
                                                   "inputsLost": lr["counters"]["inputMisses"], "inputsChecked": lr["counters"]["inputChecks"]}}
     json.dump(summary, open(a.report, "w"), indent=2, sort_keys=True)
     for name, g in growth.items():
@@ -292,7 +297,7 @@ def main():
     if lr:
         k = summary["kkLoad"]
         print(f"soak: kk-load {k['playingSeconds']} client-seconds playing, {k['failed']} failed, {k['resumes']} resumes, "
-              f"{k['relayChanges']} relay changes, {k['inputsLost']} of {k['inputsChecked']} inputs lost")
+              f"{k['relayChanges']} relay changes, {k['rematches']} next races joined, {k['inputsLost']} of {k['inputsChecked']} inputs lost")
     print(f"soak: {len(faults)} faults, {len(findings)} sanitizer findings, "
           + ("PASSED" if not failures else "FAILED:\n  " + "\n  ".join(failures)))
     sys.exit(1 if failures else 0)

@@ -2,12 +2,14 @@
 # The soak (issue 22): a stack raced by kk-load's SDK clients under mixed impairment for a long
 # time, with a fault every ~2 minutes in turn (relay killed, shard killed, Redis restarted
 # empty), each process started again on its ports. LoadTests/soak.py runs it and checks: no
-# crash, every fault recovered, no client failed, no sanitizer report; with --strict (the
-# default for long runs) also RSS within 10% after warm-up and no descriptor growth.
+# crash, every fault recovered, no client failed or out of play for long, no sanitizer report;
+# with --strict (the default for long runs) also RSS within 10% after warm-up and no descriptor
+# growth. Races last --laps laps (about 40 s each); a client whose race ends joins the next one
+# with the other players of its match, so clients play for the whole run and matches come and go.
 #
 #   LoadTests/soak.sh                                  30 min, AddressSanitizer build (.build-asan)
 #   LoadTests/soak.sh --minutes 10 --sanitize thread   relay and shard under ThreadSanitizer (.build-tsan)
-#   LoadTests/soak.sh --seconds 120 --fault-every 30 --sanitize none --bin .build-test/release --functional
+#   LoadTests/soak.sh --seconds 120 --fault-every 30 --laps 1 --sanitize none --bin .build-test/release --functional
 #                                                      the CI version (test.sh): functional checks only
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,6 +19,7 @@ fault_every=120
 sanitize=address
 bin=""
 clients=48
+laps=5
 strict=--strict
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -26,6 +29,7 @@ while [ $# -gt 0 ]; do
     --sanitize) sanitize="$2"; shift 2 ;;
     --bin) bin="$2"; shift 2 ;;
     --clients) clients="$2"; shift 2 ;;
+    --laps) laps="$2"; shift 2 ;;
     --functional) strict=""; shift ;;
     *) echo "soak.sh: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -50,7 +54,10 @@ if [ -z "$bin" ]; then
         load_bin=.build/release
       fi ;;
     none)
-      flock /tmp/kk-build.lock swift build -c release --product kk-relay --product kk-shard --product kk-load 2>&1 | grep -E "error:|Build complete" || true
+      # (swift build takes one --product: the last one given would be the only one built.)
+      for p in kk-relay kk-shard kk-load; do
+        flock /tmp/kk-build.lock swift build -c release --product "$p" 2>&1 | grep -E "error:|Build complete" || true
+      done
       bin=.build/release ;;
     *) echo "soak.sh: --sanitize address|thread|none" >&2; exit 2 ;;
   esac
@@ -72,7 +79,7 @@ dir=$(mktemp -d /tmp/kk-soak.XXXXXX)
 echo "soak.sh: $seconds s, a fault every $fault_every s, sanitizer $sanitize, $clients clients, logs in $dir"
 set +e
 python3 LoadTests/soak.py --bin "$bin" ${load_bin:+--load-bin "$load_bin"} --duration "$seconds" --fault-every "$fault_every" \
-  --clients "$clients" $strict --dir "$dir" --report "$dir/soak-summary.json"
+  --clients "$clients" --laps "$laps" $strict --dir "$dir" --report "$dir/soak-summary.json"
 rc=$?
 set -e
 echo "soak.sh: summary $dir/soak-summary.json (exit $rc)"

@@ -38,6 +38,8 @@ public struct LoadCounters: Sendable, Equatable, Codable {
     /// Sum over seconds of the input lead (ticks) of every playing client (mean lead =
     /// this / playing client-seconds).
     public var leadTickSeconds = 0
+    /// Clients that joined another race after theirs ended (scenario `rematch`).
+    public var rematches = 0
 
     public init() {}
 
@@ -55,7 +57,7 @@ public struct LoadCounters: Sendable, Equatable, Codable {
         ("badPackets", \.badPackets), ("frameStalls", \.frameStalls),
         ("impairDropped", \.impairDropped), ("impairDuplicated", \.impairDuplicated), ("impairReordered", \.impairReordered),
         ("impairBurstDropped", \.impairBurstDropped), ("impairSpiked", \.impairSpiked),
-        ("leadTickSeconds", \.leadTickSeconds),
+        ("leadTickSeconds", \.leadTickSeconds), ("rematches", \.rematches),
     ]
 
     public static func + (a: LoadCounters, b: LoadCounters) -> LoadCounters {

@@ -48,6 +48,9 @@ public struct Scenario: Sendable, Equatable, Codable {
     public var livenessMillis = 400
     /// A gap between input confirmations longer than this counts as a stall (resume-time sample), ms.
     public var stallMillis = 300
+    /// A client whose race ends (match over) joins the next one with a new token, with the
+    /// other players of its match (SDK clients; for runs longer than a race, such as soaks).
+    public var rematch = false
 
     public init() {}
 
@@ -101,6 +104,7 @@ public struct Scenario: Sendable, Equatable, Codable {
             if ![10, 12, 15, 20, 30, 60].contains(inputHz) { p.append("inputHz must be 10, 12, 15, 20, 30 or 60 for lean clients") }
             if !impairment.isNone { p.append("impairment needs client \"sdk\" (lean clients do not go through the impairing proxy)") }
             if !faults.isEmpty { p.append("faults need client \"sdk\" (lean clients do not resume on another relay)") }
+            if rematch { p.append("rematch needs client \"sdk\"") }
         }
         if !(1...60).contains(frameHz) || 60 % frameHz != 0 { p.append("frameHz must divide 60 (60, 30, 20, 15, 12, 10, ...)") }
         if !(1...32).contains(inputRedundancy) { p.append("inputRedundancy must be 1...32") }
@@ -127,6 +131,7 @@ public struct Scenario: Sendable, Equatable, Codable {
         try take(.relays, &relays); try take(.shards, &shards); try take(.laps, &laps); try take(.impairment, &impairment)
         try take(.faults, &faults); try take(.thresholds, &thresholds); try take(.stallMillis, &stallMillis)
         try take(.ownershipTtlMillis, &ownershipTtlMillis); try take(.livenessMillis, &livenessMillis); try take(.adaptiveLead, &adaptiveLead)
+        try take(.rematch, &rematch)
         capacity = try c.decodeIfPresent(CapacityBudget.self, forKey: .capacity)
     }
 }

@@ -14,8 +14,10 @@ public final class RedisSync {
     deinit { redisFree(c) }
 
     /// Runs a command; returns the reply as text (string/status/integer), nil for nil/error.
+    /// A connection that broke (Redis restarted) is made again first.
     @discardableResult
     public func run(_ args: String...) -> String? {
+        if c.pointee.err != 0 { guard redisReconnect(c) == REDIS_OK else { return nil } }
         let cstrs: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) }
         defer { cstrs.forEach { free($0) } }
         var argv: [UnsafePointer<CChar>?] = cstrs.map { UnsafePointer($0) }

@@ -69,12 +69,29 @@ public enum AllocatorScripts {
     return {'ok', m, best, '0', 'created'}
     """#
 
+    /// The Lua function that issues match ids (`nextMatchId(seqKey, nowMillis)`), for the
+    /// allocation scripts and anything else that creates matches (kk-load's local tokens). A
+    /// missing sequence (a new cluster, or Redis restarted empty while matches still run on their
+    /// shards) starts from the clock, unix ms x 10: an id is never issued twice across a restart
+    /// unless over 10,000 matches a second were created on average since the sequence started.
+    /// (14 digits: Lua's number formatting keeps them exact.)
+    public static let nextMatchId = #"""
+    local function nextMatchId(seqKey, now)
+      if redis.call('EXISTS', seqKey) == 0 then
+        redis.call('SET', seqKey, string.format('%.0f', math.floor(tonumber(now)) * 10))
+      end
+      return redis.call('INCR', seqKey)
+    end
+
+    """#
+
     /// The Lua functions both allocation scripts use: `pickShard` places a new match on the
     /// least-loaded live, non-draining shard with room that has the track's pinned version
     /// (its `tracks` field lists the hashes it hosts) (allocated-but-not-yet-hosted matches count
     /// against it for the ownership TTL; dead shard ids are pruned; nil when none has room), and
     /// `newMatch` creates it.
     public static let pickShard = #"""
+    """# + nextMatchId + #"""
     local function pickShard(prefix, shardsKey, now, ownerTTL, track)
       local best, bestLoad, bestUsed
       -- A track pinned to a version (name@sha256) goes only to a shard that lists that hash
@@ -110,7 +127,7 @@ public enum AllocatorScripts {
     -- shard's pending count, and the 'alloc' event (the owner lease and first epoch are written
     -- next, on the match's own keys). k: the seq, open, active and events keys. Returns its id.
     local function newMatch(prefix, k, best, slots, seated, track, created, now, ownerTTL, offer)
-      local m = redis.call('INCR', k.seq)
+      local m = nextMatchId(k.seq, now)
       local mk = prefix .. 'match:' .. m
       redis.call('HSET', mk, 'shard', best, 'slots', slots, 'players', seated, 'state', 'open', 'track', track, 'created', created)
       if offer and seated < slots then redis.call('SADD', k.open, m) end

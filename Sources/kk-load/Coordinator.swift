@@ -3,6 +3,7 @@ import Glibc
 import KKLoad
 import KKLocalStack
 import KKLoop
+import KKToken
 import Synchronization
 
 /// Runs a scenario: hands clients to the workers on the ramp schedule (tokens from the token
@@ -60,11 +61,12 @@ final class Coordinator {
         let start = monotonicNanos()
         let startedUnix = Date().timeIntervalSince1970
         let outbox = SampleBox()
+        let rematches = RematchRequests()
         let settings = WorkerSettings(scenario: sc, useProxy: useProxy, runStartNanos: start,
                                       hardStopMillis: UInt64(hardCapSeconds + 10) * 1000, track: track)
         let workers: [any ClientWorker] = (0..<threads).map { i in
             switch sc.client {
-            case .sdk: return LoadWorker(index: i, settings: settings, outbox: outbox)
+            case .sdk: return LoadWorker(index: i, settings: settings, outbox: outbox, rematches: rematches)
             case .lean:
                 // Lead: the Welcome's tick is the newest frame's, up to a frame interval old.
                 return LeanFleet(settings: settings, leadTicks: UInt32(6 + sc.frameEveryTicks), outbox: (outbox, i))
@@ -83,7 +85,8 @@ final class Coordinator {
         let planned = UInt64(sc.plannedSeconds) * 1000
         let cap = UInt64(hardCapSeconds) * 1000
         var finals: [WorkerSample] = []
-        var tokenErrors = 0
+        var tokenErrors = 0, rematchTokenErrors = 0
+        var nextRaces: [(index: Int, race: Int, since: UInt64, retryAt: UInt64)] = []
         while true {
             let now = (monotonicNanos() - start) / 1_000_000
             if now >= planned || now >= cap { break }
@@ -99,6 +102,22 @@ final class Coordinator {
                     if tokenErrors <= 5 { log("token for client \(dispatched): \(error)") }
                 }
                 dispatched += 1
+            }
+            // Clients whose race ended join the next one (scenario `rematch`), at once; a token
+            // the source could not give (Redis restarting) is asked again every 500 ms, for 30 s.
+            for r in rematches.take() { nextRaces.append((r.index, r.race, now, now)) }
+            while let i = nextRaces.firstIndex(where: { $0.retryAt <= now }) {
+                let r = nextRaces.remove(at: i)
+                var t: ConnectToken?
+                do { t = try tokens.nextRaceToken(for: r.index, race: r.race) } catch {
+                    if now - r.since < 30_000 {
+                        nextRaces.append((r.index, r.race, r.since, now + 500))
+                        continue
+                    }
+                    rematchTokenErrors += 1
+                    if rematchTokenErrors <= 5 { log("token for client \(r.index), race \(r.race): \(error)") }
+                }
+                workers[(r.index / sc.playersPerMatch) % threads].enqueue(ClientPlan(index: r.index, startAtMillis: now, token: t, race: r.race))
             }
             while let f = faults.first, Double(now) / 1000 >= f.atSeconds {
                 faults.removeFirst()
@@ -150,6 +169,7 @@ final class Coordinator {
         report.workers = threads
         report.clientsPlanned = clients
         report.gauges = agg.gauges
+        // (A next race's failed token is counted by its worker: a failed client.)
         report.gauges.started += tokenErrors
         report.gauges.failed += tokenErrors
         report.counters = agg.counters

@@ -134,7 +134,7 @@ final class LeanFleet: @unchecked Sendable, ClientWorker {
         let now = monotonicNanos()
         let ms = (now &- settings.runStartNanos) / 1_000_000
         if stopRequested.load(ordering: .relaxed) || ms > settings.hardStopMillis { loop.stop(); return }
-        plans.startDue(nowMillis: ms, limit: 50) { startClient($0.token) }
+        plans.startDue(nowMillis: ms, limit: 50) { if let t = $0.token { startClient(t) } }
         if Int(ms / 1000) > second {
             publishSample(second: second)
             second = Int(ms / 1000)

@@ -96,6 +96,7 @@ struct Run: ParsableCommand {
         let source: any TokenSource
         if authUrl != nil && matchUrl == nil && lobbyUrl == nil { throw ValidationError("--auth-url needs --match-url or --lobby-url") }
         if lobbyUrl != nil && (authUrl == nil || matchUrl != nil) { throw ValidationError("--lobby-url needs --auth-url (and no --match-url)") }
+        if lobbyUrl != nil && sc.rematch { throw ValidationError("scenario rematch needs local tokens or --match-url (not --lobby-url)") }
         if let lobbyUrl, let authUrl {
             source = try LobbyTokenSource(authURL: authUrl, lobbyURL: lobbyUrl, roomSize: sc.playersPerMatch, tracks: [voteTrack])
         } else if let matchUrl {

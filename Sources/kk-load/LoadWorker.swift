@@ -8,11 +8,22 @@ import KKPhysics
 import KKToken
 import Synchronization
 
-/// One client to start: when (ms after the run's start), with which token.
+/// One client to start: when (ms after the run's start), with which token, for which of its races.
 struct ClientPlan: Sendable {
     var index: Int
     var startAtMillis: UInt64
-    var token: ConnectToken
+    /// nil: the token source failed for a next race (the client counts as failed).
+    var token: ConnectToken?
+    /// 1 for the client's first race; 2, 3, ... for the next ones (scenario `rematch`).
+    var race = 1
+}
+
+/// Clients whose race ended and who want the next one (scenario `rematch`): posted by the
+/// workers, taken by the coordinator, which asks the token source and hands the plans back.
+final class RematchRequests: Sendable {
+    private let requests = Mutex<[(index: Int, race: Int)]>([])
+    func put(index: Int, race: Int) { requests.withLock { $0.append((index, race)) } }
+    func take() -> [(index: Int, race: Int)] { requests.withLock { box in let b = box; box.removeAll(); return b } }
 }
 
 /// Clients handed to a worker thread, started when their time comes (both worker kinds).
@@ -70,11 +81,12 @@ protocol ClientWorker: AnyObject {
 final class LoadClient {
     let index: Int
     let game: GameClient
+    let race: Int
     var handshakesSeen = 0
     var lastConfirmMicros: Int64 = 0
     /// Its failure was noted in the worker's problems (once).
     var failureNoted = false
-    init(index: Int, game: GameClient) { self.index = index; self.game = game }
+    init(index: Int, race: Int, game: GameClient) { self.index = index; self.race = race; self.game = game }
 }
 
 /// One event-loop thread running a share of the clients (and its own impairing proxy), sending
@@ -85,6 +97,7 @@ final class LoadWorker: @unchecked Sendable, ClientWorker {
     let settings: WorkerSettings
     let plans = PlanInbox()
     let outbox: SampleBox
+    let rematches: RematchRequests
     let stopRequested = Atomic<Bool>(false)
     let finished = Atomic<Bool>(false)
     /// Errors creating clients (for the report's stderr).
@@ -99,12 +112,17 @@ final class LoadWorker: @unchecked Sendable, ClientWorker {
     private var stallCount = 0
     /// Sum of playing clients' leads at each second's sample (``LoadCounters/leadTickSeconds``).
     private var leadTickSeconds = 0
+    /// Counters of the clients whose race ended and who went on to the next (their games are gone).
+    private var retired = LoadCounters()
+    /// Clients between two races: asked for their next token, not started yet.
+    private var awaitingRace = 0
     private let track: Track
 
-    init(index: Int, settings: WorkerSettings, outbox: SampleBox) {
+    init(index: Int, settings: WorkerSettings, outbox: SampleBox, rematches: RematchRequests) {
         self.index = index
         self.settings = settings
         self.outbox = outbox
+        self.rematches = rematches
         current = WorkerSample(worker: index, second: 0)
         track = (try? TrackCatalog.track(named: settings.track)) ?? (try? TrackCatalog.track(named: "oval"))!
     }
@@ -164,7 +182,12 @@ final class LoadWorker: @unchecked Sendable, ClientWorker {
     }
 
     private func startClient(_ plan: ClientPlan) {
-        var token = plan.token
+        if plan.race > 1 { awaitingRace -= 1 }
+        guard var token = plan.token else {
+            createFailures += 1
+            problems.withLock { $0.append("client \(plan.index): no token for race \(plan.race)") }
+            return
+        }
         if let proxy {
             do { token.relays = try token.relays.map { try proxy.frontAddress(for: $0) } } catch {
                 createFailures += 1
@@ -188,7 +211,7 @@ final class LoadWorker: @unchecked Sendable, ClientWorker {
                 if bot == nil { bot = BotDriver(slot: slot, seed: seed) }
                 return bot!.input(state: state, track: track)
             }
-            let c = LoadClient(index: plan.index, game: game)
+            let c = LoadClient(index: plan.index, race: plan.race, game: game)
             let stallMicros = Int64(sc.stallMillis) * 1000
             game.session.probe = SessionProbe(
                 inputApplied: { [unowned self, unowned c] _, recorded, applied in
@@ -202,6 +225,7 @@ final class LoadWorker: @unchecked Sendable, ClientWorker {
                 correction: { [unowned self] q16 in current.correctionMm.record(UInt64(max(0, q16)) * 1000 / 65_536) },
                 visualStep: { [unowned self] q16 in current.visualStepMm.record(UInt64(max(0, q16)) * 1000 / 65_536) })
             clients.append(c)
+            if plan.race > 1 { retired.rematches += 1 }
         } catch {
             createFailures += 1
             problems.withLock { $0.append("client \(plan.index): \(error)") }
@@ -211,31 +235,53 @@ final class LoadWorker: @unchecked Sendable, ClientWorker {
     private func onSecond() {
         // Fired just after a second boundary: the sample covers the second that ended.
         second = Int((elapsedMillis() + 500) / 1000) - 1
+        if settings.scenario.rematch { retireFinishedRaces() }
         publish(final: false)
+    }
+
+    /// Clients whose match is over keep their counts and ask for the next race.
+    private func retireFinishedRaces() {
+        clients.removeAll { c in
+            guard case .ended(.server(.matchOver)) = c.game.session.state else { return false }
+            add(c, to: &retired)
+            awaitingRace += 1
+            rematches.put(index: c.index, race: c.race + 1)
+            return true
+        }
+    }
+
+    /// Adds one client's cumulative stats to `k` (and its new handshakes to the sample).
+    private func add(_ c: LoadClient, to k: inout LoadCounters) {
+        let st = c.game.session.stats
+        k.framesReceived += st.framesReceived; k.framesExpected += st.framesExpected
+        k.framesFull += st.framesFull; k.framesDelta += st.framesDelta
+        k.inputsRecorded += st.inputsRecorded; k.inputsAcked += st.inputsAcked
+        k.inputChecks += st.inputChecks; k.inputMisses += st.inputMisses; k.inputPacketsSent += st.inputPacketsSent
+        k.bytesUp += st.bytesUp; k.bytesDown += st.bytesDown
+        k.corrections += st.corrections; k.snaps += st.snaps
+        k.resumes += st.resumes; k.relayChanges += c.game.relayChanges; k.badPackets += st.badPackets
+        let f = c.game.failovers
+        k.failoversSilent += f[.relaySilent] ?? 0; k.failoversDraining += f[.relayDraining] ?? 0
+        k.failoversClosed += f[.relayClosed] ?? 0; k.failoversHandshake += f[.handshakeFailed] ?? 0
+        let hs = c.game.handshakeMillis
+        if hs.count > c.handshakesSeen {
+            for i in c.handshakesSeen..<hs.count { current.handshake.record(hs[i] * 1000) }
+            c.handshakesSeen = hs.count
+        }
+        k.handshakes += hs.count
+        if case .ended(.handshakeFailed) = c.game.session.state { k.handshakeFailures += 1 }
     }
 
     /// Sums every client's stats into the current sample and sends it.
     private func publish(final: Bool) {
-        var k = LoadCounters()
+        var k = retired
         var g = LoadGauges()
+        // Between two races: counted as joining.
+        g.started += awaitingRace
+        g.joining += awaitingRace
         for c in clients {
+            add(c, to: &k)
             let st = c.game.session.stats
-            k.framesReceived += st.framesReceived; k.framesExpected += st.framesExpected
-            k.framesFull += st.framesFull; k.framesDelta += st.framesDelta
-            k.inputsRecorded += st.inputsRecorded; k.inputsAcked += st.inputsAcked
-            k.inputChecks += st.inputChecks; k.inputMisses += st.inputMisses; k.inputPacketsSent += st.inputPacketsSent
-            k.bytesUp += st.bytesUp; k.bytesDown += st.bytesDown
-            k.corrections += st.corrections; k.snaps += st.snaps
-            k.resumes += st.resumes; k.relayChanges += c.game.relayChanges; k.badPackets += st.badPackets
-            let f = c.game.failovers
-            k.failoversSilent += f[.relaySilent] ?? 0; k.failoversDraining += f[.relayDraining] ?? 0
-            k.failoversClosed += f[.relayClosed] ?? 0; k.failoversHandshake += f[.handshakeFailed] ?? 0
-            let hs = c.game.handshakeMillis
-            if hs.count > c.handshakesSeen {
-                for i in c.handshakesSeen..<hs.count { current.handshake.record(hs[i] * 1000) }
-                c.handshakesSeen = hs.count
-            }
-            k.handshakes += hs.count
             g.started += 1
             switch c.game.session.state {
             case .idle, .connecting, .handshaking: g.handshaking += 1
@@ -247,7 +293,7 @@ final class LoadWorker: @unchecked Sendable, ClientWorker {
             case .ended(let why):
                 switch why {
                 case .quit, .server(.matchOver): g.ended += 1
-                case .handshakeFailed: g.failed += 1; k.handshakeFailures += 1
+                case .handshakeFailed: g.failed += 1
                 default: g.failed += 1
                 }
                 if why != .quit && why != .server(.matchOver) && !c.failureNoted {

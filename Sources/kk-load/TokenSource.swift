@@ -4,6 +4,7 @@ import KKClientSDK
 import KKLoad
 import KKLobbyCore
 import KKLocalStack
+import KKMatch
 import KKToken
 import KKWire
 
@@ -13,6 +14,16 @@ import KKWire
 protocol TokenSource {
     /// The token for client `index` (the coordinator asks in index order).
     mutating func token(for index: Int) throws -> ConnectToken
+    /// The token for client `index`'s race number `race` (2, 3, ...) after its previous race
+    /// ended (scenario `rematch`): the clients of one match ask one after another and get one
+    /// new match together.
+    mutating func nextRaceToken(for index: Int, race: Int) throws -> ConnectToken
+}
+
+extension TokenSource {
+    mutating func nextRaceToken(for index: Int, race: Int) throws -> ConnectToken {
+        throw LoadError("this token source gives each client one race (rematch needs local tokens or --match-url)")
+    }
 }
 
 /// Allocates one match per `playersPerMatch` clients, round-robin over the shards, and mints tokens.
@@ -27,19 +38,50 @@ struct LocalTokenSource: TokenSource {
     let validSeconds: UInt64
     let runId = UInt64(UInt32.random(in: 1...UInt32.max))
     var matchId: UInt64 = 0
+    /// Matches allocated for later races, by (race, group), and how many tokens each gave.
+    private var nextRaces: [NextRace: (matchId: UInt64, given: Int)] = [:]
+    private struct NextRace: Hashable { var race: Int; var group: Int }
+
+    init(redis: RedisSync, issuer: TokenIssuer, prefix: String, shards: [String], relays: [String], playersPerMatch: Int,
+         ownershipTtlMillis: Int, validSeconds: UInt64) {
+        self.redis = redis; self.issuer = issuer; self.prefix = prefix; self.shards = shards; self.relays = relays
+        self.playersPerMatch = playersPerMatch; self.ownershipTtlMillis = ownershipTtlMillis; self.validSeconds = validSeconds
+    }
 
     mutating func token(for index: Int) throws -> ConnectToken {
-        let m = index / playersPerMatch
         if index % playersPerMatch == 0 || matchId == 0 {
-            guard let seq = redis.run("INCR", prefix + "match:seq").flatMap(UInt64.init) else { throw LoadError("redis INCR failed") }
-            matchId = seq
-            let shard = shards[m % shards.count]
-            redis.run("HSET", prefix + "match:\(seq)", "shard", shard, "state", "open", "slots", "\(playersPerMatch)",
-                      "players", "\(playersPerMatch)")
-            redis.run("SADD", prefix + "matches:active", "\(seq)")
-            redis.run("SET", prefix + "match:\(seq):owner", shard, "PX", "\(ownershipTtlMillis)")
-            redis.run("PUBLISH", prefix + "events", ClusterEvent.alloc(matchId: seq, shard: shard).text)
+            matchId = try allocate(shard: shards[(index / playersPerMatch) % shards.count])
         }
+        return try issue(index: index, matchId: matchId)
+    }
+
+    /// A group's next race goes to the next shard in the rotation (the shard ids are the
+    /// configured ones: one that is down has its match adopted, as for a first race).
+    mutating func nextRaceToken(for index: Int, race: Int) throws -> ConnectToken {
+        let key = NextRace(race: race, group: index / playersPerMatch)
+        var entry = nextRaces[key] ?? (matchId: 0, given: 0)
+        if entry.matchId == 0 { entry.matchId = try allocate(shard: shards[(key.group + race - 1) % shards.count]) }
+        entry.given += 1
+        nextRaces[key] = entry.given >= playersPerMatch ? nil : entry
+        return try issue(index: index, matchId: entry.matchId)
+    }
+
+    /// Allocates a match on `shard` exactly as the match service does.
+    private func allocate(shard: String) throws -> UInt64 {
+        let nowMillis = UInt64(Date().timeIntervalSince1970 * 1000)
+        guard let seq = redis.run("EVAL", AllocatorScripts.nextMatchId + "return nextMatchId(KEYS[1], ARGV[1])", "1",
+                                  prefix + "match:seq", "\(nowMillis)").flatMap(UInt64.init) else {
+            throw LoadError("redis: no match id")
+        }
+        redis.run("HSET", prefix + "match:\(seq)", "shard", shard, "state", "open", "slots", "\(playersPerMatch)",
+                  "players", "\(playersPerMatch)")
+        redis.run("SADD", prefix + "matches:active", "\(seq)")
+        redis.run("SET", prefix + "match:\(seq):owner", shard, "PX", "\(ownershipTtlMillis)")
+        redis.run("PUBLISH", prefix + "events", ClusterEvent.alloc(matchId: seq, shard: shard).text)
+        return seq
+    }
+
+    private func issue(index: Int, matchId: UInt64) throws -> ConnectToken {
         // Every client lists every relay, starting at a different one (spreads load; failover order).
         let k = index % relays.count
         let list = Array(relays[k...] + relays[..<k])
@@ -82,6 +124,9 @@ struct MatchServiceTokenSource: TokenSource {
             return try MatchService.requestMatch(baseURL: matchURL, player: "load-\(runId)-\(index)", accessToken: access).token
         } catch { throw LoadError("match service: \(error.message)") }
     }
+
+    /// The player asks the match service again, as a game does after a race.
+    mutating func nextRaceToken(for index: Int, race: Int) throws -> ConnectToken { try token(for: index) }
 }
 
 /// Tokens through the lobby, as players get them: each client logs in as a device account of its

@@ -13,6 +13,11 @@ import Testing
         sc.faults = []
         sc.impairment.up.loss = 0.01
         #expect(sc.validate().contains { $0.contains("impairment needs client") })
+        sc.impairment.up.loss = 0
+        sc.rematch = true
+        #expect(sc.validate() == ["rematch needs client \"sdk\""])
+        #expect(try Scenario.load(Data(#"{"rematch":true}"#.utf8)).rematch)
+        #expect(try !Scenario.load(Data("{}".utf8)).rematch)
         let sdk = try Scenario.load(Data(#"{"inputHz":10}"#.utf8))
         #expect(sdk.client == .sdk && sdk.validate().contains { $0.contains("inputHz must be 20, 30 or 60") })
         #expect(try Scenario.load(Data(#"{"frameHz":7}"#.utf8)).validate().contains { $0.contains("frameHz") })

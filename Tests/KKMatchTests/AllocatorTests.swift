@@ -43,7 +43,10 @@ import Testing
         #expect(results.filter { $0.1.kind == .created }.count == 25)
         #expect(fx.int("SCARD", fx.keys.openMatches) == 0)
         #expect(fx.int("SCARD", fx.keys.activeMatches) == 25)
-        #expect(fx.text("GET", fx.keys.matchSeq) == "25")
+        // Consecutive ids, the last one the sequence's.
+        let ids = byMatch.keys.sorted()
+        #expect(ids.last.map { "\($0)" } == fx.text("GET", fx.keys.matchSeq))
+        #expect(ids.last! - ids.first! == 24)
         // Least loaded: both shards got new matches.
         let perShard = Dictionary(grouping: byMatch.values.map { $0[0].1.shardId }, by: { $0 }).mapValues(\.count)
         #expect(perShard.keys.sorted() == ["s1", "s2"])
@@ -115,6 +118,29 @@ import Testing
         #expect(fx.int("SISMEMBER", fx.keys.openMatches, "\(a.matchId)") == 1)
         #expect(fx.int("SISMEMBER", fx.keys.activeMatches, "\(a.matchId)") == 1)
         #expect(fx.int("ZCARD", fx.keys.shardPending("s1")) == 1)
+    }
+
+    /// Redis restarted empty while a match ran on its shard: the sequence starts again from the
+    /// clock (unix ms x 10), so a new match never takes a running one's id.
+    @Test func matchIdsDoNotRepeatAfterRedisLostItsData() async throws {
+        let fx = try Fixture()
+        defer { fx.cleanup() }
+        fx.addShard("s1")
+        let b = try await fx.bridge()
+        defer { b.shutdown() }
+        let before = UInt64(Date().timeIntervalSince1970 * 1000) * 10
+        let first = try await b.allocate(playerId: 1).matchId
+        #expect(first > before && first < before + 1_000_000, "the sequence starts from the clock: \(first) vs \(before)")
+        let second = try await b.allocate(playerId: 2).matchId  // same open match
+        #expect(second == first)
+        // What a Redis restarted empty leaves (a restart takes longer than the clock's millisecond).
+        while UInt64(Date().timeIntervalSince1970 * 1000) <= first / 10 { usleep(200) }
+        fx.cmd("DEL", fx.keys.matchSeq)
+        fx.cmd("DEL", fx.keys.playerMatch(3))
+        fx.cmd("SREM", fx.keys.openMatches, "\(first)")
+        let third = try await b.allocate(playerId: 3).matchId
+        #expect(third > first, "a new match after the sequence was lost: \(third), the running one: \(first)")
+        #expect("\(third)".count == 14)
     }
 
     @Test func noLiveShardIsRefused() async throws {
