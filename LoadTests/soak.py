@@ -15,7 +15,7 @@ Samples each process's RSS and open file descriptors every --sample-every second
     design: `kk_shard_input_log_bytes`), and its descriptors no more at the end than after warm-up.
 Writes a JSON summary (--report) and prints one line per check; exit 1 on any failure.
 """
-import argparse, json, os, signal, socket, subprocess, sys, time, urllib.request
+import argparse, json, os, re, signal, socket, subprocess, sys, time, urllib.request
 
 
 def free_port(kind=socket.SOCK_STREAM):
@@ -217,8 +217,11 @@ def main():
         if not f["recovered"]:
             failures.append(f"{f['kind']} fault at {f['at']} s: the stack was not ready again within 30 s")
     findings = []
+    suppressed = {}  # TSan suppression -> reports it hid (print_suppressions=1 lists them at exit)
     for p in procs:
         text = open(p.log, "rb").read().decode("utf-8", "replace")
+        for m in re.finditer(r"^\s*(\d+) (race:\S+)$", text, re.M):
+            suppressed[m.group(2)] = suppressed.get(m.group(2), 0) + int(m.group(1))
         for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "WARNING: ThreadSanitizer", "SUMMARY: UndefinedBehaviorSanitizer"):
             if marker in text:
                 detail = ""
@@ -283,7 +286,7 @@ def main():
             if a.strict and end_fd > base_fd:
                 failures.append(f"{name}: open descriptors grew {base_fd} -> {end_fd}")
     summary = {"duration": a.duration, "faultEvery": a.fault_every, "faults": faults, "growth": growth,
-               "sanitizerFindings": findings, "failures": failures,
+               "sanitizerFindings": findings, "tsanSuppressed": suppressed, "failures": failures,
                "kkLoad": None if lr is None else {"playingSeconds": lr["playingSeconds"], "failed": lr["gauges"].get("failed", 0),
                                                   "resumes": lr["counters"]["resumes"], "relayChanges": lr["counters"]["relayChanges"],
                                                   "rematches": lr["counters"].get("rematches", 0),
@@ -298,6 +301,8 @@ def main():
         k = summary["kkLoad"]
         print(f"soak: kk-load {k['playingSeconds']} client-seconds playing, {k['failed']} failed, {k['resumes']} resumes, "
               f"{k['relayChanges']} relay changes, {k['rematches']} next races joined, {k['inputsLost']} of {k['inputsChecked']} inputs lost")
+    for rule, n in suppressed.items():
+        print(f"soak: TSan suppression {rule} hid {n} report(s) (LoadTests/tsan-suppressions.txt says why)")
     print(f"soak: {len(faults)} faults, {len(findings)} sanitizer findings, "
           + ("PASSED" if not failures else "FAILED:\n  " + "\n  ".join(failures)))
     sys.exit(1 if failures else 0)

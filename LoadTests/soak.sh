@@ -70,10 +70,11 @@ fi
 # halt_on_error: a finding ends the process (the soak counts it as a crash and greps the report);
 # leaks are reported when a process exits normally (SIGTERM at the end of the run). A small
 # quarantine: ASan's default holds up to 256 MB of freed memory per process, which reads as RSS
-# growth (a 15-minute run showed +87% on a shard and +130% on a relay with the default).
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1:quarantine_size_mb=16}
+# growth (a 15-minute run showed +87% on a shard and +130% on a relay with the default; 16 MB
+# still read as +18-52% in the first minutes of a restarted process).
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1:quarantine_size_mb=4}
 # One known false positive is suppressed (LoadTests/tsan-suppressions.txt says why).
-export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=0:second_deadlock_stack=1:suppressions=$ROOT/LoadTests/tsan-suppressions.txt}
+export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=0:second_deadlock_stack=1:print_suppressions=1:suppressions=$ROOT/LoadTests/tsan-suppressions.txt}
 export SWIFT_BACKTRACE=enable=no
 dir=$(mktemp -d /tmp/kk-soak.XXXXXX)
 echo "soak.sh: $seconds s, a fault every $fault_every s, sanitizer $sanitize, $clients clients, logs in $dir"
