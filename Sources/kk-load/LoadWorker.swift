@@ -243,6 +243,7 @@ final class LoadWorker: @unchecked Sendable, ClientWorker {
     private func retireFinishedRaces() {
         clients.removeAll { c in
             guard case .ended(.server(.matchOver)) = c.game.session.state else { return false }
+            c.game.stop()  // (the game stops itself on its next tick; it is released now)
             add(c, to: &retired)
             awaitingRace += 1
             rematches.put(index: c.index, race: c.race + 1)
