@@ -344,7 +344,8 @@ public final class ShardRegistry {
                     if r.isError { redisErrors += 1 }
                     return
                 }
-                guard have >= 0 else { return }
+                // (A match that ended or moved meanwhile keeps no entry.)
+                guard have >= 0, server.core.matches[mid] != nil else { return }
                 storedLogs[mid] = length < 0 ? StoredLog() : StoredLog(bytes: Int(length), changes: changes)
             }
         }
