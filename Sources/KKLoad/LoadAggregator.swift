@@ -69,7 +69,7 @@ public struct LoadAggregator: Sendable {
         line.inputsChecked = d.inputChecks; line.inputsLost = d.inputMisses
         line.stalls = Int(stalled.count); line.maxStallMillis = Double(stalled.max) / 1000
         line.relayChanges = d.relayChanges
-        if stalled.count > 0 { stallsBySecond[second] = stalled }
+        if stalled.count > 0 { var kept = stalled; kept.compact(); stallsBySecond[second] = kept }
         line.cpu = cpu
         timeline.append(line)
         playingSeconds += g.playing
@@ -77,6 +77,8 @@ public struct LoadAggregator: Sendable {
         // Step window.
         let index = second / stepSeconds
         while steps.count <= index {
+            // A finished step keeps its latency figures in its non-empty buckets only.
+            if !steps.isEmpty { steps[steps.count - 1].latencyMicros.compact() }
             var step = StepResult(index: steps.count, clients: scheduledClients)
             step.failedBefore = steps.last?.failedAtEnd ?? 0
             steps.append(step)

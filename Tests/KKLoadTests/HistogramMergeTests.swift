@@ -20,6 +20,30 @@ import Testing
         #expect(ha.max == all.max)
     }
 
+    /// A compacted histogram (a finished step's, kept for the report) gives the same figures and
+    /// JSON, and takes more values and merges as before.
+    @Test func compactedKeepsItsFiguresAndTakesMore() throws {
+        let a = samples(5_000, seed: 3), b = samples(2_000, seed: 4)
+        var h = LatencyHistogram(), all = LatencyHistogram()
+        a.forEach { h.record($0); all.record($0) }
+        let json = try JSONEncoder().encode(h)
+        h.compact()
+        #expect(h == all && h.count == 5_000 && h.summary(divisor: 1000) == all.summary(divisor: 1000))
+        #expect(try JSONEncoder().encode(h) == json)
+        var other = LatencyHistogram()
+        b.forEach { other.record($0); all.record($0) }
+        other.compact()
+        h.merge(other)
+        h.record(7)
+        all.record(7)
+        // (The max is kept as its bucket's value, as in a decoded report: equivalent, not equal.)
+        for p in [50.0, 90, 99, 99.9] { #expect(h.value(at: p) == all.value(at: p)) }
+        #expect(h == all && h.count == 7_001)
+        var empty = LatencyHistogram()
+        empty.compact()
+        #expect(empty.isEmpty && empty.value(at: 99) == 0 && empty == LatencyHistogram())
+    }
+
     @Test func mergeGrowsForLargerValuesAndIgnoresEmpty() {
         var small = LatencyHistogram()
         small.record(10)
