@@ -61,7 +61,7 @@ final class Coordinator {
         let start = monotonicNanos()
         let startedUnix = Date().timeIntervalSince1970
         let outbox = SampleBox()
-        let rematches = RematchRequests()
+        let rematches = Mailbox<NextRaceRequest>()
         let settings = WorkerSettings(scenario: sc, useProxy: useProxy, runStartNanos: start,
                                       hardStopMillis: UInt64(hardCapSeconds + 10) * 1000, track: track)
         let workers: [any ClientWorker] = (0..<threads).map { i in

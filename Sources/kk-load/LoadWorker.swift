@@ -18,26 +18,36 @@ struct ClientPlan: Sendable {
     var race = 1
 }
 
-/// Clients whose race ended and who want the next one (scenario `rematch`): posted by the
-/// workers, taken by the coordinator, which asks the token source and hands the plans back.
-final class RematchRequests: Sendable {
-    private let requests = Mutex<[(index: Int, race: Int)]>([])
-    func put(index: Int, race: Int) { requests.withLock { $0.append((index, race)) } }
-    func take() -> [(index: Int, race: Int)] { requests.withLock { box in let b = box; box.removeAll(); return b } }
+/// Values put from any thread and taken all at once, in order, by one reader: samples (workers
+/// to the coordinator), next-race requests (the same way), plans (the coordinator to a worker).
+final class Mailbox<Element: Sendable>: Sendable {
+    private let items = Mutex<[Element]>([])
+    func put(_ e: Element) { items.withLock { $0.append(e) } }
+    func take() -> [Element] { items.withLock { box in let b = box; box.removeAll(); return b } }
+}
+
+/// Samples from the workers to the coordinator.
+typealias SampleBox = Mailbox<WorkerSample>
+
+/// A client whose race ended and who wants race number `race` (scenario `rematch`): posted by
+/// its worker, taken by the coordinator, which asks the token source and hands the plan back.
+struct NextRaceRequest: Sendable {
+    var index: Int
+    var race: Int
 }
 
 /// Clients handed to a worker thread, started when their time comes (both worker kinds).
 final class PlanInbox: @unchecked Sendable {
-    private let incoming = Mutex<[ClientPlan]>([])
+    private let incoming = Mailbox<ClientPlan>()
     /// Worker thread only.
     private var waiting: [ClientPlan] = []
 
     /// Any thread.
-    func put(_ plan: ClientPlan) { incoming.withLock { $0.append(plan) } }
+    func put(_ plan: ClientPlan) { incoming.put(plan) }
 
     /// On the worker thread: `start` for each plan due at `nowMillis` (at most `limit`), earliest first.
     func startDue(nowMillis: UInt64, limit: Int, _ start: (ClientPlan) -> Void) {
-        let fresh = incoming.withLock { box -> [ClientPlan] in let b = box; box.removeAll(); return b }
+        let fresh = incoming.take()
         if !fresh.isEmpty { waiting.append(contentsOf: fresh); waiting.sort { $0.startAtMillis < $1.startAtMillis } }
         var started = 0
         while let first = waiting.first, first.startAtMillis <= nowMillis, started < limit {
@@ -57,13 +67,6 @@ struct WorkerSettings: Sendable {
     var hardStopMillis: UInt64
     /// The track the matches race (the bots steer by it and the clients predict on it).
     var track = "oval"
-}
-
-/// Samples from the workers to the coordinator.
-final class SampleBox: Sendable {
-    private let samples = Mutex<[WorkerSample]>([])
-    func put(_ s: WorkerSample) { samples.withLock { $0.append(s) } }
-    func take() -> [WorkerSample] { samples.withLock { box in let b = box; box.removeAll(); return b } }
 }
 
 /// What the coordinator needs of a worker thread (SDK clients: ``LoadWorker``; lean: ``LeanFleet``).
@@ -97,7 +100,7 @@ final class LoadWorker: @unchecked Sendable, ClientWorker {
     let settings: WorkerSettings
     let plans = PlanInbox()
     let outbox: SampleBox
-    let rematches: RematchRequests
+    let rematches: Mailbox<NextRaceRequest>
     let stopRequested = Atomic<Bool>(false)
     let finished = Atomic<Bool>(false)
     /// Errors creating clients (for the report's stderr).
@@ -118,7 +121,7 @@ final class LoadWorker: @unchecked Sendable, ClientWorker {
     private var awaitingRace = 0
     private let track: Track
 
-    init(index: Int, settings: WorkerSettings, outbox: SampleBox, rematches: RematchRequests) {
+    init(index: Int, settings: WorkerSettings, outbox: SampleBox, rematches: Mailbox<NextRaceRequest>) {
         self.index = index
         self.settings = settings
         self.outbox = outbox
@@ -246,7 +249,7 @@ final class LoadWorker: @unchecked Sendable, ClientWorker {
             c.game.stop()  // (the game stops itself on its next tick; it is released now)
             add(c, to: &retired)
             awaitingRace += 1
-            rematches.put(index: c.index, race: c.race + 1)
+            rematches.put(NextRaceRequest(index: c.index, race: c.race + 1))
             return true
         }
     }
