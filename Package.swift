@@ -68,6 +68,8 @@ let package = Package(
         .target(name: "CRedisLibuv", dependencies: ["CHiredis", "CLibUV"], path: "Sources/CRedisLibuv"),
         // Linux socket calls Swift's Glibc does not expose (recvmmsg/sendmmsg).
         .systemLibrary(name: "CNetLinux", path: "Sources/CNetLinux"),
+        // The allocator's bytes in use (glibc mallinfo2, or the sanitizer allocator's figure).
+        .systemLibrary(name: "CHeapStats", path: "Sources/CHeapStats"),
 
         // Pure modules (no I/O).
         // The byte vocabulary every pure module reads and writes with (readers, writers, bit
@@ -132,7 +134,7 @@ let package = Package(
         // Config files (Config/*.json) over built-in defaults: pure Foundation, no I/O beyond the read.
         .target(name: "KKConfig"),
         .target(name: "KKAdmin", dependencies: [
-            "KKLoop",
+            "KKLoop", "CHeapStats",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             .product(name: "Logging", package: "swift-log"),

@@ -62,7 +62,7 @@ class Proc:
         self.name, self.argv, self.log, self.env, self.admin = name, argv, log, env, admin
         self.p = None
         self.killed_on_purpose = set()
-        self.samples = []  # (t, pid, rss_kb, fds)
+        self.samples = []  # (t, pid, rss_kb, fds, input_log_kb, heap_kb)
         self.crashes = []
 
     def start(self):
@@ -107,7 +107,10 @@ class Proc:
         # A shard's races keep their input logs (every change since the start, to verify the
         # result), which grow with a race's length by design: sampled to tell them from a leak.
         log_kb = metric(self.admin, "kk_shard_input_log_bytes") / 1024 if self.name.startswith("shard") and self.admin else 0
-        self.samples.append((round(t, 1), self.p.pid, rss, fds, log_kb))
+        # The allocator's bytes in use (the heap's logical size): RSS also holds what the
+        # allocator keeps cached, much more under a sanitizer's allocator.
+        heap_kb = metric(self.admin, "kk_process_heap_bytes") / 1024 if self.admin else 0
+        self.samples.append((round(t, 1), self.p.pid, rss, fds, log_kb, heap_kb))
 
 
 def main():
@@ -280,6 +283,11 @@ def main():
                             "secondsJudged": round(warm[-1][0] - warm[0][0]),
                             "inputLogGrowthKB": round(log_growth), "rssNetPeakKB": round(net_peak),
                             "rssNetGrowth": round(net_peak / base_rss - 1, 4)}
+            if warm[0][5] > 0:
+                # The heap in use, net of the input logs likewise: a leak grows it, allocator caching does not.
+                heap_net_peak = max(s[5] - (s[4] - warm[0][4]) for s in warm)
+                growth[name].update({"heapAfterWarmupKB": round(warm[0][5]), "heapNetPeakKB": round(heap_net_peak),
+                                     "heapEndKB": round(warm[-1][5]), "heapNetGrowth": round(heap_net_peak / warm[0][5] - 1, 4)})
             if a.strict and net_peak > base_rss * 1.10:
                 failures.append(f"{name}: RSS grew {100 * (net_peak / base_rss - 1):.1f}% after warm-up ({base_rss} -> {round(net_peak)} kB"
                                 + (f" net of {round(log_growth)} kB of input logs" if log_growth else "") + ")")
@@ -302,7 +310,9 @@ def main():
         print(f"soak: {name} ({g['secondsJudged']} s): RSS {g['rssAfterWarmupKB']} -> peak {g['rssPeakKB']} kB ({100 * g['rssGrowth']:+.1f}%, "
               f"{g['rssSlopeKBPerMin']:+.0f} kB/min), fds {g['fdsAfterWarmup']} -> {g['fdsEnd']}"
               + (f"; input logs +{g['inputLogGrowthKB']} kB, net peak {g['rssNetPeakKB']} kB ({100 * g['rssNetGrowth']:+.1f}%)"
-                 if g["inputLogGrowthKB"] else ""))
+                 if g["inputLogGrowthKB"] else "")
+              + (f"; heap in use {g['heapAfterWarmupKB']} -> net peak {g['heapNetPeakKB']} kB ({100 * g['heapNetGrowth']:+.1f}%), "
+                 f"end {g['heapEndKB']} kB" if "heapAfterWarmupKB" in g else ""))
     if lr:
         k = summary["kkLoad"]
         print(f"soak: kk-load {k['playingSeconds']} client-seconds playing, {k['failed']} failed, {k['resumes']} resumes, "

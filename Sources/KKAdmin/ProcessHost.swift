@@ -1,3 +1,4 @@
+import CHeapStats
 import Glibc
 import KKLoop
 import Logging
@@ -72,15 +73,24 @@ public final class ProcessHost {
 
     /// The common life of a service process after its parts started: the admin server on
     /// `adminHost:adminPort` (0: any port), `publish(adminPort)` now and every second (status,
-    /// readiness, metrics), the loop until something stops it, then ``shutdown()``.
+    /// readiness, metrics; with the process's heap in use), the loop until something stops it, then ``shutdown()``.
     public func serve(adminHost: String, adminPort: Int, publish: @escaping (Int) -> Void) {
         let port = startAdmin(host: adminHost, port: adminPort)
         logger.info("admin http on \(adminHost):\(port)")
-        publish(port)
-        everySecond { publish(port) }
+        let publishAll = { [unowned self] in
+            metrics.gauge("kk_process_heap_bytes", value: Double(Self.heapBytesInUse))
+            publish(port)
+        }
+        publishAll()
+        everySecond(publishAll)
         loop.run()
         shutdown()
     }
+
+    /// Bytes the process holds allocated now: the heap's logical size, which RSS follows only
+    /// loosely (an allocator keeps freed memory cached; a sanitizer's allocator keeps more). Published
+    /// as `kk_process_heap_bytes`; the soak tells a leak from allocator caching with it.
+    public static var heapBytesInUse: Int { Int(crelay_heap_bytes_in_use()) }
 
     /// A logger for a service process at the level named on its command line (info if unknown).
     public static func logger(label: String, level: String) -> Logger {

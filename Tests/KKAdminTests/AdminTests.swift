@@ -38,6 +38,21 @@ import Testing
         #expect(SystemTest.eventually(seconds: 5) { drained.withLock { $0 } })
     }
 
+    /// The heap in use follows what the program holds: 64 MiB allocated and written shows, freed
+    /// it is gone (other tests' allocations meanwhile are far smaller than the margins).
+    @Test func heapInUseFollowsAllocations() {
+        let before = ProcessHost.heapBytesInUse
+        #expect(before > 0)
+        let size = 64 << 20
+        let block = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
+        block.initializeMemory(as: UInt8.self, repeating: 1, count: size)
+        let holding = ProcessHost.heapBytesInUse
+        block.deallocate()
+        let after = ProcessHost.heapBytesInUse
+        #expect(holding - before >= size - (8 << 20), "\(before) -> \(holding)")
+        #expect(holding - after >= size - (8 << 20), "\(holding) -> \(after)")
+    }
+
     /// The host of the Swift-concurrency services: their routes beside the admin endpoints on one
     /// port, /status published, POST /drain stops it gracefully, a taken port is an error.
     @Test func asyncServiceHostServesRoutesAndStopsOnDrain() async throws {
