@@ -62,7 +62,7 @@ class Proc:
         self.name, self.argv, self.log, self.env, self.admin = name, argv, log, env, admin
         self.p = None
         self.killed_on_purpose = set()
-        self.samples = []  # (t, pid, rss_kb, fds, input_log_kb, heap_kb)
+        self.samples = []  # (t, pid, rss_kb, fds, input_log_kb, heap_kb, heap_mapped_kb)
         self.crashes = []
 
     def start(self):
@@ -110,7 +110,8 @@ class Proc:
         # The allocator's bytes in use (the heap's logical size): RSS also holds what the
         # allocator keeps cached, much more under a sanitizer's allocator.
         heap_kb = metric(self.admin, "kk_process_heap_bytes") / 1024 if self.admin else 0
-        self.samples.append((round(t, 1), self.p.pid, rss, fds, log_kb, heap_kb))
+        mapped_kb = metric(self.admin, "kk_process_heap_mapped_bytes") / 1024 if self.admin else 0
+        self.samples.append((round(t, 1), self.p.pid, rss, fds, log_kb, heap_kb, mapped_kb))
 
 
 def main():
@@ -173,7 +174,9 @@ def main():
             "--max-seconds", str(a.duration + 60)]
     for r in relay_addrs:
         argv += ["--relay", r]
-    load = Proc("kk-load", argv, f"{a.dir}/kk-load.log").start()
+    load_admin = free_port()  # its live figures, sampled for the heap in use
+    argv += ["--admin-port", str(load_admin)]
+    load = Proc("kk-load", argv, f"{a.dir}/kk-load.log", admin=load_admin).start()
     procs.append(load)
     start = time.time()
     faults, recoveries = [], []
@@ -287,7 +290,8 @@ def main():
                 # The heap in use, net of the input logs likewise: a leak grows it, allocator caching does not.
                 heap_net_peak = max(s[5] - (s[4] - warm[0][4]) for s in warm)
                 growth[name].update({"heapAfterWarmupKB": round(warm[0][5]), "heapNetPeakKB": round(heap_net_peak),
-                                     "heapEndKB": round(warm[-1][5]), "heapNetGrowth": round(heap_net_peak / warm[0][5] - 1, 4)})
+                                     "heapEndKB": round(warm[-1][5]), "heapNetGrowth": round(heap_net_peak / warm[0][5] - 1, 4),
+                                     "heapMappedAfterWarmupKB": round(warm[0][6]), "heapMappedPeakKB": round(max(s[6] for s in warm))})
             if a.strict and net_peak > base_rss * 1.10:
                 failures.append(f"{name}: RSS grew {100 * (net_peak / base_rss - 1):.1f}% after warm-up ({base_rss} -> {round(net_peak)} kB"
                                 + (f" net of {round(log_growth)} kB of input logs" if log_growth else "") + ")")
@@ -312,7 +316,8 @@ def main():
               + (f"; input logs +{g['inputLogGrowthKB']} kB, net peak {g['rssNetPeakKB']} kB ({100 * g['rssNetGrowth']:+.1f}%)"
                  if g["inputLogGrowthKB"] else "")
               + (f"; heap in use {g['heapAfterWarmupKB']} -> net peak {g['heapNetPeakKB']} kB ({100 * g['heapNetGrowth']:+.1f}%), "
-                 f"end {g['heapEndKB']} kB" if "heapAfterWarmupKB" in g else ""))
+                 f"end {g['heapEndKB']} kB; allocator holds {g['heapMappedAfterWarmupKB']} -> peak {g['heapMappedPeakKB']} kB"
+                 if "heapAfterWarmupKB" in g else ""))
     if lr:
         k = summary["kkLoad"]
         print(f"soak: kk-load {k['playingSeconds']} client-seconds playing, {k['failed']} failed, {k['resumes']} resumes, "

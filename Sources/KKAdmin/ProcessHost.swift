@@ -79,6 +79,7 @@ public final class ProcessHost {
         logger.info("admin http on \(adminHost):\(port)")
         let publishAll = { [unowned self] in
             metrics.gauge("kk_process_heap_bytes", value: Double(Self.heapBytesInUse))
+            metrics.gauge("kk_process_heap_mapped_bytes", value: Double(Self.heapBytesMapped))
             publish(port)
         }
         publishAll()
@@ -91,6 +92,10 @@ public final class ProcessHost {
     /// loosely (an allocator keeps freed memory cached; a sanitizer's allocator keeps more). Published
     /// as `kk_process_heap_bytes`; the soak tells a leak from allocator caching with it.
     public static var heapBytesInUse: Int { Int(crelay_heap_bytes_in_use()) }
+
+    /// Bytes the allocator holds from the system for the heap: in use plus the free memory it
+    /// keeps. Published as `kk_process_heap_mapped_bytes`.
+    public static var heapBytesMapped: Int { Int(crelay_heap_bytes_mapped()) }
 
     /// A logger for a service process at the level named on its command line (info if unknown).
     public static func logger(label: String, level: String) -> Logger {

@@ -8,14 +8,15 @@ import Prometheus
 /// kk-load's admin endpoint (`--admin-port`), what the console and Prometheus read while a run
 /// goes: `/status` is the bots' live figures (``BotsLive``: this second's latency, bandwidth,
 /// corrections, and since the start resumes, inputs lost, faults), `/metrics` the same as
-/// gauges and counters, `/readyz` ready while the run goes.
+/// gauges and counters (and the process's heap in use, as every process publishes it), `/readyz`
+/// ready while the run goes.
 final class LiveStatus {
     private let admin = AdminState()
     private let registry = PrometheusCollectorRegistry()
     private var server: AdminServer?
     private var bots = BotFigures()
     private var latency: [LatencyPoint] = []
-    private let playing, failed, p50, p99, upPerClient, downPerClient: CoreMetrics.Gauge
+    private let playing, failed, p50, p99, upPerClient, downPerClient, heap, heapMapped: CoreMetrics.Gauge
     private let resumes, inputsChecked, inputsLost: CoreMetrics.Counter
 
     init(port: Int, clients: Int) {
@@ -26,6 +27,8 @@ final class LiveStatus {
         p99 = CoreMetrics.Gauge(label: "kk_load_input_to_frame_p99_ms", factory: f)
         upPerClient = CoreMetrics.Gauge(label: "kk_load_bytes_per_client_per_second", dimensions: [("direction", "up")], factory: f)
         downPerClient = CoreMetrics.Gauge(label: "kk_load_bytes_per_client_per_second", dimensions: [("direction", "down")], factory: f)
+        heap = CoreMetrics.Gauge(label: "kk_process_heap_bytes", factory: f)
+        heapMapped = CoreMetrics.Gauge(label: "kk_process_heap_mapped_bytes", factory: f)
         resumes = CoreMetrics.Counter(label: "kk_load_resumes_total", factory: f)
         inputsChecked = CoreMetrics.Counter(label: "kk_load_inputs_checked_total", factory: f)
         inputsLost = CoreMetrics.Counter(label: "kk_load_inputs_lost_total", factory: f)
@@ -68,6 +71,8 @@ final class LiveStatus {
         p99.record(line.p99Millis)
         upPerClient.record(bots.upBytesPerClient)
         downPerClient.record(bots.downBytesPerClient)
+        heap.record(ProcessHost.heapBytesInUse)
+        heapMapped.record(ProcessHost.heapBytesMapped)
         resumes.increment(by: line.resumes)
         inputsChecked.increment(by: line.inputsChecked)
         inputsLost.increment(by: line.inputsLost)
