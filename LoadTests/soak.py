@@ -292,6 +292,13 @@ def main():
                 growth[name].update({"heapAfterWarmupKB": round(warm[0][5]), "heapNetPeakKB": round(heap_net_peak),
                                      "heapEndKB": round(warm[-1][5]), "heapNetGrowth": round(heap_net_peak / warm[0][5] - 1, 4),
                                      "heapMappedAfterWarmupKB": round(warm[0][6]), "heapMappedPeakKB": round(max(s[6] for s in warm))})
+                # Where the RSS growth went, first to last sample: the program's heap (a leak
+                # shows here), the free memory the allocator keeps (held minus in use), the rest
+                # (code paged in, thread stacks, a sanitizer's shadow and stack depot).
+                first, last = warm[0], warm[-1]
+                d_heap, d_free = last[5] - first[5], (last[6] - last[5]) - (first[6] - first[5])
+                growth[name]["rssGrowthSplitKB"] = {"total": last[2] - first[2], "heapInUse": round(d_heap),
+                                                    "allocatorFree": round(d_free), "rest": round(last[2] - first[2] - d_heap - d_free)}
             if a.strict and net_peak > base_rss * 1.10:
                 failures.append(f"{name}: RSS grew {100 * (net_peak / base_rss - 1):.1f}% after warm-up ({base_rss} -> {round(net_peak)} kB"
                                 + (f" net of {round(log_growth)} kB of input logs" if log_growth else "") + ")")
@@ -316,7 +323,9 @@ def main():
               + (f"; input logs +{g['inputLogGrowthKB']} kB, net peak {g['rssNetPeakKB']} kB ({100 * g['rssNetGrowth']:+.1f}%)"
                  if g["inputLogGrowthKB"] else "")
               + (f"; heap in use {g['heapAfterWarmupKB']} -> net peak {g['heapNetPeakKB']} kB ({100 * g['heapNetGrowth']:+.1f}%), "
-                 f"end {g['heapEndKB']} kB; allocator holds {g['heapMappedAfterWarmupKB']} -> peak {g['heapMappedPeakKB']} kB"
+                 f"end {g['heapEndKB']} kB; allocator holds {g['heapMappedAfterWarmupKB']} -> peak {g['heapMappedPeakKB']} kB; "
+                 f"RSS first->last {g['rssGrowthSplitKB']['total']:+} kB = heap in use {g['rssGrowthSplitKB']['heapInUse']:+}, "
+                 f"allocator's free {g['rssGrowthSplitKB']['allocatorFree']:+}, rest {g['rssGrowthSplitKB']['rest']:+}"
                  if "heapAfterWarmupKB" in g else ""))
     if lr:
         k = summary["kkLoad"]

@@ -249,11 +249,16 @@ public final class ShardRegistry {
         replayPendingJoins(mid)
     }
 
-    /// A join for a match this shard does not host: ask Redis whether it is ours.
+    /// A join for a match this shard does not host: ask Redis whether it is ours. A match the
+    /// directory says is over is never created again (a player resuming after its race ended
+    /// and was removed here, say through another relay after a relay died): the join is refused
+    /// with "match over", so the player learns the race ended instead of waiting for a race.
     private func lookUp(matchId mid: UInt64) -> Bool {
         guard redis.isConnected, !refusedMatches.contains(mid) else { return false }
-        redis.command(["HMGET", key("match", "\(mid)"), "shard", "track", "trace"]) { [unowned self] r in
-            guard case .array(let f) = r, f.count == 3, f[0].text == config.id, !server.draining else { replayPendingJoins(mid); return }
+        redis.command(["HMGET", key("match", "\(mid)"), "shard", "track", "trace", "state"]) { [unowned self] r in
+            guard case .array(let f) = r, f.count == 4 else { replayPendingJoins(mid); return }
+            if f[3].text == "over" { return refusePendingJoins(mid, .matchOver) }
+            guard f[0].text == config.id, !server.draining else { replayPendingJoins(mid); return }
             createAllocated(mid, track: f[1].text, trace: f[2].text)
         }
         return true
@@ -274,6 +279,11 @@ public final class ShardRegistry {
         for (j, relay) in list { server.replayJoin(j, from: relay) }
     }
 
+    private func refusePendingJoins(_ mid: UInt64, _ result: JoinReplyPacket.Result) {
+        guard let list = pendingJoins.removeValue(forKey: mid) else { return }
+        for (j, relay) in list { server.refuseJoin(j, from: relay, result: result) }
+    }
+
     private func renewLeases() {
         guard redis.isConnected else { return }
         for mid in server.core.matches.keys {
@@ -288,10 +298,11 @@ public final class ShardRegistry {
         }
     }
 
-    /// Someone else holds the lease (we were partitioned and it was adopted): stop.
-    private func lostOwnership(_ mid: UInt64) {
+    /// Someone else holds the lease (we were partitioned and it was adopted), or the directory
+    /// says the match is over: stop.
+    private func lostOwnership(_ mid: UInt64, because reason: String = "another shard holds its lease") {
         guard server.core.matches[mid] != nil else { return }
-        logger.warning("lost ownership of match \(mid); dropping it")
+        logger.warning("lost ownership of match \(mid) (\(reason)); dropping it")
         server.core.dropMatch(id: mid)
         epochs[mid] = nil; storedLogs[mid] = nil
     }
@@ -302,7 +313,7 @@ public final class ShardRegistry {
     /// and this one drops the match.
     private func claimBack(_ mid: UInt64) {
         redis.command(["HGET", key("match", "\(mid)"), "state"]) { [unowned self] st in
-            if st.text == "over" { return lostOwnership(mid) }
+            if st.text == "over" { return lostOwnership(mid, because: "it is over in the directory") }
             guard !st.isError else { redisErrors += 1; return }
             scripts.claim.run(on: redis, keys: [runtime(mid, "owner"), runtime(mid, "epoch")],
                               args: [.string(config.id), .int(Int64(config.ownershipTTLMillis))]) { [unowned self] c in

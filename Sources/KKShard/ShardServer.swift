@@ -124,6 +124,12 @@ public final class ShardServer {
         sendOutbound()
     }
 
+    /// Refuses a JoinRequest that waited for its match to be looked up, with `result`.
+    public func refuseJoin(_ j: JoinRequestPacket, from relay: RelayLink, result: JoinReplyPacket.Result) {
+        core.refuseJoin(j, from: relay, result: result)
+        sendOutbound()
+    }
+
     /// Ticks the clock skipped because the loop fell behind.
     public var skippedTicks: Int { clock.skippedTicks }
 

@@ -144,10 +144,11 @@ public final class ShardCore {
         if result == .ok { sendFrame(matchId: j.matchId, only: relay) }
     }
 
-    /// Refuses a join for a match this shard does not host ("no such match").
-    public func refuseJoin(_ j: JoinRequestPacket, from relay: RelayLink) {
+    /// Refuses a join for a match this shard does not host: "no such match", or `result` (a
+    /// match the directory says is over: the player learns the race ended).
+    public func refuseJoin(_ j: JoinRequestPacket, from relay: RelayLink, result: JoinReplyPacket.Result = .noSuchMatch) {
         counters.joinsRefused += 1
-        reply(JoinReplyPacket(matchId: j.matchId, playerId: j.playerId, result: .noSuchMatch, slot: 0,
+        reply(JoinReplyPacket(matchId: j.matchId, playerId: j.playerId, result: result, slot: 0,
                               tickRate: UInt8(MatchSimulation.ticksPerSecond), tick: 0, lastAppliedSeq: 0),
               to: relay)
     }
