@@ -334,8 +334,11 @@ def main():
     for name, g in growth.items():
         print(f"soak: {name} ({g['secondsJudged']} s): RSS {g['rssAfterWarmupKB']} -> peak {g['rssPeakKB']} kB ({100 * g['rssGrowth']:+.1f}%, "
               f"{g['rssSlopeKBPerMin']:+.0f} kB/min), fds {g['fdsAfterWarmup']} -> {g['fdsEnd']}"
-              + (f"; net of input logs (+{g['inputLogGrowthKB']} kB) and the sanitizer allocator's free memory "
-                 f"(+{g['sanitizerAllocatorFreeGrowthKB']} kB): peak {g['rssNetPeakKB']} kB ({100 * g['rssNetGrowth']:+.1f}%)"
+              + (f"; net of " + " and ".join(x for x in [
+                     f"input logs (+{g['inputLogGrowthKB']} kB)" if g["inputLogGrowthKB"] else "",
+                     f"the sanitizer allocator's free memory (+{g['sanitizerAllocatorFreeGrowthKB']} kB)"
+                     if g["sanitizerAllocatorFreeGrowthKB"] else ""] if x)
+                 + f": peak {g['rssNetPeakKB']} kB ({100 * g['rssNetGrowth']:+.1f}%)"
                  if g["inputLogGrowthKB"] or g["sanitizerAllocatorFreeGrowthKB"] else "")
               + (f"; heap in use {g['heapAfterWarmupKB']} -> net peak {g['heapNetPeakKB']} kB ({100 * g['heapNetGrowth']:+.1f}%), "
                  f"end {g['heapEndKB']} kB; allocator holds {g['heapMappedAfterWarmupKB']} -> peak {g['heapMappedPeakKB']} kB; "
