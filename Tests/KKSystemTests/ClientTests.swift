@@ -470,7 +470,7 @@ struct StackError: Error, CustomStringConvertible {
         #expect(poll(&pfd, 1, 300) == 0, "no answer to a malformed ping")
         let metrics = SystemTest.http(port: s.adminPorts["r1"]!, path: "/metrics")?.body ?? ""
         #expect((SystemTest.metric(metrics, "kk_relay_pings_answered_total") ?? 0) >= 3, "\(metrics.prefix(400))")
-        // Every process publishes its heap in use (glibc's figure here; a relay holds megabytes).
+        // The relay publishes its heap in use (glibc's figure here; a relay holds megabytes).
         #expect((SystemTest.metric(metrics, "kk_process_heap_bytes") ?? 0) > 1_000_000, "\(metrics.prefix(400))")
     }
 }
