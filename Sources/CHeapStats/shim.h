@@ -1,7 +1,8 @@
 #ifndef KK_CHEAPSTATS_SHIM_H
 #define KK_CHEAPSTATS_SHIM_H
-/* The allocator's count of bytes the program holds allocated right now (the heap's logical
- * size, not what the allocator keeps cached or what RSS shows). Prefix: crelay_. */
+/* The allocator's figures for the heap: the bytes the program holds allocated right now (the
+ * heap's logical size, not what RSS shows) and what the allocator holds from the system for it.
+ * Prefix: crelay_. */
 #include <malloc.h>
 #include <stddef.h>
 
@@ -10,21 +11,28 @@
 extern size_t __sanitizer_get_current_allocated_bytes(void) __attribute__((weak));
 extern size_t __sanitizer_get_heap_size(void) __attribute__((weak));
 
-/* The sanitizer allocator's figure under -sanitize=address/thread; otherwise glibc's
- * mallinfo2(3): chunks in use in every arena plus chunks served by mmap. */
-static inline size_t crelay_heap_bytes_in_use(void) {
-    if (__sanitizer_get_current_allocated_bytes) return __sanitizer_get_current_allocated_bytes();
-    struct mallinfo2 m = mallinfo2();
-    return m.uordblks + m.hblkhd;
-}
+struct crelay_heap_stats {
+    /* Bytes in use. */
+    size_t in_use;
+    /* Bytes held from the system: in use, cached free chunks, and under a sanitizer its own
+     * bookkeeping of them. Held minus in use is what the allocator keeps. */
+    size_t mapped;
+};
 
-/* What the allocator holds from the system for the heap (in use, cached free chunks, and under
- * a sanitizer its own bookkeeping of them): the sanitizer allocator's heap size, or glibc's arena
- * bytes plus mmapped chunks. Mapped minus in use is what the allocator keeps. */
-static inline size_t crelay_heap_bytes_mapped(void) {
-    if (__sanitizer_get_heap_size) return __sanitizer_get_heap_size();
+/* The sanitizer allocator's figures under -sanitize=address/thread; otherwise one mallinfo2(3)
+ * walk of glibc's arenas: chunks in use (plus chunks served by mmap) and arena bytes (plus the
+ * same mmapped chunks). */
+static inline struct crelay_heap_stats crelay_heap_stats(void) {
+    struct crelay_heap_stats s;
+    if (__sanitizer_get_current_allocated_bytes && __sanitizer_get_heap_size) {
+        s.in_use = __sanitizer_get_current_allocated_bytes();
+        s.mapped = __sanitizer_get_heap_size();
+        return s;
+    }
     struct mallinfo2 m = mallinfo2();
-    return m.arena + m.hblkhd;
+    s.in_use = m.uordblks + m.hblkhd;
+    s.mapped = m.arena + m.hblkhd;
+    return s;
 }
 
 #endif

@@ -1,4 +1,3 @@
-import CHeapStats
 import Glibc
 import KKLoop
 import Logging
@@ -18,6 +17,7 @@ public final class ProcessHost {
     private var drainAsync: LoopAsync?
     private let statusTimer: LoopTimer
     private let loopLag: CoreMetricsTimerBox
+    private let heap: HeapGauges
     /// Exit code the process ends with.
     public var exitCode: Int32 = 0
 
@@ -28,6 +28,7 @@ public final class ProcessHost {
         admin = AdminState()
         statusTimer = LoopTimer(loop: loop)
         loopLag = CoreMetricsTimerBox(metrics.timer("kk_loop_lag_seconds"))
+        heap = HeapGauges(factory: metrics.factory)
     }
 
     /// Serves the admin endpoints on `host:port` (0: any free port). Returns the bound port.
@@ -78,8 +79,7 @@ public final class ProcessHost {
         let port = startAdmin(host: adminHost, port: adminPort)
         logger.info("admin http on \(adminHost):\(port)")
         let publishAll = { [unowned self] in
-            metrics.gauge("kk_process_heap_bytes", value: Double(Self.heapBytesInUse))
-            metrics.gauge("kk_process_heap_mapped_bytes", value: Double(Self.heapBytesMapped))
+            heap.record()
             publish(port)
         }
         publishAll()
@@ -87,15 +87,6 @@ public final class ProcessHost {
         loop.run()
         shutdown()
     }
-
-    /// Bytes the process holds allocated now: the heap's logical size, which RSS follows only
-    /// loosely (an allocator keeps freed memory cached; a sanitizer's allocator keeps more). Published
-    /// as `kk_process_heap_bytes`; the soak tells a leak from allocator caching with it.
-    public static var heapBytesInUse: Int { Int(crelay_heap_bytes_in_use()) }
-
-    /// Bytes the allocator holds from the system for the heap: in use plus the free memory it
-    /// keeps. Published as `kk_process_heap_mapped_bytes`.
-    public static var heapBytesMapped: Int { Int(crelay_heap_bytes_mapped()) }
 
     /// A logger for a service process at the level named on its command line (info if unknown).
     public static func logger(label: String, level: String) -> Logger {

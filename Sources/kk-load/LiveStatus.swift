@@ -16,8 +16,9 @@ final class LiveStatus {
     private var server: AdminServer?
     private var bots = BotFigures()
     private var latency: [LatencyPoint] = []
-    private let playing, failed, p50, p99, upPerClient, downPerClient, heap, heapMapped: CoreMetrics.Gauge
+    private let playing, failed, p50, p99, upPerClient, downPerClient: CoreMetrics.Gauge
     private let resumes, inputsChecked, inputsLost: CoreMetrics.Counter
+    private let heap: HeapGauges
 
     init(port: Int, clients: Int) {
         let f = MetricSync.prometheusFactory(registry: registry)
@@ -27,8 +28,7 @@ final class LiveStatus {
         p99 = CoreMetrics.Gauge(label: "kk_load_input_to_frame_p99_ms", factory: f)
         upPerClient = CoreMetrics.Gauge(label: "kk_load_bytes_per_client_per_second", dimensions: [("direction", "up")], factory: f)
         downPerClient = CoreMetrics.Gauge(label: "kk_load_bytes_per_client_per_second", dimensions: [("direction", "down")], factory: f)
-        heap = CoreMetrics.Gauge(label: "kk_process_heap_bytes", factory: f)
-        heapMapped = CoreMetrics.Gauge(label: "kk_process_heap_mapped_bytes", factory: f)
+        heap = HeapGauges(factory: f)
         resumes = CoreMetrics.Counter(label: "kk_load_resumes_total", factory: f)
         inputsChecked = CoreMetrics.Counter(label: "kk_load_inputs_checked_total", factory: f)
         inputsLost = CoreMetrics.Counter(label: "kk_load_inputs_lost_total", factory: f)
@@ -71,8 +71,7 @@ final class LiveStatus {
         p99.record(line.p99Millis)
         upPerClient.record(bots.upBytesPerClient)
         downPerClient.record(bots.downBytesPerClient)
-        heap.record(ProcessHost.heapBytesInUse)
-        heapMapped.record(ProcessHost.heapBytesMapped)
+        heap.record()
         resumes.increment(by: line.resumes)
         inputsChecked.increment(by: line.inputsChecked)
         inputsLost.increment(by: line.inputsLost)

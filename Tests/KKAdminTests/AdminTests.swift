@@ -41,15 +41,16 @@ import Testing
     /// The heap in use follows what the program holds: 64 MiB allocated and written shows, freed
     /// it is gone; the allocator holds at least as much from the system (other tests' allocations meanwhile are far smaller than the margins).
     @Test func heapInUseFollowsAllocations() {
-        let before = ProcessHost.heapBytesInUse
+        let before = HeapFigures.now.inUse
         #expect(before > 0)
         let size = 64 << 20
         let block = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
         block.initializeMemory(as: UInt8.self, repeating: 1, count: size)
-        let holding = ProcessHost.heapBytesInUse
-        #expect(ProcessHost.heapBytesMapped >= holding, "the allocator holds at least what is in use")
+        let figures = HeapFigures.now
+        let holding = figures.inUse
+        #expect(figures.mapped >= holding, "the allocator holds at least what is in use")
         block.deallocate()
-        let after = ProcessHost.heapBytesInUse
+        let after = HeapFigures.now.inUse
         #expect(holding - before >= size - (8 << 20), "\(before) -> \(holding)")
         #expect(holding - after >= size - (8 << 20), "\(holding) -> \(after)")
     }
