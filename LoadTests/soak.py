@@ -36,16 +36,23 @@ def http_status(port, path):
         return getattr(e, "code", None)
 
 
-def metric(port, name):
-    """A gauge from a process's /metrics (0 when absent or unreachable)."""
+def gauges(port):
+    """A process's unlabelled gauges from one read of its /metrics ({} when unreachable)."""
+    out = {}
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as r:
             for line in r.read().decode().splitlines():
-                if line.startswith(name + " "):
-                    return float(line.split()[1])
+                parts = line.split()
+                if len(parts) == 2 and not line.startswith("#") and "{" not in parts[0]:
+                    out[parts[0]] = float(parts[1])
     except Exception:
         pass
-    return 0.0
+    return out
+
+
+def metric(port, name):
+    """A gauge from a process's /metrics (0 when absent or unreachable)."""
+    return gauges(port).get(name, 0.0)
 
 
 def eventually(seconds, fn, step=0.1):
@@ -108,11 +115,11 @@ class Proc:
             return
         # A shard's races keep their input logs (every change since the start, to verify the
         # result), which grow with a race's length by design: sampled to tell them from a leak.
-        log_kb = metric(self.admin, "kk_shard_input_log_bytes") / 1024 if self.name.startswith("shard") and self.admin else 0
-        # The allocator's bytes in use (the heap's logical size): RSS also holds what the
-        # allocator keeps cached, much more under a sanitizer's allocator.
-        heap_kb = metric(self.admin, "kk_process_heap_bytes") / 1024 if self.admin else 0
-        mapped_kb = metric(self.admin, "kk_process_heap_mapped_bytes") / 1024 if self.admin else 0
+        # The allocator's bytes in use (the heap's logical size) and held: RSS also holds what the
+        # allocator keeps cached, much more under a sanitizer's allocator. (One read of /metrics.)
+        g = gauges(self.admin) if self.admin else {}
+        log_kb = g.get("kk_shard_input_log_bytes", 0) / 1024
+        heap_kb, mapped_kb = g.get("kk_process_heap_bytes", 0) / 1024, g.get("kk_process_heap_mapped_bytes", 0) / 1024
         self.samples.append((round(t, 1), self.p.pid, rss, fds, log_kb, heap_kb, mapped_kb))
 
 
@@ -287,7 +294,8 @@ def main():
             # minutes for a heap of 1.5 MB in use, flat after; production runs glibc's, and the
             # release build's RSS is judged raw).
             log_growth = max(s[4] for s in warm) - warm[0][4]
-            sanitized = a.sanitizer == "address" or (a.sanitizer == "thread" and p.name != "kk-load")  # TSan runs drive a plain kk-load
+            # (kk-load runs from --load-bin when given: the plain build that drives a TSan run.)
+            sanitized = a.sanitizer != "none" and not (p.name == "kk-load" and a.load_bin)
             keeps = (lambda s: s[6] - s[5]) if sanitized and warm[0][6] > 0 else (lambda s: 0)
             net_peak = max(s[2] - (s[4] - warm[0][4]) - (keeps(s) - keeps(warm[0])) for s in warm)
             allocator_growth = max(keeps(s) for s in warm) - keeps(warm[0])

@@ -77,7 +77,7 @@ fi
 # 9 minutes, all in its four fake stacks, with its heap flat); Swift code hands out no pointers
 # to stack frames, and the fuzz targets keep the check.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1:quarantine_size_mb=4:detect_stack_use_after_return=0}
-# One known false positive is suppressed (LoadTests/tsan-suppressions.txt says why).
+# Two known false positives are suppressed (LoadTests/tsan-suppressions.txt says why).
 export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=0:second_deadlock_stack=1:print_suppressions=1:suppressions=$ROOT/LoadTests/tsan-suppressions.txt}
 export SWIFT_BACKTRACE=enable=no
 dir=$(mktemp -d /tmp/kk-soak.XXXXXX)
