@@ -14,6 +14,17 @@ final class ShardRedisScripts {
     return 1
     """)
 
+    /// KEYS: shard hash, shards set, liveness set. ARGV: instance, shard id.
+    /// Removes the registration only when it is this process's (1): a second process with the
+    /// same id, refused at its registration, never deletes the first one's entry (0).
+    let deregister = RedisScript("""
+    if redis.call('HGET', KEYS[1], 'instance') ~= ARGV[1] then return 0 end
+    redis.call('DEL', KEYS[1])
+    redis.call('SREM', KEYS[2], ARGV[2])
+    redis.call('ZREM', KEYS[3], ARGV[2])
+    return 1
+    """)
+
     /// KEYS: owner key. ARGV: shard id, ttl ms.
     /// Renews the lease if still ours (1); 0 if another shard holds it (adopted while we were
     /// cut off); 2 when there is no owner at all (the lease ran out and nobody adopted, or Redis

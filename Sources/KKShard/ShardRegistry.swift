@@ -49,6 +49,8 @@ public final class ShardRegistry {
     private var lastAdoptScan: UInt64 = 0
     private var lastBeat: UInt64 = 0
     private var reapInFlight = false
+    /// ``deregisterAndExit(code:)`` ran: no more heartbeats.
+    private var leaving = false
     /// Shards this one found silent (``ShardConfig/livenessMillis``) and adopted from.
     public private(set) var shardsPresumedDead = 0
     private var lastOverRetry: UInt64 = 0
@@ -153,7 +155,7 @@ public final class ShardRegistry {
     // MARK: registration
 
     private func heartbeat() {
-        guard redis.isConnected else { return }
+        guard redis.isConnected, !leaving else { return }
         let players = server.core.matches.values.reduce(0) { $0 + $1.playerCount }
         let addr = config.advertiseAddress ?? "\(config.enetHost):\(server.port)"
         let args: [RedisArg] = [.string(instance), .int(Int64(config.registrationTTLMillis)), .string(config.id),
@@ -195,14 +197,19 @@ public final class ShardRegistry {
         redis.command(["PUBLISH", .string(keys.dir("events")), .string(event.text)]) { _ in }
     }
 
-    /// Deregisters (DEL hash, SREM set), announces, and asks to exit.
+    /// Deregisters (the hash, the set, the liveness entry: only if they are this process's),
+    /// announces, and asks to exit once Redis answered (at once when it is unreachable). The
+    /// periodic work stops first: a heartbeat sent after the removal would register the shard
+    /// again. Called again meanwhile (a second drain check), it does nothing.
     public func deregisterAndExit(code: Int32) {
-        guard redis.isConnected, registered else { onExit?(code); return }
+        guard !leaving else { return }
+        leaving = true
+        timer.stop()
+        guard redis.isConnected, !duplicateId else { onExit?(code); return }
         registered = false
-        redis.command(["DEL", key("shard", config.id)]) { _ in }
-        redis.command(["SREM", key("shards"), .string(config.id)]) { _ in }
-        redis.command(["ZREM", key("shards", "alive"), .string(config.id)]) { _ in }
-        redis.command(["PUBLISH", .string(keys.dir("events")), .string(ClusterEvent.leave(shard: config.id).text)]) { [unowned self] _ in
+        let keys = [key("shard", config.id), key("shards"), key("shards", "alive")]
+        scripts.deregister.run(on: redis, keys: keys, args: [.string(instance), .string(config.id)]) { _ in }
+        redis.command(["PUBLISH", .string(self.keys.dir("events")), .string(ClusterEvent.leave(shard: config.id).text)]) { [unowned self] _ in
             onExit?(code)
         }
     }
