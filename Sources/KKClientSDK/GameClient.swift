@@ -33,6 +33,14 @@ public final class GameClient {
     /// from the frame interval, measured loss, RTT and jitter, with probes first (``RelayWatch``).
     public var relayTimeoutMillis: UInt64?
     private var lastProbeMillis: UInt64 = 0
+    /// When the previous timer round ran.
+    private var lastRoundMillis: UInt64 = 0
+    /// Timer rounds that came over ``heldUpMillis`` after the previous one: the client's thread
+    /// was held up (a game's hitch), so what the relay sent meanwhile was still unread and no
+    /// silence was judged in that round (it is read right after it; the next round judges).
+    public private(set) var heldUpRounds = 0
+    /// A round this late after the previous one means the thread was held up, not the relay.
+    static let heldUpMillis: UInt64 = 100
     /// Handshakes refused with `unknown_psk_identity` (an expired or foreign ticket) since the
     /// last one that succeeded.
     private var resumeRefusals = 0
@@ -196,6 +204,11 @@ public final class GameClient {
         guard !stopped else { return }
         let (ticks, sleep) = clock.due(nowNanos: monotonicNanos())
         let now = loop.nowMillis
+        // The loop runs its timers before it reads the sockets: after a hitch, frames that came
+        // meanwhile are queued unread, and judging the relay silent now would switch for nothing.
+        let heldUp = lastRoundMillis != 0 && now > lastRoundMillis + Self.heldUpMillis
+        lastRoundMillis = now
+        if heldUp { heldUpRounds += 1 }
         for _ in 0..<ticks {
             let state = session.renderState()
             session.update(nowMillis: now, input: input(state, session.slot))
@@ -218,6 +231,8 @@ public final class GameClient {
             moveAtMillis = nil
             switchRelay(reason: pendingMoveReason)
             pendingMoveReason = .relayDraining
+        } else if heldUp {
+            // No verdict this round (see above).
         } else if session.state == .playing, transport?.state == .established {
             let timeout = relayTimeoutMillis.map(Double.init) ?? session.relayTimeoutMillis
             let silent = Double(now &- min(now, lastHeardMillis))
