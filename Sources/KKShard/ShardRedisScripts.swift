@@ -15,10 +15,12 @@ final class ShardRedisScripts {
     """)
 
     /// KEYS: shard hash, shards set, liveness set. ARGV: instance, shard id.
-    /// Removes the registration only when it is this process's (1): a second process with the
-    /// same id, refused at its registration, never deletes the first one's entry (0).
+    /// Removes the registration unless another process holds it (0): a second process with the
+    /// same id, refused at its registration, never deletes the first one's entry. A hash that
+    /// expired already (heartbeats missed) still has its set and liveness entries removed (1).
     let deregister = RedisScript("""
-    if redis.call('HGET', KEYS[1], 'instance') ~= ARGV[1] then return 0 end
+    local inst = redis.call('HGET', KEYS[1], 'instance')
+    if inst and inst ~= ARGV[1] then return 0 end
     redis.call('DEL', KEYS[1])
     redis.call('SREM', KEYS[2], ARGV[2])
     redis.call('ZREM', KEYS[3], ARGV[2])
@@ -112,27 +114,33 @@ final class ShardRedisScripts {
     return 1
     """)
 
-    /// KEYS: liveness set. ARGV: shard id. The shard's beat, scored by Redis's own clock (ms):
-    /// shards' clocks never meet.
-    let beat = RedisScript("""
-    local t = redis.call('TIME')
-    redis.call('ZADD', KEYS[1], t[1] * 1000 + math.floor(t[2] / 1000), ARGV[1])
-    return 1
-    """)
-
-    /// KEYS: liveness set. ARGV: shard id, silence ms. The shards whose last beat is older than
-    /// the silence, removed from the set as they are returned: exactly one caller learns of each
-    /// death and adopts its matches (this shard is never reported to itself).
-    let reap = RedisScript("""
+    /// KEYS: liveness set. ARGV: shard id, silence ms, 1 to look for the dead (0 while draining).
+    /// The shard's beat, scored by Redis's own clock (ms: shards' clocks never meet), and the
+    /// shards whose last beat is older than the silence, removed from the set as they are
+    /// returned: exactly one caller learns of each death and adopts its matches (this shard is
+    /// never reported to itself). When the caller's own last beat is that old too (or gone), the
+    /// silence was everyone's (Redis stalled or failed over, or this shard's own loop stalled):
+    /// every member is stamped now and nobody is reported; a shard really dead is reported one
+    /// silence later.
+    let beatAndReap = RedisScript("""
     local t = redis.call('TIME')
     local now = t[1] * 1000 + math.floor(t[2] / 1000)
+    local since = now - tonumber(ARGV[2])
+    local own = redis.call('ZSCORE', KEYS[1], ARGV[1])
     local out = {}
-    for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[2]))) do
-      if id ~= ARGV[1] then
-        redis.call('ZREM', KEYS[1], id)
-        out[#out + 1] = id
+    if not own or tonumber(own) < since then
+      for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', since)) do
+        redis.call('ZADD', KEYS[1], now, id)
+      end
+    elseif ARGV[3] == '1' then
+      for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', since)) do
+        if id ~= ARGV[1] then
+          redis.call('ZREM', KEYS[1], id)
+          out[#out + 1] = id
+        end
       end
     end
+    redis.call('ZADD', KEYS[1], now, ARGV[1])
     return out
     """)
 

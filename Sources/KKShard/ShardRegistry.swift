@@ -48,7 +48,7 @@ public final class ShardRegistry {
     private var hostedUncounted: [UInt64] = []
     private var lastAdoptScan: UInt64 = 0
     private var lastBeat: UInt64 = 0
-    private var reapInFlight = false
+    private var beatInFlight = false
     /// ``deregisterAndExit(code:)`` ran: no more heartbeats.
     private var leaving = false
     /// Shards this one found silent (``ShardConfig/livenessMillis``) and adopted from.
@@ -370,15 +370,14 @@ public final class ShardRegistry {
     }
 
     /// The liveness beat, and the check for silent shards: the first to see a shard silent for
-    /// ``ShardConfig/livenessMillis`` adopts its matches (their leases still name it).
+    /// ``ShardConfig/livenessMillis`` adopts its matches (their leases still name it). One
+    /// script, never two in flight: a silence every shard shared (Redis stalled) reports nobody.
     private func beatAndReap() {
-        guard redis.isConnected, registered else { return }
-        let alive = key("shards", "alive")
-        scripts.beat.run(on: redis, keys: [alive], args: [.string(config.id)]) { _ in }
-        guard !server.draining, !reapInFlight else { return }
-        reapInFlight = true
-        scripts.reap.run(on: redis, keys: [alive], args: [.string(config.id), .int(Int64(config.livenessMillis))]) { [unowned self] r in
-            reapInFlight = false
+        guard redis.isConnected, registered, !beatInFlight else { return }
+        beatInFlight = true
+        let args: [RedisArg] = [.string(config.id), .int(Int64(config.livenessMillis)), .int(server.draining ? 0 : 1)]
+        scripts.beatAndReap.run(on: redis, keys: [key("shards", "alive")], args: args) { [unowned self] r in
+            beatInFlight = false
             guard case .array(let items) = r else { return }
             for dead in items.compactMap(\.text) {
                 shardsPresumedDead += 1
