@@ -57,7 +57,7 @@ public final class AsyncServiceHost: Sendable {
                                   listening(bound)
                               },
                               logger: logger)
-        let publisher = StatusPublisher(admin: admin, status: status)
+        let publisher = StatusPublisher(admin: admin, status: status, heap: HeapGauges(factory: metricsFactory))
         // The exporter first: services stop in reverse order, so it flushes the last spans.
         let group = ServiceGroup(services: (tracing.map { [$0] } ?? []) + [app, publisher] + services,
                                  gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
@@ -67,16 +67,18 @@ public final class AsyncServiceHost: Sendable {
     }
 }
 
-/// Publishes the status document every second; on graceful shutdown marks the process not
-/// ready (load balancers stop sending) and returns.
+/// Publishes the status document and the heap gauges every second; on graceful shutdown marks
+/// the process not ready (load balancers stop sending) and returns.
 struct StatusPublisher: Service {
     let admin: AdminState
     let status: @Sendable () -> any Encodable
+    let heap: HeapGauges
 
     func run() async throws {
         await withGracefulShutdownHandler {
             await cancelWhenGracefulShutdown {
                 while !Task.isCancelled {
+                    heap.record()
                     admin.setStatus(status())
                     try? await Task.sleep(for: .seconds(1))
                 }

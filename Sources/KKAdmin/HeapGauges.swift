@@ -16,9 +16,9 @@ public struct HeapFigures: Sendable, Equatable {
     }
 }
 
-/// `kk_process_heap_bytes` and `kk_process_heap_mapped_bytes`, as relays, shards and kk-load
-/// publish them (the soak tells a leak from allocator caching with them).
-public final class HeapGauges {
+/// `kk_process_heap_bytes` and `kk_process_heap_mapped_bytes`, as every process publishes
+/// them (the soak tells a leak from allocator caching with them).
+public final class HeapGauges: Sendable {
     private let inUse, mapped: CoreMetrics.Gauge
 
     public init(factory: any MetricsFactory) {

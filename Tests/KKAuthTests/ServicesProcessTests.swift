@@ -24,6 +24,10 @@ import Testing
         let login = SystemTest.http("POST", port: port, path: "/v1/auth/device", body: #"{"deviceId": "process-test-device"}"#)
         #expect(login?.status == 200 && login?.body.contains("accessToken") == true, "\(String(describing: login))")
         #expect(SystemTest.http(port: port, path: "/metrics")?.status == 200)
+        // The heap gauges, as every process publishes them (the status publisher's first round).
+        #expect(SystemTest.eventually(seconds: 5) {
+            SystemTest.http(port: port, path: "/metrics").flatMap { SystemTest.metric($0.body, "kk_process_heap_bytes") }.map { $0 > 0 } == true
+        })
         #expect(SystemTest.http(port: port, path: "/status")?.body.contains("kk-services") == true)
         p.signal(SIGTERM)
         let exit = p.wait(seconds: 15)

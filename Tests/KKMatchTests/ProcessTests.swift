@@ -98,6 +98,10 @@ import Testing
         _ = try TokenValidator(keys: [key]).validate(text: res.token.sealed, now: UInt64(Date().timeIntervalSince1970))
         let (metrics, _) = try await Self.http("GET", base + "/metrics")
         #expect(String(decoding: metrics, as: UTF8.self).contains(#"kk_match_requests_total{result="ok"} 1"#))
+        // The heap gauges, as every process publishes them (the status publisher's first round).
+        #expect(SystemTest.eventually(seconds: 5) {
+            SystemTest.http(port: port, path: "/metrics").flatMap { SystemTest.metric($0.body, "kk_process_heap_bytes") }.map { $0 > 0 } == true
+        })
         #expect(try await Self.http("GET", base + "/healthz").1 == 200)
         p.signal(SIGTERM)
         let exit = p.wait(seconds: 10)
