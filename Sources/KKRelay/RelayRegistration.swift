@@ -13,6 +13,8 @@ final class RelayRegistration {
     private(set) var registered = false
     /// Shards registered in Redis at the last refresh.
     private(set) var knownShards = 0
+    /// ``deregister(then:)`` ran: no refresh may write the entry again.
+    private var removed = false
 
     init(redis: RedisClient, prefix: String, relayId: String, ttlMillis: UInt64) {
         self.redis = redis
@@ -25,7 +27,7 @@ final class RelayRegistration {
 
     /// Writes the entry again (and its TTL); reads the shard count.
     func refresh(address: String, admin: String, sessions: Int, draining: Bool) {
-        guard redis.isConnected else { return }
+        guard redis.isConnected, !removed else { return }
         redis.command(["HSET", key, "addr", .string(address), "admin", .string(admin),
                        "sessions", .int(Int64(sessions)), "draining", .int(draining ? 1 : 0)]) { [unowned self] r in
             registered = !r.isError
@@ -44,7 +46,9 @@ final class RelayRegistration {
     }
 
     /// Removes the entry; `then` runs when Redis answered (at once when it is unreachable).
+    /// Later refreshes (a reconnection meanwhile) write nothing.
     func deregister(then: @escaping () -> Void) {
+        removed = true
         guard redis.isConnected else { then(); return }
         redis.command(["DEL", key]) { _ in }
         redis.command(["SREM", .string(prefix + "relays"), .string(relayId)]) { _ in then() }

@@ -45,9 +45,15 @@ import Testing
     /// With the default policy the timer is armed for about 400 ms after the ClientHello.
     @Test func timeoutReportsDeadline() throws {
         let h = try Harness()
+        let sent = ContinuousClock.now
         _ = h.client.advance()
         let deadline = try #require(h.client.nextTimeout(nowMillis: 10_000))
-        #expect(deadline > 10_000 && deadline <= 10_400)
-        #expect(try h.client.handleTimeout() == false)
+        // OpenSSL's timer runs on the real clock: a thread held up 400 ms sees it expired.
+        let heldUp = ContinuousClock.now - sent > .milliseconds(300)
+        #expect(deadline >= 10_000 && deadline <= 10_400)
+        if !heldUp {
+            #expect(deadline > 10_000)
+            #expect(try h.client.handleTimeout() == false)
+        }
     }
 }

@@ -56,6 +56,9 @@ import Testing
         #expect(s.log("s2").contains("shard presumed dead") == liveness)
         // The adopter applies each input once: no more than the client made (the inputs after
         // the snapshot were applied by s1 too, but s1's state is gone with it).
+        // (Metrics are published once a second: wait for the adopter's first figures.)
+        #expect(SystemTest.eventually(seconds: 5) { (s.metric("s2", "kk_shard_inputs_applied_total") ?? 0) > 0 })
+        #expect(SystemTest.eventually(seconds: 5) { s.metric("s2", "kk_shard_shards_presumed_dead_total") == (liveness ? 1 : 0) })
         let adopterApplied = s.metric("s2", "kk_shard_inputs_applied_total") ?? -1
         let made = Double(client.session.stats.inputsRecorded)
         #expect(adopterApplied > 0 && adopterApplied <= made, "s2 applied \(adopterApplied) of \(made) inputs made")

@@ -84,6 +84,7 @@ import Testing
         // A match allocated to it now is refused (not created).
         redis.run("HSET", s.prefix + "match:78", "shard", "s1", "state", "open")
         redis.run("PUBLISH", s.prefix + "events", "alloc 78 s1")
+        #expect(SystemTest.eventually(seconds: 5) { s.log("s1").contains("refusing match 78") })
         #expect(SystemTest.http(port: s.adminPorts["s1"]!, path: "/status")?.body.contains("\"id\":78") == false)
     }
 

@@ -172,8 +172,15 @@ final class VoicePeerProcess: @unchecked Sendable {
         // B drives away: both are told to disconnect, and the audio stops.
         currentPositions = [a: .init(x: 0, y: 0), b: .init(x: 120, y: 0), c: .init(x: 300, y: 0)]
         #expect(run(seconds: 10) { disconnects[a] == [b] && disconnects[b] == [a] }, "\(disconnects)")
-        _ = run(seconds: 1.0) { false }  // frames in flight land
-        let stopped = (peers[0].frames(from: b).count, peers[1].frames(from: a).count)
+        // Frames in flight land (a peer starved of CPU may count buffered ones late): wait until
+        // neither count has moved for half a second, then nothing more may come.
+        var stopped = (-1, -1), movedAt = monotonicMillis()
+        let settled = run(seconds: 10) {
+            let now = (peers[0].frames(from: b).count, peers[1].frames(from: a).count)
+            if now != stopped { stopped = now; movedAt = monotonicMillis() }
+            return monotonicMillis() - movedAt >= 500
+        }
+        #expect(settled, "audio kept flowing after the disconnect: \(peers[0].frames(from: b)), \(peers[1].frames(from: a))")
         _ = run(seconds: 1.5) { false }
         #expect(peers[0].frames(from: b).count - stopped.0 <= 2 && peers[1].frames(from: a).count - stopped.1 <= 2,
                 "audio kept flowing after the disconnect: \(stopped) -> \(peers[0].frames(from: b)), \(peers[1].frames(from: a))")
