@@ -98,10 +98,16 @@ import Testing
         calm.send(HelloPacket(mode: .join, lastFrameTick: 0, nextInputSeq: 1))
         #expect(drive(s.loop) { flooder.welcome != nil && calm.welcome != nil })
         let tick = (flooder.welcome?.serverTick ?? 0) + 10
-        // 1,000 packets at once: the bucket holds one second's worth (100).
-        for k in 0..<1_000 {
-            let seq = UInt32(k + 1)
-            flooder.send(InputPacket(seq: seq, tick: tick + seq, ackFrameTick: 0, newestFirst: [InputSample(buttons: 1, steer: 0)]))
+        // 1,000 packets as fast as the relay reads them: the bucket holds one second's worth
+        // (100). Sent in bursts of 100, each read before the next, so that no socket buffer
+        // size (Debian's default rmem_max is 208 KiB) drops any of them before the relay does.
+        let inBefore = relay.counters.datagramsIn
+        for burst in 0..<10 {
+            for k in burst * 100..<(burst + 1) * 100 {
+                let seq = UInt32(k + 1)
+                flooder.send(InputPacket(seq: seq, tick: tick + seq, ackFrameTick: 0, newestFirst: [InputSample(buttons: 1, steer: 0)]))
+            }
+            #expect(drive(s.loop) { relay.counters.datagramsIn >= inBefore + (burst + 1) * 100 })
         }
         // The burst (100, less the handful of handshake and Hello datagrams that came out of it)
         // passes, plus what refills while the relay reads (at most 100 per second of loop time).
@@ -224,7 +230,7 @@ import Testing
             _ = withUnsafePointer(to: &to) { p in
                 p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, hello, hello.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
             }
-            _ = drive(s.loop, timeoutMillis: 1000) { relay.counters.helloVerifyRequests > i }
+            #expect(drive(s.loop) { relay.counters.helloVerifyRequests > i })
             var buf = [UInt8](repeating: 0, count: 2048)
             let got = recv(fd, &buf, buf.count, Int32(MSG_DONTWAIT))
             largestReply = max(largestReply, got)
