@@ -36,8 +36,8 @@ public final class GameClient {
     /// When the previous timer round ran.
     private var lastRoundMillis: UInt64 = 0
     /// Timer rounds that came over ``heldUpMillis`` after the previous one: the client's thread
-    /// was held up (a game's hitch), so what the relay sent meanwhile was still unread and no
-    /// silence was judged in that round (it is read right after it; the next round judges).
+    /// was held up (a game's hitch, or polled that seldom), so what the relay sent meanwhile was
+    /// still unread; such a round judges the relay's silence as of the previous round.
     public private(set) var heldUpRounds = 0
     /// A round this late after the previous one means the thread was held up, not the relay.
     static let heldUpMillis: UInt64 = 100
@@ -204,11 +204,15 @@ public final class GameClient {
         guard !stopped else { return }
         let (ticks, sleep) = clock.due(nowNanos: monotonicNanos())
         let now = loop.nowMillis
-        // The loop runs its timers before it reads the sockets: after a hitch, frames that came
-        // meanwhile are queued unread, and judging the relay silent now would switch for nothing.
-        let heldUp = lastRoundMillis != 0 && now > lastRoundMillis + Self.heldUpMillis
+        // The loop (libuv 1.44, Debian 12's) runs its timers before it reads the sockets: after a
+        // hitch, frames that came meanwhile are still unread, and judging the relay silent as of
+        // now would switch for nothing. A late round judges as of the previous round (what was
+        // read by then); a real silence still grows round by round, however slow the rounds.
+        let previousRound = lastRoundMillis
+        let heldUp = previousRound != 0 && now > previousRound + Self.heldUpMillis
         lastRoundMillis = now
         if heldUp { heldUpRounds += 1 }
+        let judgedAt = heldUp ? previousRound : now
         for _ in 0..<ticks {
             let state = session.renderState()
             session.update(nowMillis: now, input: input(state, session.slot))
@@ -231,11 +235,9 @@ public final class GameClient {
             moveAtMillis = nil
             switchRelay(reason: pendingMoveReason)
             pendingMoveReason = .relayDraining
-        } else if heldUp {
-            // No verdict this round (see above).
         } else if session.state == .playing, transport?.state == .established {
             let timeout = relayTimeoutMillis.map(Double.init) ?? session.relayTimeoutMillis
-            let silent = Double(now &- min(now, lastHeardMillis))
+            let silent = Double(judgedAt &- min(judgedAt, lastHeardMillis))
             if silent > timeout {
                 switchRelay(reason: .relaySilent)
             } else if session.relayWatch.shouldProbe(silentMillis: silent, sinceProbeMillis: Double(now &- min(now, lastProbeMillis)),
@@ -244,7 +246,7 @@ public final class GameClient {
                 session.probe(nowMillis: now)
                 flushOutgoing()
             }
-        } else if let t = transport, t.state == .handshaking, now > handshakeStartedMillis + handshakeTimeoutMillis {
+        } else if let t = transport, t.state == .handshaking, judgedAt > handshakeStartedMillis + handshakeTimeoutMillis {
             handshakeGaveUp(.relayUnreachable)
         }
         if case .ended = session.state { stop(); return }

@@ -78,7 +78,7 @@ final class ShardRedisScripts {
 
     /// KEYS: owner key, epoch key, snapshot key, input log key. ARGV: shard id, ttl ms, the
     /// shard presumed dead ('' none). Takes a match whose lease expired, or is still held by the
-    /// shard presumed dead (``reap``): returns {epoch, snapshot or false, log or false}, or 0 if
+    /// shard presumed dead (``beatAndReap``): returns {epoch, snapshot or false, log or false}, or 0 if
     /// owned by anyone else. (The caller read the match's hash in the directory first: it exists
     /// and is not over; then it writes the hash's `shard`.) The new epoch fences the old owner:
     /// should it be alive after all, its renew and snapshot writes fail and it stops the match.
@@ -116,23 +116,25 @@ final class ShardRedisScripts {
 
     /// KEYS: liveness set. ARGV: shard id, silence ms, 1 to look for the dead (0 while draining).
     /// The shard's beat, scored by Redis's own clock (ms: shards' clocks never meet), and the
-    /// shards whose last beat is older than the silence, removed from the set as they are
-    /// returned: exactly one caller learns of each death and adopts its matches (this shard is
-    /// never reported to itself). When the caller's own last beat is that old too (or gone), the
-    /// silence was everyone's (Redis stalled or failed over, or this shard's own loop stalled):
-    /// every member is stamped now and nobody is reported; a shard really dead is reported one
+    /// shards whose last beat is that silence old, removed from the set as they are returned:
+    /// exactly one caller learns of each death and adopts its matches (this shard is never
+    /// reported to itself). Reports nobody when the caller's own beat is that old or missing (it
+    /// just started, or its own loop stalled: it cannot tell others' silence from its own), and
+    /// when even the freshest beat is that old the silence was everyone's (Redis stalled or
+    /// failed over): the silent members are stamped now, so a shard really dead is reported one
     /// silence later.
     let beatAndReap = RedisScript("""
     local t = redis.call('TIME')
     local now = t[1] * 1000 + math.floor(t[2] / 1000)
     local since = now - tonumber(ARGV[2])
+    local freshest = redis.call('ZREVRANGE', KEYS[1], 0, 0, 'WITHSCORES')
     local own = redis.call('ZSCORE', KEYS[1], ARGV[1])
     local out = {}
-    if not own or tonumber(own) < since then
+    if freshest[2] and tonumber(freshest[2]) <= since then
       for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', since)) do
         redis.call('ZADD', KEYS[1], now, id)
       end
-    elseif ARGV[3] == '1' then
+    elseif own and tonumber(own) > since and ARGV[3] == '1' then
       for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', since)) do
         if id ~= ARGV[1] then
           redis.call('ZREM', KEYS[1], id)

@@ -51,6 +51,9 @@ public final class ShardRegistry {
     private var beatInFlight = false
     /// ``deregisterAndExit(code:)`` ran: no more heartbeats.
     private var leaving = false
+    private var exited = false
+    /// Bounds the wait for Redis at a graceful exit.
+    private let exitTimer: LoopTimer
     /// Shards this one found silent (``ShardConfig/livenessMillis``) and adopted from.
     public private(set) var shardsPresumedDead = 0
     private var lastOverRetry: UInt64 = 0
@@ -77,6 +80,7 @@ public final class ShardRegistry {
         redis = RedisClient(loop: loop, options: opts)
         events = RedisSubscriber(loop: loop, options: opts)
         timer = LoopTimer(loop: loop)
+        exitTimer = LoopTimer(loop: loop)
         var rnd = SystemRandomNumberGenerator()
         instance = String(rnd.next(), radix: 16) + "-\(getpid())"
     }
@@ -185,7 +189,7 @@ public final class ShardRegistry {
                 duplicateId = true
                 registered = false
                 logger.error("another live shard is registered with id \(config.id); refusing to run with a duplicate id")
-                onExit?(3)
+                finishExit(3)
             default:
                 redisErrors += 1
                 registered = false
@@ -197,21 +201,41 @@ public final class ShardRegistry {
         redis.command(["PUBLISH", .string(keys.dir("events")), .string(event.text)]) { _ in }
     }
 
-    /// Deregisters (the hash, the set, the liveness entry: only if they are this process's),
-    /// announces, and asks to exit once Redis answered (at once when it is unreachable). The
-    /// periodic work stops first: a heartbeat sent after the removal would register the shard
-    /// again. Called again meanwhile (a second drain check), it does nothing.
+    /// Deregisters (the hash, the set, the liveness entry, unless another process holds the
+    /// id), announces the leave, and asks to exit once Redis answered, or after
+    /// ``exitDeadlineMillis`` whatever Redis does (at once when it is unreachable). The periodic
+    /// work stops first: a heartbeat sent after the removal would register the shard again.
+    /// Called again meanwhile (a second drain check), it does nothing.
     public func deregisterAndExit(code: Int32) {
         guard !leaving else { return }
         leaving = true
         timer.stop()
-        guard redis.isConnected, !duplicateId else { onExit?(code); return }
+        guard redis.isConnected, !duplicateId else { return finishExit(code) }
         registered = false
-        let keys = [key("shard", config.id), key("shards"), key("shards", "alive")]
-        scripts.deregister.run(on: redis, keys: keys, args: [.string(instance), .string(config.id)]) { _ in }
-        redis.command(["PUBLISH", .string(self.keys.dir("events")), .string(ClusterEvent.leave(shard: config.id).text)]) { [unowned self] _ in
-            onExit?(code)
+        exitTimer.start(afterMillis: Self.exitDeadlineMillis) { [unowned self] in
+            logger.warning("redis did not answer the deregistration in \(Self.exitDeadlineMillis) ms; exiting (the entry expires with its TTL)")
+            finishExit(code)
         }
+        // The exit waits for the script's own reply: a NOSCRIPT fallback (a Redis restarted or
+        // failed over since the last run) is sent after it, and the loop stops at the exit.
+        let keys = [key("shard", config.id), key("shards"), key("shards", "alive")]
+        scripts.deregister.run(on: redis, keys: keys, args: [.string(instance), .string(config.id)]) { [unowned self] r in
+            guard case .integer(1) = r else { return finishExit(code) }
+            redis.command(["PUBLISH", .string(self.keys.dir("events")), .string(ClusterEvent.leave(shard: config.id).text)]) { [unowned self] _ in
+                finishExit(code)
+            }
+        }
+    }
+
+    /// How long a graceful exit waits for Redis to answer the deregistration, ms.
+    static let exitDeadlineMillis: UInt64 = 2_000
+
+    /// Asks to exit, once.
+    private func finishExit(_ code: Int32) {
+        guard !exited else { return }
+        exited = true
+        exitTimer.stop()
+        onExit?(code)
     }
 
     /// Starts draining: no new matches, running ones finish, then deregister and exit.
@@ -544,6 +568,7 @@ public final class ShardRegistry {
 
     public func close() {
         timer.stop(); timer.close()
+        exitTimer.stop(); exitTimer.close()
         redis.close()
         events.close()
         onExit = nil  // the process's exit closure holds its host: no cycle outlives the loop

@@ -20,9 +20,27 @@ import Testing
         _ = drive(stack.loop, timeoutMillis: 1000) { false }
         #expect(stack.query(["EXISTS", hash]) == .integer(0))
         #expect(stack.query(["SISMEMBER", .string(stack.prefix + "shards"), "s1"]) == .integer(0))
+        #expect(stack.query(["ZSCORE", .string(stack.prefix + "shards:alive"), "s1"]) == .nil)
         // Asked again (the drain check runs every 100 ms): nothing more happens.
         stack.registry.deregisterAndExit(code: 5)
         #expect(exitCode == 0)
+    }
+
+    /// Redis lost its script cache since the shard last ran the script (restarted, failed over):
+    /// the EVALSHA fails with NOSCRIPT and the script is sent again. The process exits the way
+    /// kk-shard does (the loop stops and the registry closes at once): the removal must have
+    /// run by then. Before, the exit followed the PUBLISH sent beside the EVALSHA, and closing
+    /// the connection dropped the fallback.
+    @Test func theRemovalHasRunWhenTheExitComesEvenAfterANoscriptFallback() throws {
+        let stack = try LiveStack()
+        var exitCode: Int32?
+        stack.registry.onExit = { exitCode = $0 }
+        #expect(stack.query(["SCRIPT", "FLUSH"]) == .status("OK"))
+        stack.registry.deregisterAndExit(code: 0)
+        #expect(drive(stack.loop) { exitCode != nil })
+        stack.registry.close()
+        #expect(stack.query(["EXISTS", .string(stack.prefix + "shard:s1")]) == .integer(0))
+        #expect(stack.query(["SISMEMBER", .string(stack.prefix + "shards"), "s1"]) == .integer(0))
     }
 
     /// A process that lost its id to another live instance never deletes that one's entry.

@@ -128,7 +128,9 @@ const char *kk_last_error(void);
 void kk_client_set_input(kk_client *client, uint32_t buttons, int32_t steer);
 
 /* Runs the handle's event loop once without blocking: due ticks (60 Hz, prediction, input
- * packets), received frames, timers. Call every frame. Returns kk_client_state(). */
+ * packets), received frames, timers. Call every frame. A call over 100 ms after the previous
+ * one (a hitch, a loading screen) is not taken for the relay's silence: the frames that came
+ * meanwhile count. Returns kk_client_state(). */
 int kk_client_poll(kk_client *client);
 
 /* enum kk_client_state_code */
