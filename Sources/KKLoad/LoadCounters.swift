@@ -40,6 +40,9 @@ public struct LoadCounters: Sendable, Equatable, Codable {
     public var leadTickSeconds = 0
     /// Clients that joined another race after theirs ended (scenario `rematch`).
     public var rematches = 0
+    /// Client timer rounds that came over 100 ms late (`GameClient.heldUpRounds`): the
+    /// generator's loop could not keep up, and its latency figures include its own lag.
+    public var heldUpRounds = 0
 
     public init() {}
 
@@ -57,7 +60,7 @@ public struct LoadCounters: Sendable, Equatable, Codable {
         ("badPackets", \.badPackets), ("frameStalls", \.frameStalls),
         ("impairDropped", \.impairDropped), ("impairDuplicated", \.impairDuplicated), ("impairReordered", \.impairReordered),
         ("impairBurstDropped", \.impairBurstDropped), ("impairSpiked", \.impairSpiked),
-        ("leadTickSeconds", \.leadTickSeconds), ("rematches", \.rematches),
+        ("leadTickSeconds", \.leadTickSeconds), ("rematches", \.rematches), ("heldUpRounds", \.heldUpRounds),
     ]
 
     public static func + (a: LoadCounters, b: LoadCounters) -> LoadCounters {
@@ -76,6 +79,22 @@ public struct LoadCounters: Sendable, Equatable, Codable {
     public var downLoss: Double { framesExpected <= 0 ? 0 : max(0, 1 - Double(framesReceived) / Double(framesExpected)) }
     /// Uplink loss after redundancy: share of authoritative ticks stepped without our input (0...1).
     public var upLoss: Double { inputChecks <= 0 ? 0 : Double(inputMisses) / Double(inputChecks) }
+}
+
+extension LoadCounters {
+    private struct Key: CodingKey {
+        let stringValue: String
+        init(stringValue: String) { self.stringValue = stringValue }
+        var intValue: Int? { nil }
+        init?(intValue: Int) { nil }
+    }
+
+    /// Reads every field by name; one a report was written without (an older kk-load) is 0.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: Key.self)
+        self.init()
+        for (name, k) in Self.fields { self[keyPath: k] = try c.decodeIfPresent(Int.self, forKey: Key(stringValue: name)) ?? 0 }
+    }
 }
 
 /// Instantaneous client counts (summed across workers, never differenced).

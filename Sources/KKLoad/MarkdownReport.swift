@@ -38,6 +38,7 @@ public enum MarkdownReport {
         o += "| resumes / relay changes | \(r.counters.resumes) / \(r.counters.relayChanges) |\n"
         o += "| lost inputs (ticks stepped without the client's input) | \(s.lostInputs) of \(r.counters.inputChecks) checked |\n"
         o += "| bad packets | \(r.counters.badPackets) |\n"
+        o += "| client rounds held up over 100 ms (the generator lagging) | \(r.counters.heldUpRounds) |\n"
         o += "| relay failovers: silent / draining / closed / handshake | \(r.counters.failoversSilent) / \(r.counters.failoversDraining) / \(r.counters.failoversClosed) / \(r.counters.failoversHandshake) |\n"
         o += "| impairment: dropped / duplicated / reordered | \(r.counters.impairDropped) / \(r.counters.impairDuplicated) / \(r.counters.impairReordered) |\n"
         o += "| impairment: dropped in bursts / delayed by spikes | \(r.counters.impairBurstDropped) / \(r.counters.impairSpiked) |\n"

@@ -136,7 +136,7 @@ struct Run: ParsableCommand {
                    s.passed ? "PASSED" : "FAILED", s.latencyMillis.p50, s.latencyMillis.p99, s.latencyMillis.p999, s.latencyMillis.max,
                    s.downLoss * 100, s.upLoss * 100, s.errors, s.handshakeMillis.p99, s.resumes))
         let fo = result.counters
-        log("kk-load: relay failovers \(fo.relayChanges): silent \(fo.failoversSilent), draining \(fo.failoversDraining), closed \(fo.failoversClosed), handshake \(fo.failoversHandshake)")
+        log("kk-load: relay failovers \(fo.relayChanges): silent \(fo.failoversSilent), draining \(fo.failoversDraining), closed \(fo.failoversClosed), handshake \(fo.failoversHandshake); client rounds held up over 100 ms \(fo.heldUpRounds)")
         if let k = s.knee { log("kk-load: knee \(k.clients) clients" + (k.brokeAtClients.map { ", broke at \($0): \(k.brokeBecause ?? "")" } ?? " (budget never broke)")) }
         for f in s.faultImpacts {
             log(String(format: "kk-load: fault t=%.1fs %@: %d resumes, %d relay changes, %d of %d inputs lost, %d stalls p50 %.0f p99 %.0f longest %.0f ms, %d clients failed (%d s window)",

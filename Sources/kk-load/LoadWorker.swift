@@ -264,6 +264,7 @@ final class LoadWorker: @unchecked Sendable, ClientWorker {
         k.bytesUp += st.bytesUp; k.bytesDown += st.bytesDown
         k.corrections += st.corrections; k.snaps += st.snaps
         k.resumes += st.resumes; k.relayChanges += c.game.relayChanges; k.badPackets += st.badPackets
+        k.heldUpRounds += c.game.heldUpRounds
         let f = c.game.failovers
         k.failoversSilent += f[.relaySilent] ?? 0; k.failoversDraining += f[.relayDraining] ?? 0
         k.failoversClosed += f[.relayClosed] ?? 0; k.failoversHandshake += f[.handshakeFailed] ?? 0

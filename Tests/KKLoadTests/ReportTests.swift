@@ -50,6 +50,20 @@ import Testing
         #expect(abs(back.summary!.upLoss - 0.005) < 1e-9)
     }
 
+    /// A report written before a counter existed still reads (the counter is 0), and every
+    /// counter round-trips by name.
+    @Test func countersMissingFromAnOlderReportReadAsZero() throws {
+        var k = LoadCounters()
+        for (i, (_, path)) in LoadCounters.fields.enumerated() { k[keyPath: path] = i + 1 }
+        let data = try JSONEncoder().encode(k)
+        #expect(try JSONDecoder().decode(LoadCounters.self, from: data) == k)
+        var obj = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+        obj["heldUpRounds"] = nil
+        let old = try JSONDecoder().decode(LoadCounters.self, from: JSONSerialization.data(withJSONObject: obj))
+        #expect(old.heldUpRounds == 0 && old.rematches == k.rematches && old.handshakes == 1)
+        #expect(throws: (any Error).self) { try JSONDecoder().decode(LoadCounters.self, from: Data(#"{"handshakes": "many"}"#.utf8)) }
+    }
+
     @Test func parseRejectsGarbage() {
         #expect(throws: (any Error).self) { try LoadReport.parse(Data("{\"scenario\": 5}".utf8)) }
     }
