@@ -318,7 +318,7 @@ let package = Package(
         // Redis, loopback HTTP probes (kk-load and the system tests).
         .target(name: "KKLocalStack", dependencies: ["CHiredis"]),
         // Seeded PRNG, hex, byte mutators, product paths shared by the test targets.
-        .target(name: "KKTestSupport", dependencies: ["KKPhysics", "KKLoop", "CHiredis", "KKLocalStack", "KKResultsCore"]),
+        .target(name: "KKTestSupport", dependencies: ["KKPhysics", "KKLoop", "KKRedis", "CHiredis", "KKLocalStack", "KKResultsCore"]),
 
         // Tests: one target per module, plus the shim smoke tests.
         .testTarget(name: "KKBytesTests", dependencies: ["KKBytes"]),

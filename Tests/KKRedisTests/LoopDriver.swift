@@ -3,14 +3,6 @@ import KKLoop
 import KKRedis
 import KKTestSupport
 
-/// Sends one command and drives the loop until its reply (nil on timeout).
-func roundTrip(_ client: RedisClient, _ loop: EventLoop, _ args: [RedisArg]) -> RedisReply? {
-    var result: RedisReply?
-    client.command(args) { result = $0 }
-    _ = drive(loop) { result != nil }
-    return result
-}
-
 /// A unique key name so parallel tests (and other worktrees sharing KK_REDIS_PORT) never collide.
 func uniqueKey(_ name: String) -> String { "kk:test:redis:\(name):\(UInt64.random(in: 0...UInt64.max))" }
 

@@ -59,10 +59,5 @@ import Testing
 
 extension LiveStack {
     /// One command on the stack's own Redis connection, driven to its reply.
-    func query(_ args: [RedisArg]) -> RedisReply? {
-        var reply: RedisReply?
-        redis.command(args) { reply = $0 }
-        _ = drive(loop) { reply != nil }
-        return reply
-    }
+    func query(_ args: [RedisArg]) -> RedisReply? { roundTrip(redis, loop, args) }
 }

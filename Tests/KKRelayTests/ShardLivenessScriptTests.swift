@@ -22,12 +22,7 @@ import Testing
 
         deinit { redis.close(); loop.close() }
 
-        func cmd(_ args: [RedisArg]) -> RedisReply? {
-            var reply: RedisReply?
-            redis.command(args) { reply = $0 }
-            _ = drive(loop) { reply != nil }
-            return reply
-        }
+        func cmd(_ args: [RedisArg]) -> RedisReply? { roundTrip(redis, loop, args) }
 
         /// Runs the script for `id` with a silence of 5 s (wide margins on a busy machine: the
         /// shards use 400 ms); the ids it reports dead.
