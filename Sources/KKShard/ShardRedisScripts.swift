@@ -129,13 +129,14 @@ final class ShardRedisScripts {
     local since = now - tonumber(ARGV[2])
     local freshest = redis.call('ZREVRANGE', KEYS[1], 0, 0, 'WITHSCORES')
     local own = redis.call('ZSCORE', KEYS[1], ARGV[1])
+    local silent = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', since)
     local out = {}
     if freshest[2] and tonumber(freshest[2]) <= since then
-      for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', since)) do
+      for _, id in ipairs(silent) do
         redis.call('ZADD', KEYS[1], now, id)
       end
     elseif own and tonumber(own) > since and ARGV[3] == '1' then
-      for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', since)) do
+      for _, id in ipairs(silent) do
         if id ~= ARGV[1] then
           redis.call('ZREM', KEYS[1], id)
           out[#out + 1] = id

@@ -8,7 +8,7 @@ import Prometheus
 /// kk-load's admin endpoint (`--admin-port`), what the console and Prometheus read while a run
 /// goes: `/status` is the bots' live figures (``BotsLive``: this second's latency, bandwidth,
 /// corrections, and since the start resumes, inputs lost, faults), `/metrics` the same as
-/// gauges and counters (and the process's heap in use and held, as relays and shards publish them), `/readyz`
+/// gauges and counters (and the process's heap in use and held, as every process publishes them), `/readyz`
 /// ready while the run goes.
 final class LiveStatus {
     private let admin = AdminState()
