@@ -1,4 +1,5 @@
 import Foundation
+import KKLoop
 import KKTestSupport
 import KKToken
 import Testing
@@ -60,8 +61,11 @@ final class StackProcesses {
         r.run("PUBLISH", prefix + "events", "alloc \(match) \(shard)")
     }
 
-    func ready(_ name: String, seconds: Double = 20) -> Bool {
-        SystemTest.eventually(seconds: seconds) { SystemTest.http(port: adminPorts[name]!, path: "/readyz")?.status == 200 }
+    /// /readyz answers 200 within `seconds`; with `loop`, the clients on it keep playing meanwhile.
+    func ready(_ name: String, seconds: Double = 20, driving loop: EventLoop? = nil) -> Bool {
+        let isReady = { SystemTest.http(port: self.adminPorts[name]!, path: "/readyz")?.status == 200 }
+        guard let loop else { return SystemTest.eventually(seconds: seconds, isReady) }
+        return eventually(seconds: seconds, driving: loop, isReady)
     }
 
     func metric(_ name: String, _ metric: String) -> Double? {

@@ -79,9 +79,11 @@ import Testing
         defer { playing.stop() }
         #expect(drive(loop, timeoutMillis: 10_000) { playing.session.state == .playing && playing.session.stats.framesReceived > 10 })
 
+        // Every wait below drives the loop: the playing client keeps sending (the relay gives a
+        // silent client up after 3 s here).
         redis.process.signal(SIGKILL)
         redis.process.wait(seconds: 5)
-        #expect(SystemTest.eventually(seconds: 5) {
+        #expect(eventually(seconds: 5, driving: loop) {
             let r = SystemTest.http(port: s.adminPorts["r1"]!, path: "/readyz")
             return r?.status == 503 && r?.body.contains("redis unreachable") == true
         })
@@ -90,13 +92,13 @@ import Testing
         defer { late.stop() }
         #expect(drive(loop, timeoutMillis: 15_000) { late.session.state.isEnded }, "still \(late.session.state)")
         #expect(late.session.state == .ended(.server(.shardUnavailable)))
-        #expect(SystemTest.eventually(seconds: 3) { dropped(s, "shard_unavailable") >= 1 })
+        #expect(eventually(seconds: 3, driving: loop) { dropped(s, "shard_unavailable") >= 1 })
         #expect(playing.session.state == .playing)
         #expect(drive(loop, timeoutMillis: 10_000) { playing.session.stats.framesReceived > framesAtKill + 40 })
         #expect(playing.relayChanges == 0)
 
         try redis.restart()
-        #expect(s.ready("s1", seconds: 15) && s.ready("r1", seconds: 15))
+        #expect(s.ready("s1", seconds: 15, driving: loop) && s.ready("r1", seconds: 15, driving: loop))
         try s.allocate(match: 942, on: "s1", ownerTtlMillis: 60_000)
         let again = try client(loop, s, player: 3, match: 942)
         defer { again.stop() }
